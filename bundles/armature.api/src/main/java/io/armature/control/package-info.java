@@ -1,0 +1,9 @@
+/**
+ * Control loops, controllers and loop statistics.
+ */
+@Export
+@Version("1.0.0")
+package io.armature.control;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;

@@ -1,0 +1,36 @@
+package io.armature.safety;
+
+import java.util.Optional;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The supervisor owns permission to move. After a trip, motion resumes only on an explicit
+ * {@link #reset(String)}, and only when every condition is healthy again.
+ */
+@ProviderType
+public interface SafetySupervisor {
+
+    /** @return the current state */
+    SafetyState state();
+
+    /** @return the reason of the current trip; empty while {@link SafetyState#OK} */
+    Optional<TripReason> tripReason();
+
+    /**
+     * Trips the supervisor at once: every actuator goes to its safe state.
+     *
+     * @param source who pressed it, for example {@code gogo}, {@code web}, {@code mqtt}
+     * @param reason a one-line reason
+     */
+    void estop(String source, String reason);
+
+    /**
+     * Clears a trip.
+     *
+     * @param source who asked
+     * @throws IllegalStateException when a condition is still unhealthy; the message names it and
+     *                               the supervisor stays tripped
+     */
+    void reset(String source);
+}

@@ -1,0 +1,33 @@
+package io.armature.sensor;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * A stream of samples from one producer to any number of consumers. The producer never blocks
+ * and nothing is allocated per sample.
+ */
+@ProviderType
+public interface SampleStream<S extends Sample<S>> {
+
+    /** Service property: the stream name ({@code String}), for example {@code imu} or {@code encoder.left}. */
+    String PROPERTY_STREAM = "armature.stream";
+
+    /** @return the stream name */
+    String name();
+
+    /** @return the nominal sample rate in Hz */
+    double rateHz();
+
+    /** @return a reader that sees only the newest sample */
+    SampleReader<S> openLatest();
+
+    /**
+     * @param capacity queue length in samples, at least 1; when full the oldest sample is dropped
+     *                 and counted in {@link SampleReader#lost()}
+     * @return a reader that sees every sample that it keeps up with
+     */
+    SampleReader<S> openQueue(int capacity);
+
+    /** @return samples flagged invalid since the stream started */
+    long invalidCount();
+}

@@ -1,0 +1,415 @@
+package io.armature.board.sim.internal;
+
+import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+import io.armature.hal.Actuator;
+import io.armature.hal.AnalogInput;
+import io.armature.hal.Board;
+import io.armature.hal.BoardInfo;
+import io.armature.hal.Channel;
+import io.armature.hal.ChannelInfo;
+import io.armature.hal.DigitalInput;
+import io.armature.hal.DigitalOutput;
+import io.armature.hal.I2cBus;
+import io.armature.hal.PwmOutput;
+import io.armature.hal.UnknownChannelException;
+
+/**
+ * The simulated rover board. Its channels drive and read a {@link RoverPlant}: PWM duty,
+ * direction and brake per wheel motor, the quadrature signals of each wheel's encoder, an
+ * active-low e-stop button, a status LED, the battery voltage through a 1:4 divider on a 12-bit
+ * ADC, and an MPU-6050 on an I2C bus. In real-time mode a named daemon thread steps the plant
+ * against the monotonic clock; with {@code realTime=false} time advances only through
+ * {@link #advance(long)}, deterministically.
+ */
+@Component(service = Board.class, immediate = true, configurationPid = SimBoard.PID,
+        configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Designate(ocd = SimBoard.Config.class)
+public final class SimBoard implements Board {
+
+    public static final String PID = "armature.board.sim";
+
+    @ObjectClassDefinition(name = "Armature simulated board",
+            description = "A simulated differential-drive rover: two wheel motors, encoders, an IMU, a battery.")
+    public @interface Config {
+        @AttributeDefinition(name = "Board id", description = "Board id, also the armature.board service property. Fixed while the board runs.")
+        String armature_board() default "sim";
+
+        @AttributeDefinition(name = "Real time", description = "Step the plant on its own thread against the monotonic clock. "
+                + "When false, simulated time advances only when a test steps it. Fixed while the board runs.")
+        boolean realTime() default true;
+
+        @AttributeDefinition(name = "Step rate (Hz)", description = "Plant steps per second in real-time mode, 100..20000.")
+        int stepRateHz() default 1000;
+
+        @AttributeDefinition(name = "Wheel load (N·m)", description = "External load torque on each wheel, 0..2 N·m, opposing motion.")
+        double loadTorqueNm() default 0.0;
+
+        @AttributeDefinition(name = "Gyro noise (rad/s)", description = "Standard deviation of gyro noise, at least 0.")
+        double gyroNoise() default 0.002;
+
+        @AttributeDefinition(name = "Gyro bias (rad/s)", description = "Constant gyro bias on every axis, -0.5..0.5.")
+        double gyroBias() default 0.001;
+
+        @AttributeDefinition(name = "Accelerometer noise (m/s²)", description = "Standard deviation of accelerometer noise, at least 0.")
+        double accelNoise() default 0.02;
+
+        @AttributeDefinition(name = "Accelerometer bias (m/s²)", description = "Constant accelerometer bias on every axis, -2..2.")
+        double accelBias() default 0.05;
+
+        @AttributeDefinition(name = "Encoder counts per revolution", description = "Quadrature counts per wheel revolution, a multiple of 4. Fixed while the board runs.")
+        int encoderCountsPerRevolution() default 1440;
+
+        @AttributeDefinition(name = "Random seed", description = "Seed of the IMU noise; the same seed gives the same run. Fixed while the board runs.")
+        long seed() default 42L;
+
+        @AttributeDefinition(name = "PWM frequency (Hz)", description = "Initial frequency of the motor PWM channels, 1..100000 Hz.")
+        double pwmFrequencyHz() default 20000.0;
+
+        @AttributeDefinition(name = "E-stop pressed", description = "Simulates the e-stop button (active low input estop.in).")
+        boolean estopPressed() default false;
+    }
+
+    /** Values from a {@link Config} after validation. */
+    record Settings(String id, boolean realTime, int stepRateHz, double loadTorqueNm, double gyroNoise, double gyroBias,
+            double accelNoise, double accelBias, int encoderCountsPerRevolution, long seed, double pwmFrequencyHz,
+            boolean estopPressed) {
+
+        static Settings of(Config c) {
+            String id = c.armature_board() == null ? "" : c.armature_board().trim();
+            if (id.isEmpty() || !id.matches("[A-Za-z0-9_.-]+")) {
+                throw new IllegalArgumentException("armature.board must be letters, digits, '.', '_' or '-', was '" + c.armature_board() + "'");
+            }
+            range("stepRateHz", c.stepRateHz(), 100, 20_000);
+            range("loadTorqueNm", c.loadTorqueNm(), 0, 2);
+            range("gyroNoise", c.gyroNoise(), 0, 1);
+            range("gyroBias", c.gyroBias(), -0.5, 0.5);
+            range("accelNoise", c.accelNoise(), 0, 10);
+            range("accelBias", c.accelBias(), -2, 2);
+            range("pwmFrequencyHz", c.pwmFrequencyHz(), 1, 100_000);
+            int cpr = c.encoderCountsPerRevolution();
+            if (cpr < 4 || cpr > 1_000_000 || cpr % 4 != 0) {
+                throw new IllegalArgumentException("encoderCountsPerRevolution must be a multiple of 4 in 4..1000000, was " + cpr);
+            }
+            return new Settings(id, c.realTime(), c.stepRateHz(), c.loadTorqueNm(), c.gyroNoise(), c.gyroBias(),
+                    c.accelNoise(), c.accelBias(), cpr, c.seed(), c.pwmFrequencyHz(), c.estopPressed());
+        }
+
+        private static void range(String name, double v, double min, double max) {
+            if (!(v >= min && v <= max)) { // also rejects NaN
+                throw new IllegalArgumentException(name + " must be " + fmt(min) + ".." + fmt(max) + ", was " + v);
+            }
+        }
+
+        private static String fmt(double v) {
+            return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+        }
+    }
+
+    /** Battery voltage divider ratio in front of the ADC pin. */
+    static final double BATTERY_DIVIDER = 4.0;
+
+    private final AtomicLong listenerFailures = new AtomicLong();
+    private final Map<String, Channel> channels = new LinkedHashMap<>();
+    private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
+
+    private Logger log;
+    private volatile Settings settings;
+    private RoverPlant plant;
+    private SimChannels.Liveness liveness;
+    private SimChannels.Pwm[] pwm;
+    private SimChannels.Output[] direction;
+    private SimChannels.Output[] brake;
+    private SimChannels.Input[] encoderA;
+    private SimChannels.Input[] encoderB;
+    private SimChannels.Input estop;
+    private SimChannels.Adc battery;
+    private BoardInfo info;
+    private long clockOffsetNanos;
+    private volatile Thread stepper;
+    private volatile long steps;
+
+    @Reference(service = LoggerFactory.class)
+    void setLogger(Logger logger) {
+        this.log = logger;
+    }
+
+    /** For tests outside a framework. */
+    public SimBoard() {
+    }
+
+    @Activate
+    public void activate(Config config, BundleContext context) {
+        Settings s = Settings.of(config);
+        build(s);
+        if (context != null) {
+            register(context);
+        }
+        if (s.realTime()) {
+            startStepper();
+        }
+        if (log != null) {
+            log.info("simulated board '{}' up: {} channels, {} Hz, {}", s.id(), channels.size(), s.stepRateHz(),
+                    s.realTime() ? "real time" : "stepped time");
+        }
+    }
+
+    @Modified
+    public void modified(Config config) {
+        Settings next = Settings.of(config);
+        Settings current = settings;
+        List<String> fixed = new ArrayList<>();
+        if (!next.id().equals(current.id())) {
+            fixed.add("armature.board");
+        }
+        if (next.realTime() != current.realTime()) {
+            fixed.add("realTime");
+        }
+        if (next.encoderCountsPerRevolution() != current.encoderCountsPerRevolution()) {
+            fixed.add("encoderCountsPerRevolution");
+        }
+        if (next.seed() != current.seed()) {
+            fixed.add("seed");
+        }
+        if (!fixed.isEmpty()) {
+            throw new IllegalArgumentException(String.join(", ", fixed)
+                    + " cannot change while the board runs; restart the bundle to change it. The previous configuration stays in force");
+        }
+        synchronized (this) {
+            applyLive(next);
+            settings = next;
+        }
+        if (log != null) {
+            log.info("simulated board '{}' reconfigured: load {} N·m, step rate {} Hz", next.id(), next.loadTorqueNm(), next.stepRateHz());
+        }
+    }
+
+    @Deactivate
+    public void deactivate() {
+        Thread t = stepper;
+        stepper = null;
+        if (t != null) {
+            t.interrupt();
+            try {
+                t.join(TimeUnit.SECONDS.toMillis(2));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        toSafeState();
+        liveness.stop();
+        synchronized (this) {
+            applyCommands(); // the plant sees the safe outputs: no duty, brakes on
+        }
+        for (ServiceRegistration<?> r : registrations) {
+            try {
+                r.unregister();
+            } catch (IllegalStateException alreadyGone) {
+                // the framework unregistered it while the bundle stopped
+            }
+        }
+        registrations.clear();
+    }
+
+    private void build(Settings s) {
+        settings = s;
+        liveness = new SimChannels.Liveness(s.id());
+        plant = new RoverPlant(s.seed(), s.encoderCountsPerRevolution());
+        String[] side = {"left", "right"};
+        pwm = new SimChannels.Pwm[2];
+        direction = new SimChannels.Output[2];
+        brake = new SimChannels.Output[2];
+        encoderA = new SimChannels.Input[2];
+        encoderB = new SimChannels.Input[2];
+        for (int w = 0; w < 2; w++) {
+            pwm[w] = add(new SimChannels.Pwm("motor." + side[w] + ".pwm", side[w] + " wheel motor duty", s.pwmFrequencyHz(), liveness));
+            direction[w] = add(new SimChannels.Output("motor." + side[w] + ".dir", side[w] + " wheel motor direction, high = reverse", false, liveness));
+            brake[w] = add(new SimChannels.Output("motor." + side[w] + ".brake", side[w] + " wheel motor brake, high = on", true, liveness));
+        }
+        for (int w = 0; w < 2; w++) {
+            encoderA[w] = add(new SimChannels.Input("encoder." + side[w] + ".a", side[w] + " wheel encoder, signal A", false, listenerFailures));
+            encoderB[w] = add(new SimChannels.Input("encoder." + side[w] + ".b", side[w] + " wheel encoder, signal B", false, listenerFailures));
+        }
+        estop = add(new SimChannels.Input("estop.in", "e-stop button, active low (low = pressed)", true, listenerFailures));
+        add(new SimChannels.Output("led.status", "status LED", false, liveness));
+        battery = add(new SimChannels.Adc("battery.sense", "battery voltage through a 1:4 divider", 12, 3300));
+        add(new SimChannels.I2c("i2c.1", plant.imu, liveness));
+
+        List<ChannelInfo> infos = new ArrayList<>();
+        for (Channel c : channels.values()) {
+            infos.add(c.info());
+        }
+        info = new BoardInfo(s.id(), "Armature simulated rover", "sim", infos);
+
+        plant.setEncoderSinks(
+                (phaseB, level, t) -> (phaseB ? encoderB[0] : encoderA[0]).drive(level, t + clockOffsetNanos),
+                (phaseB, level, t) -> (phaseB ? encoderB[1] : encoderA[1]).drive(level, t + clockOffsetNanos));
+        clockOffsetNanos = s.realTime() ? System.nanoTime() : 0L;
+        applyLive(s);
+        battery.setVolts(plant.batteryVolts() / BATTERY_DIVIDER);
+    }
+
+    private <T extends Channel> T add(T channel) {
+        channels.put(channel.name(), channel);
+        return channel;
+    }
+
+    private void applyLive(Settings s) {
+        plant.setLoadTorque(s.loadTorqueNm());
+        plant.setImuErrors(s.gyroNoise(), s.gyroBias(), s.accelNoise(), s.accelBias());
+        estop.drive(!s.estopPressed(), now());
+    }
+
+    private void register(BundleContext context) {
+        for (Channel c : channels.values()) {
+            Dictionary<String, Object> props = new Hashtable<>();
+            props.put(PROPERTY_BOARD, settings.id());
+            props.put(Channel.PROPERTY_CHANNEL, c.name());
+            props.put(Channel.PROPERTY_CHANNEL_TYPE, c.info().type().name());
+            registrations.add(context.registerService(serviceTypes(c), c, props));
+        }
+    }
+
+    private static String[] serviceTypes(Channel c) {
+        List<String> types = new ArrayList<>();
+        types.add(Channel.class.getName());
+        if (c instanceof Actuator) {
+            types.add(Actuator.class.getName());
+        }
+        for (Class<?> t : List.of(PwmOutput.class, DigitalOutput.class, DigitalInput.class, AnalogInput.class, I2cBus.class)) {
+            if (t.isInstance(c)) {
+                types.add(t.getName());
+            }
+        }
+        return types.toArray(new String[0]);
+    }
+
+    private void startStepper() {
+        Thread t = new Thread(this::runRealTime, "armature-sim-" + settings.id());
+        t.setDaemon(true);
+        t.setUncaughtExceptionHandler((th, e) -> {
+            toSafeState();
+            if (log != null) {
+                log.error("simulated board '{}' stopped stepping: {}", settings.id(), e.toString());
+            }
+        });
+        stepper = t;
+        t.start();
+    }
+
+    private void runRealTime() {
+        long last = System.nanoTime();
+        long next = last;
+        while (stepper == Thread.currentThread()) {
+            long period = 1_000_000_000L / settings.stepRateHz();
+            next += period;
+            long now = System.nanoTime();
+            if (next - now > 0) {
+                LockSupport.parkNanos(next - now);
+                now = System.nanoTime();
+            } else if (now - next > 50 * period) {
+                next = now; // far behind (suspended JVM): step the real elapsed time once, do not burst
+            }
+            long elapsed = now - last;
+            last = now;
+            synchronized (this) {
+                tick(elapsed);
+            }
+        }
+    }
+
+    /**
+     * Advances simulated time by {@code nanos} in stepped mode (realTime = false).
+     *
+     * @throws IllegalStateException in real-time mode, where the board's own thread owns time
+     */
+    public synchronized void advance(long nanos) {
+        if (settings.realTime()) {
+            throw new IllegalStateException("board '" + settings.id() + "' runs in real time; advance() is for stepped time");
+        }
+        long step = 1_000_000_000L / settings.stepRateHz();
+        for (long done = 0; done < nanos; done += step) {
+            tick(Math.min(step, nanos - done));
+        }
+    }
+
+    private void tick(long nanos) {
+        applyCommands();
+        plant.step(nanos);
+        battery.setVolts(plant.batteryVolts() / BATTERY_DIVIDER);
+        steps++;
+    }
+
+    private void applyCommands() {
+        for (int w = 0; w < 2; w++) {
+            plant.setDuty(w, pwm[w].duty() / (double) PwmOutput.MAX_DUTY);
+            plant.setReverse(w, direction[w].get());
+            plant.setBrake(w, brake[w].get());
+        }
+    }
+
+    /** @return the board's clock: nanoTime in real-time mode, simulated nanoseconds in stepped mode */
+    public long now() {
+        return settings.realTime() ? System.nanoTime() : plant.timeNanos();
+    }
+
+    /** @return the plant, for tests and for simulated sensors in this bundle */
+    public RoverPlant plant() {
+        return plant;
+    }
+
+    /** @return plant steps taken since start */
+    public long steps() {
+        return steps;
+    }
+
+    /** @return exceptions thrown by edge listeners, each caught and counted */
+    public long listenerFailures() {
+        return listenerFailures.get();
+    }
+
+    @Override
+    public BoardInfo info() {
+        return info;
+    }
+
+    @Override
+    public List<Channel> channels() {
+        return List.copyOf(channels.values());
+    }
+
+    @Override
+    public <T extends Channel> T channel(String name, Class<T> type) {
+        Channel c = channels.get(name);
+        if (c == null) {
+            throw UnknownChannelException.of(settings.id(), name, List.copyOf(channels.keySet()));
+        }
+        if (!type.isInstance(c)) {
+            throw new UnknownChannelException("channel '" + name + "' on board '" + settings.id() + "' is "
+                    + c.info().type() + ", not " + type.getSimpleName());
+        }
+        return type.cast(c);
+    }
+}

@@ -1,0 +1,188 @@
+package io.armature.board.sim.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.armature.hal.Actuator;
+import io.armature.hal.AnalogInput;
+import io.armature.hal.Channel;
+import io.armature.hal.DigitalInput;
+import io.armature.hal.DigitalOutput;
+import io.armature.hal.Edge;
+import io.armature.hal.I2cBus;
+import io.armature.hal.PwmOutput;
+import io.armature.hal.UnknownChannelException;
+
+class SimBoardTest {
+
+    private static final long MS = 1_000_000;
+    private final SimBoard board = new SimBoard();
+
+    private static SimBoard.Config config(Object... keyValues) {
+        Map<String, Object> m = new HashMap<>();
+        m.put("realTime", false);
+        for (int i = 0; i < keyValues.length; i += 2) {
+            m.put((String) keyValues[i], keyValues[i + 1]);
+        }
+        return Configs.of(SimBoard.Config.class, m);
+    }
+
+    @AfterEach
+    void stop() {
+        if (board.info() != null) {
+            board.deactivate();
+        }
+    }
+
+    @Test
+    void drivingTheLeftMotorChannelsTurnsTheLeftWheelAndItsEncoder() {
+        board.activate(config(), null);
+        List<Boolean> aEdges = new ArrayList<>();
+        board.channel("encoder.left.a", DigitalInput.class).onEdge(Edge.RISING, (ch, level, t) -> aEdges.add(level));
+        board.channel("motor.left.brake", DigitalOutput.class).set(false);
+        board.channel("motor.left.pwm", PwmOutput.class).setDuty(40_000);
+        board.advance(500 * MS);
+        assertTrue(board.plant().left.speed() > 5, "left wheel at " + board.plant().left.speed() + " rad/s");
+        assertEquals(0.0, board.plant().right.speed(), "the right wheel is braked and unpowered");
+        long counts = board.plant().leftEncoder.counts();
+        assertEquals(counts / 4, aEdges.size(), 1.0, "one rising A edge per four counts");
+        assertTrue(aEdges.stream().allMatch(l -> l));
+    }
+
+    @Test
+    void directionPinReversesTheWheel() {
+        board.activate(config(), null);
+        board.channel("motor.right.brake", DigitalOutput.class).set(false);
+        board.channel("motor.right.dir", DigitalOutput.class).set(true);
+        board.channel("motor.right.pwm", PwmOutput.class).setDuty(PwmOutput.MAX_DUTY);
+        board.advance(300 * MS);
+        assertTrue(board.plant().right.speed() < -10);
+        assertTrue(board.plant().heading() < 0, "only the right wheel backwards: the rover turns right");
+    }
+
+    @Test
+    void aDutyOutsideTheRangeIsRefusedAndTheOldDutyKept() {
+        board.activate(config(), null);
+        PwmOutput pwm = board.channel("motor.left.pwm", PwmOutput.class);
+        pwm.setDuty(1000);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> pwm.setDuty(65536));
+        assertTrue(e.getMessage().contains("0..65535"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> pwm.setDuty(-1));
+        assertEquals(1000, pwm.duty());
+        assertThrows(IllegalArgumentException.class, () -> pwm.setFrequency(Double.NaN));
+        assertEquals(20000.0, pwm.frequency());
+    }
+
+    @Test
+    void unknownChannelNamesTheChannelsThatExist() {
+        board.activate(config(), null);
+        UnknownChannelException e = assertThrows(UnknownChannelException.class, () -> board.channel("motor.middle.pwm", PwmOutput.class));
+        assertTrue(e.getMessage().contains("motor.middle.pwm") && e.getMessage().contains("motor.left.pwm"), e.getMessage());
+        UnknownChannelException wrongType = assertThrows(UnknownChannelException.class, () -> board.channel("estop.in", PwmOutput.class));
+        assertTrue(wrongType.getMessage().contains("DIGITAL_INPUT"), wrongType.getMessage());
+    }
+
+    @Test
+    void batteryReadsThroughTheDividerInMillivolts() {
+        board.activate(config(), null);
+        AnalogInput adc = board.channel("battery.sense", AnalogInput.class);
+        board.advance(10 * MS);
+        int mv = adc.readMillivolts();
+        assertEquals(board.plant().batteryVolts() * 1000 / 4, mv, 1.0, "12-bit steps of 0.8 mV");
+        assertEquals(12, adc.info().resolutionBits());
+    }
+
+    @Test
+    void imuOnTheI2cBusFeelsTheRoverTurn() throws Exception {
+        board.activate(config("gyroNoise", 0.0, "gyroBias", 0.0), null);
+        I2cBus bus = board.channel("i2c.1", I2cBus.class);
+        bus.writeRegister(0x68, 0x6B, new byte[] {0}, 0, 1); // wake
+        bus.writeRegister(0x68, 0x1B, new byte[] {2 << 3}, 0, 1); // ±1000 °/s: a spinning rover exceeds ±250
+        board.channel("motor.right.brake", DigitalOutput.class).set(false);
+        board.channel("motor.right.pwm", PwmOutput.class).setDuty(50_000);
+        board.advance(400 * MS);
+        byte[] r = new byte[2];
+        bus.readRegister(0x68, 0x47, r, 0, 2);
+        double degPerSecond = (short) (((r[0] & 0xFF) << 8) | (r[1] & 0xFF)) / 32.8;
+        assertEquals(Math.toDegrees(board.plant().yawRate()), degPerSecond, 0.05);
+        assertThrows(java.io.IOException.class, () -> bus.readRegister(0x50, 0, r, 0, 1));
+    }
+
+    @Test
+    void stoppingTheBoardLeavesEveryActuatorSafeAndRefusesCommands() {
+        board.activate(config(), null);
+        PwmOutput pwm = board.channel("motor.left.pwm", PwmOutput.class);
+        DigitalOutput brake = board.channel("motor.left.brake", DigitalOutput.class);
+        brake.set(false);
+        pwm.setDuty(60_000);
+        board.advance(200 * MS);
+        board.deactivate();
+        for (Channel c : board.channels()) {
+            if (c instanceof Actuator a) {
+                assertTrue(a.isSafe(), c.name() + " safe after stop");
+            }
+        }
+        assertThrows(IllegalStateException.class, () -> pwm.setDuty(100));
+        assertEquals(0, pwm.duty());
+        assertTrue(brake.get(), "brake on");
+    }
+
+    @Test
+    void estopButtonFollowsTheConfigurationLive() {
+        board.activate(config(), null);
+        DigitalInput estop = board.channel("estop.in", DigitalInput.class);
+        List<Boolean> edges = new ArrayList<>();
+        estop.onEdge(Edge.FALLING, (ch, level, t) -> edges.add(level));
+        assertTrue(estop.read(), "released: pulled high");
+        board.modified(config("estopPressed", true));
+        assertFalse(estop.read());
+        assertEquals(List.of(false), edges);
+    }
+
+    @Test
+    void loadChangesLiveAndBadValuesLeaveThePreviousConfiguration() {
+        board.activate(config(), null);
+        board.channel("motor.left.brake", DigitalOutput.class).set(false);
+        board.channel("motor.left.pwm", PwmOutput.class).setDuty(PwmOutput.MAX_DUTY);
+        board.advance(500 * MS);
+        double free = board.plant().left.speed();
+        board.modified(config("loadTorqueNm", 0.6));
+        board.advance(500 * MS);
+        double loaded = board.plant().left.speed();
+        assertTrue(loaded < free * 0.8, free + " -> " + loaded);
+
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> board.modified(config("loadTorqueNm", -3.0)));
+        assertTrue(bad.getMessage().contains("loadTorqueNm"), bad.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> board.modified(config("stepRateHz", 5)));
+        IllegalArgumentException fixed = assertThrows(IllegalArgumentException.class, () -> board.modified(config("seed", 1L)));
+        assertTrue(fixed.getMessage().contains("seed"), fixed.getMessage());
+        board.advance(500 * MS);
+        assertEquals(loaded, board.plant().left.speed(), Math.abs(loaded) * 0.01, "0.6 N·m still in force");
+    }
+
+    @Test
+    void realTimeBoardStepsOnItsOwnThread() throws Exception {
+        SimBoard rt = new SimBoard();
+        rt.activate(config("realTime", true), null);
+        try {
+            long t0 = System.nanoTime();
+            while (rt.steps() < 50 && System.nanoTime() - t0 < 5_000_000_000L) {
+                Thread.sleep(5);
+            }
+            assertTrue(rt.steps() >= 50, "the plant thread steps: " + rt.steps());
+            assertThrows(IllegalStateException.class, () -> rt.advance(MS));
+        } finally {
+            rt.deactivate();
+        }
+    }
+}
