@@ -1,0 +1,119 @@
+package io.armature.shell.internal;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
+import org.osgi.service.component.runtime.dto.UnsatisfiedReferenceDTO;
+
+import io.armature.hal.Actuator;
+import io.armature.hal.Board;
+import io.armature.hal.Channel;
+import io.armature.safety.SafetySupervisor;
+
+/** {@code robot:status}: boards and channels, the state of every Armature component, and safety. */
+@Component(service = RobotCommands.class, immediate = true, property = {
+        "osgi.command.scope=robot",
+        "osgi.command.function=status"})
+public final class RobotCommands {
+
+    private final List<Board> boards = new CopyOnWriteArrayList<>();
+
+    @Reference
+    private ServiceComponentRuntime scr;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile SafetySupervisor safety;
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addBoard(Board b) {
+        boards.add(b);
+    }
+
+    void removeBoard(Board b) {
+        boards.remove(b);
+    }
+
+    public String status() {
+        StringBuilder out = new StringBuilder();
+        out.append("Boards:\n");
+        if (boards.isEmpty()) {
+            out.append("  none installed\n");
+        }
+        for (Board b : boards) {
+            int actuators = 0;
+            int safe = 0;
+            for (Channel c : b.channels()) {
+                if (c instanceof Actuator a) {
+                    actuators++;
+                    safe += a.isSafe() ? 1 : 0;
+                }
+            }
+            out.append(String.format("  %s: %s (backend %s), %d channels, %d of %d actuators in safe state%n",
+                    b.info().id(), b.info().model(), b.info().backend(), b.info().channels().size(), safe, actuators));
+        }
+
+        out.append("Components:\n");
+        for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
+            if (!d.bundle.symbolicName.startsWith("armature.")) {
+                continue;
+            }
+            if (!scr.isComponentEnabled(d)) {
+                out.append(String.format("  %-50s DISABLED%n", d.name));
+                continue;
+            }
+            var configs = scr.getComponentConfigurationDTOs(d);
+            if (configs.isEmpty()) {
+                out.append(String.format("  %-50s NO CONFIGURATION (policy %s)%n", d.name, d.configurationPolicy));
+            }
+            for (ComponentConfigurationDTO c : configs) {
+                out.append(String.format("  %-50s %s%n", d.name, state(c)));
+            }
+        }
+
+        out.append("Safety:\n");
+        SafetySupervisor s = safety;
+        if (s == null) {
+            out.append("  no safety supervisor installed: motion is not supervised");
+        } else {
+            out.append("  ").append(s.state());
+            s.tripReason().ifPresent(r -> out.append(": ").append(r.source()).append(": ").append(r.message()));
+        }
+        return out.toString();
+    }
+
+    static String state(ComponentConfigurationDTO c) {
+        return switch (c.state) {
+            case ComponentConfigurationDTO.ACTIVE -> "ACTIVE";
+            case ComponentConfigurationDTO.SATISFIED -> "SATISFIED";
+            case ComponentConfigurationDTO.UNSATISFIED_CONFIGURATION -> "UNSATISFIED (waits for configuration)";
+            case ComponentConfigurationDTO.UNSATISFIED_REFERENCE -> "UNSATISFIED (needs " + needs(c) + ")";
+            case ComponentConfigurationDTO.FAILED_ACTIVATION -> "FAILED: " + firstLine(c.failure);
+            default -> "state " + c.state;
+        };
+    }
+
+    private static String needs(ComponentConfigurationDTO c) {
+        StringBuilder b = new StringBuilder();
+        for (UnsatisfiedReferenceDTO r : c.unsatisfiedReferences) {
+            b.append(b.length() == 0 ? "" : ", ").append(r.name);
+        }
+        return b.toString();
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return (nl < 0 ? s : s.substring(0, nl)).trim();
+    }
+}

@@ -1,0 +1,133 @@
+package io.armature.web.internal;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.Objects;
+import java.util.function.UnaryOperator;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+
+/**
+ * Sets the Felix Web Console's credentials so that it never accepts admin/admin. The password
+ * comes from the environment variable {@value #ENV}; without it, from the hash stored in the
+ * runtime's data directory; on first start a random password is generated, printed once and
+ * only its hash is stored. The user is always {@code admin}.
+ *
+ * <p>Until this component has run, the console is locked by the framework property
+ * {@code felix.webconsole.password}, which every feature sets to a hash no password matches.
+ */
+@Component(immediate = true, service = {})
+public final class ConsoleCredentials {
+
+    static final String ENV = "ARMATURE_CONSOLE_PASSWORD";
+    /** Framework property: the runtime's data directory; default {@code armature-data} in the working directory. */
+    static final String DATA_DIR_PROPERTY = "armature.data.dir";
+    static final String CONSOLE_PID = "org.apache.felix.webconsole.internal.servlet.OsgiManager";
+    static final String FILE_NAME = "console-password.sha256";
+    static final String USER = "admin";
+
+    private final ConfigurationAdmin configAdmin;
+    private final Logger log;
+    private final PrintStream out;
+    private final UnaryOperator<String> environment;
+
+    @Activate
+    public ConsoleCredentials(@Reference ConfigurationAdmin configAdmin,
+            @Reference(service = LoggerFactory.class) Logger log, BundleContext context) throws IOException {
+        this(configAdmin, log, System.out, System::getenv, dataDir(context));
+    }
+
+    ConsoleCredentials(ConfigurationAdmin configAdmin, Logger log, PrintStream out, UnaryOperator<String> environment,
+            Path dataDir) throws IOException {
+        this.configAdmin = configAdmin;
+        this.log = log;
+        this.out = out;
+        this.environment = environment;
+        String hash = resolveHash(dataDir);
+        if (hash != null) {
+            apply(hash);
+        }
+    }
+
+    static Path dataDir(BundleContext context) {
+        String dir = context.getProperty(DATA_DIR_PROPERTY);
+        return Path.of(dir == null || dir.isBlank() ? "armature-data" : dir.trim());
+    }
+
+    /** @return the hash to use, or null when none can be had (the console then stays locked) */
+    String resolveHash(Path dataDir) {
+        String fromEnv = environment.apply(ENV);
+        if (fromEnv != null) {
+            if (!fromEnv.isBlank()) {
+                log.info("Web Console user '{}' uses the password from {}", USER, ENV);
+                return ConsolePassword.hash(fromEnv);
+            }
+            log.warn("{} is set but empty; ignoring it", ENV);
+        }
+        Path file = dataDir.resolve(FILE_NAME);
+        if (Files.exists(file)) {
+            try {
+                String stored = Files.readString(file, StandardCharsets.UTF_8).trim();
+                if (ConsolePassword.isHash(stored)) {
+                    return stored;
+                }
+                log.error("console password file {} is not a SHA-256 password hash; the Web Console stays locked. "
+                        + "Delete the file to generate a new password, or set {}", file.toAbsolutePath(), ENV);
+            } catch (IOException e) {
+                log.error("cannot read console password file {}: {}; the Web Console stays locked", file.toAbsolutePath(), e.toString());
+            }
+            return null;
+        }
+        String password = ConsolePassword.generate(new SecureRandom());
+        String hash = ConsolePassword.hash(password);
+        try {
+            write(file, hash);
+        } catch (IOException e) {
+            log.error("cannot store the console password hash in {}: {}; the Web Console stays locked. Set {} or make the directory writable",
+                    file.toAbsolutePath(), e.toString(), ENV);
+            return null;
+        }
+        out.println("Web Console user '" + USER + "', password " + password
+                + " (shown once; only its hash is stored, in " + file.toAbsolutePath() + ")");
+        return hash;
+    }
+
+    private static void write(Path file, String hash) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Path tmp = file.resolveSibling(FILE_NAME + ".tmp");
+        Files.writeString(tmp, hash + "\n", StandardCharsets.UTF_8);
+        try {
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException notPosix) {
+            // Windows: the directory's ACL applies
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private void apply(String hash) throws IOException {
+        Configuration c = configAdmin.getConfiguration(CONSOLE_PID, "?");
+        Dictionary<String, Object> props = c.getProperties();
+        if (props != null && USER.equals(props.get("username")) && Objects.equals(hash, props.get("password"))) {
+            return; // unchanged: do not make the console restart
+        }
+        Dictionary<String, Object> next = props == null ? new Hashtable<>() : props;
+        next.put("username", USER);
+        next.put("password", hash);
+        c.update(next);
+    }
+}

@@ -1,0 +1,326 @@
+package io.armature.itest;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.ServiceLoader;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
+import java.util.stream.Stream;
+
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.Filter;
+import org.osgi.framework.launch.Framework;
+import org.osgi.framework.launch.FrameworkFactory;
+import org.osgi.framework.startlevel.BundleStartLevel;
+import org.osgi.framework.startlevel.FrameworkStartLevel;
+import org.osgi.util.tracker.ServiceTracker;
+
+/**
+ * Boots a real Felix inside the test JVM with exactly the bundles and framework properties of a
+ * built feature jar ({@code features/target/<feature>.jar}), as the bnd launcher would, with a
+ * few properties changed for the test: a free HTTP port, its own data and configuration
+ * directories, and a non-interactive Gogo shell (the test JVM's stdin belongs to Surefire).
+ *
+ * <p>The API packages are exported by the system bundle so that the test code and the bundles
+ * share one {@code io.armature.*} class space.
+ */
+public final class FeatureRuntime implements AutoCloseable {
+
+    private static final String API_PACKAGES = "io.armature.hal;version=1.0.0,io.armature.sensor;version=1.0.0,"
+            + "io.armature.control;version=1.0.0,io.armature.safety;version=1.0.0,io.armature.vision;version=1.0.0,"
+            + "io.armature.telemetry;version=1.0.0";
+
+    private final Framework framework;
+    private final Path workDir;
+    private final Path configDir;
+    private final Path dataDir;
+    private final int httpPort;
+    private final ByteArrayOutputStream console;
+    private final PrintStream originalOut;
+    private final PrintStream originalErr;
+
+    private FeatureRuntime(Framework framework, Path workDir, Path configDir, Path dataDir, int httpPort,
+            ByteArrayOutputStream console, PrintStream originalOut, PrintStream originalErr) {
+        this.console = console;
+        this.originalOut = originalOut;
+        this.originalErr = originalErr;
+        this.framework = framework;
+        this.workDir = workDir;
+        this.configDir = configDir;
+        this.dataDir = dataDir;
+        this.httpPort = httpPort;
+    }
+
+    /** Starts the feature with its own copy of {@code runtime-config/<feature>/}. */
+    public static FeatureRuntime start(String feature) throws Exception {
+        return start(feature, Map.of());
+    }
+
+    /**
+     * @param overrides framework properties to set beyond the test defaults
+     */
+    public static FeatureRuntime start(String feature, Map<String, String> overrides) throws Exception {
+        Path jar = featuresDir().resolve(feature + ".jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: build the features module first (mvn install)");
+        }
+        Path work = Files.createTempDirectory("armature-" + feature + "-");
+        Path bundles = Files.createDirectories(work.resolve("bundles"));
+        Path configDir = Files.createDirectories(work.resolve("config"));
+        Path dataDir = Files.createDirectories(work.resolve("data"));
+        Path robotConfig = Path.of(System.getProperty("armature.runtime-config.dir", "../runtime-config")).resolve(feature);
+        if (Files.isDirectory(robotConfig)) {
+            try (Stream<Path> files = Files.list(robotConfig)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    Files.copy(f, configDir.resolve(f.getFileName()));
+                }
+            }
+        }
+
+        Properties launcher = new Properties();
+        List<String> bundleFiles;
+        Map<String, Integer> startLevels = new HashMap<>();
+        try (JarFile j = new JarFile(jar.toFile())) {
+            try (InputStream in = j.getInputStream(j.getEntry("launcher.properties"))) {
+                launcher.load(in);
+            }
+            bundleFiles = List.of(launcher.getProperty("launch.bundles").split(","));
+            String[] attrs = launcher.getProperty("launch.runbundles.attrs", "").split(",");
+            for (int i = 0; i < bundleFiles.size() && i < attrs.length; i++) {
+                int at = attrs[i].indexOf("startlevel=");
+                if (at >= 0) {
+                    startLevels.put(bundleFiles.get(i), Integer.parseInt(attrs[i].substring(at + "startlevel=".length()).trim()));
+                }
+            }
+            for (String entry : bundleFiles) {
+                try (InputStream in = j.getInputStream(j.getEntry(entry))) {
+                    Files.copy(in, bundles.resolve(Path.of(entry).getFileName()));
+                }
+            }
+        }
+
+        Map<String, String> props = new HashMap<>();
+        for (String key : launcher.stringPropertyNames()) {
+            if (!key.startsWith("launch.")) {
+                props.put(key, launcher.getProperty(key));
+            }
+        }
+        int port = freePort();
+        props.put(Constants.FRAMEWORK_STORAGE, work.resolve("storage").toString());
+        props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        props.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, API_PACKAGES);
+        props.put("org.osgi.service.http.port", Integer.toString(port));
+        props.put("felix.fileinstall.dir", configDir.toString());
+        props.put("felix.fileinstall.poll", "100");
+        props.put("armature.data.dir", dataDir.toString());
+        props.put("gosh.args", "--nointeractive --noshutdown");
+        props.putAll(overrides);
+
+        // Tee the console: the runtime prints its ready line, one-line errors and the generated
+        // console password there, and tests read them as an operator would.
+        PrintStream originalOut = System.out;
+        PrintStream originalErr = System.err;
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(new Tee(originalOut, console), true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(new Tee(originalErr, console), true, StandardCharsets.UTF_8));
+
+        FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).iterator().next();
+        Framework framework = factory.newFramework(props);
+        framework.init();
+        BundleContext ctx = framework.getBundleContext();
+        int maxLevel = 1;
+        List<Bundle> installed = new ArrayList<>();
+        for (String entry : bundleFiles) {
+            Path file = bundles.resolve(Path.of(entry).getFileName());
+            Bundle b = ctx.installBundle(file.toUri().toString());
+            int level = startLevels.getOrDefault(entry, 1);
+            b.adapt(BundleStartLevel.class).setStartLevel(level);
+            maxLevel = Math.max(maxLevel, level);
+            installed.add(b);
+        }
+        for (Bundle b : installed) {
+            if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
+                b.start(Bundle.START_ACTIVATION_POLICY);
+            }
+        }
+        framework.start();
+        int target = maxLevel + 1;
+        Object done = new Object();
+        synchronized (done) {
+            framework.adapt(FrameworkStartLevel.class).setStartLevel(target, e -> {
+                synchronized (done) {
+                    done.notifyAll();
+                }
+            });
+            done.wait(30_000);
+        }
+        return new FeatureRuntime(framework, work, configDir, dataDir, port, console, originalOut, originalErr);
+    }
+
+    private static Path featuresDir() {
+        return Path.of(System.getProperty("armature.features.dir", "../features/target"));
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    public BundleContext context() {
+        return framework.getBundleContext();
+    }
+
+    public Framework framework() {
+        return framework;
+    }
+
+    /** @return the directory FileInstall watches: this run's copy of {@code runtime-config/<feature>/} */
+    public Path configDir() {
+        return configDir;
+    }
+
+    /** @return the runtime's data directory ({@code armature.data.dir}) */
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public int httpPort() {
+        return httpPort;
+    }
+
+    public Bundle bundle(String symbolicName) {
+        for (Bundle b : context().getBundles()) {
+            if (symbolicName.equals(b.getSymbolicName())) {
+                return b;
+            }
+        }
+        throw new IllegalArgumentException("no bundle " + symbolicName);
+    }
+
+    /** Waits for a service of {@code type} matching the LDAP {@code filter} (may be null). */
+    public <T> T service(Class<T> type, String filter, long timeoutMillis) throws Exception {
+        String f = "(" + Constants.OBJECTCLASS + "=" + type.getName() + ")";
+        if (filter != null) {
+            f = "(&" + f + filter + ")";
+        }
+        Filter ldap = context().createFilter(f);
+        ServiceTracker<T, T> tracker = new ServiceTracker<>(context(), ldap, null);
+        tracker.open();
+        try {
+            T s = tracker.waitForService(timeoutMillis);
+            if (s == null) {
+                throw new AssertionError("no service " + f + " within " + timeoutMillis + " ms");
+            }
+            return s;
+        } finally {
+            tracker.close();
+        }
+    }
+
+    /** Waits for a service by class name, for services whose API the test class path does not have. */
+    public Object serviceObject(String className, long timeoutMillis) throws Exception {
+        ServiceTracker<Object, Object> tracker = new ServiceTracker<>(context(),
+                context().createFilter("(" + Constants.OBJECTCLASS + "=" + className + ")"), null);
+        tracker.open(true);
+        try {
+            Object s = tracker.waitForService(timeoutMillis);
+            if (s == null) {
+                throw new AssertionError("no service " + className + " within " + timeoutMillis + " ms");
+            }
+            return s;
+        } finally {
+            tracker.close();
+        }
+    }
+
+    /** Runs a Gogo command line as an operator would type it and returns what it prints. */
+    public String gogo(String commandLine) throws Exception {
+        Object processor = serviceObject("org.apache.felix.service.command.CommandProcessor", 10_000);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
+        Method create = processor.getClass().getMethod("createSession", InputStream.class, java.io.OutputStream.class, java.io.OutputStream.class);
+        Object session = create.invoke(processor, InputStream.nullInputStream(), ps, ps);
+        Class<?> sessionType = session.getClass();
+        try {
+            Object result = method(sessionType, "execute", CharSequence.class).invoke(session, commandLine);
+            if (result != null) {
+                Object formatted = method(sessionType, "format", Object.class, int.class).invoke(session, result, 1);
+                ps.print(formatted);
+            }
+        } catch (InvocationTargetException e) {
+            Throwable cause = e.getCause();
+            // What the Gogo shell prints for a failed command: "gogo: <Type>: <message>".
+            ps.print("gogo: " + cause.getClass().getSimpleName() + ": " + cause.getMessage());
+        } finally {
+            method(sessionType, "close").invoke(session);
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private static Method method(Class<?> type, String name, Class<?>... params) throws NoSuchMethodException {
+        Method m = type.getMethod(name, params);
+        m.setAccessible(true);
+        return m;
+    }
+
+    @Override
+    public void close() throws Exception {
+        framework.stop();
+        framework.waitForStop(TimeUnit.SECONDS.toMillis(30));
+        System.setOut(originalOut);
+        System.setErr(originalErr);
+        try (Stream<Path> files = Files.walk(workDir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    /** @return what the runtime printed to stdout and stderr since it started */
+    public String console() {
+        return console.toString(StandardCharsets.UTF_8);
+    }
+
+    /** Writes to two streams; the capture is synchronized so readers see whole lines. */
+    private static final class Tee extends java.io.OutputStream {
+        private final java.io.OutputStream a;
+        private final ByteArrayOutputStream b;
+
+        Tee(java.io.OutputStream a, ByteArrayOutputStream b) {
+            this.a = a;
+            this.b = b;
+        }
+
+        @Override
+        public void write(int c) throws IOException {
+            a.write(c);
+            b.write(c);
+        }
+
+        @Override
+        public void write(byte[] buf, int off, int len) throws IOException {
+            a.write(buf, off, len);
+            b.write(buf, off, len);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            a.flush();
+        }
+    }
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what the build and the tests need on a fresh Debian or Ubuntu machine: a JDK (17 or
+# newer) and Maven. Run as root or with sudo available; does nothing when all is present.
+set -euo pipefail
+
+need=()
+if ! command -v java >/dev/null 2>&1 || ! java -version 2>&1 | grep -Eq 'version "(1[7-9]|[2-9][0-9])'; then
+  need+=(openjdk-17-jdk-headless)
+fi
+command -v mvn >/dev/null 2>&1 || need+=(maven)
+
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing: ${need[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need[@]}"
+fi
