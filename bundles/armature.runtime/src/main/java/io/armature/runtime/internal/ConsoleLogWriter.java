@@ -50,10 +50,32 @@ public final class ConsoleLogWriter implements LogListener {
         this.out = out;
     }
 
+    /** Held strongly: java.util.logging keeps loggers only weakly, and would forget the level. */
+    private final java.util.logging.Logger julRoot = java.util.logging.Logger.getLogger("");
+    private java.util.logging.Level julLevelBefore;
+
     @Activate
+    void activate(Config c) {
+        julLevelBefore = julRoot.getLevel();
+        configure(c);
+    }
+
     @Modified
     void configure(Config c) {
         this.config = c;
+        // Libraries that log through java.util.logging (SPI Fly, Jetty's fallbacks) follow the
+        // level set for other bundles, so the terminal is not flooded at start.
+        julRoot.setLevel(julLevel(c.otherLevel()));
+    }
+
+    static java.util.logging.Level julLevel(LogLevel level) {
+        return switch (level) {
+            case AUDIT, ERROR -> java.util.logging.Level.SEVERE;
+            case WARN -> java.util.logging.Level.WARNING;
+            case INFO -> java.util.logging.Level.INFO;
+            case DEBUG -> java.util.logging.Level.FINE;
+            case TRACE -> java.util.logging.Level.FINEST;
+        };
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
@@ -74,6 +96,7 @@ public final class ConsoleLogWriter implements LogListener {
 
     @Deactivate
     synchronized void deactivate() {
+        julRoot.setLevel(julLevelBefore);
         if (reader != null) {
             reader.removeLogListener(this);
             reader = null;
@@ -85,6 +108,10 @@ public final class ConsoleLogWriter implements LogListener {
         Config c = config;
         if (c == null) {
             return;
+        }
+        String logger = entry.getLoggerName();
+        if (logger != null && logger.startsWith("Events.") && !LogLevel.WARN.implies(entry.getLogLevel())) {
+            return; // the framework's own record of every bundle and service event: not for the terminal
         }
         String bundle = entry.getBundle() == null ? "framework" : entry.getBundle().getSymbolicName();
         boolean ours = bundle != null && bundle.startsWith("armature.");
