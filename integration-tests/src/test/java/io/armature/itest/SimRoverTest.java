@@ -180,6 +180,26 @@ class SimRoverTest {
     }
 
     @Test
+    void aMalformedConfigFileIsReportedOnOneLineAndChangesNothing() throws Exception {
+        DigitalInput estop = robot.service(DigitalInput.class, channel("estop.in"), 5_000);
+        int consoleMark = robot.console().length();
+        // typed FileInstall format with a value that is no integer
+        Files.writeString(robot.configDir().resolve("armature.board.sim.config"), "estopPressed=B\"true\"\nstepRateHz=I\"fast\"\n");
+        try {
+            assertTrue(Poll.until(10_000, () -> robot.console().substring(consoleMark).contains("armature.board.sim.config")),
+                    "the broken file is named: " + robot.console().substring(consoleMark));
+            String line = robot.console().substring(consoleMark).lines().filter(l -> l.contains("armature.board.sim.config"))
+                    .findFirst().orElseThrow();
+            assertTrue(line.startsWith("[armature] ERROR") || line.startsWith("[armature] WARN"), line);
+            Thread.sleep(500); // two more FileInstall polls
+            assertTrue(estop.read(), "nothing from the broken file was applied");
+            assertFalse(robot.console().substring(consoleMark).contains("\tat "), "no stack trace");
+        } finally {
+            Files.delete(robot.configDir().resolve("armature.board.sim.config"));
+        }
+    }
+
+    @Test
     void webConsoleRefusesAdminAdminAndAcceptsTheGeneratedPassword() throws Exception {
         Matcher m = Pattern.compile("Web Console user 'admin', password (\\S+) \\(shown once").matcher(robot.console());
         assertTrue(m.find(), robot.console());

@@ -117,6 +117,12 @@ public final class SimBoard implements Board {
                     c.accelNoise(), c.accelBias(), cpr, c.seed(), c.pwmFrequencyHz(), c.estopPressed());
         }
 
+        private static void range(String name, int v, int min, int max) {
+            if (v < min || v > max) {
+                throw new IllegalArgumentException(name + " must be " + min + ".." + max + ", was " + v);
+            }
+        }
+
         private static void range(String name, double v, double min, double max) {
             if (!(v >= min && v <= max)) { // also rejects NaN
                 throw new IllegalArgumentException(name + " must be " + fmt(min) + ".." + fmt(max) + ", was " + v);
