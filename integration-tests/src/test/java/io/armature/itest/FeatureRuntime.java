@@ -24,7 +24,6 @@ import java.util.stream.Stream;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
-import org.osgi.framework.Filter;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
 import org.osgi.framework.startlevel.BundleStartLevel;
@@ -217,32 +216,21 @@ public final class FeatureRuntime implements AutoCloseable {
     /** Waits for a service of {@code type} matching the LDAP {@code filter} (may be null). */
     public <T> T service(Class<T> type, String filter, long timeoutMillis) throws Exception {
         String f = "(" + Constants.OBJECTCLASS + "=" + type.getName() + ")";
-        if (filter != null) {
-            f = "(&" + f + filter + ")";
-        }
-        Filter ldap = context().createFilter(f);
-        ServiceTracker<T, T> tracker = new ServiceTracker<>(context(), ldap, null);
-        tracker.open();
-        try {
-            T s = tracker.waitForService(timeoutMillis);
-            if (s == null) {
-                throw new AssertionError("no service " + f + " within " + timeoutMillis + " ms");
-            }
-            return s;
-        } finally {
-            tracker.close();
-        }
+        return type.cast(await(filter == null ? f : "(&" + f + filter + ")", timeoutMillis));
     }
 
     /** Waits for a service by class name, for services whose API the test class path does not have. */
     public Object serviceObject(String className, long timeoutMillis) throws Exception {
-        ServiceTracker<Object, Object> tracker = new ServiceTracker<>(context(),
-                context().createFilter("(" + Constants.OBJECTCLASS + "=" + className + ")"), null);
+        return await("(" + Constants.OBJECTCLASS + "=" + className + ")", timeoutMillis);
+    }
+
+    private Object await(String filter, long timeoutMillis) throws Exception {
+        ServiceTracker<Object, Object> tracker = new ServiceTracker<>(context(), context().createFilter(filter), null);
         tracker.open(true);
         try {
             Object s = tracker.waitForService(timeoutMillis);
             if (s == null) {
-                throw new AssertionError("no service " + className + " within " + timeoutMillis + " ms");
+                throw new AssertionError("no service " + filter + " within " + timeoutMillis + " ms");
             }
             return s;
         } finally {
