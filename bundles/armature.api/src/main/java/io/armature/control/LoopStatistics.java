@@ -2,7 +2,10 @@ package io.armature.control;
 
 import org.osgi.annotation.versioning.ProviderType;
 
-/** Always-on statistics of one running loop, read without disturbing it. */
+/**
+ * Always-on statistics of one running loop, read without disturbing it. Registered as a service
+ * with {@link ControlLoop#PROPERTY_NAME}.
+ */
 @ProviderType
 public interface LoopStatistics {
 
@@ -15,15 +18,27 @@ public interface LoopStatistics {
     /** @return cycles run */
     long cycles();
 
-    /** @return cycles skipped because the previous one overran its period */
+    /** @return cycles skipped because a cycle overran its period (skipped, never caught up in a burst) */
     long overruns();
 
     /**
      * @param percentile 0..100, for example 99.9
-     * @return wake-up lateness at that percentile, in nanoseconds
+     * @return wake-up lateness at that percentile since the loop started, in nanoseconds
      */
     long latenessNanos(double percentile);
 
-    /** @return bytes allocated on the loop thread per cycle, averaged over the steady state */
+    /** @return the largest wake-up lateness since the loop started, in nanoseconds */
+    long maxLatenessNanos();
+
+    /**
+     * @param percentile 0..100
+     * @return cycle execution time at that percentile, in nanoseconds
+     */
+    long executionNanos(double percentile);
+
+    /** @return bytes allocated on the loop thread per cycle in the steady state */
     double allocatedBytesPerCycle();
+
+    /** @return true when the loop thread runs at real-time priority (SCHED_FIFO) */
+    boolean realTime();
 }

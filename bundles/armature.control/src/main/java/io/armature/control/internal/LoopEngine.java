@@ -1,0 +1,156 @@
+package io.armature.control.internal;
+
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+import io.armature.control.ControlLoop;
+import io.armature.control.LoopStatistics;
+
+/**
+ * The loop engine: runs every {@link ControlLoop} service at its rate on a thread of its own,
+ * and registers its {@link LoopStatistics}. A loop that appears starts at once; one that goes
+ * away is stopped with its outputs safe.
+ */
+@Component(service = LoopEngine.class, immediate = true, configurationPid = LoopEngine.PID)
+@Designate(ocd = LoopEngine.Config.class)
+public final class LoopEngine {
+
+    public static final String PID = "armature.control.engine";
+
+    @ObjectClassDefinition(name = "Armature loop engine", description = "How control loops are scheduled.")
+    public @interface Config {
+        @AttributeDefinition(name = "Spin (µs)", description = "Time before each deadline that the loop thread spins instead of parking, 0..1000 µs.")
+        int spinMicros() default 100;
+
+        @AttributeDefinition(name = "Real-time priority", description = "SCHED_FIFO priority of loop threads, 1..99; 0 for none.")
+        int realTimePriority() default 80;
+    }
+
+    private final Map<ControlLoop, Running> loops = new ConcurrentHashMap<>();
+    private final BundleContext context;
+    private final Logger log;
+    private final Config config;
+
+    private record Running(LoopRunner runner, ServiceRegistration<LoopStatistics> registration) {
+    }
+
+    @Activate
+    public LoopEngine(BundleContext context, Config config, @Reference(service = LoggerFactory.class) Logger log) {
+        if (config.spinMicros() < 0 || config.spinMicros() > 1000) {
+            throw new IllegalArgumentException("spinMicros must be 0..1000, was " + config.spinMicros());
+        }
+        if (config.realTimePriority() < 0 || config.realTimePriority() > 99) {
+            throw new IllegalArgumentException("realTimePriority must be 0..99, was " + config.realTimePriority());
+        }
+        this.context = context;
+        this.config = config;
+        this.log = log;
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addLoop(ControlLoop loop, Map<String, Object> properties) {
+        String name = String.valueOf(properties.getOrDefault(ControlLoop.PROPERTY_NAME, "unnamed"));
+        double rate = rate(properties);
+        LoopRunner runner;
+        try {
+            runner = new LoopRunner(name, loop, rate, config.spinMicros() * 1000L, config.realTimePriority(), this::failed);
+        } catch (IllegalArgumentException e) {
+            log.error("{}; the loop does not run", e.getMessage());
+            return;
+        }
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put(ControlLoop.PROPERTY_NAME, name);
+        props.put(ControlLoop.PROPERTY_RATE, rate);
+        runner.start();
+        loops.put(loop, new Running(runner, context.registerService(LoopStatistics.class, runner, props)));
+        waitForPriority(runner);
+        if (runner.realTime()) {
+            log.info("loop '{}' runs at {} Hz, {}", name, rate, runner.realTimeMessage());
+        } else {
+            log.warn("loop '{}' runs at {} Hz without real-time priority: {}", name, rate, runner.realTimeMessage());
+        }
+    }
+
+    void updatedLoop(ControlLoop loop, Map<String, Object> properties) {
+        Running r = loops.get(loop);
+        if (r != null && Math.abs(r.runner.rateHz() - rate(properties)) > 1e-9) {
+            removeLoop(loop); // a new rate needs a new schedule
+            addLoop(loop, properties);
+        }
+    }
+
+    void removeLoop(ControlLoop loop) {
+        Running r = loops.remove(loop);
+        if (r != null) {
+            try {
+                r.registration.unregister();
+            } catch (IllegalStateException alreadyGone) {
+                // the bundle is stopping
+            }
+            r.runner.stop();
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        for (ControlLoop loop : loops.keySet()) {
+            removeLoop(loop);
+        }
+    }
+
+    private void failed(LoopRunner runner, Throwable error) {
+        log.error("loop '{}' stopped with its outputs safe: a cycle threw {}", runner.name(), error.toString());
+    }
+
+    private static void waitForPriority(LoopRunner runner) {
+        for (int i = 0; i < 200 && "not started".equals(runner.realTimeMessage()); i++) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    static double rate(Map<String, Object> properties) {
+        Object r = properties.get(ControlLoop.PROPERTY_RATE);
+        if (r instanceof Number n) {
+            return n.doubleValue();
+        }
+        if (r instanceof String s) {
+            try {
+                return Double.parseDouble(s.trim());
+            } catch (NumberFormatException e) {
+                return Double.NaN;
+            }
+        }
+        return 1000.0;
+    }
+
+    /** @return the runner of the loop with this name, for commands and tests */
+    LoopRunner runner(String name) {
+        for (Running r : loops.values()) {
+            if (r.runner.name().equals(name)) {
+                return r.runner;
+            }
+        }
+        return null;
+    }
+}

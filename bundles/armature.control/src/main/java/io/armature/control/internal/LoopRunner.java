@@ -1,0 +1,245 @@
+package io.armature.control.internal;
+
+import java.lang.management.ManagementFactory;
+import java.util.concurrent.locks.LockSupport;
+
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+import io.armature.control.ControlLoop;
+import io.armature.control.LoopStatistics;
+
+/**
+ * Runs one {@link ControlLoop} at a fixed rate on its own named thread: park until
+ * {@code spinNanos} before the deadline, then spin to it. A cycle that starts a whole period
+ * or more late skips the deadlines it missed (counted as overruns) instead of catching up in a
+ * burst. Statistics are recorded without allocation (HdrHistogram {@link Recorder}) and read
+ * by other threads without a lock shared with the loop.
+ */
+final class LoopRunner implements LoopStatistics {
+
+    /** Largest value the histograms hold, ns; larger ones are recorded as this. */
+    static final long HIGHEST_NANOS = 10_000_000_000L;
+    /** Cycles before the steady state in which allocation is measured. */
+    static final long WARMUP_CYCLES = 2_000;
+
+    /** Called once, off the hot path, when a cycle throws. */
+    interface FaultHandler {
+        void loopFailed(LoopRunner runner, Throwable error);
+    }
+
+    private final String name;
+    private final ControlLoop loop;
+    private final long periodNanos;
+    private final long spinNanos;
+    private final int priority;
+    private final FaultHandler faults;
+    private final Thread thread;
+
+    private final Recorder lateness = new Recorder(1, HIGHEST_NANOS, 3);
+    private final Recorder execution = new Recorder(1, HIGHEST_NANOS, 3);
+    private final Histogram totalLateness = new Histogram(1, HIGHEST_NANOS, 3);
+    private final Histogram totalExecution = new Histogram(1, HIGHEST_NANOS, 3);
+    private Histogram recycleLateness;
+    private Histogram recycleExecution;
+
+    private volatile boolean running = true;
+    private volatile long cycles;
+    private volatile long overruns;
+    private volatile long allocationMark = -1;
+    private volatile long allocationMarkCycles;
+    private volatile long allocationNow;
+    private volatile long allocationNowCycles;
+    private volatile boolean realTime;
+    private volatile String realTimeMessage = "not started";
+    private volatile Throwable failure;
+
+    LoopRunner(String name, ControlLoop loop, double rateHz, long spinNanos, int priority, FaultHandler faults) {
+        if (!(rateHz > 0) || rateHz > 100_000 || Double.isNaN(rateHz)) {
+            throw new IllegalArgumentException("loop '" + name + "': rate must be above 0 and at most 100000 Hz, was " + rateHz);
+        }
+        this.name = name;
+        this.loop = loop;
+        this.periodNanos = Math.round(1e9 / rateHz);
+        this.spinNanos = Math.max(0, Math.min(spinNanos, periodNanos));
+        this.priority = priority;
+        this.faults = faults;
+        this.thread = new Thread(this::run, "armature-loop-" + name);
+        thread.setDaemon(true);
+        thread.setPriority(Thread.MAX_PRIORITY);
+        thread.setUncaughtExceptionHandler((t, e) -> fail(e));
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** Stops the thread (at most one cycle later) and drives the loop's outputs safe. */
+    void stop() {
+        running = false;
+        LockSupport.unpark(thread);
+        if (Thread.currentThread() != thread) {
+            try {
+                thread.join(2_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        safeOutputs();
+    }
+
+    private void safeOutputs() {
+        try {
+            loop.stopOutputs();
+        } catch (RuntimeException e) {
+            // nothing more can be done here; the supervisor's permit expiry is the next line of defence
+        }
+    }
+
+    private void fail(Throwable e) {
+        failure = e;
+        running = false;
+        safeOutputs();
+        if (faults != null) {
+            faults.loopFailed(this, e);
+        }
+    }
+
+    private void run() {
+        RealTimePriority.Result rt = RealTimePriority.applyToCurrentThread(priority);
+        realTime = rt.applied();
+        realTimeMessage = rt.message();
+        java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        com.sun.management.ThreadMXBean allocation = mx instanceof com.sun.management.ThreadMXBean t
+                && t.isThreadAllocatedMemorySupported() ? t : null;
+
+        long next = System.nanoTime() + periodNanos;
+        long previousStart = next - periodNanos;
+        while (running) {
+            long wakeAt = next - spinNanos;
+            long now;
+            while ((now = System.nanoTime()) < wakeAt) {
+                LockSupport.parkNanos(wakeAt - now);
+                if (!running) {
+                    return;
+                }
+            }
+            while ((now = System.nanoTime()) < next) {
+                Thread.onSpinWait();
+            }
+            long late = now - next;
+            if (late >= periodNanos) {
+                long missed = late / periodNanos;
+                overruns += missed;
+                next += missed * periodNanos;
+                late -= missed * periodNanos;
+            }
+            lateness.recordValue(Math.max(1, Math.min(late, HIGHEST_NANOS)));
+
+            loop.cycle(now, (now - previousStart) * 1e-9);
+
+            long end = System.nanoTime();
+            execution.recordValue(Math.max(1, Math.min(end - now, HIGHEST_NANOS)));
+            long c = cycles + 1;
+            cycles = c;
+            if (allocation != null && (c & 255) == 0) {
+                long bytes = allocation.getCurrentThreadAllocatedBytes();
+                if (c >= WARMUP_CYCLES && allocationMark < 0) {
+                    allocationMarkCycles = c;
+                    allocationMark = bytes;
+                }
+                allocationNowCycles = c;
+                allocationNow = bytes;
+            }
+            previousStart = now;
+            next += periodNanos;
+        }
+    }
+
+    private synchronized void drain() {
+        recycleLateness = lateness.getIntervalHistogram(recycleLateness);
+        totalLateness.add(recycleLateness);
+        recycleExecution = execution.getIntervalHistogram(recycleExecution);
+        totalExecution.add(recycleExecution);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public double rateHz() {
+        return 1e9 / periodNanos;
+    }
+
+    long periodNanos() {
+        return periodNanos;
+    }
+
+    @Override
+    public long cycles() {
+        return cycles;
+    }
+
+    @Override
+    public long overruns() {
+        return overruns;
+    }
+
+    @Override
+    public synchronized long latenessNanos(double percentile) {
+        drain();
+        return totalLateness.getValueAtPercentile(percentile);
+    }
+
+    @Override
+    public synchronized long maxLatenessNanos() {
+        drain();
+        return totalLateness.getMaxValue();
+    }
+
+    @Override
+    public synchronized long executionNanos(double percentile) {
+        drain();
+        return totalExecution.getValueAtPercentile(percentile);
+    }
+
+    /** @return a copy of the lateness histogram since start, for benchmarks and the web page */
+    synchronized Histogram latenessHistogram() {
+        drain();
+        return totalLateness.copy();
+    }
+
+    @Override
+    public double allocatedBytesPerCycle() {
+        long mark = allocationMark;
+        long markCycles = allocationMarkCycles;
+        long nowCycles = allocationNowCycles;
+        if (mark < 0 || nowCycles <= markCycles) {
+            return Double.NaN; // not yet in the steady state
+        }
+        return (double) (allocationNow - mark) / (nowCycles - markCycles);
+    }
+
+    @Override
+    public boolean realTime() {
+        return realTime;
+    }
+
+    String realTimeMessage() {
+        return realTimeMessage;
+    }
+
+    Throwable failure() {
+        return failure;
+    }
+
+    boolean isRunning() {
+        return running && thread.isAlive();
+    }
+
+    Thread thread() {
+        return thread;
+    }
+}

@@ -1,0 +1,526 @@
+package io.armature.control.internal;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+import io.armature.control.ControlLoop;
+import io.armature.control.Controller;
+import io.armature.control.ControllerFactory;
+import io.armature.control.PidGains;
+import io.armature.control.TunableLoop;
+import io.armature.control.pid.PidController;
+import io.armature.control.pid.TrapezoidProfile;
+import io.armature.hal.Board;
+import io.armature.hal.DigitalInput;
+import io.armature.hal.DigitalOutput;
+import io.armature.hal.PwmOutput;
+
+/**
+ * A wheel-speed loop: encoder → velocity → controller → PWM duty, direction and brake. One
+ * factory configuration per wheel. Setpoint (rad/s), gains and controller changes are
+ * immutable snapshots swapped atomically and applied at the start of the next cycle. A
+ * measurement or output that is not a finite number never reaches the motor: the loop drives
+ * it safe and reports a fault; a controller that fails in its first cycles is rolled back.
+ */
+@Component(service = {ControlLoop.class, TunableLoop.class}, configurationPid = WheelSpeedLoop.FACTORY_PID,
+        configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true)
+@Designate(ocd = WheelSpeedLoop.Config.class, factory = true)
+public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
+
+    public static final String FACTORY_PID = "armature.control.wheel";
+    /** Cycles after a controller switch in which a failure rolls back to the previous controller. */
+    static final int TRIAL_CYCLES = 100;
+
+    @ObjectClassDefinition(name = "Armature wheel-speed loop", description = "PID speed control of one wheel motor from its encoder.")
+    public @interface Config {
+        @AttributeDefinition(name = "Loop name", description = "Name of the loop, for example left. Also the armature.loop.name service property.")
+        String armature_loop_name();
+
+        @AttributeDefinition(name = "Rate (Hz)", description = "Cycles per second, 1..10000.")
+        double armature_loop_rate() default 1000.0;
+
+        @AttributeDefinition(name = "Board filter", description = "LDAP filter selecting the board, for example (armature.board=sim).")
+        String board_target() default "(armature.board=sim)";
+
+        @AttributeDefinition(name = "PWM channel")
+        String pwmChannel();
+
+        @AttributeDefinition(name = "Direction channel", description = "Digital output, high = reverse.")
+        String directionChannel();
+
+        @AttributeDefinition(name = "Brake channel", description = "Digital output, high = brake on.")
+        String brakeChannel();
+
+        @AttributeDefinition(name = "Encoder A channel")
+        String encoderA();
+
+        @AttributeDefinition(name = "Encoder B channel")
+        String encoderB();
+
+        @AttributeDefinition(name = "Encoder counts per revolution", description = "Quadrature counts per wheel revolution.")
+        int countsPerRevolution() default 1440;
+
+        @AttributeDefinition(name = "Inverted", description = "Motor mounted mirrored: positive output turns it backwards.")
+        boolean inverted() default false;
+
+        @AttributeDefinition(name = "kp", description = "Proportional gain, duty fraction per rad/s, at least 0.")
+        double kp() default 0.04;
+
+        @AttributeDefinition(name = "ki", description = "Integral gain, duty fraction per rad, at least 0.")
+        double ki() default 0.1;
+
+        @AttributeDefinition(name = "kd", description = "Derivative gain, duty fraction per rad/s², at least 0.")
+        double kd() default 0.0;
+
+        @AttributeDefinition(name = "ks", description = "Static feed-forward, duty fraction toward the setpoint, at least 0.")
+        double ks() default 0.0136;
+
+        @AttributeDefinition(name = "kv", description = "Velocity feed-forward, duty fraction per rad/s, at least 0.")
+        double kv() default 0.028;
+
+        @AttributeDefinition(name = "Setpoint (rad/s)", description = "Wheel speed to hold.")
+        double setpoint() default 0.0;
+
+        @AttributeDefinition(name = "Largest setpoint (rad/s)", description = "Setpoints beyond ± this are refused, above 0.")
+        double maxSetpoint() default 30.0;
+
+        @AttributeDefinition(name = "Largest acceleration (rad/s²)", description = "Setpoint changes follow a trapezoidal profile with this acceleration; 0 for steps.")
+        double maxAcceleration() default 0.0;
+
+        @AttributeDefinition(name = "Largest jerk (rad/s³)", description = "Rate of change of acceleration in the profile; needed when an acceleration is set.")
+        double maxJerk() default 0.0;
+
+        @AttributeDefinition(name = "Velocity window (ms)", description = "Encoder counts are differenced over this window, 1..100 ms.")
+        int velocityWindowMillis() default 10;
+    }
+
+    /** The loop's settings at one moment: immutable, swapped as a whole. */
+    record Settings(String name, double rateHz, int countsPerRevolution, boolean inverted, double setpoint, PidGains gains,
+            double maxSetpoint, double maxAcceleration, double maxJerk, int windowCycles) {
+
+        static Settings of(Config c) {
+            String name = c.armature_loop_name() == null ? "" : c.armature_loop_name().trim();
+            if (!name.matches("[A-Za-z0-9_.-]+")) {
+                throw new IllegalArgumentException("loop name must be letters, digits, '.', '_' or '-', was '" + c.armature_loop_name() + "'");
+            }
+            double rate = c.armature_loop_rate();
+            if (!(rate >= 1 && rate <= 10_000)) {
+                throw new IllegalArgumentException("loop '" + name + "': rate must be 1..10000 Hz, was " + rate);
+            }
+            if (c.countsPerRevolution() < 4) {
+                throw new IllegalArgumentException("loop '" + name + "': countsPerRevolution must be at least 4, was " + c.countsPerRevolution());
+            }
+            if (!(c.maxSetpoint() > 0) || Double.isInfinite(c.maxSetpoint())) {
+                throw new IllegalArgumentException("loop '" + name + "': maxSetpoint must be finite and above 0, was " + c.maxSetpoint());
+            }
+            if (!(c.maxAcceleration() >= 0) || !(c.maxJerk() >= 0) || Double.isInfinite(c.maxAcceleration()) || Double.isInfinite(c.maxJerk())
+                    || (c.maxAcceleration() > 0) != (c.maxJerk() > 0)) {
+                throw new IllegalArgumentException("loop '" + name + "': maxAcceleration and maxJerk must both be above 0 (profiled) or both 0 (steps), were "
+                        + c.maxAcceleration() + " and " + c.maxJerk());
+            }
+            if (c.velocityWindowMillis() < 1 || c.velocityWindowMillis() > 100) {
+                throw new IllegalArgumentException("loop '" + name + "': velocityWindowMillis must be 1..100, was " + c.velocityWindowMillis());
+            }
+            PidGains gains;
+            try {
+                gains = new PidGains(c.kp(), c.ki(), c.kd(), c.ks(), c.kv());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("loop '" + name + "': " + e.getMessage(), e);
+            }
+            checkSetpoint(name, c.setpoint(), c.maxSetpoint());
+            int window = (int) Math.max(1, Math.round(c.velocityWindowMillis() * rate / 1000.0));
+            return new Settings(name, rate, c.countsPerRevolution(), c.inverted(), c.setpoint(), gains, c.maxSetpoint(),
+                    c.maxAcceleration(), c.maxJerk(), window);
+        }
+
+        static void checkSetpoint(String name, double value, double max) {
+            if (!Double.isFinite(value) || Math.abs(value) > max) {
+                throw new IllegalArgumentException("loop '" + name + "': setpoint must be a number within ±" + max + " rad/s, was " + value);
+            }
+        }
+
+        Settings withSetpoint(double v) {
+            return new Settings(name, rateHz, countsPerRevolution, inverted, v, gains, maxSetpoint, maxAcceleration, maxJerk, windowCycles);
+        }
+
+        Settings withGains(PidGains g) {
+            return new Settings(name, rateHz, countsPerRevolution, inverted, setpoint, g, maxSetpoint, maxAcceleration, maxJerk, windowCycles);
+        }
+    }
+
+    /** Where the loop reads its measurement; the encoder in production, anything in tests. */
+    interface Measurement {
+        /** @return rad/s, or NaN / infinity when the reading is bad */
+        double read(long nowNanos, double dtSeconds);
+    }
+
+    /** The board channels the loop drives; replaced as a whole when the board is swapped. */
+    record Binding(Board board, PwmOutput pwm, DigitalOutput direction, DigitalOutput brake, QuadratureDecoder decoder) {
+    }
+
+    private record Switch(String name, Controller controller) {
+    }
+
+    private final AtomicReference<Settings> settings = new AtomicReference<>();
+    private final AtomicReference<Switch> pendingSwitch = new AtomicReference<>();
+    private final Map<String, ControllerFactory> factories = new ConcurrentHashMap<>();
+    private final MotorStateWord motor = new MotorStateWord();
+    private volatile Binding binding;
+    private Config config;
+
+    // loop-thread state
+    private Settings applied;
+    private final PidController pid;
+    private Controller controller;
+    private Controller previousController;
+    private String previousName;
+    private int trialCyclesLeft;
+    private TrapezoidProfile profile;
+    private final TrapezoidProfile.State profileState = new TrapezoidProfile.State();
+    private long[] countRing;
+    private int ringIndex;
+    private boolean ringFilled;
+    private Measurement measurementOverride;
+
+    // published for readers
+    private volatile double lastMeasurement;
+    private volatile double lastOutput;
+    private volatile double profiledSetpoint;
+    private volatile String controllerName = PidControllerFactory.NAME;
+    private volatile String fault;
+    private volatile long faults;
+
+    @Activate
+    public WheelSpeedLoop(Config config) {
+        Settings s = Settings.of(config);
+        this.config = config;
+        settings.set(s);
+        pid = new PidController(s.gains(), -1.0, 1.0, 0.002, 0.2);
+        controller = pid;
+    }
+
+    @Modified
+    void modified(Config next) {
+        Settings s = Settings.of(next);
+        Settings current = settings.get();
+        if (!s.name().equals(current.name()) || s.countsPerRevolution() != current.countsPerRevolution()
+                || !next.board_target().equals(config.board_target()) || !sameChannels(next, config)) {
+            throw new IllegalArgumentException("loop '" + current.name()
+                    + "': name, board and channels cannot change while the loop runs; delete the configuration and create a new one");
+        }
+        config = next;
+        settings.set(s); // picked up at the next cycle boundary
+    }
+
+    private static boolean sameChannels(Config a, Config b) {
+        return a.pwmChannel().equals(b.pwmChannel()) && a.directionChannel().equals(b.directionChannel())
+                && a.brakeChannel().equals(b.brakeChannel()) && a.encoderA().equals(b.encoderA()) && a.encoderB().equals(b.encoderB());
+    }
+
+    @Reference(name = "board", policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindBoard(Board board) {
+        Config c = config;
+        QuadratureDecoder decoder = new QuadratureDecoder(board.channel(c.encoderA(), DigitalInput.class),
+                board.channel(c.encoderB(), DigitalInput.class));
+        Binding next = new Binding(board, board.channel(c.pwmChannel(), PwmOutput.class),
+                board.channel(c.directionChannel(), DigitalOutput.class), board.channel(c.brakeChannel(), DigitalOutput.class), decoder);
+        binding = next; // the loop thread drives the new board from its next cycle on
+    }
+
+    void unbindBoard(Board board) {
+        Binding b = binding;
+        if (b != null && b.board() == board) {
+            // no replacement arrived first: the component is about to stop with this board
+            safe(b);
+            b.decoder().close();
+            binding = null;
+        }
+        // a replaced board: its decoder's listeners go with its channels
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addFactory(ControllerFactory factory, Map<String, Object> properties) {
+        Object name = properties.get(ControllerFactory.PROPERTY_NAME);
+        if (name != null) {
+            factories.put(name.toString(), factory);
+        }
+    }
+
+    void removeFactory(ControllerFactory factory, Map<String, Object> properties) {
+        Object name = properties.get(ControllerFactory.PROPERTY_NAME);
+        if (name != null) {
+            factories.remove(name.toString(), factory);
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        Binding b = binding;
+        if (b != null) {
+            safe(b);
+            b.decoder().close();
+        }
+    }
+
+    /** For tests: read the measurement from here instead of the encoder. */
+    void setMeasurementForTest(Measurement m) {
+        measurementOverride = m;
+    }
+
+    // ---- the cycle: runs on the loop thread, allocation-free in the steady state ----
+
+    @Override
+    public void cycle(long nowNanos, double dtSeconds) {
+        Binding b = binding;
+        if (b == null) {
+            return;
+        }
+        Settings s = settings.get();
+        if (s != applied) {
+            apply(s);
+        }
+        Switch sw = pendingSwitch.getAndSet(null);
+        if (sw != null) {
+            previousController = controller;
+            previousName = controllerName;
+            sw.controller().reset(lastOutput); // bumpless: the new controller starts from the old output
+            controller = sw.controller();
+            controllerName = sw.name();
+            trialCyclesLeft = TRIAL_CYCLES;
+        }
+
+        double measurement = measure(b, nowNanos, dtSeconds);
+        lastMeasurement = measurement;
+        if (!Double.isFinite(measurement) || !(dtSeconds > 0)) {
+            reportFault("measurement is not a number: " + measurement + " rad/s; motor stopped");
+            safe(b);
+            controller.reset(0.0);
+            lastOutput = 0.0;
+            return;
+        }
+
+        double target = s.setpoint();
+        if (profile != null) {
+            profile.step(profileState, target, dtSeconds);
+            target = profileState.position;
+        }
+        profiledSetpoint = target;
+
+        double output = compute(target, measurement, dtSeconds);
+        if (!Double.isFinite(output) && trialCyclesLeft > 0) {
+            rollBack(output);
+            output = compute(target, measurement, dtSeconds);
+        }
+        if (trialCyclesLeft > 0) {
+            trialCyclesLeft--;
+        }
+        if (!Double.isFinite(output)) {
+            reportFault("controller '" + controllerName + "' output " + output + "; motor stopped");
+            safe(b);
+            lastOutput = 0.0;
+            return;
+        }
+        output = Math.max(-1.0, Math.min(1.0, output));
+        drive(b, s.inverted() ? -output : output);
+        lastOutput = output;
+    }
+
+    private double compute(double target, double measurement, double dt) {
+        try {
+            return controller.calculate(target, measurement, dt);
+        } catch (RuntimeException e) {
+            failure = e;
+            return Double.NaN;
+        }
+    }
+
+    private RuntimeException failure;
+
+    private void rollBack(double badOutput) {
+        String failed = controllerName;
+        String why = failure != null ? "threw " + failure : "output " + badOutput;
+        failure = null;
+        controller = previousController;
+        controllerName = previousName;
+        controller.reset(lastOutput);
+        trialCyclesLeft = 0;
+        reportFault("controller '" + failed + "' " + why + " in its first cycles; rolled back to '" + controllerName + "'");
+    }
+
+    private void reportFault(String message) {
+        fault = message;
+        faults++;
+    }
+
+    private void apply(Settings s) {
+        Settings old = applied;
+        applied = s;
+        if (old == null || !old.gains().equals(s.gains())) {
+            pid.setGains(s.gains()); // bumpless inside the controller
+        }
+        if (s.maxAcceleration() > 0) {
+            if (old == null || old.maxAcceleration() != s.maxAcceleration() || old.maxJerk() != s.maxJerk()) {
+                profile = new TrapezoidProfile(s.maxAcceleration(), s.maxJerk());
+                profileState.position = profiledSetpoint;
+                profileState.velocity = 0;
+            }
+        } else {
+            profile = null;
+        }
+        if (countRing == null || countRing.length != s.windowCycles()) {
+            countRing = new long[s.windowCycles()];
+            ringFilled = false;
+            ringIndex = 0;
+        }
+    }
+
+    private double measure(Binding b, long nowNanos, double dt) {
+        if (measurementOverride != null) {
+            return measurementOverride.read(nowNanos, dt);
+        }
+        long counts = b.decoder().counts();
+        long[] ring = countRing;
+        if (!ringFilled) {
+            java.util.Arrays.fill(ring, counts);
+            ringFilled = true;
+        }
+        long oldest = ring[ringIndex];
+        ring[ringIndex] = counts;
+        ringIndex = ringIndex + 1 == ring.length ? 0 : ringIndex + 1;
+        double windowSeconds = ring.length / applied.rateHz();
+        return (counts - oldest) * (2 * Math.PI / applied.countsPerRevolution()) / windowSeconds;
+    }
+
+    private void drive(Binding b, double signedDuty) {
+        boolean reverse = signedDuty < 0;
+        int word = motor.update(MotorStateWord.ENABLE | (reverse ? MotorStateWord.REVERSE : 0),
+                MotorStateWord.BRAKE | (reverse ? 0 : MotorStateWord.REVERSE));
+        int duty = (int) Math.round(Math.abs(signedDuty) * PwmOutput.MAX_DUTY);
+        b.direction().set(MotorStateWord.has(word, MotorStateWord.REVERSE));
+        b.brake().set(MotorStateWord.has(word, MotorStateWord.BRAKE));
+        b.pwm().setDuty(duty);
+    }
+
+    private void safe(Binding b) {
+        motor.stop();
+        b.pwm().toSafeState();
+        b.brake().toSafeState();
+        b.direction().toSafeState();
+    }
+
+    @Override
+    public void stopOutputs() {
+        Binding b = binding;
+        if (b != null) {
+            safe(b);
+        }
+        lastOutput = 0.0;
+    }
+
+    // ---- TunableLoop: any thread ----
+
+    @Override
+    public String name() {
+        return settings.get().name();
+    }
+
+    @Override
+    public String unit() {
+        return "rad/s";
+    }
+
+    @Override
+    public double setpoint() {
+        return settings.get().setpoint();
+    }
+
+    /** @return the setpoint after the motion profile, rad/s */
+    public double profiledSetpoint() {
+        return profiledSetpoint;
+    }
+
+    @Override
+    public double measurement() {
+        return lastMeasurement;
+    }
+
+    @Override
+    public double output() {
+        return lastOutput;
+    }
+
+    @Override
+    public void setSetpoint(double value) {
+        Settings s;
+        do {
+            s = settings.get();
+            Settings.checkSetpoint(s.name(), value, s.maxSetpoint());
+        } while (!settings.compareAndSet(s, s.withSetpoint(value)));
+    }
+
+    @Override
+    public PidGains gains() {
+        return settings.get().gains();
+    }
+
+    @Override
+    public void setGains(PidGains gains) {
+        if (gains == null) {
+            throw new IllegalArgumentException("gains are required");
+        }
+        Settings s;
+        do {
+            s = settings.get();
+        } while (!settings.compareAndSet(s, s.withGains(gains)));
+    }
+
+    @Override
+    public String controller() {
+        return controllerName;
+    }
+
+    @Override
+    public void switchController(String name) {
+        if (PidControllerFactory.NAME.equals(name) && !factories.containsKey(name)) {
+            pendingSwitch.set(new Switch(name, pid));
+            return;
+        }
+        ControllerFactory f = factories.get(name);
+        if (f == null) {
+            throw new IllegalArgumentException("no controller '" + name + "' for loop '" + name() + "'; installed: "
+                    + String.join(", ", new java.util.TreeSet<>(factories.keySet())));
+        }
+        Controller c = PidControllerFactory.NAME.equals(name) ? pid : f.create(gains());
+        pendingSwitch.set(new Switch(name, c));
+    }
+
+    @Override
+    public Optional<String> fault() {
+        return Optional.ofNullable(fault);
+    }
+
+    /** @return faults reported since start */
+    public long faultCount() {
+        return faults;
+    }
+
+    /** @return the motor state word, for status displays */
+    String motorState() {
+        return MotorStateWord.describe(motor.get());
+    }
+}

@@ -1,0 +1,251 @@
+package io.armature.control.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.management.ManagementFactory;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.armature.board.sim.internal.SimBoard;
+import io.armature.control.Controller;
+import io.armature.control.ControllerFactory;
+import io.armature.control.PidGains;
+import io.armature.hal.DigitalOutput;
+import io.armature.hal.PwmOutput;
+
+/** The left wheel loop against the simulated rover, in stepped simulated time: deterministic. */
+class WheelSpeedLoopTest {
+
+    private static final long MS = 1_000_000;
+    private final SimBoard board = new SimBoard();
+    private long now;
+
+    private WheelSpeedLoop loop(Object... keyValues) {
+        Map<String, Object> simConfig = new HashMap<>();
+        simConfig.put("realTime", false);
+        simConfig.put("gyroNoise", 0.0);
+        board.activate(Configs.of(SimBoard.Config.class, simConfig), null);
+        Map<String, Object> m = new HashMap<>();
+        m.put("armature_loop_name", "left");
+        m.put("pwmChannel", "motor.left.pwm");
+        m.put("directionChannel", "motor.left.dir");
+        m.put("brakeChannel", "motor.left.brake");
+        m.put("encoderA", "encoder.left.a");
+        m.put("encoderB", "encoder.left.b");
+        for (int i = 0; i < keyValues.length; i += 2) {
+            m.put((String) keyValues[i], keyValues[i + 1]);
+        }
+        WheelSpeedLoop loop = new WheelSpeedLoop(Configs.of(WheelSpeedLoop.Config.class, m));
+        loop.bindBoard(board);
+        return loop;
+    }
+
+    @AfterEach
+    void stopBoard() {
+        if (board.info() != null) {
+            board.deactivate();
+        }
+    }
+
+    /** One millisecond: a loop cycle, then the plant moves on. */
+    private void tick(WheelSpeedLoop loop) {
+        now += MS;
+        loop.cycle(now, 0.001);
+        board.advance(MS);
+    }
+
+    @Test
+    void aStepTo20RadPerSecondSettlesWithin2PercentInUnderHalfASecondWithUnder10PercentOvershoot() {
+        WheelSpeedLoop loop = loop();
+        for (int i = 0; i < 100; i++) {
+            tick(loop); // at rest
+        }
+        loop.setSetpoint(20);
+        double peak = 0;
+        int lastOutside = -1;
+        for (int i = 0; i < 1500; i++) {
+            tick(loop);
+            double speed = board.plant().left.speed();
+            peak = Math.max(peak, speed);
+            if (Math.abs(speed - 20) > 0.4) {
+                lastOutside = i;
+            }
+        }
+        double settlingSeconds = (lastOutside + 1) / 1000.0;
+        double overshoot = (peak - 20) / 20;
+        System.out.printf("step 0 -> 20 rad/s: settles (2%%) in %.3f s, overshoot %.1f%%%n", settlingSeconds, overshoot * 100);
+        assertTrue(settlingSeconds < 0.5, "settling time " + settlingSeconds + " s");
+        assertTrue(overshoot < 0.10, "overshoot " + overshoot);
+        assertEquals(20, loop.measurement(), 0.4, "the loop measures what the wheel does");
+    }
+
+    @Test
+    void aProfiledSetpointRampsAtTheConfiguredAcceleration() {
+        WheelSpeedLoop loop = loop("maxAcceleration", 50.0, "maxJerk", 1000.0);
+        loop.setSetpoint(20);
+        for (int i = 0; i < 200; i++) {
+            tick(loop);
+        }
+        // 200 ms at up to 50 rad/s² (after a 50 ms jerk-limited start): about 8.75 rad/s
+        assertEquals(8.75, loop.profiledSetpoint(), 0.3);
+        for (int i = 0; i < 1500; i++) {
+            tick(loop);
+        }
+        assertEquals(20.0, loop.profiledSetpoint());
+        assertEquals(20, board.plant().left.speed(), 0.4);
+    }
+
+    @Test
+    void aGainChangeAtRunTimeDoesNotMakeTheOutputJump() {
+        WheelSpeedLoop loop = loop();
+        loop.setSetpoint(15);
+        for (int i = 0; i < 300; i++) {
+            tick(loop);
+        }
+        loop.setSetpoint(18);
+        tick(loop);
+        double before = loop.output();
+        loop.setGains(loop.gains().withPid(0.08, 1.5, 0));
+        tick(loop);
+        assertEquals(before, loop.output(), 0.01, "bumpless");
+        assertEquals(0.08, loop.gains().kp());
+    }
+
+    @Test
+    void aNaNMeasurementStopsTheMotorAndIsReported() {
+        WheelSpeedLoop loop = loop();
+        loop.setSetpoint(20);
+        for (int i = 0; i < 200; i++) {
+            tick(loop);
+        }
+        PwmOutput pwm = board.channel("motor.left.pwm", PwmOutput.class);
+        assertTrue(pwm.duty() > 0);
+        loop.setMeasurementForTest((t, dt) -> Double.NaN);
+        tick(loop);
+        assertEquals(0, pwm.duty(), "no duty on bad data");
+        assertTrue(board.channel("motor.left.brake", DigitalOutput.class).get(), "brake on");
+        assertTrue(loop.fault().orElseThrow().contains("measurement is not a number"), loop.fault().toString());
+        loop.setMeasurementForTest((t, dt) -> Double.POSITIVE_INFINITY);
+        tick(loop);
+        assertEquals(0, pwm.duty());
+    }
+
+    @Test
+    void aControllerThatThrowsInItsFirstCyclesIsRolledBack() {
+        WheelSpeedLoop loop = loop();
+        loop.addFactory(gains -> new Controller() {
+            int calls;
+
+            @Override
+            public double calculate(double setpoint, double measurement, double dt) {
+                if (++calls == 5) {
+                    throw new IllegalStateException("divide by zero");
+                }
+                return 0.3;
+            }
+
+            @Override
+            public void reset(double output) {
+            }
+        }, Map.of(ControllerFactory.PROPERTY_NAME, "flaky"));
+        loop.setSetpoint(10);
+        for (int i = 0; i < 300; i++) {
+            tick(loop);
+        }
+        double before = loop.output();
+        loop.switchController("flaky");
+        tick(loop);
+        assertEquals("flaky", loop.controller());
+        for (int i = 0; i < 10; i++) {
+            tick(loop);
+        }
+        assertEquals("pid", loop.controller(), "rolled back");
+        assertTrue(loop.fault().orElseThrow().contains("'flaky' threw java.lang.IllegalStateException: divide by zero"), loop.fault().toString());
+        assertTrue(Math.abs(loop.output() - before) < 0.35, "the PID took over from the last output");
+    }
+
+    @Test
+    void aControllerThatOutputsNaNIsRolledBackAndNaNNeverReachesTheMotor() {
+        WheelSpeedLoop loop = loop();
+        loop.addFactory(gains -> new Controller() {
+            @Override
+            public double calculate(double setpoint, double measurement, double dt) {
+                return Double.NaN;
+            }
+
+            @Override
+            public void reset(double output) {
+            }
+        }, Map.of(ControllerFactory.PROPERTY_NAME, "broken"));
+        loop.setSetpoint(10);
+        for (int i = 0; i < 300; i++) {
+            tick(loop);
+        }
+        loop.switchController("broken");
+        tick(loop);
+        assertEquals("pid", loop.controller());
+        assertTrue(loop.fault().orElseThrow().contains("output NaN"));
+        assertTrue(Double.isFinite(loop.output()));
+        assertTrue(board.channel("motor.left.pwm", PwmOutput.class).duty() > 0, "the PID keeps driving");
+    }
+
+    @Test
+    void badInputIsRefusedAndTheRunningSettingsStay() {
+        WheelSpeedLoop loop = loop();
+        loop.setSetpoint(10);
+        assertThrows(IllegalArgumentException.class, () -> loop.setSetpoint(Double.NaN));
+        assertEquals("loop 'left': setpoint must be a number within ±30.0 rad/s, was 45.0",
+                assertThrows(IllegalArgumentException.class, () -> loop.setSetpoint(45)).getMessage());
+        assertEquals(10, loop.setpoint());
+        assertEquals("no controller 'lqr' for loop 'left'; installed: ",
+                assertThrows(IllegalArgumentException.class, () -> loop.switchController("lqr")).getMessage());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> loop.modified(Configs.of(WheelSpeedLoop.Config.class, Map.of("armature_loop_name", "left",
+                        "pwmChannel", "motor.left.pwm", "directionChannel", "motor.left.dir", "brakeChannel", "motor.left.brake",
+                        "encoderA", "encoder.left.a", "encoderB", "encoder.left.b", "kp", -1.0))));
+        assertEquals("loop 'left': kp must be a finite number of at least 0, was -1.0", bad.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> loop.modified(Configs.of(WheelSpeedLoop.Config.class, Map.of(
+                "armature_loop_name", "left", "armature_loop_rate", 0.0, "pwmChannel", "motor.left.pwm", "directionChannel", "motor.left.dir",
+                "brakeChannel", "motor.left.brake", "encoderA", "encoder.left.a", "encoderB", "encoder.left.b"))));
+        assertEquals(0.04, loop.gains().kp());
+    }
+
+    @Test
+    void theSteadyStateCycleAllocatesNothing() {
+        WheelSpeedLoop loop = loop();
+        loop.setSetpoint(12);
+        for (int i = 0; i < 20_000; i++) {
+            tick(loop); // warm up: the JIT compiles the cycle
+        }
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long allocated = 0;
+        for (int i = 0; i < 10_000; i++) {
+            now += MS;
+            long before = mx.getCurrentThreadAllocatedBytes();
+            loop.cycle(now, 0.001);
+            allocated += mx.getCurrentThreadAllocatedBytes() - before;
+            board.advance(MS);
+        }
+        System.out.println("wheel loop: " + allocated / 10_000.0 + " bytes allocated per cycle");
+        assertEquals(0, allocated, "bytes allocated in 10000 steady-state cycles");
+    }
+
+    @Test
+    void stopOutputsLeavesTheMotorBraked() {
+        WheelSpeedLoop loop = loop();
+        loop.setSetpoint(10);
+        for (int i = 0; i < 100; i++) {
+            tick(loop);
+        }
+        loop.stopOutputs();
+        assertEquals(0, board.channel("motor.left.pwm", PwmOutput.class).duty());
+        assertTrue(board.channel("motor.left.brake", DigitalOutput.class).get());
+        assertFalse(board.channel("motor.left.dir", DigitalOutput.class).get());
+    }
+}
