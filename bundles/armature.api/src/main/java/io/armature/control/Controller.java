@@ -20,6 +20,9 @@ public interface Controller {
      */
     double calculate(double setpoint, double measurement, double dtSeconds);
 
-    /** Resets internal state so that the next output continues from {@code output}. */
+    /**
+     * Resets internal state so that the next output continues from {@code output} (a bumpless
+     * hand-over). With {@code NaN}, clears the state for a fresh start from rest.
+     */
     void reset(double output);
 }

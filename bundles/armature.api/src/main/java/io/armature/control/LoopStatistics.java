@@ -36,7 +36,10 @@ public interface LoopStatistics {
      */
     long executionNanos(double percentile);
 
-    /** @return bytes allocated on the loop thread per cycle in the steady state */
+    /**
+     * @return bytes allocated on the loop thread per cycle over the last second or so (a window
+     *         of cycles, so one-time costs age out); NaN until the first window is complete
+     */
     double allocatedBytesPerCycle();
 
     /** @return true when the loop thread runs at real-time priority (SCHED_FIFO) */

@@ -144,6 +144,14 @@ public final class LoopEngine {
         return 1000.0;
     }
 
+    long spinNanos() {
+        return config.spinMicros() * 1000L;
+    }
+
+    int priority() {
+        return config.realTimePriority();
+    }
+
     /** @return the runner of the loop with this name, for commands and tests */
     LoopRunner runner(String name) {
         for (Running r : loops.values()) {

@@ -20,8 +20,8 @@ final class LoopRunner implements LoopStatistics {
 
     /** Largest value the histograms hold, ns; larger ones are recorded as this. */
     static final long HIGHEST_NANOS = 10_000_000_000L;
-    /** Cycles before the steady state in which allocation is measured. */
-    static final long WARMUP_CYCLES = 2_000;
+    /** Cycles per allocation window: the figure reported is that of the last complete window. */
+    static final int ALLOCATION_WINDOW = 1024;
 
     /** Called once, off the hot path, when a cycle throws. */
     interface FaultHandler {
@@ -46,10 +46,8 @@ final class LoopRunner implements LoopStatistics {
     private volatile boolean running = true;
     private volatile long cycles;
     private volatile long overruns;
-    private volatile long allocationMark = -1;
-    private volatile long allocationMarkCycles;
-    private volatile long allocationNow;
-    private volatile long allocationNowCycles;
+    private long allocationAtWindowStart = -1;
+    private volatile double allocatedPerCycle = Double.NaN;
     private volatile boolean realTime;
     private volatile String realTimeMessage = "not started";
     private volatile Throwable failure;
@@ -109,9 +107,7 @@ final class LoopRunner implements LoopStatistics {
         RealTimePriority.Result rt = RealTimePriority.applyToCurrentThread(priority);
         realTime = rt.applied();
         realTimeMessage = rt.message();
-        java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        com.sun.management.ThreadMXBean allocation = mx instanceof com.sun.management.ThreadMXBean t
-                && t.isThreadAllocatedMemorySupported() ? t : null;
+        com.sun.management.ThreadMXBean allocation = allocationCounter();
 
         long next = System.nanoTime() + periodNanos;
         long previousStart = next - periodNanos;
@@ -142,17 +138,27 @@ final class LoopRunner implements LoopStatistics {
             execution.recordValue(Math.max(1, Math.min(end - now, HIGHEST_NANOS)));
             long c = cycles + 1;
             cycles = c;
-            if (allocation != null && (c & 255) == 0) {
+            if (allocation != null && c % ALLOCATION_WINDOW == 0) {
+                // A window, not the total since start: one-time costs (class loading, call-site
+                // linking the first time a branch runs) age out, steady allocation stays visible.
                 long bytes = allocation.getCurrentThreadAllocatedBytes();
-                if (c >= WARMUP_CYCLES && allocationMark < 0) {
-                    allocationMarkCycles = c;
-                    allocationMark = bytes;
+                if (allocationAtWindowStart >= 0) {
+                    allocatedPerCycle = (double) (bytes - allocationAtWindowStart) / ALLOCATION_WINDOW;
                 }
-                allocationNowCycles = c;
-                allocationNow = bytes;
+                allocationAtWindowStart = bytes;
             }
             previousStart = now;
             next += periodNanos;
+        }
+    }
+
+    /** @return the HotSpot per-thread allocation counter, or null where the JVM has none */
+    private static com.sun.management.ThreadMXBean allocationCounter() {
+        try {
+            java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+            return mx instanceof com.sun.management.ThreadMXBean t && t.isThreadAllocatedMemorySupported() ? t : null;
+        } catch (LinkageError notHotSpot) {
+            return null;
         }
     }
 
@@ -211,15 +217,10 @@ final class LoopRunner implements LoopStatistics {
         return totalLateness.copy();
     }
 
+    /** @return bytes per cycle over the last complete window of {@value #ALLOCATION_WINDOW} cycles; NaN before the first */
     @Override
     public double allocatedBytesPerCycle() {
-        long mark = allocationMark;
-        long markCycles = allocationMarkCycles;
-        long nowCycles = allocationNowCycles;
-        if (mark < 0 || nowCycles <= markCycles) {
-            return Double.NaN; // not yet in the steady state
-        }
-        return (double) (allocationNow - mark) / (nowCycles - markCycles);
+        return allocatedPerCycle;
     }
 
     @Override

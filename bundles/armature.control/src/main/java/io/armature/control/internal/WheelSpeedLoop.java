@@ -32,7 +32,9 @@ import io.armature.hal.PwmOutput;
 
 /**
  * A wheel-speed loop: encoder → velocity → controller → PWM duty, direction and brake. One
- * factory configuration per wheel. Setpoint (rad/s), gains and controller changes are
+ * factory configuration per wheel. At rest on a zero setpoint the motor is braked and the loop
+ * leaves its channels alone; a non-zero setpoint engages it, and it brakes again once the wheel
+ * has stopped on a zero setpoint. Setpoint (rad/s), gains and controller changes are
  * immutable snapshots swapped atomically and applied at the start of the next cycle. A
  * measurement or output that is not a finite number never reaches the motor: the loop drives
  * it safe and reports a fault; a controller that fails in its first cycles is rolled back.
@@ -43,6 +45,8 @@ import io.armature.hal.PwmOutput;
 public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
 
     public static final String FACTORY_PID = "armature.control.wheel";
+    /** Below this speed (rad/s) with a zero setpoint the wheel counts as stopped and the loop brakes it. */
+    static final double REST_SPEED = 0.2;
     /** Cycles after a controller switch in which a failure rolls back to the previous controller. */
     static final int TRIAL_CYCLES = 100;
 
@@ -196,6 +200,7 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
     private int ringIndex;
     private boolean ringFilled;
     private Measurement measurementOverride;
+    private boolean engaged;
 
     // published for readers
     private volatile double lastMeasurement;
@@ -308,9 +313,9 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
         lastMeasurement = measurement;
         if (!Double.isFinite(measurement) || !(dtSeconds > 0)) {
             reportFault("measurement is not a number: " + measurement + " rad/s; motor stopped");
-            safe(b);
-            controller.reset(0.0);
-            lastOutput = 0.0;
+            if (engaged) {
+                disengage(b);
+            }
             return;
         }
 
@@ -320,6 +325,16 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
             target = profileState.position;
         }
         profiledSetpoint = target;
+        if (!engaged) {
+            if (target == 0.0) {
+                return; // at rest: the motor stays braked and the loop leaves the channels alone
+            }
+            engaged = true;
+            controller.reset(Double.NaN); // a fresh start from rest, not a hand-over
+        } else if (target == 0.0 && s.setpoint() == 0.0 && Math.abs(measurement) < REST_SPEED) {
+            disengage(b); // stopped on a zero setpoint: brake on, controller reset
+            return;
+        }
 
         double output = compute(target, measurement, dtSeconds);
         if (!Double.isFinite(output) && trialCyclesLeft > 0) {
@@ -331,13 +346,19 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
         }
         if (!Double.isFinite(output)) {
             reportFault("controller '" + controllerName + "' output " + output + "; motor stopped");
-            safe(b);
-            lastOutput = 0.0;
+            disengage(b);
             return;
         }
         output = Math.max(-1.0, Math.min(1.0, output));
         drive(b, s.inverted() ? -output : output);
         lastOutput = output;
+    }
+
+    private void disengage(Binding b) {
+        safe(b);
+        controller.reset(Double.NaN);
+        lastOutput = 0.0;
+        engaged = false;
     }
 
     private double compute(double target, double measurement, double dt) {
@@ -430,6 +451,7 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
             safe(b);
         }
         lastOutput = 0.0;
+        engaged = false;
     }
 
     // ---- TunableLoop: any thread ----

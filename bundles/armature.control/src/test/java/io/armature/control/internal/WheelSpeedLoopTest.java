@@ -237,6 +237,29 @@ class WheelSpeedLoopTest {
     }
 
     @Test
+    void atRestTheLoopLeavesTheMotorBrakedAndItsChannelsAlone() {
+        WheelSpeedLoop loop = loop();
+        PwmOutput pwm = board.channel("motor.left.pwm", PwmOutput.class);
+        DigitalOutput brake = board.channel("motor.left.brake", DigitalOutput.class);
+        loop.setSetpoint(15);
+        for (int i = 0; i < 300; i++) {
+            tick(loop);
+        }
+        assertFalse(brake.get());
+        loop.setSetpoint(0);
+        for (int i = 0; i < 1000; i++) {
+            tick(loop);
+        }
+        assertEquals(0.0, board.plant().left.speed(), "stopped");
+        assertTrue(brake.get(), "braked at rest");
+        assertEquals(0, pwm.duty());
+        brake.set(false);
+        pwm.setDuty(5000); // an operator drives the idle motor by hand
+        tick(loop);
+        assertEquals(5000, pwm.duty(), "an idle loop does not fight the operator");
+    }
+
+    @Test
     void stopOutputsLeavesTheMotorBraked() {
         WheelSpeedLoop loop = loop();
         loop.setSetpoint(10);

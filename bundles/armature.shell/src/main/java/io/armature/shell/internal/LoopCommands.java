@@ -1,0 +1,150 @@
+package io.armature.shell.internal;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+
+import io.armature.control.ControlLoop;
+import io.armature.control.LoopStatistics;
+import io.armature.control.PidGains;
+import io.armature.control.TunableLoop;
+
+/** {@code robot:loops}, {@code robot:setpoint}, {@code robot:pid}, {@code robot:controller}. */
+@Component(service = LoopCommands.class, immediate = true, property = {
+        "osgi.command.scope=robot",
+        "osgi.command.function=loops",
+        "osgi.command.function=setpoint",
+        "osgi.command.function=pid",
+        "osgi.command.function=controller"})
+public final class LoopCommands {
+
+    private final Map<String, TunableLoop> loops = new ConcurrentHashMap<>();
+    private final Map<String, LoopStatistics> statistics = new ConcurrentHashMap<>();
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addLoop(TunableLoop loop, Map<String, Object> props) {
+        loops.put(name(props), loop);
+    }
+
+    void removeLoop(TunableLoop loop, Map<String, Object> props) {
+        loops.remove(name(props), loop);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addStatistics(LoopStatistics s, Map<String, Object> props) {
+        statistics.put(name(props), s);
+    }
+
+    void removeStatistics(LoopStatistics s, Map<String, Object> props) {
+        statistics.remove(name(props), s);
+    }
+
+    private static String name(Map<String, Object> props) {
+        return String.valueOf(props.get(ControlLoop.PROPERTY_NAME));
+    }
+
+    /** robot:loops — one line per loop. */
+    public String loops() {
+        if (loops.isEmpty() && statistics.isEmpty()) {
+            return "no control loop is running";
+        }
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%-8s %7s %10s %10s %8s %9s %10s %8s %8s %-10s %s%n",
+                "LOOP", "RATE Hz", "SETPOINT", "MEASURED", "OUTPUT", "P99 us", "P99.9 us", "OVERRUNS", "B/CYCLE", "CONTROLLER", "PRIORITY"));
+        for (String name : new TreeMap<>(merged()).keySet()) {
+            TunableLoop l = loops.get(name);
+            LoopStatistics s = statistics.get(name);
+            out.append(String.format(Locale.ROOT, "%-8s %7s %10s %10s %8s %9s %10s %8s %8s %-10s %s%n", name,
+                    s == null ? "-" : String.format(Locale.ROOT, "%.0f", s.rateHz()),
+                    l == null ? "-" : String.format(Locale.ROOT, "%.2f", l.setpoint()),
+                    l == null ? "-" : String.format(Locale.ROOT, "%.2f", l.measurement()),
+                    l == null ? "-" : String.format(Locale.ROOT, "%.3f", l.output()),
+                    s == null ? "-" : micros(s.latenessNanos(99.0)),
+                    s == null ? "-" : micros(s.latenessNanos(99.9)),
+                    s == null ? "-" : Long.toString(s.overruns()),
+                    s == null || Double.isNaN(s.allocatedBytesPerCycle()) ? "-" : String.format(Locale.ROOT, "%.1f", s.allocatedBytesPerCycle()),
+                    l == null ? "-" : l.controller(),
+                    s == null ? "-" : s.realTime() ? "SCHED_FIFO" : "normal"));
+            if (l != null && l.fault().isPresent()) {
+                out.append("         fault: ").append(l.fault().get()).append('\n');
+            }
+        }
+        return out.toString().stripTrailing();
+    }
+
+    private Map<String, Object> merged() {
+        Map<String, Object> all = new TreeMap<>(loops);
+        all.putAll(statistics);
+        return all;
+    }
+
+    private static String micros(long nanos) {
+        return String.format(Locale.ROOT, "%.1f", nanos / 1000.0);
+    }
+
+    /** robot:setpoint &lt;loop&gt; &lt;value&gt; */
+    public String setpoint(String loop, String value) {
+        TunableLoop l = loop(loop);
+        l.setSetpoint(parse(value, "setpoint"));
+        return l.name() + " setpoint " + format(l.setpoint()) + " " + l.unit();
+    }
+
+    /** robot:pid &lt;loop&gt; — prints the gains. */
+    public String pid(String loop) {
+        TunableLoop l = loop(loop);
+        PidGains g = l.gains();
+        return String.format(Locale.ROOT, "%s kp %s ki %s kd %s ks %s kv %s", l.name(), format(g.kp()), format(g.ki()), format(g.kd()),
+                format(g.ks()), format(g.kv()));
+    }
+
+    /** robot:pid &lt;loop&gt; &lt;kp&gt; &lt;ki&gt; &lt;kd&gt; — new gains from the next cycle, bumplessly. */
+    public String pid(String loop, String kp, String ki, String kd) {
+        TunableLoop l = loop(loop);
+        l.setGains(l.gains().withPid(parse(kp, "kp"), parse(ki, "ki"), parse(kd, "kd")));
+        return pid(loop);
+    }
+
+    /** robot:controller &lt;loop&gt; — prints the controller in force. */
+    public String controller(String loop) {
+        return loop(loop).name() + " controller " + loop(loop).controller();
+    }
+
+    /** robot:controller &lt;loop&gt; &lt;name&gt; — switches at the next cycle boundary. */
+    public String controller(String loop, String name) {
+        TunableLoop l = loop(loop);
+        l.switchController(name);
+        return l.name() + " switches to controller " + name + " at the next cycle (rolls back by itself if it fails)";
+    }
+
+    private TunableLoop loop(String name) {
+        TunableLoop l = loops.get(name);
+        if (l == null) {
+            List<String> known = List.copyOf(new TreeMap<>(loops).keySet());
+            throw new IllegalArgumentException("no loop '" + name + "'; loops: " + (known.isEmpty() ? "none running" : String.join(", ", known)));
+        }
+        return l;
+    }
+
+    static double parse(String text, String what) {
+        double v;
+        try {
+            v = Double.parseDouble(text == null ? "" : text.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(what + " must be a number, was '" + text + "'");
+        }
+        if (!Double.isFinite(v)) {
+            throw new IllegalArgumentException(what + " must be a finite number, was " + text);
+        }
+        return v;
+    }
+
+    private static String format(double v) {
+        return String.format(Locale.ROOT, "%.4g", v).replaceAll("\\.?0+(e|$)", "$1");
+    }
+}
