@@ -1,0 +1,163 @@
+package io.armature.itest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.osgi.framework.ServiceRegistration;
+
+import io.armature.control.Controller;
+import io.armature.control.ControllerFactory;
+import io.armature.control.LoopStatistics;
+import io.armature.control.TunableLoop;
+import io.armature.hal.DigitalOutput;
+import io.armature.hal.PwmOutput;
+
+/** The wheel loops of sim-rover at 1 kHz in a real framework, driven through Gogo as an operator would. */
+class ControlLoopsTest {
+
+    private static FeatureRuntime robot;
+
+    @BeforeAll
+    static void boot() throws Exception {
+        robot = FeatureRuntime.start("sim-rover");
+        assertTrue(Poll.until(30_000, () -> robot.console().contains("Armature sim-rover ready")), robot.console());
+    }
+
+    @AfterAll
+    static void shutdown() throws Exception {
+        if (robot != null) {
+            robot.close();
+        }
+    }
+
+    @AfterEach
+    void rest() throws Exception {
+        robot.gogo("robot:setpoint left 0");
+        robot.gogo("robot:setpoint right 0");
+    }
+
+    private TunableLoop loop(String name) throws Exception {
+        return robot.service(TunableLoop.class, "(armature.loop.name=" + name + ")", 10_000);
+    }
+
+    @Test
+    void bothWheelLoopsRunAt1kHzAndReportTheirStatistics() throws Exception {
+        LoopStatistics left = robot.service(LoopStatistics.class, "(armature.loop.name=left)", 10_000);
+        assertEquals(1000.0, left.rateHz(), 1e-9);
+        long before = left.cycles();
+        Thread.sleep(500);
+        long ran = left.cycles() + left.overruns() - before;
+        assertTrue(ran > 400 && ran < 600, "about 500 periods in 0.5 s: " + ran);
+
+        String loops = robot.gogo("robot:loops");
+        assertTrue(loops.startsWith("LOOP     RATE Hz   SETPOINT   MEASURED   OUTPUT    P99 us   P99.9 us OVERRUNS  B/CYCLE CONTROLLER PRIORITY"), loops);
+        assertTrue(loops.matches("(?s).*\\nleft\\s+1000\\s+0\\.00\\s+\\S+\\s+\\S+\\s+[0-9.]+\\s+[0-9.]+\\s+\\d+\\s+\\S+\\s+pid\\s+(SCHED_FIFO|normal).*"), loops);
+        assertTrue(loops.contains("\nright "), loops);
+    }
+
+    @Test
+    void aSetpointFromGogoDrivesTheWheelToThatSpeedAndZeroBrakesIt() throws Exception {
+        assertEquals("left setpoint 20 rad/s", robot.gogo("robot:setpoint left 20").trim());
+        TunableLoop left = loop("left");
+        assertTrue(Poll.until(3_000, () -> Math.abs(left.measurement() - 20) < 0.6), "measured " + left.measurement());
+        assertTrue(left.output() > 0.4 && left.output() < 0.8, "duty fraction near the feed-forward: " + left.output());
+        PwmOutput pwm = robot.service(PwmOutput.class, "(armature.channel=motor.left.pwm)", 5_000);
+        assertTrue(pwm.duty() > 20_000, "duty " + pwm.duty());
+
+        robot.gogo("robot:setpoint left 0");
+        DigitalOutput brake = robot.service(DigitalOutput.class, "(armature.channel=motor.left.brake)", 5_000);
+        assertTrue(Poll.until(3_000, () -> brake.get() && pwm.duty() == 0), "stopped and braked");
+    }
+
+    @Test
+    void gainsChangeLiveFromGogoAndBadInputIsRefused() throws Exception {
+        TunableLoop right = loop("right");
+        double kp = right.gains().kp();
+        String answer = robot.gogo("robot:pid right 0.05 0.2 0").trim();
+        assertTrue(answer.startsWith("right kp 0.05 ki 0.2 kd 0 ks"), answer);
+        assertEquals(0.05, right.gains().kp());
+        try {
+            assertEquals("gogo: IllegalArgumentException: kp must be a finite number of at least 0, was -1.0",
+                    robot.gogo("robot:pid right -1 0 0").trim());
+            assertEquals("gogo: IllegalArgumentException: kd must be a number, was 'fast'", robot.gogo("robot:pid right 1 0 fast").trim());
+            assertEquals(0.05, right.gains().kp(), "the previous gains stay");
+            assertEquals("gogo: IllegalArgumentException: loop 'right': setpoint must be a number within ±30.0 rad/s, was 99.0",
+                    robot.gogo("robot:setpoint right 99").trim());
+            assertEquals("gogo: IllegalArgumentException: setpoint must be a finite number, was NaN", robot.gogo("robot:setpoint right NaN").trim());
+            assertEquals("gogo: IllegalArgumentException: no loop 'middle'; loops: left, right", robot.gogo("robot:setpoint middle 1").trim());
+            assertEquals(0.0, right.setpoint());
+        } finally {
+            robot.gogo("robot:pid right " + kp + " " + right.gains().ki() + " 0");
+        }
+    }
+
+    @Test
+    void aControllerSwitchThatFailsRollsBackWhileTheWheelKeepsTurning() throws Exception {
+        robot.gogo("robot:setpoint left 10");
+        TunableLoop left = loop("left");
+        assertTrue(Poll.until(3_000, () -> Math.abs(left.measurement() - 10) < 0.5));
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put(ControllerFactory.PROPERTY_NAME, "diverging");
+        ServiceRegistration<ControllerFactory> reg = robot.context().registerService(ControllerFactory.class, gains -> new Controller() {
+            @Override
+            public double calculate(double setpoint, double measurement, double dt) {
+                return Double.NaN;
+            }
+
+            @Override
+            public void reset(double output) {
+            }
+        }, props);
+        try {
+            assertTrue(Poll.until(5_000, () -> !robot.gogo("robot:controller left diverging").startsWith("gogo:")));
+            assertTrue(Poll.until(2_000, () -> left.fault().isPresent()), "a fault is reported");
+            assertEquals("pid", left.controller());
+            assertTrue(left.fault().get().contains("'diverging' output NaN in its first cycles; rolled back to 'pid'"), left.fault().get());
+            Thread.sleep(200);
+            assertEquals(10, left.measurement(), 0.5, "the wheel kept its speed through the failed switch");
+            assertTrue(robot.gogo("robot:loops").contains("fault: controller 'diverging'"));
+            String unknown = robot.gogo("robot:controller left lqr").trim();
+            assertTrue(unknown.startsWith("gogo: IllegalArgumentException: no controller 'lqr' for loop 'left'; installed: diverging, pid"), unknown);
+        } finally {
+            reg.unregister();
+        }
+    }
+
+    @Test
+    void theLatencySelfTestReportsAVerdict() throws Exception {
+        String report = robot.gogo("robot:latency 1000 1");
+        assertTrue(report.contains("lateness us: min"), report);
+        Matcher m = Pattern.compile("cycles (\\d+) at 1000 Hz").matcher(report);
+        assertTrue(m.find(), report);
+        assertTrue(Integer.parseInt(m.group(1)) > 800, report);
+        assertTrue(report.matches("(?s).*verdict: (GOOD|FAIR|POOR): .*"), report);
+        assertEquals("gogo: IllegalArgumentException: rate must be 1..100000, was 0", robot.gogo("robot:latency 0 1").trim());
+        assertEquals("gogo: IllegalArgumentException: seconds must be a number 1..600, was 'x'", robot.gogo("robot:latency 1000 x").trim());
+    }
+
+    @Test
+    void syscheckNamesEachRealTimeSetting() throws Exception {
+        String report = robot.gogo("robot:syscheck");
+        for (String setting : new String[] {"kernel preemption", "isolated CPUs", "sched_rt_runtime_us", "vm.swappiness",
+                "CPU frequency governor", "SCHED_FIFO allowed", "garbage collector"}) {
+            assertTrue(report.contains(setting), setting + " in\n" + report);
+        }
+        // the value the kernel has, read whole (procfs files report a misleading size)
+        assertTrue(report.matches("(?s).*sched_rt_runtime_us\\s+\\S+\\s+" + Pattern.quote(readProc("/proc/sys/kernel/sched_rt_runtime_us")) + "\\s.*"), report);
+    }
+
+    private static String readProc(String path) throws Exception {
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(java.nio.file.Path.of(path))) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+        }
+    }
+}
