@@ -213,6 +213,28 @@ public final class FeatureRuntime implements AutoCloseable {
         throw new IllegalArgumentException("no bundle " + symbolicName);
     }
 
+    /**
+     * Makes a copy of an installed bundle's jar with another Bundle-Version, as a new release of
+     * it would be, for side-by-side updates.
+     */
+    public Path newVersionOf(String symbolicName, String version) throws IOException {
+        Path original = workDir.resolve("bundles").resolve(Path.of(java.net.URI.create(bundle(symbolicName).getLocation())).getFileName());
+        Path copy = workDir.resolve(symbolicName + "-" + version + ".jar");
+        try (java.util.jar.JarInputStream in = new java.util.jar.JarInputStream(Files.newInputStream(original))) {
+            java.util.jar.Manifest manifest = in.getManifest();
+            manifest.getMainAttributes().putValue(Constants.BUNDLE_VERSION, version);
+            try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(Files.newOutputStream(copy), manifest)) {
+                java.util.jar.JarEntry e;
+                while ((e = in.getNextJarEntry()) != null) {
+                    out.putNextEntry(new java.util.jar.JarEntry(e.getName()));
+                    in.transferTo(out);
+                    out.closeEntry();
+                }
+            }
+        }
+        return copy;
+    }
+
     /** Waits for a service of {@code type} matching the LDAP {@code filter} (may be null). */
     public <T> T service(Class<T> type, String filter, long timeoutMillis) throws Exception {
         String f = "(" + Constants.OBJECTCLASS + "=" + type.getName() + ")";

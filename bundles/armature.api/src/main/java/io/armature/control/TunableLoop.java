@@ -55,4 +55,14 @@ public interface TunableLoop {
 
     /** @return the last fault (a bad measurement, a rolled-back controller), if any */
     Optional<String> fault();
+
+    /**
+     * @return true while this instance stands by to take over from another instance of the
+     *         same loop, during a side-by-side update of the bundle that provides it: it
+     *         measures but does not drive, and takes over (bumplessly) when the other goes away
+     */
+    boolean isStandby();
+
+    /** @return cycles in which the loop should have driven its outputs but had no channel to drive */
+    long undrivenCycles();
 }

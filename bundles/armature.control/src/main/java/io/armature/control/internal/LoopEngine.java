@@ -5,7 +5,9 @@ import java.util.Hashtable;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -64,7 +66,16 @@ public final class LoopEngine {
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    void addLoop(ControlLoop loop, Map<String, Object> properties) {
+    void addLoop(ControlLoop loop, ServiceReference<ControlLoop> reference, Map<String, Object> properties) {
+        Bundle provider = reference.getBundle();
+        if (provider != null && provider != context.getBundle()
+                && context.getBundle().getSymbolicName().equals(provider.getSymbolicName())) {
+            return; // another version of this bundle, beside us during an update: its own engine runs its loops
+        }
+        addLoop(loop, properties);
+    }
+
+    private void addLoop(ControlLoop loop, Map<String, Object> properties) {
         String name = String.valueOf(properties.getOrDefault(ControlLoop.PROPERTY_NAME, "unnamed"));
         double rate = rate(properties);
         LoopRunner runner;

@@ -180,6 +180,10 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
     private record Switch(String name, Controller controller) {
     }
 
+    /** What a predecessor was doing when it went away, for a bumpless take-over. */
+    private record Takeover(double setpoint, PidGains gains, double output) {
+    }
+
     private final AtomicReference<Settings> settings = new AtomicReference<>();
     private final AtomicReference<Switch> pendingSwitch = new AtomicReference<>();
     private final Map<String, ControllerFactory> factories = new ConcurrentHashMap<>();
@@ -209,6 +213,13 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
     private volatile String controllerName = PidControllerFactory.NAME;
     private volatile String fault;
     private volatile long faults;
+    private volatile long undriven;
+
+    // side-by-side update of this bundle: the new instance stands by until the old one goes
+    private volatile boolean standby;
+    private volatile TunableLoop predecessor;
+    private volatile TunableLoop successor;
+    private final AtomicReference<Takeover> pendingTakeover = new AtomicReference<>();
 
     @Activate
     public WheelSpeedLoop(Config config) {
@@ -251,7 +262,9 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
         Binding b = binding;
         if (b != null && b.board() == board) {
             // no replacement arrived first: the component is about to stop with this board
-            safe(b);
+            if (!handsOver()) {
+                safe(b);
+            }
             b.decoder().close();
             binding = null;
         }
@@ -273,11 +286,51 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
         }
     }
 
+    /**
+     * Other instances of loops. One with this loop's name from another bundle means a
+     * side-by-side update: if it was here first, this instance stands by and takes over when it
+     * goes; if this one was here first, it hands over instead of driving the motor safe.
+     */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, service = TunableLoop.class)
+    void addPeer(TunableLoop peer) {
+        if (peer == this || !peer.name().equals(name())) {
+            return;
+        }
+        if (isRunningAlone() || peer.isStandby()) {
+            successor = peer; // it arrived while this one drives: it will stand by and take over
+        } else if (predecessor == null) {
+            predecessor = peer;
+            standby = true;
+        }
+    }
+
+    void removePeer(TunableLoop peer) {
+        if (peer == predecessor) {
+            pendingTakeover.set(new Takeover(peer.setpoint(), peer.gains(), peer.output()));
+            predecessor = null;
+        }
+        if (peer == successor) {
+            successor = null;
+        }
+    }
+
+    /** @return true once this instance has driven its motor, so a newcomer of the same name never demotes it */
+    private boolean isRunningAlone() {
+        return applied != null && !standby;
+    }
+
+    /** @return true while a successor registered as a stand-by is here to take the motor over */
+    private boolean handsOver() {
+        return successor != null;
+    }
+
     @Deactivate
     void deactivate() {
         Binding b = binding;
         if (b != null) {
-            safe(b);
+            if (!handsOver()) {
+                safe(b);
+            }
             b.decoder().close();
         }
     }
@@ -291,8 +344,15 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
 
     @Override
     public void cycle(long nowNanos, double dtSeconds) {
+        Takeover takeover = pendingTakeover.getAndSet(null);
+        if (takeover != null) {
+            takeOver(takeover);
+        }
         Binding b = binding;
         if (b == null) {
+            if (engaged) {
+                undriven++;
+            }
             return;
         }
         Settings s = settings.get();
@@ -325,6 +385,9 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
             target = profileState.position;
         }
         profiledSetpoint = target;
+        if (standby) {
+            return; // measuring only: the instance we replace drives the motor until it goes
+        }
         if (!engaged) {
             if (target == 0.0) {
                 return; // at rest: the motor stays braked and the loop leaves the channels alone
@@ -352,6 +415,19 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
         output = Math.max(-1.0, Math.min(1.0, output));
         drive(b, s.inverted() ? -output : output);
         lastOutput = output;
+    }
+
+    private void takeOver(Takeover t) {
+        Settings s = settings.get();
+        settings.set(s.withSetpoint(Math.max(-s.maxSetpoint(), Math.min(s.maxSetpoint(), t.setpoint()))).withGains(t.gains()));
+        apply(settings.get());
+        standby = false;
+        if (t.output() != 0.0 || t.setpoint() != 0.0) {
+            engaged = true;
+            controller.reset(t.output()); // continue from the predecessor's last output
+            profileState.position = t.setpoint();
+            profileState.velocity = 0;
+        }
     }
 
     private void disengage(Binding b) {
@@ -446,6 +522,9 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
 
     @Override
     public void stopOutputs() {
+        if (standby || handsOver()) {
+            return; // the successor continues from this loop's last output
+        }
         Binding b = binding;
         if (b != null) {
             safe(b);
@@ -534,6 +613,16 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
     @Override
     public Optional<String> fault() {
         return Optional.ofNullable(fault);
+    }
+
+    @Override
+    public boolean isStandby() {
+        return standby;
+    }
+
+    @Override
+    public long undrivenCycles() {
+        return undriven;
     }
 
     /** @return faults reported since start */

@@ -25,16 +25,47 @@ import io.armature.control.TunableLoop;
         "osgi.command.function=controller"})
 public final class LoopCommands {
 
-    private final Map<String, TunableLoop> loops = new ConcurrentHashMap<>();
+    // During a side-by-side update two instances of a loop share a name; commands go to the one that drives.
+    private final Map<String, List<TunableLoop>> instances = new ConcurrentHashMap<>();
+    private final Map<String, TunableLoop> loops = new java.util.AbstractMap<>() {
+        @Override
+        public java.util.Set<Entry<String, TunableLoop>> entrySet() {
+            java.util.Set<Entry<String, TunableLoop>> entries = new java.util.LinkedHashSet<>();
+            for (String name : instances.keySet()) {
+                TunableLoop l = get(name);
+                if (l != null) {
+                    entries.add(Map.entry(name, l));
+                }
+            }
+            return entries;
+        }
+
+        @Override
+        public TunableLoop get(Object name) {
+            List<TunableLoop> all = instances.get(name);
+            if (all == null || all.isEmpty()) {
+                return null;
+            }
+            for (TunableLoop l : all) {
+                if (!l.isStandby()) {
+                    return l;
+                }
+            }
+            return all.get(0);
+        }
+    };
     private final Map<String, LoopStatistics> statistics = new ConcurrentHashMap<>();
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addLoop(TunableLoop loop, Map<String, Object> props) {
-        loops.put(name(props), loop);
+        instances.computeIfAbsent(name(props), n -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(loop);
     }
 
     void removeLoop(TunableLoop loop, Map<String, Object> props) {
-        loops.remove(name(props), loop);
+        List<TunableLoop> all = instances.get(name(props));
+        if (all != null) {
+            all.remove(loop);
+        }
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
