@@ -27,6 +27,15 @@ public interface LoopStatistics {
      */
     long latenessNanos(double percentile);
 
+    /**
+     * The lateness histogram since the loop started, in linear buckets, for pooling and plots.
+     *
+     * @param bucketNanos width of each bucket in nanoseconds, at least 1
+     * @param buckets     number of buckets, at least 1; the last one also counts everything later
+     * @return counts: element i counts wake-ups late by [i·bucketNanos, (i+1)·bucketNanos)
+     */
+    long[] latenessCounts(long bucketNanos, int buckets);
+
     /** @return the largest wake-up lateness since the loop started, in nanoseconds */
     long maxLatenessNanos();
 

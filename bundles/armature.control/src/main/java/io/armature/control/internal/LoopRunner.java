@@ -200,6 +200,20 @@ final class LoopRunner implements LoopStatistics {
     }
 
     @Override
+    public synchronized long[] latenessCounts(long bucketNanos, int buckets) {
+        if (bucketNanos < 1 || buckets < 1) {
+            throw new IllegalArgumentException("bucketNanos and buckets must be at least 1, were " + bucketNanos + " and " + buckets);
+        }
+        drain();
+        long[] counts = new long[buckets];
+        for (int i = 0; i < buckets - 1; i++) {
+            counts[i] = totalLateness.getCountBetweenValues(i * bucketNanos, (i + 1) * bucketNanos - 1);
+        }
+        counts[buckets - 1] = totalLateness.getCountBetweenValues((buckets - 1) * bucketNanos, Long.MAX_VALUE / 4);
+        return counts;
+    }
+
+    @Override
     public synchronized long maxLatenessNanos() {
         drain();
         return totalLateness.getMaxValue();

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs the benchmarks. Each prints its figures and ratios against a reference measured in the
+# same run; none of them asserts a time.
+#   scripts/bench.sh            all
+#   scripts/bench.sh startup    JVM start to all components active, sim-rover vs bare Felix + SCR
+#   scripts/bench.sh loop       loop engine vs cyclictest (rt-tests), idle and under allocation load
+set -euo pipefail
+cd "$(dirname "$0")/.."
+which="${1:-all}"
+scripts/install-test-deps.sh
+if [ "$which" = all ] || [ "$which" = loop ]; then
+  if ! command -v cyclictest >/dev/null 2>&1; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q rt-tests
+  fi
+fi
+mvn -B -ntp -q install -DskipTests
+case "$which" in
+  startup) mvn -B -ntp -q -pl integration-tests exec:java@startup-benchmark ;;
+  loop) mvn -B -ntp -q -pl integration-tests exec:exec@loop-benchmark ;;
+  all) mvn -B -ntp -q -pl integration-tests exec:java@startup-benchmark
+       mvn -B -ntp -q -pl integration-tests exec:exec@loop-benchmark ;;
+  *) echo "unknown benchmark '$which': startup, loop or all" >&2; exit 2 ;;
+esac
