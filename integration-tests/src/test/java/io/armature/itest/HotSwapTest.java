@@ -51,6 +51,10 @@ class HotSwapTest {
         throw new AssertionError("no active loop " + name);
     }
 
+    private static long loopThreads(String name) {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("armature-loop-" + name) && t.isAlive()).count();
+    }
+
     /** Samples the left motor's channels as fast as it can until stopped; counts samples with the motor not driven. */
     private static final class Watch implements AutoCloseable {
         final AtomicBoolean running = new AtomicBoolean(true);
@@ -97,6 +101,8 @@ class HotSwapTest {
             next.start();
             assertTrue(Poll.until(5_000, () -> robot.context().getServiceReferences(TunableLoop.class, "(armature.loop.name=left)").size() == 2),
                     "the new version's loop stands by beside the old");
+            assertTrue(Poll.until(2_000, () -> loopThreads("left") == 2), "each version's engine runs its own loop only: "
+                    + loopThreads("left") + " threads");
             long t0 = System.nanoTime();
             old.uninstall();
             swapNanos = System.nanoTime() - t0;
@@ -114,6 +120,7 @@ class HotSwapTest {
         System.out.printf("control bundle update: old retired in %.1f ms, whole swap %.0f ms, no sample without drive%n",
                 swapNanos / 1e6, (System.nanoTime() - startNanos) / 1e6);
         assertTrue(robot.gogo("robot:loops").contains("left        1000      15.00"), robot.gogo("robot:loops"));
+        assertEquals(1, loopThreads("left"), "one thread runs the loop once the old version is gone");
     }
 
     @Test

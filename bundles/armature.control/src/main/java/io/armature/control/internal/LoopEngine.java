@@ -72,10 +72,13 @@ public final class LoopEngine {
                 && context.getBundle().getSymbolicName().equals(provider.getSymbolicName())) {
             return; // another version of this bundle, beside us during an update: its own engine runs its loops
         }
-        addLoop(loop, properties);
+        startLoop(loop, properties);
     }
 
-    private void addLoop(ControlLoop loop, Map<String, Object> properties) {
+    private synchronized void startLoop(ControlLoop loop, Map<String, Object> properties) {
+        if (loops.containsKey(loop)) {
+            return; // one thread per loop, always
+        }
         String name = String.valueOf(properties.getOrDefault(ControlLoop.PROPERTY_NAME, "unnamed"));
         double rate = rate(properties);
         LoopRunner runner;
@@ -98,15 +101,15 @@ public final class LoopEngine {
         }
     }
 
-    void updatedLoop(ControlLoop loop, Map<String, Object> properties) {
+    synchronized void updatedLoop(ControlLoop loop, Map<String, Object> properties) {
         Running r = loops.get(loop);
         if (r != null && Math.abs(r.runner.rateHz() - rate(properties)) > 1e-9) {
             removeLoop(loop); // a new rate needs a new schedule
-            addLoop(loop, properties);
+            startLoop(loop, properties);
         }
     }
 
-    void removeLoop(ControlLoop loop) {
+    synchronized void removeLoop(ControlLoop loop) {
         Running r = loops.remove(loop);
         if (r != null) {
             try {

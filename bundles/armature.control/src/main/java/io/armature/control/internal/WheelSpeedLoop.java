@@ -109,7 +109,7 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
         @AttributeDefinition(name = "Largest jerk (rad/s³)", description = "Rate of change of acceleration in the profile; needed when an acceleration is set.")
         double maxJerk() default 0.0;
 
-        @AttributeDefinition(name = "Velocity window (ms)", description = "Encoder counts are differenced over this window, 1..100 ms.")
+        @AttributeDefinition(name = "Velocity window (ms)", description = "Speed is the encoder counts over this window divided by the time between their edges, 1..100 ms.")
         int velocityWindowMillis() default 10;
     }
 
@@ -201,6 +201,8 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
     private TrapezoidProfile profile;
     private final TrapezoidProfile.State profileState = new TrapezoidProfile.State();
     private long[] countRing;
+    private long[] timeRing;
+    private final long[] edge = new long[2];
     private int ringIndex;
     private boolean ringFilled;
     private Measurement measurementOverride;
@@ -481,6 +483,7 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
         }
         if (countRing == null || countRing.length != s.windowCycles()) {
             countRing = new long[s.windowCycles()];
+            timeRing = new long[s.windowCycles()];
             ringFilled = false;
             ringIndex = 0;
         }
@@ -490,17 +493,29 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
         if (measurementOverride != null) {
             return measurementOverride.read(nowNanos, dt);
         }
-        long counts = b.decoder().counts();
-        long[] ring = countRing;
+        // Speed from the edges' own timestamps over the window, not from when the loop happened
+        // to read the count: late edge delivery then shifts nothing.
+        b.decoder().read(edge);
+        long counts = edge[0];
+        long edgeTime = edge[1];
+        long[] ringCounts = countRing;
+        long[] ringTimes = timeRing;
         if (!ringFilled) {
-            java.util.Arrays.fill(ring, counts);
+            java.util.Arrays.fill(ringCounts, counts);
+            java.util.Arrays.fill(ringTimes, edgeTime);
             ringFilled = true;
         }
-        long oldest = ring[ringIndex];
-        ring[ringIndex] = counts;
-        ringIndex = ringIndex + 1 == ring.length ? 0 : ringIndex + 1;
-        double windowSeconds = ring.length / applied.rateHz();
-        return (counts - oldest) * (2 * Math.PI / applied.countsPerRevolution()) / windowSeconds;
+        long oldCounts = ringCounts[ringIndex];
+        long oldTime = ringTimes[ringIndex];
+        ringCounts[ringIndex] = counts;
+        ringTimes[ringIndex] = edgeTime;
+        ringIndex = ringIndex + 1 == ringCounts.length ? 0 : ringIndex + 1;
+        long moved = counts - oldCounts;
+        if (moved == 0 || oldTime == Long.MIN_VALUE || edgeTime <= oldTime) {
+            return 0.0; // no edge in the whole window: slower than one count per window
+        }
+        double radiansPerCount = 2 * Math.PI / applied.countsPerRevolution();
+        return moved * radiansPerCount / ((edgeTime - oldTime) * 1e-9);
     }
 
     private void drive(Binding b, double signedDuty) {

@@ -54,7 +54,27 @@ public final class LoopCommands {
             return all.get(0);
         }
     };
-    private final Map<String, LoopStatistics> statistics = new ConcurrentHashMap<>();
+    private final Map<String, List<LoopStatistics>> statisticsInstances = new ConcurrentHashMap<>();
+    /** The newest statistics per loop name: during an update, those of the newer engine. */
+    private final Map<String, LoopStatistics> statistics = new java.util.AbstractMap<>() {
+        @Override
+        public java.util.Set<Entry<String, LoopStatistics>> entrySet() {
+            java.util.Set<Entry<String, LoopStatistics>> entries = new java.util.LinkedHashSet<>();
+            for (String name : statisticsInstances.keySet()) {
+                LoopStatistics s = get(name);
+                if (s != null) {
+                    entries.add(Map.entry(name, s));
+                }
+            }
+            return entries;
+        }
+
+        @Override
+        public LoopStatistics get(Object name) {
+            List<LoopStatistics> all = statisticsInstances.get(name);
+            return all == null || all.isEmpty() ? null : all.get(all.size() - 1);
+        }
+    };
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addLoop(TunableLoop loop, Map<String, Object> props) {
@@ -70,11 +90,14 @@ public final class LoopCommands {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addStatistics(LoopStatistics s, Map<String, Object> props) {
-        statistics.put(name(props), s);
+        statisticsInstances.computeIfAbsent(name(props), n -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(s);
     }
 
     void removeStatistics(LoopStatistics s, Map<String, Object> props) {
-        statistics.remove(name(props), s);
+        List<LoopStatistics> all = statisticsInstances.get(name(props));
+        if (all != null) {
+            all.remove(s);
+        }
     }
 
     private static String name(Map<String, Object> props) {
