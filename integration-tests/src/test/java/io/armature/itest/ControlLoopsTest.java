@@ -101,6 +101,32 @@ class ControlLoopsTest {
     }
 
     @Test
+    void editingTheLoopConfigFileRetunesItLiveAndABadRateIsRefused() throws Exception {
+        java.nio.file.Path file = robot.configDir().resolve("armature.control.wheel-right.cfg");
+        String original = java.nio.file.Files.readString(file);
+        TunableLoop right = loop("right");
+        LoopStatistics stats = robot.service(LoopStatistics.class, "(armature.loop.name=right)", 5_000);
+        try {
+            java.nio.file.Files.writeString(file, original.replace("kp=0.04", "kp=0.06"));
+            assertTrue(Poll.until(10_000, () -> right.gains().kp() == 0.06), "kp from the file: " + right.gains().kp());
+            assertTrue(right == loop("right"), "the same loop instance: retuned, not restarted");
+
+            int mark = robot.console().length();
+            java.nio.file.Files.writeString(file, original.replace("armature.loop.rate=1000", "armature.loop.rate=0"));
+            assertTrue(Poll.until(10_000, () -> robot.console().substring(mark).contains("loop 'right': rate must be 1..10000 Hz, was 0.0")),
+                    robot.console().substring(mark));
+            long cycles = stats.cycles();
+            Thread.sleep(200);
+            assertTrue(stats.cycles() > cycles + 100, "still running at its old rate");
+            assertEquals(1000.0, stats.rateHz(), 1e-9);
+            assertEquals(0.06, right.gains().kp(), "the last good configuration stays");
+        } finally {
+            java.nio.file.Files.writeString(file, original);
+            assertTrue(Poll.until(10_000, () -> right.gains().kp() == 0.04));
+        }
+    }
+
+    @Test
     void aControllerSwitchThatFailsRollsBackWhileTheWheelKeepsTurning() throws Exception {
         robot.gogo("robot:setpoint left 10");
         TunableLoop left = loop("left");

@@ -103,10 +103,17 @@ public final class LoopEngine {
 
     synchronized void updatedLoop(ControlLoop loop, Map<String, Object> properties) {
         Running r = loops.get(loop);
-        if (r != null && Math.abs(r.runner.rateHz() - rate(properties)) > 1e-9) {
-            removeLoop(loop); // a new rate needs a new schedule
-            startLoop(loop, properties);
+        double rate = rate(properties);
+        if (r == null || Math.abs(r.runner.rateHz() - rate) <= 1e-9) {
+            return;
         }
+        if (!(rate > 0 && rate <= 100_000)) {
+            // The loop refuses such a configuration too; keep the schedule that works.
+            log.error("loop '{}': rate {} Hz is not usable; it keeps running at {} Hz", r.runner.name(), rate, r.runner.rateHz());
+            return;
+        }
+        removeLoop(loop); // a new rate needs a new schedule
+        startLoop(loop, properties);
     }
 
     synchronized void removeLoop(ControlLoop loop) {
