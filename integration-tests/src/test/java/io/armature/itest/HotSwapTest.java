@@ -117,6 +117,7 @@ class HotSwapTest {
         assertEquals(15.0, after.setpoint(), "the setpoint carried over");
         assertEquals(0.05, after.gains().kp(), "the live gains carried over");
         assertTrue(Poll.until(2_000, () -> Math.abs(after.measurement() - 15) < 0.5), "still at speed: " + after.measurement());
+        assertFalse(robot.console().contains("ERROR") || robot.console().contains("Exception"), robot.console());
         System.out.printf("control bundle update: old retired in %.1f ms, whole swap %.0f ms, no sample without drive%n",
                 swapNanos / 1e6, (System.nanoTime() - startNanos) / 1e6);
         assertTrue(robot.gogo("robot:loops").contains("left        1000      15.00"), robot.gogo("robot:loops"));
@@ -147,6 +148,7 @@ class HotSwapTest {
         assertEquals(undrivenBefore, left.undrivenCycles(), "no cycle without a board to drive");
         assertEquals(0, oldPwm.duty(), "the retired board left its motor safe");
         assertTrue(Poll.until(3_000, () -> Math.abs(left.measurement() - 15) < 0.5), "the new board's wheel at speed: " + left.measurement());
+        assertFalse(robot.console().contains("ERROR") || robot.console().contains("Exception"), robot.console());
         System.out.printf("board bundle update: old retired in %.1f ms, 0 cycles without a driver%n", retireNanos / 1e6);
     }
 }

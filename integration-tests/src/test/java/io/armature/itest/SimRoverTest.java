@@ -33,12 +33,21 @@ import io.armature.hal.Registration;
 class SimRoverTest {
 
     private static FeatureRuntime robot;
+    private static String bootConsole;
 
     @BeforeAll
     static void boot() throws Exception {
         robot = FeatureRuntime.start("sim-rover");
         assertTrue(Poll.until(30_000, () -> robot.console().contains("Armature sim-rover ready")),
                 "no ready line; console:\n" + robot.console());
+        Thread.sleep(500); // what comes right after the ready line belongs to the start too
+        bootConsole = robot.console();
+    }
+
+    @Test
+    void aCleanStartPrintsNoWarningOrError() {
+        assertFalse(bootConsole.contains("[armature] ERROR") || bootConsole.contains("[armature] WARN")
+                || bootConsole.contains("Exception"), bootConsole);
     }
 
     @AfterAll

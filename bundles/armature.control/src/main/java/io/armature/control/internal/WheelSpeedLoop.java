@@ -5,6 +5,8 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -222,9 +224,12 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
     private volatile TunableLoop predecessor;
     private volatile TunableLoop successor;
     private final AtomicReference<Takeover> pendingTakeover = new AtomicReference<>();
+    private final Map<ServiceReference<TunableLoop>, TunableLoop> peers = new ConcurrentHashMap<>();
+    private final BundleContext context;
 
     @Activate
-    public WheelSpeedLoop(Config config) {
+    public WheelSpeedLoop(Config config, BundleContext context) {
+        this.context = context;
         Settings s = Settings.of(config);
         this.config = config;
         settings.set(s);
@@ -294,10 +299,34 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
      * goes; if this one was here first, it hands over instead of driving the motor safe.
      */
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, service = TunableLoop.class)
-    void addPeer(TunableLoop peer) {
-        if (peer == this || !peer.name().equals(name())) {
+    void addPeer(ServiceReference<TunableLoop> reference) {
+        // Only the reference here: getting every loop's service object would make loops of
+        // different names activate each other in a cycle.
+        if (context == null || reference.getBundle() == context.getBundle()
+                || !name().equals(reference.getProperty(ControlLoop.PROPERTY_NAME))) {
+            return; // only the same loop from another bundle (another version of this one) matters
+        }
+        TunableLoop peer = context.getService(reference);
+        if (peer == null || peer == this) {
+            if (peer != null) {
+                context.ungetService(reference);
+            }
             return;
         }
+        peers.put(reference, peer);
+        addPeer(peer);
+    }
+
+    void removePeer(ServiceReference<TunableLoop> reference) {
+        TunableLoop peer = peers.remove(reference);
+        if (peer != null) {
+            removePeer(peer);
+            context.ungetService(reference);
+        }
+    }
+
+    /** A loop of the same name from another bundle: see {@link #addPeer(ServiceReference)}. */
+    void addPeer(TunableLoop peer) {
         if (isRunningAlone() || peer.isStandby()) {
             successor = peer; // it arrived while this one drives: it will stand by and take over
         } else if (predecessor == null) {
@@ -306,7 +335,7 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
         }
     }
 
-    void removePeer(TunableLoop peer) {
+    private void removePeer(TunableLoop peer) {
         if (peer == predecessor) {
             pendingTakeover.set(new Takeover(peer.setpoint(), peer.gains(), peer.output()));
             predecessor = null;

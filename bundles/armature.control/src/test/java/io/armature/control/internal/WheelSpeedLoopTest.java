@@ -18,6 +18,7 @@ import io.armature.control.ControllerFactory;
 import io.armature.control.PidGains;
 import io.armature.hal.DigitalOutput;
 import io.armature.hal.PwmOutput;
+import io.armature.testing.ComponentConfigs;
 
 /** The left wheel loop against the simulated rover, in stepped simulated time: deterministic. */
 class WheelSpeedLoopTest {
@@ -30,7 +31,7 @@ class WheelSpeedLoopTest {
         Map<String, Object> simConfig = new HashMap<>();
         simConfig.put("realTime", false);
         simConfig.put("gyroNoise", 0.0);
-        board.activate(Configs.of(SimBoard.Config.class, simConfig), null);
+        board.activate(ComponentConfigs.of(SimBoard.Config.class, simConfig), null);
         Map<String, Object> m = new HashMap<>();
         m.put("armature_loop_name", "left");
         m.put("pwmChannel", "motor.left.pwm");
@@ -41,7 +42,7 @@ class WheelSpeedLoopTest {
         for (int i = 0; i < keyValues.length; i += 2) {
             m.put((String) keyValues[i], keyValues[i + 1]);
         }
-        WheelSpeedLoop loop = new WheelSpeedLoop(Configs.of(WheelSpeedLoop.Config.class, m));
+        WheelSpeedLoop loop = new WheelSpeedLoop(ComponentConfigs.of(WheelSpeedLoop.Config.class, m), null);
         loop.bindBoard(board);
         return loop;
     }
@@ -206,11 +207,11 @@ class WheelSpeedLoopTest {
         assertEquals("no controller 'lqr' for loop 'left'; installed: ",
                 assertThrows(IllegalArgumentException.class, () -> loop.switchController("lqr")).getMessage());
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
-                () -> loop.modified(Configs.of(WheelSpeedLoop.Config.class, Map.of("armature_loop_name", "left",
+                () -> loop.modified(ComponentConfigs.of(WheelSpeedLoop.Config.class, Map.of("armature_loop_name", "left",
                         "pwmChannel", "motor.left.pwm", "directionChannel", "motor.left.dir", "brakeChannel", "motor.left.brake",
                         "encoderA", "encoder.left.a", "encoderB", "encoder.left.b", "kp", -1.0))));
         assertEquals("loop 'left': kp must be a finite number of at least 0, was -1.0", bad.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> loop.modified(Configs.of(WheelSpeedLoop.Config.class, Map.of(
+        assertThrows(IllegalArgumentException.class, () -> loop.modified(ComponentConfigs.of(WheelSpeedLoop.Config.class, Map.of(
                 "armature_loop_name", "left", "armature_loop_rate", 0.0, "pwmChannel", "motor.left.pwm", "directionChannel", "motor.left.dir",
                 "brakeChannel", "motor.left.brake", "encoderA", "encoder.left.a", "encoderB", "encoder.left.b"))));
         assertEquals(0.04, loop.gains().kp());

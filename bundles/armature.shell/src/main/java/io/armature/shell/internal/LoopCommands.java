@@ -3,8 +3,6 @@ package io.armature.shell.internal;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -25,79 +23,34 @@ import io.armature.control.TunableLoop;
         "osgi.command.function=controller"})
 public final class LoopCommands {
 
-    // During a side-by-side update two instances of a loop share a name; commands go to the one that drives.
-    private final Map<String, List<TunableLoop>> instances = new ConcurrentHashMap<>();
-    private final Map<String, TunableLoop> loops = new java.util.AbstractMap<>() {
-        @Override
-        public java.util.Set<Entry<String, TunableLoop>> entrySet() {
-            java.util.Set<Entry<String, TunableLoop>> entries = new java.util.LinkedHashSet<>();
-            for (String name : instances.keySet()) {
-                TunableLoop l = get(name);
-                if (l != null) {
-                    entries.add(Map.entry(name, l));
-                }
+    // During a side-by-side update two instances of a loop share a name: commands go to the one
+    // that drives, statistics come from the newer engine.
+    private final NamedInstances<TunableLoop> loops = new NamedInstances<>(all -> {
+        for (TunableLoop l : all) {
+            if (!l.isStandby()) {
+                return l;
             }
-            return entries;
         }
-
-        @Override
-        public TunableLoop get(Object name) {
-            List<TunableLoop> all = instances.get(name);
-            if (all == null || all.isEmpty()) {
-                return null;
-            }
-            for (TunableLoop l : all) {
-                if (!l.isStandby()) {
-                    return l;
-                }
-            }
-            return all.get(0);
-        }
-    };
-    private final Map<String, List<LoopStatistics>> statisticsInstances = new ConcurrentHashMap<>();
-    /** The newest statistics per loop name: during an update, those of the newer engine. */
-    private final Map<String, LoopStatistics> statistics = new java.util.AbstractMap<>() {
-        @Override
-        public java.util.Set<Entry<String, LoopStatistics>> entrySet() {
-            java.util.Set<Entry<String, LoopStatistics>> entries = new java.util.LinkedHashSet<>();
-            for (String name : statisticsInstances.keySet()) {
-                LoopStatistics s = get(name);
-                if (s != null) {
-                    entries.add(Map.entry(name, s));
-                }
-            }
-            return entries;
-        }
-
-        @Override
-        public LoopStatistics get(Object name) {
-            List<LoopStatistics> all = statisticsInstances.get(name);
-            return all == null || all.isEmpty() ? null : all.get(all.size() - 1);
-        }
-    };
+        return all.get(0);
+    });
+    private final NamedInstances<LoopStatistics> statistics = new NamedInstances<>(all -> all.get(all.size() - 1));
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addLoop(TunableLoop loop, Map<String, Object> props) {
-        instances.computeIfAbsent(name(props), n -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(loop);
+        loops.add(name(props), loop);
     }
 
     void removeLoop(TunableLoop loop, Map<String, Object> props) {
-        List<TunableLoop> all = instances.get(name(props));
-        if (all != null) {
-            all.remove(loop);
-        }
+        loops.remove(name(props), loop);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addStatistics(LoopStatistics s, Map<String, Object> props) {
-        statisticsInstances.computeIfAbsent(name(props), n -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(s);
+        statistics.add(name(props), s);
     }
 
     void removeStatistics(LoopStatistics s, Map<String, Object> props) {
-        List<LoopStatistics> all = statisticsInstances.get(name(props));
-        if (all != null) {
-            all.remove(s);
-        }
+        statistics.remove(name(props), s);
     }
 
     private static String name(Map<String, Object> props) {
@@ -106,12 +59,14 @@ public final class LoopCommands {
 
     /** robot:loops — one line per loop. */
     public String loops() {
-        if (loops.isEmpty() && statistics.isEmpty()) {
+        java.util.Set<String> names = new java.util.TreeSet<>(loops.names());
+        names.addAll(statistics.names());
+        if (names.isEmpty()) {
             return "no control loop is running";
         }
         StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%-8s %7s %10s %10s %8s %9s %10s %8s %8s %-10s %s%n",
                 "LOOP", "RATE Hz", "SETPOINT", "MEASURED", "OUTPUT", "P99 us", "P99.9 us", "OVERRUNS", "B/CYCLE", "CONTROLLER", "PRIORITY"));
-        for (String name : new TreeMap<>(merged()).keySet()) {
+        for (String name : names) {
             TunableLoop l = loops.get(name);
             LoopStatistics s = statistics.get(name);
             out.append(String.format(Locale.ROOT, "%-8s %7s %10s %10s %8s %9s %10s %8s %8s %-10s %s%n", name,
@@ -130,12 +85,6 @@ public final class LoopCommands {
             }
         }
         return out.toString().stripTrailing();
-    }
-
-    private Map<String, Object> merged() {
-        Map<String, Object> all = new TreeMap<>(loops);
-        all.putAll(statistics);
-        return all;
     }
 
     private static String micros(long nanos) {
@@ -179,7 +128,7 @@ public final class LoopCommands {
     private TunableLoop loop(String name) {
         TunableLoop l = loops.get(name);
         if (l == null) {
-            List<String> known = List.copyOf(new TreeMap<>(loops).keySet());
+            List<String> known = List.copyOf(loops.names());
             throw new IllegalArgumentException("no loop '" + name + "'; loops: " + (known.isEmpty() ? "none running" : String.join(", ", known)));
         }
         return l;

@@ -22,6 +22,7 @@ import io.armature.hal.Edge;
 import io.armature.hal.I2cBus;
 import io.armature.hal.PwmOutput;
 import io.armature.hal.UnknownChannelException;
+import io.armature.testing.ComponentConfigs;
 
 class SimBoardTest {
 
@@ -34,7 +35,7 @@ class SimBoardTest {
         for (int i = 0; i < keyValues.length; i += 2) {
             m.put((String) keyValues[i], keyValues[i + 1]);
         }
-        return Configs.of(SimBoard.Config.class, m);
+        return ComponentConfigs.of(SimBoard.Config.class, m);
     }
 
     @AfterEach

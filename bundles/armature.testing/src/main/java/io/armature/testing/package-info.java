@@ -1,0 +1,9 @@
+/**
+ * Helpers for unit tests of Armature components outside a framework.
+ */
+@Export
+@Version("1.0.0")
+package io.armature.testing;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;
