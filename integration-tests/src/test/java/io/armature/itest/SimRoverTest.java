@@ -46,8 +46,11 @@ class SimRoverTest {
 
     @Test
     void aCleanStartPrintsNoWarningOrError() {
-        assertFalse(bootConsole.contains("[armature] ERROR") || bootConsole.contains("[armature] WARN")
-                || bootConsole.contains("Exception"), bootConsole);
+        // The one warning a clean start may print: a host that refuses SCHED_FIFO says so.
+        String unexpected = bootConsole.lines().filter(l -> l.contains("[armature] ERROR") || l.contains("[armature] WARN") || l.contains("Exception"))
+                .filter(l -> !l.matches("\\[armature\\] WARN  armature\\.control: loop '\\w+' runs at [0-9.]+ Hz without real-time priority: .*"))
+                .reduce("", (a, b) -> a + b + "\n");
+        assertEquals("", unexpected);
     }
 
     @AfterAll
