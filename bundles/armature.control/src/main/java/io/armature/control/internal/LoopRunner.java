@@ -124,13 +124,13 @@ final class LoopRunner implements LoopStatistics {
                 Thread.onSpinWait();
             }
             long late = now - next;
+            // The true lateness goes into the histogram, however late: a stall must show there.
+            lateness.recordValue(Math.max(1, Math.min(late, HIGHEST_NANOS)));
             if (late >= periodNanos) {
                 long missed = late / periodNanos;
                 overruns += missed;
-                next += missed * periodNanos;
-                late -= missed * periodNanos;
+                next += missed * periodNanos; // skip the missed deadlines: no burst to catch up
             }
-            lateness.recordValue(Math.max(1, Math.min(late, HIGHEST_NANOS)));
 
             loop.cycle(now, (now - previousStart) * 1e-9);
 
