@@ -27,6 +27,25 @@ public interface Board {
      */
     <T extends Channel> T channel(String name, Class<T> type);
 
+    /**
+     * Feeds the board's motion permit: actuators may leave their safe state until the
+     * monotonic time {@code expiryNanos} ({@link System#nanoTime()} clock). From the first feed
+     * on the permit is armed: when it lapses the board drives every actuator safe by itself, and
+     * while it is lapsed a write that would move an actuator (a non-zero duty, a level other than
+     * the safe one) does not take effect and is counted in {@link #refusedWrites()}. Before the
+     * first feed the board runs unsupervised. The safety supervisor feeds it every cycle.
+     */
+    void permitMotion(long expiryNanos);
+
+    /** Ends the motion permit at once: every actuator goes safe now and stays there until the next feed. */
+    void revokeMotion();
+
+    /** @return true while actuators may leave their safe state: unsupervised, or within a fed permit */
+    boolean motionPermitted();
+
+    /** @return writes that would have moved an actuator without a valid permit, since start */
+    long refusedWrites();
+
     /** Drives every actuator of the board to its safe state. */
     default void toSafeState() {
         for (Channel c : channels()) {

@@ -14,6 +14,29 @@ public interface SafetySupervisor {
     /** @return the current state */
     SafetyState state();
 
+    /**
+     * @return true while actuators may move: not tripped. Read every cycle by control loops,
+     *         which disengage (reset, drive safe) when it turns false. A volatile read.
+     */
+    boolean mayMove();
+
+    /**
+     * Registers a heartbeat that must beat at least every {@code timeoutNanos}, or the supervisor
+     * trips with the reason "{@code name} missed its heartbeat".
+     *
+     * @param name         who beats it, for example {@code loop:left}
+     * @param timeoutNanos the longest gap between beats, in ns, above 0
+     */
+    Heartbeat heartbeat(String name, long timeoutNanos);
+
+    /**
+     * Reports a fault from a component that cannot go on safely: trips the supervisor.
+     *
+     * @param source who reports it, for example {@code loop:left}
+     * @param reason a one-line reason
+     */
+    void fault(String source, String reason);
+
     /** @return the reason of the current trip; empty while {@link SafetyState#OK} */
     Optional<TripReason> tripReason();
 

@@ -153,9 +153,11 @@ public final class SimBoard implements Board {
     private SimChannels.Input estop;
     private SimChannels.Adc battery;
     private BoardInfo info;
+    private Actuator[] actuators;
     private long clockOffsetNanos;
     private volatile Thread stepper;
     private volatile long steps;
+    private volatile long permitLapses;
 
     @Reference(service = LoggerFactory.class)
     void setLogger(Logger logger) {
@@ -268,6 +270,7 @@ public final class SimBoard implements Board {
             infos.add(c.info());
         }
         info = new BoardInfo(s.id(), "Armature simulated rover", "sim", infos);
+        actuators = channels.values().stream().filter(Actuator.class::isInstance).map(Actuator.class::cast).toArray(Actuator[]::new);
 
         plant.setEncoderSinks(
                 (phaseB, level, t) -> (phaseB ? encoderB[0] : encoderA[0]).drive(level, t + clockOffsetNanos),
@@ -362,6 +365,10 @@ public final class SimBoard implements Board {
     }
 
     private void tick(long nanos) {
+        if (!liveness.permitted() && !allSafe()) {
+            toSafeState(); // the permit lapsed: nobody vouches for these outputs any more
+            permitLapses++;
+        }
         applyCommands();
         plant.step(nanos);
         battery.setVolts(plant.batteryVolts() / BATTERY_DIVIDER);
@@ -384,6 +391,44 @@ public final class SimBoard implements Board {
     /** @return the plant, for tests and for simulated sensors in this bundle */
     public RoverPlant plant() {
         return plant;
+    }
+
+    private boolean allSafe() {
+        for (Actuator a : actuators) {
+            if (!a.isSafe()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void permitMotion(long expiryNanos) {
+        liveness.permit(expiryNanos);
+    }
+
+    @Override
+    public void revokeMotion() {
+        liveness.revoke();
+        toSafeState();
+        synchronized (this) {
+            applyCommands();
+        }
+    }
+
+    @Override
+    public boolean motionPermitted() {
+        return liveness.permitted();
+    }
+
+    @Override
+    public long refusedWrites() {
+        return liveness.refusedWrites();
+    }
+
+    /** @return times the board drove its actuators safe because the permit lapsed */
+    public long permitLapses() {
+        return permitLapses;
     }
 
     /** @return plant steps taken since start */

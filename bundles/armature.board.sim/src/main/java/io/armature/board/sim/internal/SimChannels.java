@@ -21,13 +21,47 @@ final class SimChannels {
     private SimChannels() {
     }
 
-    /** Shared by every channel of one board: once the board stops, no channel accepts a command. */
+    /**
+     * Shared by every channel of one board: once the board stops, no channel accepts a command;
+     * once a supervisor has armed the motion permit, a write that would move an actuator takes
+     * effect only while the permit is valid.
+     */
     static final class Liveness {
         private final String boardId;
         private volatile boolean stopped;
+        private volatile boolean armed;
+        private volatile long permitExpiry;
+        private final AtomicLong refused = new AtomicLong();
 
         Liveness(String boardId) {
             this.boardId = boardId;
+        }
+
+        void permit(long expiryNanos) {
+            permitExpiry = expiryNanos;
+            armed = true;
+        }
+
+        void revoke() {
+            permitExpiry = System.nanoTime() - 1;
+            armed = true;
+        }
+
+        boolean permitted() {
+            return !armed || System.nanoTime() - permitExpiry < 0;
+        }
+
+        /** @return false, counting the refusal, when a moving write must not take effect */
+        boolean allowsMotion() {
+            if (permitted()) {
+                return true;
+            }
+            refused.incrementAndGet();
+            return false;
+        }
+
+        long refusedWrites() {
+            return refused.get();
         }
 
         void stop() {
@@ -65,6 +99,10 @@ final class SimChannels {
                         "duty for " + info.name() + " must be 0..65535, was " + duty + "; kept " + this.duty);
             }
             live.check(info.name());
+            if (duty != 0 && !live.allowsMotion()) {
+                this.duty = 0; // no permit to move: the motor stays (or goes) safe
+                return;
+            }
             this.duty = duty;
         }
 
@@ -120,6 +158,10 @@ final class SimChannels {
         @Override
         public void set(boolean high) {
             live.check(info.name());
+            if (high != safeLevel && !live.allowsMotion()) {
+                level = safeLevel;
+                return;
+            }
             level = high;
         }
 

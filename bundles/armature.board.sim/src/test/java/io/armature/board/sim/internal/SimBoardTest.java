@@ -172,6 +172,35 @@ class SimBoardTest {
     }
 
     @Test
+    void unsupervisedUntilThePermitIsFirstFedThenALapseDrivesEverythingSafe() {
+        board.activate(config(), null);
+        PwmOutput pwm = board.channel("motor.left.pwm", PwmOutput.class);
+        DigitalOutput brake = board.channel("motor.left.brake", DigitalOutput.class);
+        assertTrue(board.motionPermitted(), "no supervisor yet: unsupervised");
+        brake.set(false);
+        pwm.setDuty(30_000);
+        board.permitMotion(System.nanoTime() + 50 * MS);
+        board.advance(5 * MS);
+        assertEquals(30_000, pwm.duty(), "within the permit");
+        board.permitMotion(System.nanoTime() - 1); // lapsed
+        board.advance(MS);
+        assertEquals(0, pwm.duty(), "the board drove the motor safe by itself");
+        assertTrue(brake.get());
+        assertEquals(1, board.permitLapses());
+        pwm.setDuty(30_000);
+        brake.set(false);
+        assertEquals(0, pwm.duty(), "no permit: a moving write does not take effect");
+        assertTrue(brake.get());
+        assertEquals(2, board.refusedWrites());
+        pwm.setDuty(0); // safe writes are always allowed
+        board.permitMotion(System.nanoTime() + 50 * MS);
+        pwm.setDuty(10_000);
+        assertEquals(10_000, pwm.duty(), "a fresh permit lets it move again");
+        board.revokeMotion();
+        assertEquals(0, pwm.duty(), "revoked: safe at once");
+    }
+
+    @Test
     void realTimeBoardStepsOnItsOwnThread() throws Exception {
         SimBoard rt = new SimBoard();
         rt.activate(config("realTime", true), null);

@@ -1,0 +1,400 @@
+package io.armature.safety.internal;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.LockSupport;
+
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+import io.armature.hal.Board;
+import io.armature.hal.DigitalInput;
+import io.armature.safety.Heartbeat;
+import io.armature.safety.SafetyState;
+import io.armature.safety.SafetySupervisor;
+import io.armature.safety.TripReason;
+
+/**
+ * The safety supervisor. Its own thread checks, every cycle, the heartbeats, the required
+ * boards and the e-stop input; while all is well it feeds every board's motion permit (and the
+ * hardware watchdog). Any fault trips it: every board's permit is revoked at once, so every
+ * actuator goes to its safe state, and it stays tripped (latched) until an explicit reset
+ * finds every condition healthy again.
+ */
+@Component(service = SafetySupervisor.class, immediate = true, configurationPid = Supervisor.PID)
+@Designate(ocd = Supervisor.Config.class)
+public final class Supervisor implements SafetySupervisor {
+
+    public static final String PID = "armature.safety";
+
+    @ObjectClassDefinition(name = "Armature safety supervisor", description = "Who may move, and what stops everything.")
+    public @interface Config {
+        @AttributeDefinition(name = "Cycle (µs)", description = "How often the supervisor checks and feeds, 100..100000 µs.")
+        int cycleMicros() default 1000;
+
+        @AttributeDefinition(name = "Permit (ms)", description = "How long one feed of a board's motion permit lasts, 1..1000 ms. "
+                + "If the supervisor stops feeding, the boards go safe after this.")
+        int permitMillis() default 50;
+
+        @AttributeDefinition(name = "Required boards", description = "Board ids that must be present; one going away trips the supervisor.")
+        String[] requiredBoards() default {"sim"};
+
+        @AttributeDefinition(name = "E-stop input", description = "board/channel of the active-low e-stop input; empty for none.")
+        String estopInput() default "sim/estop.in";
+
+        @AttributeDefinition(name = "E-stop debounce (ms)", description = "The input must read low this long to count as pressed, 0..500 ms.")
+        int estopDebounceMillis() default 5;
+
+        @AttributeDefinition(name = "Watchdog device", description = "Hardware watchdog device, for example /dev/watchdog; empty for none.")
+        String watchdogDevice() default "";
+
+        @AttributeDefinition(name = "Watchdog feed (ms)", description = "How often the watchdog is fed while all is healthy, 10..60000 ms.")
+        int watchdogFeedMillis() default 1000;
+    }
+
+    /** One heartbeat; beating is a volatile write. */
+    final class Beat implements Heartbeat {
+        final String name;
+        final long timeoutNanos;
+        volatile long last = System.nanoTime();
+        volatile boolean closed;
+
+        Beat(String name, long timeoutNanos) {
+            this.name = name;
+            this.timeoutNanos = timeoutNanos;
+        }
+
+        @Override
+        public void beat() {
+            last = System.nanoTime();
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            beats.remove(this);
+        }
+
+        boolean lapsed(long now) {
+            return !closed && now - last > timeoutNanos;
+        }
+    }
+
+    private final Map<String, Board> boards = new ConcurrentHashMap<>();
+    private final List<Beat> beats = new CopyOnWriteArrayList<>();
+    private final Logger log;
+    private final BundleContext context;
+    private final long cycleNanos;
+    private final long permitNanos;
+    private final List<String> requiredBoards;
+    private final String estopBoard;
+    private final String estopChannel;
+    private final long debounceNanos;
+    private final long watchdogFeedNanos;
+    private final Thread thread;
+
+    private volatile TripReason trip;
+    private volatile boolean running = true;
+    private volatile boolean estopPressed;
+    private long estopLowSince = -1;
+    private Watchdog watchdog;
+    private long lastWatchdogFeed;
+    private volatile long feeds;
+
+    @Activate
+    public Supervisor(Config config, BundleContext context, @Reference(service = LoggerFactory.class) Logger log) {
+        this(config, context, log, true);
+    }
+
+    /** @param ownThread false in unit tests, which call {@link #check(long)} themselves */
+    Supervisor(Config config, BundleContext context, Logger log, boolean ownThread) {
+        range("cycleMicros", config.cycleMicros(), 100, 100_000);
+        range("permitMillis", config.permitMillis(), 1, 1000);
+        range("estopDebounceMillis", config.estopDebounceMillis(), 0, 500);
+        range("watchdogFeedMillis", config.watchdogFeedMillis(), 10, 60_000);
+        this.log = log;
+        this.context = context;
+        this.cycleNanos = config.cycleMicros() * 1000L;
+        this.permitNanos = config.permitMillis() * 1_000_000L;
+        this.requiredBoards = List.of(config.requiredBoards());
+        String estop = config.estopInput() == null ? "" : config.estopInput().trim();
+        if (!estop.isEmpty() && !estop.matches("[^/]+/[^/]+")) {
+            throw new IllegalArgumentException("estopInput must be board/channel, for example sim/estop.in; was '" + estop + "'");
+        }
+        this.estopBoard = estop.isEmpty() ? null : estop.substring(0, estop.indexOf('/'));
+        this.estopChannel = estop.isEmpty() ? null : estop.substring(estop.indexOf('/') + 1);
+        this.debounceNanos = config.estopDebounceMillis() * 1_000_000L;
+        this.watchdogFeedNanos = config.watchdogFeedMillis() * 1_000_000L;
+        String device = config.watchdogDevice() == null ? "" : config.watchdogDevice().trim();
+        if (!device.isEmpty()) {
+            try {
+                watchdog = Watchdog.open(Path.of(device));
+                log.info("hardware watchdog {} armed", device);
+            } catch (IOException e) {
+                // Without its watchdog the robot must not move: trip until someone fixes it.
+                trip("watchdog", "cannot open watchdog device " + device + ": " + e.getMessage());
+            }
+        }
+        thread = new Thread(this::run, "armature-safety");
+        thread.setDaemon(true);
+        thread.setPriority(Thread.MAX_PRIORITY);
+        thread.setUncaughtExceptionHandler((t, e) -> log.error("safety supervisor thread died: {}; boards go safe when their permits lapse", e.toString()));
+        if (ownThread) {
+            thread.start();
+        }
+    }
+
+    private static void range(String name, int v, int min, int max) {
+        if (v < min || v > max) {
+            throw new IllegalArgumentException(name + " must be " + min + ".." + max + ", was " + v);
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addBoard(Board board) {
+        boards.put(board.info().id(), board);
+        if (trip != null) {
+            board.revokeMotion(); // a board that arrives during a trip starts safe
+        }
+    }
+
+    void removeBoard(Board board) {
+        boards.remove(board.info().id(), board);
+        String id = board.info().id();
+        if (requiredBoards.contains(id) && !boards.containsKey(id) && running) {
+            trip("board:" + id, "required board '" + id + "' went away");
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        running = false;
+        LockSupport.unpark(thread);
+        try {
+            if (thread.isAlive()) {
+                thread.join(2_000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // No revoke here: the permits lapse by themselves within permitMillis. That way a
+        // supervisor that is merely updated hands over without stopping the robot, and one
+        // that is stopped still leaves the motors safe.
+        Watchdog w = watchdog;
+        if (w != null) {
+            try {
+                if (frameworkStopping()) {
+                    w.disarmAndClose();
+                    log.info("hardware watchdog disarmed: orderly shutdown");
+                } else {
+                    w.close();
+                    log.warn("safety supervisor stopped: the hardware watchdog stays armed and will reset the machine unless a supervisor feeds it");
+                }
+            } catch (IOException e) {
+                log.error("closing watchdog {}: {}", w.device(), e.toString());
+            }
+        }
+    }
+
+    private boolean frameworkStopping() {
+        try {
+            return context.getBundle(0).getState() == Bundle.STOPPING;
+        } catch (IllegalStateException e) {
+            return true;
+        }
+    }
+
+    private void run() {
+        long next = System.nanoTime();
+        while (running) {
+            next += cycleNanos;
+            long now = System.nanoTime();
+            if (next - now > 0) {
+                LockSupport.parkNanos(next - now);
+            } else if (now - next > 10 * cycleNanos) {
+                next = now; // stalled: do not burst
+            }
+            check(System.nanoTime());
+        }
+    }
+
+    /** One supervision cycle. */
+    void check(long now) {
+        boolean pressed = readEstop(now);
+        if (trip != null) {
+            estopPressed = pressed;
+            return; // latched: nothing to feed until an explicit reset
+        }
+        for (Beat b : beats) {
+            if (b.lapsed(now)) {
+                trip("heartbeat:" + b.name, b.name + " missed its heartbeat: none for " + (now - b.last) / 1_000_000 + " ms (limit "
+                        + b.timeoutNanos / 1_000_000 + " ms)");
+            }
+        }
+        for (String id : requiredBoards) {
+            if (!boards.containsKey(id)) {
+                trip("board:" + id, "required board '" + id + "' is not present");
+            }
+        }
+        if (pressed && !estopPressed) {
+            estopPressed = true;
+            trip("estop:input", "e-stop button " + estopBoard + "/" + estopChannel + " pressed");
+        } else if (!pressed) {
+            estopPressed = false;
+        }
+        if (trip == null) {
+            long expiry = now + permitNanos;
+            for (Board b : boards.values()) {
+                b.permitMotion(expiry);
+            }
+            feeds++;
+            feedWatchdog(now);
+        }
+    }
+
+    private boolean readEstop(long now) {
+        if (estopBoard == null) {
+            return false;
+        }
+        Board b = boards.get(estopBoard);
+        if (b == null) {
+            return false; // a missing board is its own fault
+        }
+        boolean low;
+        try {
+            low = !b.channel(estopChannel, DigitalInput.class).read();
+        } catch (RuntimeException e) {
+            return true; // an e-stop input that cannot be read counts as pressed
+        }
+        if (!low) {
+            estopLowSince = -1;
+            return false;
+        }
+        if (estopLowSince < 0) {
+            estopLowSince = now;
+        }
+        return now - estopLowSince >= debounceNanos;
+    }
+
+    private void feedWatchdog(long now) {
+        Watchdog w = watchdog;
+        if (w == null || now - lastWatchdogFeed < watchdogFeedNanos) {
+            return;
+        }
+        try {
+            w.feed();
+            lastWatchdogFeed = now;
+        } catch (IOException e) {
+            trip("watchdog", "cannot feed watchdog " + w.device() + ": " + e.getMessage());
+        }
+    }
+
+    /** Trips (if not tripped already): every board goes safe now. The first reason is kept. */
+    synchronized void trip(String source, String message) {
+        for (Board b : boards.values()) {
+            b.revokeMotion();
+        }
+        if (trip == null) {
+            trip = new TripReason(source, message, System.nanoTime());
+            log.error("SAFETY TRIP ({}): {}; motors are safe until robot:reset", source, message);
+        }
+    }
+
+    @Override
+    public SafetyState state() {
+        return trip == null ? SafetyState.OK : SafetyState.TRIPPED;
+    }
+
+    @Override
+    public boolean mayMove() {
+        return trip == null;
+    }
+
+    @Override
+    public Optional<TripReason> tripReason() {
+        return Optional.ofNullable(trip);
+    }
+
+    @Override
+    public Heartbeat heartbeat(String name, long timeoutNanos) {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("a heartbeat needs a name");
+        }
+        if (timeoutNanos <= 0) {
+            throw new IllegalArgumentException("heartbeat timeout must be above 0 ns, was " + timeoutNanos);
+        }
+        Beat b = new Beat(name, timeoutNanos);
+        beats.add(b);
+        return b;
+    }
+
+    @Override
+    public void fault(String source, String reason) {
+        trip(source, reason);
+    }
+
+    @Override
+    public void estop(String source, String reason) {
+        trip("estop:" + source, reason == null || reason.isBlank() ? "e-stop" : reason);
+    }
+
+    @Override
+    public synchronized void reset(String source) {
+        if (trip == null) {
+            return;
+        }
+        List<String> unhealthy = unhealthy(System.nanoTime());
+        if (!unhealthy.isEmpty()) {
+            throw new IllegalStateException("cannot reset: " + String.join("; ", unhealthy) + " (still tripped: " + trip.message() + ")");
+        }
+        log.info("safety reset by {} after: {}", source, trip.message());
+        trip = null;
+    }
+
+    /** @return every condition that is not healthy now, in words */
+    List<String> unhealthy(long now) {
+        List<String> bad = new ArrayList<>();
+        for (Beat b : beats) {
+            if (b.lapsed(now)) {
+                bad.add(b.name + " has no heartbeat");
+            }
+        }
+        for (String id : requiredBoards) {
+            if (!boards.containsKey(id)) {
+                bad.add("board '" + id + "' is not present");
+            }
+        }
+        if (estopBoard != null && boards.containsKey(estopBoard)) {
+            try {
+                if (!boards.get(estopBoard).channel(estopChannel, DigitalInput.class).read()) {
+                    bad.add("the e-stop button is pressed");
+                }
+            } catch (RuntimeException e) {
+                bad.add("the e-stop input cannot be read: " + e.getMessage());
+            }
+        }
+        return bad;
+    }
+
+    /** @return supervision cycles that fed the permits */
+    long feeds() {
+        return feeds;
+    }
+}

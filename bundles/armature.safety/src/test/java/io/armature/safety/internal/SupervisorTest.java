@@ -1,0 +1,205 @@
+package io.armature.safety.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.reflect.Proxy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.log.Logger;
+
+import io.armature.board.sim.internal.SimBoard;
+import io.armature.hal.DigitalOutput;
+import io.armature.hal.PwmOutput;
+import io.armature.safety.Heartbeat;
+import io.armature.safety.SafetyState;
+import io.armature.testing.ComponentConfigs;
+
+class SupervisorTest {
+
+    private static final long MS = 1_000_000;
+
+    @TempDir
+    Path dir;
+
+    private final SimBoard board = new SimBoard();
+    private final List<String> logged = new ArrayList<>();
+    private int frameworkState = Bundle.ACTIVE;
+
+    private Logger logger() {
+        return (Logger) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Logger.class}, (p, m, a) -> {
+            if (a != null && a.length > 0 && a[0] instanceof String s) {
+                logged.add(m.getName() + " " + s);
+            }
+            return null;
+        });
+    }
+
+    private BundleContext context() {
+        Bundle framework = (Bundle) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Bundle.class},
+                (p, m, a) -> m.getName().equals("getState") ? frameworkState : null);
+        return (BundleContext) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {BundleContext.class},
+                (p, m, a) -> m.getName().equals("getBundle") ? framework : null);
+    }
+
+    private Supervisor supervisor(Object... keyValues) {
+        Map<String, Object> sim = new HashMap<>();
+        sim.put("realTime", false);
+        board.activate(ComponentConfigs.of(SimBoard.Config.class, sim), null);
+        Map<String, Object> m = new HashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            m.put((String) keyValues[i], keyValues[i + 1]);
+        }
+        Supervisor s = new Supervisor(ComponentConfigs.of(Supervisor.Config.class, m), context(), logger(), false);
+        s.addBoard(board);
+        return s;
+    }
+
+    @AfterEach
+    void stop() {
+        if (board.info() != null) {
+            board.deactivate();
+        }
+    }
+
+    private void drive() {
+        board.channel("motor.left.brake", DigitalOutput.class).set(false);
+        board.channel("motor.left.pwm", PwmOutput.class).setDuty(40_000);
+    }
+
+    private int duty() {
+        return board.channel("motor.left.pwm", PwmOutput.class).duty();
+    }
+
+    @Test
+    void whileHealthyItFeedsThePermitAndAnEstopMakesEverythingSafeAtOnce() {
+        Supervisor s = supervisor();
+        long now = System.nanoTime();
+        s.check(now);
+        assertTrue(board.motionPermitted());
+        drive();
+        assertEquals(40_000, duty());
+        s.estop("gogo", "operator pressed e-stop");
+        assertEquals(0, duty(), "safe in the calling thread, before any cycle");
+        assertTrue(board.channel("motor.left.brake", DigitalOutput.class).get());
+        assertEquals(SafetyState.TRIPPED, s.state());
+        assertFalse(s.mayMove());
+        assertEquals("estop:gogo", s.tripReason().orElseThrow().source());
+        assertTrue(s.tripReason().get().monotonicNanos() - now >= 0);
+        drive();
+        assertEquals(0, duty(), "latched: the board refuses to move");
+        s.check(System.nanoTime() + MS);
+        drive();
+        assertEquals(0, duty(), "still latched after a cycle: no feed while tripped");
+
+        s.reset("gogo");
+        assertTrue(s.mayMove());
+        s.check(System.nanoTime());
+        drive();
+        assertEquals(40_000, duty(), "moves again after an explicit reset and a feed");
+    }
+
+    @Test
+    void aMissedHeartbeatTripsAndResetIsRefusedUntilItBeatsAgain() {
+        Supervisor s = supervisor();
+        Heartbeat hb = s.heartbeat("loop:left", 3 * MS);
+        s.check(System.nanoTime());
+        assertTrue(s.mayMove());
+        s.check(System.nanoTime() + 10 * MS);
+        assertFalse(s.mayMove());
+        assertTrue(s.tripReason().orElseThrow().message().startsWith("loop:left missed its heartbeat"), s.tripReason().get().message());
+        IllegalStateException refused = assertThrows(IllegalStateException.class, () -> s.reset("gogo"));
+        assertTrue(refused.getMessage().startsWith("cannot reset: loop:left has no heartbeat"), refused.getMessage());
+        hb.beat();
+        s.reset("gogo");
+        assertTrue(s.mayMove());
+        hb.close();
+        s.check(System.nanoTime() + 100 * MS);
+        assertTrue(s.mayMove(), "a closed heartbeat (orderly stop) does not trip");
+    }
+
+    @Test
+    void theEstopInputIsDebouncedAndHoldsTheTripWhilePressed() {
+        Supervisor s = supervisor("estopDebounceMillis", 5);
+        long t0 = System.nanoTime();
+        s.check(t0);
+        board.modified(ComponentConfigs.of(SimBoard.Config.class, Map.of("realTime", false, "estopPressed", true)));
+        s.check(t0 + MS);
+        assertTrue(s.mayMove(), "a 1 ms press is a bounce");
+        s.check(t0 + 7 * MS);
+        assertFalse(s.mayMove());
+        assertEquals("estop:input", s.tripReason().orElseThrow().source());
+        assertEquals("cannot reset: the e-stop button is pressed (still tripped: e-stop button sim/estop.in pressed)",
+                assertThrows(IllegalStateException.class, () -> s.reset("gogo")).getMessage());
+        board.modified(ComponentConfigs.of(SimBoard.Config.class, Map.of("realTime", false, "estopPressed", false)));
+        s.reset("gogo");
+        assertTrue(s.mayMove());
+    }
+
+    @Test
+    void aRequiredBoardGoingAwayTrips() {
+        Supervisor s = supervisor();
+        s.check(System.nanoTime());
+        s.removeBoard(board);
+        assertFalse(s.mayMove());
+        assertEquals("board:sim", s.tripReason().orElseThrow().source());
+        assertTrue(assertThrows(IllegalStateException.class, () -> s.reset("gogo")).getMessage().contains("board 'sim' is not present"));
+    }
+
+    @Test
+    void theWatchdogIsFedOnlyWhileHealthyAndDisarmedOnlyOnAnOrderlyShutdown() throws Exception {
+        Path device = Files.createFile(dir.resolve("watchdog"));
+        Supervisor s = supervisor("watchdogDevice", device.toString(), "watchdogFeedMillis", 10);
+        long t = System.nanoTime();
+        for (int i = 0; i < 5; i++) {
+            s.check(t + i * 20 * MS);
+        }
+        assertEquals("kkkkk", Files.readString(device), "fed every 10 ms while healthy");
+        s.estop("test", "e-stop");
+        for (int i = 5; i < 10; i++) {
+            s.check(t + i * 20 * MS);
+        }
+        assertEquals("kkkkk", Files.readString(device), "not fed while tripped: the hardware will bite if nobody resets");
+        s.deactivate();
+        assertEquals("kkkkk", Files.readString(device), "a stopped supervisor leaves the watchdog armed (no magic close)");
+
+        Path device2 = Files.createFile(dir.resolve("watchdog2"));
+        Supervisor orderly = supervisor2(device2);
+        frameworkState = Bundle.STOPPING;
+        orderly.deactivate();
+        assertEquals("V", Files.readString(device2), "an orderly shutdown writes the magic close character");
+    }
+
+    private Supervisor supervisor2(Path device) {
+        Supervisor s = new Supervisor(ComponentConfigs.of(Supervisor.Config.class, Map.of("watchdogDevice", device.toString())), context(), logger(), false);
+        s.addBoard(board);
+        return s;
+    }
+
+    @Test
+    void anUnopenableWatchdogKeepsTheRobotFromMoving() {
+        Supervisor s = supervisor("watchdogDevice", dir.resolve("missing/watchdog").toString());
+        assertFalse(s.mayMove());
+        assertTrue(s.tripReason().orElseThrow().message().startsWith("cannot open watchdog device"));
+    }
+
+    @Test
+    void badConfigurationIsRefusedWithTheReason() {
+        assertEquals("permitMillis must be 1..1000, was 0", assertThrows(IllegalArgumentException.class,
+                () -> new Supervisor(ComponentConfigs.of(Supervisor.Config.class, Map.of("permitMillis", 0)), context(), logger(), false)).getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> new Supervisor(ComponentConfigs.of(Supervisor.Config.class, Map.of("estopInput", "estop.in")), context(), logger(), false));
+    }
+}
