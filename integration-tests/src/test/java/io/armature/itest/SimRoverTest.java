@@ -122,7 +122,7 @@ class SimRoverTest {
         String status = robot.gogo("robot:status");
         assertTrue(status.contains("sim: Armature simulated rover (backend sim), 14 channels"), status);
         assertTrue(status.matches("(?s).*io\\.armature\\.board\\.sim\\.internal\\.SimBoard\\s+ACTIVE.*"), status);
-        assertTrue(status.contains("no safety supervisor installed"), status);
+        assertTrue(status.contains("Safety:\n  OK"), status);
 
         String list = robot.gogo("hal:list");
         assertTrue(list.matches("(?s).*sim\\s+motor\\.left\\.pwm\\s+PWM\\s+16\\s+duty 0\\s+duty 0.*"), list);
@@ -185,9 +185,11 @@ class SimRoverTest {
             assertEquals(before.getProperty(Constants.SERVICE_ID),
                     robot.context().getServiceReference(Board.class).getProperty(Constants.SERVICE_ID));
             assertFalse(robot.console().substring(consoleMark).contains("\tat "), "no stack trace");
+            assertTrue(robot.gogo("robot:status").contains("TRIPPED"), "the pressed e-stop input tripped the supervisor");
         } finally {
             Files.writeString(file, original);
             assertTrue(Poll.until(10_000, estop::read), "restored");
+            assertTrue(Poll.until(5_000, () -> robot.gogo("robot:reset").contains("motion is allowed")), "released: the trip can be reset");
         }
     }
 

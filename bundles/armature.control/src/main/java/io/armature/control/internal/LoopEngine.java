@@ -15,6 +15,7 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
@@ -23,6 +24,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 import io.armature.control.ControlLoop;
 import io.armature.control.LoopStatistics;
+import io.armature.safety.SafetySupervisor;
 
 /**
  * The loop engine: runs every {@link ControlLoop} service at its rate on a thread of its own,
@@ -135,8 +137,15 @@ public final class LoopEngine {
         }
     }
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile SafetySupervisor supervisor;
+
     private void failed(LoopRunner runner, Throwable error) {
         log.error("loop '{}' stopped with its outputs safe: a cycle threw {}", runner.name(), error.toString());
+        SafetySupervisor s = supervisor;
+        if (s != null) {
+            s.fault("loop:" + runner.name(), "loop '" + runner.name() + "' thread threw " + error);
+        }
     }
 
     private static void waitForPriority(LoopRunner runner) {

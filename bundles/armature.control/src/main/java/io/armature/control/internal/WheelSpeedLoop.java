@@ -31,6 +31,8 @@ import io.armature.hal.Board;
 import io.armature.hal.DigitalInput;
 import io.armature.hal.DigitalOutput;
 import io.armature.hal.PwmOutput;
+import io.armature.safety.Heartbeat;
+import io.armature.safety.SafetySupervisor;
 
 /**
  * A wheel-speed loop: encoder → velocity → controller → PWM duty, direction and brake. One
@@ -111,6 +113,9 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
         @AttributeDefinition(name = "Largest jerk (rad/s³)", description = "Rate of change of acceleration in the profile; needed when an acceleration is set.")
         double maxJerk() default 0.0;
 
+        @AttributeDefinition(name = "Heartbeat timeout (ms)", description = "The safety supervisor trips if the loop does not run for this long, 2..10000 ms.")
+        int heartbeatTimeoutMillis() default 100;
+
         @AttributeDefinition(name = "Velocity window (ms)", description = "Speed is the encoder counts over this window divided by the time between their edges, 1..100 ms.")
         int velocityWindowMillis() default 10;
     }
@@ -138,6 +143,9 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
                     || (c.maxAcceleration() > 0) != (c.maxJerk() > 0)) {
                 throw new IllegalArgumentException("loop '" + name + "': maxAcceleration and maxJerk must both be above 0 (profiled) or both 0 (steps), were "
                         + c.maxAcceleration() + " and " + c.maxJerk());
+            }
+            if (c.heartbeatTimeoutMillis() < 2 || c.heartbeatTimeoutMillis() > 10_000) {
+                throw new IllegalArgumentException("loop '" + name + "': heartbeatTimeoutMillis must be 2..10000, was " + c.heartbeatTimeoutMillis());
             }
             if (c.velocityWindowMillis() < 1 || c.velocityWindowMillis() > 100) {
                 throw new IllegalArgumentException("loop '" + name + "': velocityWindowMillis must be 1..100, was " + c.velocityWindowMillis());
@@ -219,6 +227,9 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
     private volatile long faults;
     private volatile long undriven;
 
+    private volatile SafetySupervisor supervisor;
+    private volatile Heartbeat heartbeat;
+
     // side-by-side update of this bundle: the new instance stands by until the old one goes
     private volatile boolean standby;
     private volatile TunableLoop predecessor;
@@ -276,6 +287,28 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
             binding = null;
         }
         // a replaced board: its decoder's listeners go with its channels
+    }
+
+    /** The supervisor, when one is installed: the loop beats its heartbeat and obeys its trips. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindSupervisor(SafetySupervisor s) {
+        Heartbeat old = heartbeat;
+        heartbeat = s.heartbeat("loop:" + name(), config.heartbeatTimeoutMillis() * 1_000_000L);
+        supervisor = s;
+        if (old != null) {
+            old.close();
+        }
+    }
+
+    void unbindSupervisor(SafetySupervisor s) {
+        if (supervisor == s) {
+            supervisor = null;
+            Heartbeat hb = heartbeat;
+            heartbeat = null;
+            if (hb != null) {
+                hb.close();
+            }
+        }
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -357,6 +390,10 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
 
     @Deactivate
     void deactivate() {
+        Heartbeat hb = heartbeat;
+        if (hb != null) {
+            hb.close(); // an orderly stop, not a missed beat
+        }
         Binding b = binding;
         if (b != null) {
             if (!handsOver()) {
@@ -375,6 +412,10 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
 
     @Override
     public void cycle(long nowNanos, double dtSeconds) {
+        Heartbeat hb = heartbeat;
+        if (hb != null) {
+            hb.beat();
+        }
         Takeover takeover = pendingTakeover.getAndSet(null);
         if (takeover != null) {
             takeOver(takeover);
@@ -418,6 +459,13 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
         profiledSetpoint = target;
         if (standby) {
             return; // measuring only: the instance we replace drives the motor until it goes
+        }
+        SafetySupervisor sup = supervisor;
+        if (sup != null && !sup.mayMove()) {
+            if (engaged) {
+                disengage(b); // tripped: the board already refuses to move; start from rest after a reset
+            }
+            return;
         }
         if (!engaged) {
             if (target == 0.0) {

@@ -221,8 +221,8 @@ class WheelSpeedLoopTest {
     void theSteadyStateCycleAllocatesNothing() {
         WheelSpeedLoop loop = loop();
         loop.setSetpoint(12);
-        for (int i = 0; i < 20_000; i++) {
-            tick(loop); // warm up: the JIT compiles the cycle
+        for (int i = 0; i < 60_000; i++) {
+            tick(loop); // warm up: the JIT compiles the cycle and its callees (one-time costs are not steady state)
         }
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long allocated = 0;
@@ -258,6 +258,87 @@ class WheelSpeedLoopTest {
         pwm.setDuty(5000); // an operator drives the idle motor by hand
         tick(loop);
         assertEquals(5000, pwm.duty(), "an idle loop does not fight the operator");
+    }
+
+    /** A supervisor whose trip the test sets, counting beats. */
+    private static final class FakeSupervisor implements io.armature.safety.SafetySupervisor {
+        volatile boolean mayMove = true;
+        final java.util.concurrent.atomic.AtomicLong beats = new java.util.concurrent.atomic.AtomicLong();
+        boolean closed;
+
+        @Override
+        public io.armature.safety.SafetyState state() {
+            return mayMove ? io.armature.safety.SafetyState.OK : io.armature.safety.SafetyState.TRIPPED;
+        }
+
+        @Override
+        public boolean mayMove() {
+            return mayMove;
+        }
+
+        @Override
+        public io.armature.safety.Heartbeat heartbeat(String name, long timeoutNanos) {
+            return new io.armature.safety.Heartbeat() {
+                @Override
+                public void beat() {
+                    beats.incrementAndGet();
+                }
+
+                @Override
+                public void close() {
+                    closed = true;
+                }
+            };
+        }
+
+        @Override
+        public void fault(String source, String reason) {
+            mayMove = false;
+        }
+
+        @Override
+        public java.util.Optional<io.armature.safety.TripReason> tripReason() {
+            return java.util.Optional.empty();
+        }
+
+        @Override
+        public void estop(String source, String reason) {
+            mayMove = false;
+        }
+
+        @Override
+        public void reset(String source) {
+            mayMove = true;
+        }
+    }
+
+    @Test
+    void theLoopBeatsItsHeartbeatAndDisengagesWhileTheSupervisorIsTripped() {
+        WheelSpeedLoop loop = loop();
+        FakeSupervisor supervisor = new FakeSupervisor();
+        loop.bindSupervisor(supervisor);
+        loop.setSetpoint(15);
+        for (int i = 0; i < 300; i++) {
+            tick(loop);
+        }
+        assertEquals(300, supervisor.beats.get(), "one beat per cycle");
+        PwmOutput pwm = board.channel("motor.left.pwm", PwmOutput.class);
+        assertTrue(pwm.duty() > 0);
+        supervisor.estop("test", "stop");
+        tick(loop);
+        assertEquals(0, pwm.duty(), "tripped: the loop drives the motor safe");
+        assertTrue(board.channel("motor.left.brake", DigitalOutput.class).get());
+        for (int i = 0; i < 50; i++) {
+            tick(loop);
+        }
+        assertEquals(0, pwm.duty(), "and stays away from it while tripped");
+        supervisor.reset("test");
+        for (int i = 0; i < 500; i++) {
+            tick(loop);
+        }
+        assertEquals(15, board.plant().left.speed(), 0.5, "after the reset it starts again from rest");
+        loop.deactivate();
+        assertTrue(supervisor.closed, "an orderly stop closes the heartbeat instead of missing it");
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.util.concurrent.locks.LockSupport;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -24,6 +25,7 @@ import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
+import io.armature.control.ControlLoop;
 import io.armature.hal.Board;
 import io.armature.hal.DigitalInput;
 import io.armature.safety.Heartbeat;
@@ -55,6 +57,13 @@ public final class Supervisor implements SafetySupervisor {
 
         @AttributeDefinition(name = "Required boards", description = "Board ids that must be present; one going away trips the supervisor.")
         String[] requiredBoards() default {"sim"};
+
+        @AttributeDefinition(name = "Required loops", description = "Control loop names that must be running; one going away trips the supervisor.")
+        String[] requiredLoops() default {};
+
+        @AttributeDefinition(name = "Start-up grace (ms)", description = "At start, required boards and loops may take this long to appear "
+                + "before their absence trips; until all are there the permits are not fed (the robot cannot be moving yet). 0..600000 ms.")
+        int startupGraceMillis() default 10_000;
 
         @AttributeDefinition(name = "E-stop input", description = "board/channel of the active-low e-stop input; empty for none.")
         String estopInput() default "sim/estop.in";
@@ -104,6 +113,8 @@ public final class Supervisor implements SafetySupervisor {
     private final long cycleNanos;
     private final long permitNanos;
     private final List<String> requiredBoards;
+    private final List<String> requiredLoops;
+    private final Map<ServiceReference<ControlLoop>, String> loops = new ConcurrentHashMap<>();
     private final String estopBoard;
     private final String estopChannel;
     private final long debounceNanos;
@@ -117,6 +128,8 @@ public final class Supervisor implements SafetySupervisor {
     private Watchdog watchdog;
     private long lastWatchdogFeed;
     private volatile long feeds;
+    private final long graceUntil;
+    private boolean allPresentOnce;
 
     @Activate
     public Supervisor(Config config, BundleContext context, @Reference(service = LoggerFactory.class) Logger log) {
@@ -133,7 +146,10 @@ public final class Supervisor implements SafetySupervisor {
         this.context = context;
         this.cycleNanos = config.cycleMicros() * 1000L;
         this.permitNanos = config.permitMillis() * 1_000_000L;
-        this.requiredBoards = List.of(config.requiredBoards());
+        this.requiredBoards = names(config.requiredBoards());
+        this.requiredLoops = names(config.requiredLoops());
+        range("startupGraceMillis", config.startupGraceMillis(), 0, 600_000);
+        this.graceUntil = System.nanoTime() + config.startupGraceMillis() * 1_000_000L;
         String estop = config.estopInput() == null ? "" : config.estopInput().trim();
         if (!estop.isEmpty() && !estop.matches("[^/]+/[^/]+")) {
             throw new IllegalArgumentException("estopInput must be board/channel, for example sim/estop.in; was '" + estop + "'");
@@ -161,6 +177,19 @@ public final class Supervisor implements SafetySupervisor {
         }
     }
 
+    /** Accepts both a list and one comma-separated string, as a .cfg file gives it. */
+    private static List<String> names(String[] values) {
+        List<String> names = new ArrayList<>();
+        for (String v : values == null ? new String[0] : values) {
+            for (String n : v.split(",")) {
+                if (!n.isBlank()) {
+                    names.add(n.trim());
+                }
+            }
+        }
+        return List.copyOf(names);
+    }
+
     private static void range(String name, int v, int min, int max) {
         if (v < min || v > max) {
             throw new IllegalArgumentException(name + " must be " + min + ".." + max + ", was " + v);
@@ -180,6 +209,19 @@ public final class Supervisor implements SafetySupervisor {
         String id = board.info().id();
         if (requiredBoards.contains(id) && !boards.containsKey(id) && running) {
             trip("board:" + id, "required board '" + id + "' went away");
+        }
+    }
+
+    /** Only the reference: the supervisor needs to know a loop is there, not to call it. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, service = ControlLoop.class)
+    void addLoop(ServiceReference<ControlLoop> loop) {
+        loops.put(loop, String.valueOf(loop.getProperty(ControlLoop.PROPERTY_NAME)));
+    }
+
+    void removeLoop(ServiceReference<ControlLoop> loop) {
+        String name = loops.remove(loop);
+        if (name != null && requiredLoops.contains(name) && !loops.containsValue(name) && running) {
+            trip("loop:" + name, "required loop '" + name + "' went away (its bundle stopped?)");
         }
     }
 
@@ -248,9 +290,25 @@ public final class Supervisor implements SafetySupervisor {
                         + b.timeoutNanos / 1_000_000 + " ms)");
             }
         }
+        boolean allPresent = true;
+        for (String id : requiredBoards) {
+            allPresent &= boards.containsKey(id);
+        }
+        for (String name : requiredLoops) {
+            allPresent &= loops.containsValue(name);
+        }
+        if (!allPresent && !allPresentOnce && now - graceUntil < 0) {
+            return; // still starting: neither trip nor feed yet
+        }
+        allPresentOnce |= allPresent;
         for (String id : requiredBoards) {
             if (!boards.containsKey(id)) {
                 trip("board:" + id, "required board '" + id + "' is not present");
+            }
+        }
+        for (String name : requiredLoops) {
+            if (!loops.containsValue(name)) {
+                trip("loop:" + name, "required loop '" + name + "' is not running");
             }
         }
         if (pressed && !estopPressed) {
@@ -379,6 +437,11 @@ public final class Supervisor implements SafetySupervisor {
         for (String id : requiredBoards) {
             if (!boards.containsKey(id)) {
                 bad.add("board '" + id + "' is not present");
+            }
+        }
+        for (String name : requiredLoops) {
+            if (!loops.containsValue(name)) {
+                bad.add("loop '" + name + "' is not running");
             }
         }
         if (estopBoard != null && boards.containsKey(estopBoard)) {

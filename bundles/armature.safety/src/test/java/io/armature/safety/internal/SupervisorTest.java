@@ -159,6 +159,19 @@ class SupervisorTest {
     }
 
     @Test
+    void requiredRolesMayAppearDuringTheStartupGraceButTheirAbsenceTripsAfterIt() {
+        Supervisor s = supervisor("requiredLoops", new String[] {"left,right"}, "startupGraceMillis", 100);
+        long t0 = System.nanoTime();
+        s.check(t0);
+        assertTrue(s.mayMove(), "starting: no trip yet");
+        assertTrue(board.motionPermitted(), "and no feed yet: the board is still unsupervised");
+        s.check(t0 + 200 * MS);
+        assertFalse(s.mayMove(), "after the grace, a missing loop trips");
+        assertEquals("loop:left", s.tripReason().orElseThrow().source());
+        assertTrue(assertThrows(IllegalStateException.class, () -> s.reset("gogo")).getMessage().contains("loop 'left' is not running"));
+    }
+
+    @Test
     void theWatchdogIsFedOnlyWhileHealthyAndDisarmedOnlyOnAnOrderlyShutdown() throws Exception {
         Path device = Files.createFile(dir.resolve("watchdog"));
         Supervisor s = supervisor("watchdogDevice", device.toString(), "watchdogFeedMillis", 10);

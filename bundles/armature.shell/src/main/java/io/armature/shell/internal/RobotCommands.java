@@ -21,7 +21,9 @@ import io.armature.safety.SafetySupervisor;
 /** {@code robot:status}: boards and channels, the state of every Armature component, and safety. */
 @Component(service = RobotCommands.class, immediate = true, property = {
         "osgi.command.scope=robot",
-        "osgi.command.function=status"})
+        "osgi.command.function=status",
+        "osgi.command.function=estop",
+        "osgi.command.function=reset"})
 public final class RobotCommands {
 
     private final List<Board> boards = new CopyOnWriteArrayList<>();
@@ -85,9 +87,36 @@ public final class RobotCommands {
             out.append("  no safety supervisor installed: motion is not supervised");
         } else {
             out.append("  ").append(s.state());
-            s.tripReason().ifPresent(r -> out.append(": ").append(r.source()).append(": ").append(r.message()));
+            s.tripReason().ifPresent(r -> out.append(String.format(java.util.Locale.ROOT, " for %.1f s: %s: %s",
+                    (System.nanoTime() - r.monotonicNanos()) / 1e9, r.source(), r.message())));
         }
         return out.toString();
+    }
+
+    /** robot:estop [reason...] — every actuator safe now; latched until robot:reset. */
+    public String estop(String... reason) {
+        SafetySupervisor s = requireSupervisor();
+        String why = reason == null || reason.length == 0 ? "e-stop from the shell" : String.join(" ", reason);
+        s.estop("gogo", why);
+        return "E-STOP: motors safe (" + why + "); robot:reset to move again";
+    }
+
+    /** robot:reset — clears a trip when every condition is healthy again. */
+    public String reset() {
+        SafetySupervisor s = requireSupervisor();
+        if (s.mayMove()) {
+            return "not tripped: motion is allowed";
+        }
+        s.reset("gogo");
+        return "reset: motion is allowed again";
+    }
+
+    private SafetySupervisor requireSupervisor() {
+        SafetySupervisor s = safety;
+        if (s == null) {
+            throw new IllegalStateException("no safety supervisor is installed (bundle armature.safety)");
+        }
+        return s;
     }
 
     static String state(ComponentConfigurationDTO c) {
