@@ -535,12 +535,17 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
         controllerName = previousName;
         controller.reset(lastOutput);
         trialCyclesLeft = 0;
-        reportFault("controller '" + failed + "' " + why + " in its first cycles; rolled back to '" + controllerName + "'");
+        fault = "controller '" + failed + "' " + why + " in its first cycles; rolled back to '" + controllerName + "'";
+        faults++;
     }
 
     private void reportFault(String message) {
         fault = message;
         faults++;
+        SafetySupervisor sup = supervisor;
+        if (sup != null) {
+            sup.fault("loop:" + name(), message); // latched: a human decides when to move again
+        }
     }
 
     private void apply(Settings s) {

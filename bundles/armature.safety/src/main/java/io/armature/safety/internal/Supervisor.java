@@ -366,11 +366,14 @@ public final class Supervisor implements SafetySupervisor {
 
     /** Trips (if not tripped already): every board goes safe now. The first reason is kept. */
     synchronized void trip(String source, String message) {
+        boolean first = trip == null;
+        if (first) {
+            trip = new TripReason(source, message, System.nanoTime()); // loops see it and stop driving
+        }
         for (Board b : boards.values()) {
             b.revokeMotion();
         }
-        if (trip == null) {
-            trip = new TripReason(source, message, System.nanoTime());
+        if (first) {
             log.error("SAFETY TRIP ({}): {}; motors are safe until robot:reset", source, message);
         }
     }

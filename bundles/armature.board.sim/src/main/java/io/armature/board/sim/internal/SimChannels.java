@@ -104,6 +104,9 @@ final class SimChannels {
                 return;
             }
             this.duty = duty;
+            if (duty != 0 && !live.permitted()) {
+                this.duty = 0; // revoked between the check and the write: revocation wins
+            }
         }
 
         @Override
@@ -163,6 +166,9 @@ final class SimChannels {
                 return;
             }
             level = high;
+            if (high != safeLevel && !live.permitted()) {
+                level = safeLevel; // revoked between the check and the write: revocation wins
+            }
         }
 
         @Override

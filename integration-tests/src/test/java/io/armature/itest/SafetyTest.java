@@ -1,0 +1,226 @@
+package io.armature.itest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.ServiceRegistration;
+
+import io.armature.control.ControlLoop;
+import io.armature.control.TunableLoop;
+import io.armature.hal.DigitalOutput;
+import io.armature.hal.PwmOutput;
+import io.armature.safety.SafetySupervisor;
+
+/** Fault injection into sim-rover at 1 kHz in a real framework: every fault ends with the motors safe. */
+class SafetyTest {
+
+    private FeatureRuntime robot;
+    private PwmOutput pwm;
+    private DigitalOutput brake;
+
+    @BeforeEach
+    void boot() throws Exception {
+        robot = FeatureRuntime.start("sim-rover");
+        assertTrue(Poll.until(30_000, () -> robot.console().contains("Armature sim-rover ready")), robot.console());
+        pwm = robot.service(PwmOutput.class, "(armature.channel=motor.left.pwm)", 5_000);
+        brake = robot.service(DigitalOutput.class, "(armature.channel=motor.left.brake)", 5_000);
+    }
+
+    @AfterEach
+    void shutdown() throws Exception {
+        robot.close();
+    }
+
+    private SafetySupervisor supervisor() throws Exception {
+        return robot.service(SafetySupervisor.class, null, 5_000);
+    }
+
+    private void driveLeft() throws Exception {
+        robot.gogo("robot:setpoint left 12");
+        assertTrue(Poll.until(5_000, () -> pwm.duty() > 0 && !brake.get()), "the left motor is driven");
+    }
+
+    /** Spins on the left motor's channels and records when it first sees them safe; started before the fault. */
+    private final class SafeWatch {
+        final AtomicLong safeAt = new AtomicLong();
+        final java.util.concurrent.CountDownLatch spinning = new java.util.concurrent.CountDownLatch(1);
+        final Thread thread = new Thread(() -> {
+            spinning.countDown();
+            while (pwm.duty() != 0 || !brake.get()) {
+                Thread.onSpinWait();
+            }
+            safeAt.set(System.nanoTime());
+        }, "safe-watch");
+
+        SafeWatch start() throws InterruptedException {
+            thread.start();
+            spinning.await();
+            return this;
+        }
+
+        long nanosAfter(long t0) throws InterruptedException {
+            thread.join(5_000);
+            if (safeAt.get() == 0) {
+                throw new AssertionError("the motor never went safe");
+            }
+            return Math.max(0, safeAt.get() - t0);
+        }
+    }
+
+    private static double percentile(long[] sorted, double p) {
+        return sorted[(int) Math.min(sorted.length - 1, Math.ceil(sorted.length * p / 100.0) - 1)] / 1000.0;
+    }
+
+    @Test
+    void estopMakesTheMotorsSafeBeforeTheCallReturns_1000Trials() throws Exception {
+        SafetySupervisor s = supervisor();
+        driveLeft();
+        long[] latency = new long[1000];
+        for (int i = 0; i < latency.length; i++) {
+            s.reset("test");
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (pwm.duty() == 0 || brake.get()) { // the loop engages again after the reset
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("trial " + i + ": the loop did not drive again after reset");
+                }
+                Thread.onSpinWait();
+            }
+            long t0 = System.nanoTime();
+            s.estop("test", "trial " + i);
+            latency[i] = System.nanoTime() - t0; // an upper bound: the outputs are safe before estop() returns
+            assertEquals(0, pwm.duty(), "trial " + i + ": PWM 0 when estop returns");
+            assertTrue(brake.get(), "trial " + i + ": brake on when estop returns");
+        }
+        Arrays.sort(latency);
+        System.out.printf(Locale.ROOT, "e-stop -> PWM 0 before estop() returns in every trial; estop() took p99 %.1f us, max %.1f us over %d trials (period 1000 us)%n",
+                percentile(latency, 99), latency[latency.length - 1] / 1000.0, latency.length);
+        Thread.sleep(20);
+        assertEquals(0, pwm.duty(), "latched: the running loop does not move the motor again");
+        assertTrue(robot.gogo("robot:status").contains("TRIPPED"));
+    }
+
+    @Test
+    void stoppingTheControlBundleMidLoopLeavesTheMotorSafe_100Trials() throws Exception {
+        SafetySupervisor s = supervisor();
+        Bundle control = robot.bundle("armature.control");
+        long[] latency = new long[100];
+        for (int i = 0; i < latency.length; i++) {
+            if (control.getState() != Bundle.ACTIVE) {
+                control.start();
+            }
+            assertTrue(Poll.until(5_000, () -> {
+                try {
+                    s.reset("test");
+                    return true;
+                } catch (IllegalStateException stillMissing) {
+                    return false;
+                }
+            }), "trial " + i + ": reset once the loops are back");
+            TunableLoop left = robot.service(TunableLoop.class, "(armature.loop.name=left)", 5_000);
+            left.setSetpoint(12);
+            assertTrue(Poll.until(5_000, () -> pwm.duty() > 0 && !brake.get()), "trial " + i + ": driven");
+            SafeWatch watch = new SafeWatch().start();
+            long t0 = System.nanoTime();
+            control.stop();
+            latency[i] = watch.nanosAfter(t0);
+        }
+        Arrays.sort(latency);
+        System.out.printf(Locale.ROOT, "control bundle stopped mid-loop -> PWM 0: p99 %.1f us, max %.1f us over %d trials (2 periods = 2000 us)%n",
+                percentile(latency, 99), latency[latency.length - 1] / 1000.0, latency.length);
+        assertTrue(s.tripReason().orElseThrow().source().startsWith("loop:"), "a required loop going away trips the supervisor: "
+                + s.tripReason().get().source());
+    }
+
+    @Test
+    void aLoopThreadThatThrowsTripsTheSupervisorAndStopsEveryMotor() throws Exception {
+        SafetySupervisor s = supervisor();
+        driveLeft();
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put(ControlLoop.PROPERTY_NAME, "faulty");
+        AtomicLong cycles = new AtomicLong();
+        ServiceRegistration<ControlLoop> reg = robot.context().registerService(ControlLoop.class, new ControlLoop() {
+            @Override
+            public void cycle(long nowNanos, double dtSeconds) {
+                if (cycles.incrementAndGet() == 50) {
+                    throw new IllegalStateException("index out of range in a user loop");
+                }
+            }
+
+            @Override
+            public void stopOutputs() {
+            }
+        }, props);
+        try {
+            assertTrue(Poll.until(5_000, () -> !s.mayMove()), "tripped");
+            assertEquals("loop:faulty", s.tripReason().orElseThrow().source());
+            assertTrue(s.tripReason().get().message().contains("index out of range in a user loop"), s.tripReason().get().message());
+            assertEquals(0, pwm.duty(), "every motor safe, not just the failing loop's");
+            assertTrue(brake.get());
+            assertTrue(Poll.until(5_000, () -> robot.console().contains("SAFETY TRIP (loop:faulty)")), "the trip is on the console");
+        } finally {
+            reg.unregister();
+        }
+    }
+
+    @Test
+    void stoppingTheSupervisorLetsThePermitsLapseAndLeavesTheWatchdogArmed() throws Exception {
+        Path device = Files.createFile(robot.dataDir().resolve("fake-watchdog"));
+        Path cfg = robot.configDir().resolve("armature.safety.cfg");
+        Files.writeString(cfg, Files.readString(cfg).replace("watchdogDevice=\n", "watchdogDevice=" + device + "\n")
+                .replace("watchdogFeedMillis=1000", "watchdogFeedMillis=10"));
+        assertTrue(Poll.until(10_000, () -> Files.size(device) > 5), "the supervisor feeds the watchdog");
+        assertFalse(Files.readString(device).contains("V"));
+        driveLeft();
+
+        Bundle safety = robot.bundle("armature.safety");
+        long t0 = System.nanoTime();
+        safety.stop();
+        assertTrue(Poll.until(2_000, () -> pwm.duty() == 0 && brake.get()), "the board stopped the motor when its permit lapsed");
+        System.out.printf(Locale.ROOT, "supervisor stopped -> PWM 0 after %.1f ms (permit 50 ms)%n", (System.nanoTime() - t0) / 1e6);
+        long size = Files.size(device);
+        Thread.sleep(100);
+        assertEquals(size, Files.size(device), "nobody feeds the watchdog any more");
+        assertFalse(Files.readString(device).contains("V"), "no magic close: the hardware watchdog stays armed");
+        Thread.sleep(100);
+        assertEquals(0, pwm.duty(), "the loop cannot move the motor without a permit");
+    }
+
+    @Test
+    void resetIsRefusedWhileTheEstopButtonIsStillPressed() throws Exception {
+        driveLeft();
+        Path cfg = robot.configDir().resolve("armature.board.sim.cfg");
+        String original = Files.readString(cfg);
+        Files.writeString(cfg, original.replace("estopPressed=false", "estopPressed=true"));
+        assertTrue(Poll.until(5_000, () -> pwm.duty() == 0 && brake.get()), "the e-stop input stopped the motor");
+        assertTrue(robot.gogo("robot:status").contains("estop:input: e-stop button sim/estop.in pressed"), robot.gogo("robot:status"));
+        assertEquals("gogo: IllegalStateException: cannot reset: the e-stop button is pressed (still tripped: e-stop button sim/estop.in pressed)",
+                robot.gogo("robot:reset").trim());
+        Files.writeString(cfg, original);
+        assertTrue(Poll.until(5_000, () -> robot.gogo("robot:reset").trim().equals("reset: motion is allowed again")));
+        assertTrue(Poll.until(5_000, () -> pwm.duty() > 0), "and the loop drives again");
+    }
+
+    @Test
+    void estopFromTheShellIsLatched() throws Exception {
+        driveLeft();
+        assertEquals("E-STOP: motors safe (operator test); robot:reset to move again", robot.gogo("robot:estop operator test").trim());
+        assertEquals(0, pwm.duty());
+        Thread.sleep(50);
+        assertEquals(0, pwm.duty(), "still safe 50 cycles later");
+        assertEquals("reset: motion is allowed again", robot.gogo("robot:reset").trim());
+        assertEquals("not tripped: motion is allowed", robot.gogo("robot:reset").trim());
+    }
+}
