@@ -12,6 +12,8 @@ import java.util.concurrent.locks.LockSupport;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
+import org.osgi.framework.SynchronousBundleListener;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -168,6 +170,11 @@ public final class Supervisor implements SafetySupervisor {
                 trip("watchdog", "cannot open watchdog device " + device + ": " + e.getMessage());
             }
         }
+        if (context != null) {
+            // On the system bundle's context: Felix tells its listeners of a stopping bundle
+            // before the extenders (SCR) start tearing that bundle's components down.
+            systemContext().addBundleListener(stoppingListener);
+        }
         thread = new Thread(this::run, "armature-safety");
         thread.setDaemon(true);
         thread.setPriority(Thread.MAX_PRIORITY);
@@ -225,9 +232,21 @@ public final class Supervisor implements SafetySupervisor {
         }
     }
 
+    private BundleContext systemContext() {
+        BundleContext system = context.getBundle(0).getBundleContext();
+        return system != null ? system : context;
+    }
+
     @Deactivate
     void deactivate() {
         running = false;
+        if (context != null) {
+            try {
+                systemContext().removeBundleListener(stoppingListener);
+            } catch (RuntimeException alreadyGone) {
+                // the framework is stopping
+            }
+        }
         LockSupport.unpark(thread);
         try {
             if (thread.isAlive()) {
@@ -377,6 +396,39 @@ public final class Supervisor implements SafetySupervisor {
             log.error("SAFETY TRIP ({}): {}; motors are safe until robot:reset", source, message);
         }
     }
+
+    /**
+     * A bundle that provides loops is stopping: stop the motors before its components wind down
+     * (which takes tens of milliseconds), unless every one of its loops has a stand-by successor
+     * in another bundle (a side-by-side update).
+     */
+    void bundleStopping(Bundle stopping) {
+        List<String> orphaned = new ArrayList<>();
+        for (Map.Entry<ServiceReference<ControlLoop>, String> e : loops.entrySet()) {
+            Bundle provider = e.getKey().getBundle();
+            if (provider != null && provider.getBundleId() == stopping.getBundleId()) {
+                String name = e.getValue();
+                boolean elsewhere = false;
+                for (Map.Entry<ServiceReference<ControlLoop>, String> o : loops.entrySet()) {
+                    Bundle other = o.getKey().getBundle();
+                    elsewhere |= o.getValue().equals(name) && other != null && other.getBundleId() != stopping.getBundleId();
+                }
+                if (!elsewhere) {
+                    orphaned.add(name);
+                }
+            }
+        }
+        if (!orphaned.isEmpty() && running) {
+            trip("bundle:" + stopping.getSymbolicName(), "bundle " + stopping.getSymbolicName() + " is stopping and takes loop(s) "
+                    + String.join(", ", orphaned) + " with it");
+        }
+    }
+
+    private final SynchronousBundleListener stoppingListener = event -> {
+        if (event.getType() == BundleEvent.STOPPING) {
+            bundleStopping(event.getBundle());
+        }
+    };
 
     @Override
     public SafetyState state() {

@@ -49,7 +49,7 @@ class SupervisorTest {
 
     private BundleContext context() {
         Bundle framework = (Bundle) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Bundle.class},
-                (p, m, a) -> m.getName().equals("getState") ? frameworkState : null);
+                (p, m, a) -> m.getName().equals("getState") ? frameworkState : null); // getBundleContext: null, so the own context is used
         return (BundleContext) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {BundleContext.class},
                 (p, m, a) -> m.getName().equals("getBundle") ? framework : null);
     }
