@@ -84,7 +84,9 @@ public final class Supervisor implements SafetySupervisor {
     final class Beat implements Heartbeat {
         final String name;
         final long timeoutNanos;
-        volatile long last = System.nanoTime();
+        final long created = System.nanoTime();
+        volatile long last = created;
+        volatile boolean beaten;
         volatile boolean closed;
 
         Beat(String name, long timeoutNanos) {
@@ -95,6 +97,7 @@ public final class Supervisor implements SafetySupervisor {
         @Override
         public void beat() {
             last = System.nanoTime();
+            beaten = true;
         }
 
         @Override
@@ -103,8 +106,18 @@ public final class Supervisor implements SafetySupervisor {
             beats.remove(this);
         }
 
+        /**
+         * Lapsed: no beat within the timeout. Before its first beat the owner may still be starting
+         * (a loop whose engine is not up yet), so it gets ten timeouts, at least one second.
+         */
         boolean lapsed(long now) {
-            return !closed && now - last > timeoutNanos;
+            if (closed) {
+                return false;
+            }
+            if (!beaten) {
+                return now - created > Math.max(10 * timeoutNanos, 1_000_000_000L);
+            }
+            return now - last > timeoutNanos;
         }
     }
 
