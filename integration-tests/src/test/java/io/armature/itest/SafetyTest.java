@@ -157,7 +157,7 @@ class SafetyTest {
         ServiceRegistration<ControlLoop> reg = robot.context().registerService(ControlLoop.class, new ControlLoop() {
             @Override
             public void cycle(long nowNanos, double dtSeconds) {
-                if (cycles.incrementAndGet() == 50) {
+                if (cycles.incrementAndGet() % 50 == 0) {
                     throw new IllegalStateException("index out of range in a user loop");
                 }
             }
@@ -173,6 +173,16 @@ class SafetyTest {
             assertEquals(0, pwm.duty(), "every motor safe, not just the failing loop's");
             assertTrue(brake.get());
             assertTrue(Poll.until(5_000, () -> robot.console().contains("SAFETY TRIP (loop:faulty)")), "the trip is on the console");
+
+            // Panic recovery: restarted with a doubling delay (0.5, 1, 2 s), then left FAILED;
+            // the other loops keep running all along.
+            io.armature.control.LoopStatistics left = robot.service(io.armature.control.LoopStatistics.class, "(armature.loop.name=left)", 5_000);
+            long leftCycles = left.cycles();
+            assertTrue(Poll.until(15_000, () -> robot.gogo("robot:loops").contains("FAILED: cycle threw java.lang.IllegalStateException: "
+                    + "index out of range in a user loop; restarted 3 times, left stopped")), robot.gogo("robot:loops"));
+            assertEquals(4 * 50, cycles.get(), "each of the 4 runs threw at its 50th cycle");
+            assertTrue(left.cycles() > leftCycles + 3000, "the left loop kept running: " + (left.cycles() - leftCycles) + " cycles");
+            assertEquals(0, pwm.duty(), "and every motor stayed safe: the trip is latched");
         } finally {
             reg.unregister();
         }

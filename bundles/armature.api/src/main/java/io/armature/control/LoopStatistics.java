@@ -53,4 +53,13 @@ public interface LoopStatistics {
 
     /** @return true when the loop thread runs at real-time priority (SCHED_FIFO) */
     boolean realTime();
+
+    /**
+     * @return why the loop is not running, once its cycle threw more often than the engine
+     *         restarts it; empty while it runs (or is waiting for a restart)
+     */
+    java.util.Optional<String> failure();
+
+    /** @return times the engine restarted the loop after its cycle threw */
+    int restarts();
 }

@@ -44,6 +44,12 @@ public final class LoopEngine {
 
         @AttributeDefinition(name = "Real-time priority", description = "SCHED_FIFO priority of loop threads, 1..99; 0 for none.")
         int realTimePriority() default 80;
+
+        @AttributeDefinition(name = "Restarts", description = "Times a loop whose cycle threw is restarted before it is left FAILED, 0..100.")
+        int maxRestarts() default 3;
+
+        @AttributeDefinition(name = "First restart delay (ms)", description = "Delay before the first restart; it doubles with each one, 1..60000 ms.")
+        int restartDelayMillis() default 500;
     }
 
     private final Map<ControlLoop, Running> loops = new ConcurrentHashMap<>();
@@ -51,8 +57,15 @@ public final class LoopEngine {
     private final Logger log;
     private final Config config;
 
-    private record Running(LoopRunner runner, ServiceRegistration<LoopStatistics> registration) {
+    private record Running(LoopRunner runner, ServiceRegistration<LoopStatistics> registration, Map<String, Object> properties,
+            int restarts) {
     }
+
+    private final java.util.concurrent.ScheduledExecutorService restarter = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "armature-loop-restarter");
+        t.setDaemon(true);
+        return t;
+    });
 
     @Activate
     public LoopEngine(BundleContext context, Config config, @Reference(service = LoggerFactory.class) Logger log) {
@@ -61,6 +74,12 @@ public final class LoopEngine {
         }
         if (config.realTimePriority() < 0 || config.realTimePriority() > 99) {
             throw new IllegalArgumentException("realTimePriority must be 0..99, was " + config.realTimePriority());
+        }
+        if (config.maxRestarts() < 0 || config.maxRestarts() > 100) {
+            throw new IllegalArgumentException("maxRestarts must be 0..100, was " + config.maxRestarts());
+        }
+        if (config.restartDelayMillis() < 1 || config.restartDelayMillis() > 60_000) {
+            throw new IllegalArgumentException("restartDelayMillis must be 1..60000, was " + config.restartDelayMillis());
         }
         this.context = context;
         this.config = config;
@@ -78,6 +97,10 @@ public final class LoopEngine {
     }
 
     private synchronized void startLoop(ControlLoop loop, Map<String, Object> properties) {
+        startLoop(loop, properties, 0);
+    }
+
+    private synchronized void startLoop(ControlLoop loop, Map<String, Object> properties, int restarts) {
         if (loops.containsKey(loop)) {
             return; // one thread per loop, always
         }
@@ -93,8 +116,9 @@ public final class LoopEngine {
         Dictionary<String, Object> props = new Hashtable<>();
         props.put(ControlLoop.PROPERTY_NAME, name);
         props.put(ControlLoop.PROPERTY_RATE, rate);
+        runner.countRestart(restarts);
         runner.start();
-        loops.put(loop, new Running(runner, context.registerService(LoopStatistics.class, runner, props)));
+        loops.put(loop, new Running(runner, context.registerService(LoopStatistics.class, runner, props), Map.copyOf(properties), restarts));
         waitForPriority(runner);
         if (runner.realTime()) {
             log.info("loop '{}' runs at {} Hz, {}", name, rate, runner.realTimeMessage());
@@ -132,6 +156,7 @@ public final class LoopEngine {
 
     @Deactivate
     void deactivate() {
+        restarter.shutdownNow();
         for (ControlLoop loop : loops.keySet()) {
             removeLoop(loop);
         }
@@ -140,12 +165,58 @@ public final class LoopEngine {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private volatile SafetySupervisor supervisor;
 
+    /**
+     * A cycle threw: the runner has already driven the loop's outputs safe and stopped. Tell the
+     * supervisor (every motor stops, latched), then restart this loop with a doubling delay, up
+     * to the limit; past it the loop stays stopped and shows FAILED with the reason. Other loops
+     * keep running throughout.
+     */
     private void failed(LoopRunner runner, Throwable error) {
-        log.error("loop '{}' stopped with its outputs safe: a cycle threw {}", runner.name(), error.toString());
         SafetySupervisor s = supervisor;
         if (s != null) {
             s.fault("loop:" + runner.name(), "loop '" + runner.name() + "' thread threw " + error);
         }
+        ControlLoop loop = null;
+        Running failed = null;
+        for (Map.Entry<ControlLoop, Running> e : loops.entrySet()) {
+            if (e.getValue().runner == runner) {
+                loop = e.getKey();
+                failed = e.getValue();
+            }
+        }
+        if (loop == null) {
+            return;
+        }
+        int done = failed.restarts;
+        if (done >= config.maxRestarts()) {
+            String reason = "cycle threw " + error + "; restarted " + done + " times, left stopped";
+            runner.markFailed(reason);
+            log.error("loop '{}' FAILED: {}", runner.name(), reason);
+            return; // its statistics stay registered, so robot:loops shows the failure
+        }
+        long delay = (long) config.restartDelayMillis() << Math.min(done, 20);
+        log.error("loop '{}' stopped with its outputs safe: a cycle threw {}; restart {} of {} in {} ms", runner.name(), error.toString(),
+                done + 1, config.maxRestarts(), delay);
+        ControlLoop toRestart = loop;
+        Running previous = failed;
+        try {
+            restarter.schedule(() -> restart(toRestart, previous), delay, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException engineStopping) {
+            // the engine is going away
+        }
+    }
+
+    private synchronized void restart(ControlLoop loop, Running previous) {
+        if (loops.get(loop) != previous) {
+            return; // the loop went away or was restarted for another reason meanwhile
+        }
+        loops.remove(loop);
+        try {
+            previous.registration.unregister();
+        } catch (IllegalStateException alreadyGone) {
+            // the loop's bundle is stopping
+        }
+        startLoop(loop, previous.properties, previous.restarts + 1);
     }
 
     private static void waitForPriority(LoopRunner runner) {

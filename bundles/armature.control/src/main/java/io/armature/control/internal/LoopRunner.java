@@ -242,11 +242,33 @@ final class LoopRunner implements LoopStatistics {
         return realTime;
     }
 
+    private volatile String failedFor;
+    private volatile int restarts;
+
+    @Override
+    public java.util.Optional<String> failure() {
+        return java.util.Optional.ofNullable(failedFor);
+    }
+
+    @Override
+    public int restarts() {
+        return restarts;
+    }
+
+    void markFailed(String reason) {
+        failedFor = reason;
+    }
+
+    void countRestart(int n) {
+        restarts = n;
+    }
+
     String realTimeMessage() {
         return realTimeMessage;
     }
 
-    Throwable failure() {
+    /** @return what the cycle threw, if it did */
+    Throwable thrown() {
         return failure;
     }
 

@@ -83,6 +83,11 @@ public final class LoopCommands {
             if (l != null && l.fault().isPresent()) {
                 out.append("         fault: ").append(l.fault().get()).append('\n');
             }
+            if (s != null && s.failure().isPresent()) {
+                out.append("         FAILED: ").append(s.failure().get()).append('\n');
+            } else if (s != null && s.restarts() > 0) {
+                out.append("         restarted ").append(s.restarts()).append(" times after its cycle threw\n");
+            }
         }
         return out.toString().stripTrailing();
     }
