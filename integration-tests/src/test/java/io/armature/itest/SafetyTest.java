@@ -227,6 +227,23 @@ class SafetyTest {
     }
 
     @Test
+    void aComponentWhoseActivateThrowsShowsFailedWhileTheOtherLoopsKeepRunning() throws Exception {
+        driveLeft();
+        io.armature.control.LoopStatistics left = robot.service(io.armature.control.LoopStatistics.class, "(armature.loop.name=left)", 5_000);
+        String wheel = Files.readString(robot.configDir().resolve("armature.control.wheel-right.cfg"));
+        Files.writeString(robot.configDir().resolve("armature.control.wheel-third.cfg"), wheel.replace("armature.loop.name=right", "armature.loop.name=third")
+                .replace("armature.loop.rate=1000", "armature.loop.rate=0"));
+        assertTrue(Poll.until(10_000, () -> robot.gogo("robot:status").contains("FAILED: ")), robot.gogo("robot:status"));
+        String status = robot.gogo("robot:status");
+        assertTrue(status.contains("loop 'third': rate must be 1..10000 Hz, was 0.0"), status);
+        long cycles = left.cycles();
+        Thread.sleep(300);
+        assertTrue(left.cycles() > cycles + 200, "the other loops keep running");
+        assertTrue(pwm.duty() > 0, "and keep driving");
+        assertTrue(supervisor().mayMove(), "a loop that never started is no reason to stop the robot");
+    }
+
+    @Test
     void estopFromTheShellIsLatched() throws Exception {
         driveLeft();
         assertEquals("E-STOP: motors safe (operator test); robot:reset to move again", robot.gogo("robot:estop operator test").trim());

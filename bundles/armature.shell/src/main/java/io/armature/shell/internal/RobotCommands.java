@@ -125,7 +125,7 @@ public final class RobotCommands {
             case ComponentConfigurationDTO.SATISFIED -> "SATISFIED";
             case ComponentConfigurationDTO.UNSATISFIED_CONFIGURATION -> "UNSATISFIED (waits for configuration)";
             case ComponentConfigurationDTO.UNSATISFIED_REFERENCE -> "UNSATISFIED (needs " + needs(c) + ")";
-            case ComponentConfigurationDTO.FAILED_ACTIVATION -> "FAILED: " + firstLine(c.failure);
+            case ComponentConfigurationDTO.FAILED_ACTIVATION -> "FAILED: " + rootCause(c.failure);
             default -> "state " + c.state;
         };
     }
@@ -138,11 +138,17 @@ public final class RobotCommands {
         return b.toString();
     }
 
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "";
+    /** @return the innermost cause of a failure stack trace, on one line: what the operator needs */
+    static String rootCause(String trace) {
+        if (trace == null || trace.isBlank()) {
+            return "unknown";
         }
-        int nl = s.indexOf('\n');
-        return (nl < 0 ? s : s.substring(0, nl)).trim();
+        String line = trace.lines().findFirst().orElse("").trim();
+        for (String l : (Iterable<String>) trace.lines()::iterator) {
+            if (l.startsWith("Caused by: ")) {
+                line = l.substring("Caused by: ".length()).trim();
+            }
+        }
+        return line;
     }
 }
