@@ -237,10 +237,12 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
     private final AtomicReference<Takeover> pendingTakeover = new AtomicReference<>();
     private final Map<ServiceReference<TunableLoop>, TunableLoop> peers = new ConcurrentHashMap<>();
     private final BundleContext context;
+    private final org.osgi.framework.Bundle ownBundle;
 
     @Activate
     public WheelSpeedLoop(Config config, BundleContext context) {
         this.context = context;
+        this.ownBundle = context == null ? null : context.getBundle();
         Settings s = Settings.of(config);
         this.config = config;
         settings.set(s);
@@ -424,6 +426,14 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
         if (b == null) {
             if (engaged) {
                 undriven++;
+            }
+            return;
+        }
+        if (ownBundle != null && ownBundle.getState() == org.osgi.framework.Bundle.STOPPING && !handsOver()) {
+            // This bundle is stopping and nobody takes over: stop the motor now, in this cycle,
+            // rather than when the framework gets round to deactivating this component.
+            if (engaged) {
+                disengage(b);
             }
             return;
         }
