@@ -255,6 +255,9 @@ class SafetyTest {
         assertEquals(0, pwm.duty());
         Thread.sleep(50);
         assertEquals(0, pwm.duty(), "still safe 50 cycles later");
+        robot.gogo("robot:setpoint left 0");
+        assertEquals("gogo: IllegalStateException: motor.right.pwm stays in its safe state: board 'sim' has no motion permit "
+                + "(safety tripped? robot:status, robot:reset)", robot.gogo("hal:pwm motor.right.pwm 20000").trim());
         assertEquals("reset: motion is allowed again", robot.gogo("robot:reset").trim());
         assertEquals("not tripped: motion is allowed", robot.gogo("robot:reset").trim());
     }

@@ -82,6 +82,7 @@ public final class HalCommands {
         PwmOutput p = Boards.find(boards, channel, PwmOutput.class, "hal:pwm");
         int value = parseInt(duty, "duty", 0, PwmOutput.MAX_DUTY);
         p.setDuty(value);
+        refusedUnlessApplied(p, value != 0 && p.duty() != value);
         return describe(p);
     }
 
@@ -110,7 +111,21 @@ public final class HalCommands {
         }
         int v = parseInt(level, "level", 0, 1);
         o.set(v == 1);
+        refusedUnlessApplied(o, o.get() != (v == 1));
         return c.name() + " = " + v;
+    }
+
+    /** A board without a motion permit keeps its actuators safe: say so instead of showing a silent 0. */
+    private void refusedUnlessApplied(Channel c, boolean notApplied) {
+        if (!notApplied) {
+            return;
+        }
+        for (Board b : boards) {
+            if (b.channels().contains(c) && !b.motionPermitted()) {
+                throw new IllegalStateException(c.name() + " stays in its safe state: board '" + b.info().id()
+                        + "' has no motion permit (safety tripped? robot:status, robot:reset)");
+            }
+        }
     }
 
     /** hal:adc &lt;channel&gt; — reads an analog input in millivolts. */
