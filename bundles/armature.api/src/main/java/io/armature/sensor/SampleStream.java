@@ -30,4 +30,13 @@ public interface SampleStream<S extends Sample<S>> {
 
     /** @return samples flagged invalid since the stream started */
     long invalidCount();
+
+    /** @return samples published since the stream started */
+    long published();
+
+    /** @return readers open now */
+    int readers();
+
+    /** @return samples lost by all readers together (overwritten before they read them) */
+    long lostCount();
 }

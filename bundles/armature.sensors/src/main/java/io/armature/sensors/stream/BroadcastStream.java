@@ -26,6 +26,7 @@ public final class BroadcastStream<S extends Sample<S>> implements SampleStream<
     /** Per slot: 2n+1 while sample n is written into it, 2n+2 once it is complete. */
     private final AtomicLongArray versions;
     private final AtomicInteger readers = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong lostTotal = new java.util.concurrent.atomic.AtomicLong();
     private volatile long published;
     private volatile boolean closed;
     private volatile long invalid;
@@ -78,14 +79,19 @@ public final class BroadcastStream<S extends Sample<S>> implements SampleStream<
         closed = true;
     }
 
-    /** @return samples published since start */
+    @Override
     public long published() {
         return published;
     }
 
-    /** @return readers open now */
+    @Override
     public int readers() {
         return readers.get();
+    }
+
+    @Override
+    public long lostCount() {
+        return lostTotal.get();
     }
 
     @Override
@@ -142,25 +148,32 @@ public final class BroadcastStream<S extends Sample<S>> implements SampleStream<
                 }
                 long oldestKept = latest ? p - 1 : Math.max(p - capacity, 0);
                 if (next < oldestKept) {
-                    lost += oldestKept - next;
+                    lose(oldestKept - next);
                     next = oldestKept;
                 }
                 int i = (int) (next & mask);
                 long expected = 2 * next + 2;
                 if (versions.getAcquire(i) != expected) {
-                    lost++; // overwritten before we got to it (or being overwritten now)
+                    lose(1); // overwritten before we got to it (or being overwritten now)
                     next++;
                     continue;
                 }
                 into.copyFrom(slots[i]);
                 java.lang.invoke.VarHandle.loadLoadFence(); // the copy completes before the re-check
                 if (versions.getAcquire(i) != expected) {
-                    lost++; // overwritten while we copied: discard the torn copy
+                    lose(1); // overwritten while we copied: discard the torn copy
                     next++;
                     continue;
                 }
                 next++;
                 return true;
+            }
+        }
+
+        private void lose(long n) {
+            lost += n;
+            if (!latest) {
+                lostTotal.addAndGet(n); // skipping to the newest is what a latest-value reader asks for
             }
         }
 

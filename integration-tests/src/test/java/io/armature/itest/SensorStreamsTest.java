@@ -1,0 +1,79 @@
+package io.armature.itest;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.armature.sensor.ImuSample;
+import io.armature.sensor.SampleReader;
+import io.armature.sensor.SampleStream;
+
+/** The sim-rover's IMU stream in a real framework. */
+class SensorStreamsTest {
+
+    private static FeatureRuntime robot;
+
+    @BeforeAll
+    static void boot() throws Exception {
+        robot = FeatureRuntime.start("sim-rover");
+        assertTrue(Poll.until(30_000, () -> robot.console().contains("Armature sim-rover ready")), robot.console());
+    }
+
+    @AfterAll
+    static void shutdown() throws Exception {
+        robot.close();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static SampleStream<ImuSample> imu() throws Exception {
+        return robot.service(SampleStream.class, "(armature.stream=imu)", 5_000);
+    }
+
+    @Test
+    void theImuStreamRunsAtItsRateAndShowsInRobotStreams() throws Exception {
+        SampleStream<ImuSample> imu = imu();
+        try (SampleReader<ImuSample> reader = imu.openLatest()) {
+            String streams = robot.gogo("robot:streams");
+            Matcher m = Pattern.compile("\\nimu\\s+1000\\s+(\\d+)\\s+(\\d+)\\s+\\d+\\s+(\\d+)\\s+(\\d+)").matcher(streams);
+            assertTrue(m.find(), streams);
+            assertTrue(Integer.parseInt(m.group(1)) > 500, "measured rate: " + streams);
+            assertTrue(Integer.parseInt(m.group(2)) >= 1, "our reader is counted: " + streams);
+            assertTrue(Long.parseLong(m.group(4)) == 0, "nothing invalid while the rover stands still: " + streams);
+        }
+    }
+
+    @Test
+    void theImuFeelsTheRoverTurnWhenTheWheelLoopsDriveIt() throws Exception {
+        SampleStream<ImuSample> imu = imu();
+        try (SampleReader<ImuSample> reader = imu.openLatest()) {
+            robot.gogo("robot:setpoint right 15");
+            ImuSample s = new ImuSample();
+            // right wheel forward, left still: the rover turns left, yaw rate 0.04 * 15 / 0.2 = 3 rad/s
+            assertTrue(Poll.until(5_000, () -> reader.poll(s) && s.valid && Math.abs(s.gyroZ - 3.0) < 0.3), "gyro z " + s.gyroZ);
+        } finally {
+            robot.gogo("robot:setpoint right 0");
+        }
+    }
+
+    @Test
+    void stoppingTheSensorBundleEndsTheStreamVisibly() throws Exception {
+        SampleStream<ImuSample> imu = imu();
+        SampleReader<ImuSample> reader = imu.openQueue(64);
+        try {
+            assertTrue(Poll.until(2_000, () -> reader.poll(new ImuSample())));
+            robot.bundle("armature.sensors").stop();
+            assertFalse(reader.sourceAlive(), "the reader sees its source gone");
+            assertFalse(reader.poll(new ImuSample()), "and gets nothing stale as fresh");
+            assertTrue(robot.gogo("robot:streams").contains("no sensor stream is running"));
+        } finally {
+            reader.close();
+            robot.bundle("armature.sensors").start();
+        }
+    }
+}
