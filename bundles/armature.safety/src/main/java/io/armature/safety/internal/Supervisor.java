@@ -30,6 +30,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import io.armature.control.ControlLoop;
 import io.armature.hal.Board;
 import io.armature.hal.DigitalInput;
+import io.armature.sensor.SampleStream;
 import io.armature.safety.Heartbeat;
 import io.armature.safety.SafetyState;
 import io.armature.safety.SafetySupervisor;
@@ -66,6 +67,15 @@ public final class Supervisor implements SafetySupervisor {
         @AttributeDefinition(name = "Start-up grace (ms)", description = "At start, required boards and loops may take this long to appear "
                 + "before their absence trips; until all are there the permits are not fed (the robot cannot be moving yet). 0..600000 ms.")
         int startupGraceMillis() default 10_000;
+
+        @AttributeDefinition(name = "Watched streams", description = "Sensor stream names that must keep delivering valid samples.")
+        String[] watchedStreams() default {};
+
+        @AttributeDefinition(name = "Stream stall (ms)", description = "A watched stream with no new sample for this long trips the supervisor, 5..60000 ms.")
+        int streamStallMillis() default 100;
+
+        @AttributeDefinition(name = "Invalid samples per second", description = "More invalid samples than this in one second from a watched stream trips the supervisor, 0..100000.")
+        int maxInvalidPerSecond() default 50;
 
         @AttributeDefinition(name = "E-stop input", description = "board/channel of the active-low e-stop input; empty for none.")
         String estopInput() default "sim/estop.in";
@@ -129,6 +139,23 @@ public final class Supervisor implements SafetySupervisor {
     private final long permitNanos;
     private final List<String> requiredBoards;
     private final List<String> requiredLoops;
+    private final List<String> watchedStreams;
+    private final long stallNanos;
+    private final long maxInvalidPerSecond;
+    private final Map<String, StreamWatch> streams = new ConcurrentHashMap<>();
+
+    /** What the supervisor knows of one watched stream; updated only on its own thread. */
+    private static final class StreamWatch {
+        final SampleStream<?> stream;
+        long lastPublished = -1;
+        long lastProgress;
+        long invalidAtWindowStart = -1;
+        long windowStart;
+
+        StreamWatch(SampleStream<?> stream) {
+            this.stream = stream;
+        }
+    }
     private final Map<ServiceReference<ControlLoop>, String> loops = new ConcurrentHashMap<>();
     private final String estopBoard;
     private final String estopChannel;
@@ -163,6 +190,11 @@ public final class Supervisor implements SafetySupervisor {
         this.permitNanos = config.permitMillis() * 1_000_000L;
         this.requiredBoards = names(config.requiredBoards());
         this.requiredLoops = names(config.requiredLoops());
+        this.watchedStreams = names(config.watchedStreams());
+        range("streamStallMillis", config.streamStallMillis(), 5, 60_000);
+        range("maxInvalidPerSecond", config.maxInvalidPerSecond(), 0, 100_000);
+        this.stallNanos = config.streamStallMillis() * 1_000_000L;
+        this.maxInvalidPerSecond = config.maxInvalidPerSecond();
         range("startupGraceMillis", config.startupGraceMillis(), 0, 600_000);
         this.graceUntil = System.nanoTime() + config.startupGraceMillis() * 1_000_000L;
         String estop = config.estopInput() == null ? "" : config.estopInput().trim();
@@ -229,6 +261,21 @@ public final class Supervisor implements SafetySupervisor {
         String id = board.info().id();
         if (requiredBoards.contains(id) && !boards.containsKey(id) && running) {
             trip("board:" + id, "required board '" + id + "' went away");
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, service = SampleStream.class)
+    void addStream(SampleStream<?> stream) {
+        streams.put(stream.name(), new StreamWatch(stream));
+    }
+
+    void removeStream(SampleStream<?> stream) {
+        StreamWatch w = streams.get(stream.name());
+        if (w != null && w.stream == stream) {
+            streams.remove(stream.name());
+            if (watchedStreams.contains(stream.name()) && running) {
+                trip("stream:" + stream.name(), "watched sensor stream '" + stream.name() + "' went away");
+            }
         }
     }
 
@@ -314,6 +361,13 @@ public final class Supervisor implements SafetySupervisor {
         boolean pressed = readEstop(now);
         if (trip != null) {
             estopPressed = pressed;
+            for (StreamWatch w : streams.values()) {
+                long published = w.stream.published(); // keep track, so a reset can see the stream flowing again
+                if (published != w.lastPublished) {
+                    w.lastPublished = published;
+                    w.lastProgress = now;
+                }
+            }
             return; // latched: nothing to feed until an explicit reset
         }
         for (Beat b : beats) {
@@ -329,6 +383,9 @@ public final class Supervisor implements SafetySupervisor {
         for (String name : requiredLoops) {
             allPresent &= loops.containsValue(name);
         }
+        for (String name : watchedStreams) {
+            allPresent &= streams.containsKey(name);
+        }
         if (!allPresent && !allPresentOnce && now - graceUntil < 0) {
             return; // still starting: neither trip nor feed yet
         }
@@ -343,6 +400,9 @@ public final class Supervisor implements SafetySupervisor {
                 trip("loop:" + name, "required loop '" + name + "' is not running");
             }
         }
+        for (String name : watchedStreams) {
+            checkStream(name, now);
+        }
         if (pressed && !estopPressed) {
             estopPressed = true;
             trip("estop:input", "e-stop button " + estopBoard + "/" + estopChannel + " pressed");
@@ -356,6 +416,30 @@ public final class Supervisor implements SafetySupervisor {
             }
             feeds++;
             feedWatchdog(now);
+        }
+    }
+
+    private void checkStream(String name, long now) {
+        StreamWatch w = streams.get(name);
+        if (w == null) {
+            trip("stream:" + name, "watched sensor stream '" + name + "' is not present");
+            return;
+        }
+        long published = w.stream.published();
+        if (published != w.lastPublished) {
+            w.lastPublished = published;
+            w.lastProgress = now;
+        } else if (now - w.lastProgress > stallNanos) {
+            trip("stream:" + name, "sensor stream '" + name + "' stalled: no sample for " + (now - w.lastProgress) / 1_000_000 + " ms");
+            return;
+        }
+        long invalid = w.stream.invalidCount();
+        if (w.invalidAtWindowStart < 0 || now - w.windowStart >= 1_000_000_000L) {
+            w.invalidAtWindowStart = invalid;
+            w.windowStart = now;
+        } else if (invalid - w.invalidAtWindowStart > maxInvalidPerSecond) {
+            trip("stream:" + name, "sensor stream '" + name + "' delivered " + (invalid - w.invalidAtWindowStart)
+                    + " invalid samples within a second (limit " + maxInvalidPerSecond + ")");
         }
     }
 
@@ -510,6 +594,14 @@ public final class Supervisor implements SafetySupervisor {
         for (String name : requiredLoops) {
             if (!loops.containsValue(name)) {
                 bad.add("loop '" + name + "' is not running");
+            }
+        }
+        for (String name : watchedStreams) {
+            StreamWatch w = streams.get(name);
+            if (w == null) {
+                bad.add("sensor stream '" + name + "' is not present");
+            } else if (w.lastPublished >= 0 && now - w.lastProgress > stallNanos) {
+                bad.add("sensor stream '" + name + "' is stalled");
             }
         }
         if (estopBoard != null && boards.containsKey(estopBoard)) {

@@ -174,6 +174,95 @@ class SupervisorTest {
         assertTrue(assertThrows(IllegalStateException.class, () -> s.reset("gogo")).getMessage().contains("loop 'left' is not running"));
     }
 
+    /** A stream whose counters the test sets. */
+    private static final class FakeStream implements io.armature.sensor.SampleStream<io.armature.sensor.ImuSample> {
+        volatile long published;
+        volatile long invalid;
+
+        @Override
+        public String name() {
+            return "imu";
+        }
+
+        @Override
+        public double rateHz() {
+            return 1000;
+        }
+
+        @Override
+        public io.armature.sensor.SampleReader<io.armature.sensor.ImuSample> openLatest() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public io.armature.sensor.SampleReader<io.armature.sensor.ImuSample> openQueue(int capacity) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public long invalidCount() {
+            return invalid;
+        }
+
+        @Override
+        public long published() {
+            return published;
+        }
+
+        @Override
+        public int readers() {
+            return 0;
+        }
+
+        @Override
+        public long lostCount() {
+            return 0;
+        }
+    }
+
+    @Test
+    void aStalledWatchedStreamTripsAndResetWaitsForItToFlowAgain() {
+        Supervisor s = supervisor("watchedStreams", new String[] {"imu"}, "streamStallMillis", 20);
+        FakeStream imu = new FakeStream();
+        s.addStream(imu);
+        for (int i = 0; i < 10; i++) {
+            imu.published++;
+            s.check(System.nanoTime());
+        }
+        assertTrue(s.mayMove());
+        try {
+            Thread.sleep(40); // nothing new for 40 ms; reset() below looks at the real clock too
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+        s.check(System.nanoTime());
+        assertFalse(s.mayMove());
+        assertEquals("stream:imu", s.tripReason().orElseThrow().source());
+        assertTrue(s.tripReason().get().message().startsWith("sensor stream 'imu' stalled"), s.tripReason().get().message());
+        assertTrue(assertThrows(IllegalStateException.class, () -> s.reset("gogo")).getMessage().contains("sensor stream 'imu' is stalled"));
+        imu.published++;
+        s.check(System.nanoTime());
+        s.reset("gogo");
+        assertTrue(s.mayMove());
+    }
+
+    @Test
+    void tooManyInvalidSamplesFromAWatchedStreamTrip() {
+        Supervisor s = supervisor("watchedStreams", new String[] {"imu"}, "maxInvalidPerSecond", 5);
+        FakeStream imu = new FakeStream();
+        s.addStream(imu);
+        long t = System.nanoTime();
+        for (int i = 0; i < 20; i++) {
+            imu.published++;
+            if (i >= 10) {
+                imu.invalid++; // the sensor starts delivering garbage
+            }
+            s.check(t + i * MS);
+        }
+        assertFalse(s.mayMove());
+        assertTrue(s.tripReason().orElseThrow().message().contains("invalid samples within a second (limit 5)"), s.tripReason().get().message());
+    }
+
     @Test
     void theWatchdogIsFedOnlyWhileHealthyAndDisarmedOnlyOnAnOrderlyShutdown() throws Exception {
         Path device = Files.createFile(dir.resolve("watchdog"));
