@@ -143,6 +143,7 @@ public final class Supervisor implements SafetySupervisor {
     private final long stallNanos;
     private final long maxInvalidPerSecond;
     private final Map<String, StreamWatch> streams = new ConcurrentHashMap<>();
+    private final Map<String, Long> gone = new ConcurrentHashMap<>();
 
     /** What the supervisor knows of one watched stream; updated only on its own thread. */
     private static final class StreamWatch {
@@ -267,15 +268,18 @@ public final class Supervisor implements SafetySupervisor {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, service = SampleStream.class)
     void addStream(SampleStream<?> stream) {
         streams.put(stream.name(), new StreamWatch(stream));
+        gone.remove(stream.name());
     }
 
+    /**
+     * A stream that goes away is a stall that began now: if it is not back (a source restarting
+     * on a swapped board comes back within milliseconds) before the stall limit, the supervisor trips.
+     */
     void removeStream(SampleStream<?> stream) {
         StreamWatch w = streams.get(stream.name());
         if (w != null && w.stream == stream) {
             streams.remove(stream.name());
-            if (watchedStreams.contains(stream.name()) && running) {
-                trip("stream:" + stream.name(), "watched sensor stream '" + stream.name() + "' went away");
-            }
+            gone.put(stream.name(), System.nanoTime());
         }
     }
 
@@ -422,7 +426,12 @@ public final class Supervisor implements SafetySupervisor {
     private void checkStream(String name, long now) {
         StreamWatch w = streams.get(name);
         if (w == null) {
-            trip("stream:" + name, "watched sensor stream '" + name + "' is not present");
+            Long since = gone.get(name);
+            if (since == null) {
+                trip("stream:" + name, "watched sensor stream '" + name + "' is not present");
+            } else if (now - since > stallNanos) {
+                trip("stream:" + name, "watched sensor stream '" + name + "' went away " + (now - since) / 1_000_000 + " ms ago");
+            }
             return;
         }
         long published = w.stream.published();
