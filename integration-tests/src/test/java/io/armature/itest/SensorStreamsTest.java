@@ -62,6 +62,22 @@ class SensorStreamsTest {
     }
 
     @Test
+    void recordAndReplayFromTheShell() throws Exception {
+        java.nio.file.Path file = robot.dataDir().resolve("imu.arms");
+        String recorded = robot.gogo("robot:record imu " + file + " 1").trim();
+        Matcher m = Pattern.compile("recorded (\\d+) samples of imu in 1\\.0 s to (\\S+), lost (\\d+)").matcher(recorded);
+        assertTrue(m.find(), recorded);
+        int n = Integer.parseInt(m.group(1));
+        assertTrue(n > 500 && n <= 1100, "about a second at 1 kHz: " + n);
+        assertTrue(java.nio.file.Files.size(file) == 4 + 1 + 5 + 5 + 8 + 57L * n, "header plus 57 bytes a sample");
+        assertTrue(robot.gogo("robot:replay " + file + " fast").trim().equals("replayed " + n + " samples of imu into stream imu.replay as fast as possible"));
+        assertTrue(robot.gogo("robot:record nosuch " + file + " 1").trim().equals("gogo: IllegalArgumentException: no stream 'nosuch'; robot:streams lists them"));
+        java.nio.file.Path junk = java.nio.file.Files.writeString(robot.dataDir().resolve("junk.arms"), "not a recording");
+        assertTrue(robot.gogo("robot:replay " + junk).trim().equals("gogo: IOException: " + junk + " is not an Armature recording (no ARMS header)"),
+                robot.gogo("robot:replay " + junk));
+    }
+
+    @Test
     void stoppingTheSensorBundleEndsTheStreamVisibly() throws Exception {
         SampleStream<ImuSample> imu = imu();
         SampleReader<ImuSample> reader = imu.openQueue(64);

@@ -15,6 +15,9 @@ public interface SampleStream<S extends Sample<S>> {
     /** @return the stream name */
     String name();
 
+    /** @return the type of its samples, for example {@code ImuSample.class} */
+    Class<S> sampleType();
+
     /** @return the nominal sample rate in Hz */
     double rateHz();
 

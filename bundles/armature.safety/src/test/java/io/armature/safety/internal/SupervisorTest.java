@@ -185,6 +185,11 @@ class SupervisorTest {
         }
 
         @Override
+        public Class<io.armature.sensor.ImuSample> sampleType() {
+            return io.armature.sensor.ImuSample.class;
+        }
+
+        @Override
         public double rateHz() {
             return 1000;
         }

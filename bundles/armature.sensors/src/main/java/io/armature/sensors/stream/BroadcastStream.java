@@ -31,6 +31,7 @@ public final class BroadcastStream<S extends Sample<S>> implements SampleStream<
     private volatile boolean closed;
     private volatile long invalid;
     private long claimed = -1;
+    private final Class<S> sampleType;
 
     /**
      * @param capacity ring size, a power of two, 2..65536: the most samples a queue reader can hold
@@ -48,6 +49,9 @@ public final class BroadcastStream<S extends Sample<S>> implements SampleStream<
             slots[i] = factory.get();
         }
         this.mask = capacity - 1;
+        @SuppressWarnings("unchecked")
+        Class<S> type = (Class<S>) slots[0].getClass();
+        this.sampleType = type;
         this.versions = new AtomicLongArray(capacity);
     }
 
@@ -97,6 +101,11 @@ public final class BroadcastStream<S extends Sample<S>> implements SampleStream<
     @Override
     public String name() {
         return name;
+    }
+
+    @Override
+    public Class<S> sampleType() {
+        return sampleType;
     }
 
     @Override

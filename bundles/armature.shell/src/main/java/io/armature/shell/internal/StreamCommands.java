@@ -15,10 +15,19 @@ import io.armature.sensor.SampleStream;
 /** {@code robot:streams}: one line per sensor stream. */
 @Component(service = StreamCommands.class, immediate = true, property = {
         "osgi.command.scope=robot",
-        "osgi.command.function=streams"})
+        "osgi.command.function=streams",
+        "osgi.command.function=record",
+        "osgi.command.function=replay"})
 public final class StreamCommands {
 
     private final Map<SampleStream<?>, Long> streams = new ConcurrentHashMap<>();
+
+    private final org.osgi.framework.BundleContext context;
+
+    @org.osgi.service.component.annotations.Activate
+    public StreamCommands(org.osgi.framework.BundleContext context) {
+        this.context = context;
+    }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addStream(SampleStream<?> s) {
@@ -50,5 +59,84 @@ public final class StreamCommands {
                     s.published(), s.lostCount(), s.invalidCount()));
         }
         return out.toString().stripTrailing();
+    }
+
+    /** robot:record &lt;stream&gt; &lt;file&gt; &lt;seconds&gt; — records a stream to a compact binary file. */
+    public String record(String stream, String file, String seconds) throws java.io.IOException {
+        SampleStream<?> s = null;
+        for (SampleStream<?> candidate : streams.keySet()) {
+            if (candidate.name().equals(stream)) {
+                s = candidate;
+            }
+        }
+        if (s == null) {
+            throw new IllegalArgumentException("no stream '" + stream + "'; robot:streams lists them");
+        }
+        double secs = LoopCommands.parse(seconds, "seconds");
+        if (secs <= 0 || secs > 3600) {
+            throw new IllegalArgumentException("seconds must be above 0 and at most 3600, was " + seconds);
+        }
+        return recordTyped(s, java.nio.file.Path.of(file), (long) (secs * 1e9));
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private String recordTyped(SampleStream s, java.nio.file.Path file, long nanos) throws java.io.IOException {
+        io.armature.sensors.stream.SampleCodec codec = codecFor(s.sampleType());
+        try (io.armature.sensor.SampleReader reader = s.openQueue(256)) {
+            long n = io.armature.sensors.stream.Recording.record(reader, codec, s.name(), s.rateHz(), file, nanos);
+            return String.format(Locale.ROOT, "recorded %d samples of %s in %.1f s to %s, lost %d", n, s.name(), nanos / 1e9,
+                    file.toAbsolutePath(), reader.lost());
+        }
+    }
+
+    /** robot:replay &lt;file&gt; [fast] — replays a recording into the stream {@code <name>.replay}, in real time unless "fast". */
+    public String replay(String file) throws java.io.IOException {
+        return replay(file, "realtime");
+    }
+
+    public String replay(String file, String speed) throws java.io.IOException {
+        boolean realTime = switch (speed) {
+            case "realtime" -> true;
+            case "fast" -> false;
+            default -> throw new IllegalArgumentException("speed must be realtime or fast, was '" + speed + "'");
+        };
+        java.nio.file.Path path = java.nio.file.Path.of(file);
+        io.armature.sensors.stream.Recording.Header h = io.armature.sensors.stream.Recording.header(path);
+        return replayTyped(path, h, codecFor(h.type()), realTime);
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private String replayTyped(java.nio.file.Path path, io.armature.sensors.stream.Recording.Header h,
+            io.armature.sensors.stream.SampleCodec codec, boolean realTime) throws java.io.IOException {
+        String name = h.stream() + ".replay";
+        io.armature.sensors.stream.BroadcastStream stream = new io.armature.sensors.stream.BroadcastStream(name, h.rateHz(), 4096, codec.factory());
+        java.util.Dictionary<String, Object> props = new java.util.Hashtable<>();
+        props.put(SampleStream.PROPERTY_STREAM, name);
+        org.osgi.framework.ServiceRegistration<?> reg = context.registerService(SampleStream.class.getName(), stream, props);
+        try {
+            long n = io.armature.sensors.stream.Recording.replay(path, codec, stream, realTime);
+            return "replayed " + n + " samples of " + h.stream() + " into stream " + name + (realTime ? " in real time" : " as fast as possible");
+        } finally {
+            stream.close();
+            reg.unregister();
+        }
+    }
+
+    private static io.armature.sensors.stream.SampleCodec<?> codecFor(Class<?> type) {
+        if (type == io.armature.sensor.ImuSample.class) {
+            return io.armature.sensors.stream.SampleCodec.IMU;
+        }
+        if (type == io.armature.sensor.EncoderSample.class) {
+            return io.armature.sensors.stream.SampleCodec.ENCODER;
+        }
+        throw new IllegalArgumentException("no recording format for samples of type " + type.getSimpleName());
+    }
+
+    private static io.armature.sensors.stream.SampleCodec<?> codecFor(String type) {
+        return switch (type) {
+            case "imu" -> io.armature.sensors.stream.SampleCodec.IMU;
+            case "encoder" -> io.armature.sensors.stream.SampleCodec.ENCODER;
+            default -> throw new IllegalArgumentException("no recording format for sample type '" + type + "'");
+        };
     }
 }
