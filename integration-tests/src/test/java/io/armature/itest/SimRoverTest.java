@@ -121,7 +121,8 @@ class SimRoverTest {
     void gogoCommandsReportAndDriveChannels() throws Exception {
         String status = robot.gogo("robot:status");
         assertTrue(status.contains("sim: Armature simulated rover (backend sim), 14 channels"), status);
-        assertTrue(status.matches("(?s).*io\\.armature\\.board\\.sim\\.internal\\.SimBoard\\s+ACTIVE.*"), status);
+        assertTrue(status.matches("(?s).*io\\.armature\\.board\\.sim\\.internal\\.SimBoard \\[sim\\]\\s+ACTIVE.*"), status);
+        assertTrue(status.matches("(?s).*io\\.armature\\.control\\.internal\\.WheelSpeedLoop \\[left\\]\\s+ACTIVE.*"), status);
         assertTrue(status.contains("Safety:\n  OK"), status);
 
         String list = robot.gogo("hal:list");

@@ -69,15 +69,15 @@ public final class RobotCommands {
                 continue;
             }
             if (!scr.isComponentEnabled(d)) {
-                out.append(String.format("  %-50s DISABLED%n", d.name));
+                out.append(String.format("  %-58s DISABLED%n", d.name));
                 continue;
             }
             var configs = scr.getComponentConfigurationDTOs(d);
             if (configs.isEmpty()) {
-                out.append(String.format("  %-50s NO CONFIGURATION (policy %s)%n", d.name, d.configurationPolicy));
+                out.append(String.format("  %-58s NO CONFIGURATION (policy %s)%n", d.name, d.configurationPolicy));
             }
             for (ComponentConfigurationDTO c : configs) {
-                out.append(String.format("  %-50s %s%n", d.name, state(c)));
+                out.append(String.format("  %-58s %s%n", d.name + instance(c), state(c)));
             }
         }
 
@@ -117,6 +117,17 @@ public final class RobotCommands {
             throw new IllegalStateException("no safety supervisor is installed (bundle armature.safety)");
         }
         return s;
+    }
+
+    /** @return which instance of a factory-configured component this is, for example " [left]" */
+    static String instance(ComponentConfigurationDTO c) {
+        for (String key : new String[] {"armature.loop.name", "armature.stream", "armature.board"}) {
+            Object v = c.properties == null ? null : c.properties.get(key);
+            if (v != null) {
+                return " [" + v + "]";
+            }
+        }
+        return "";
     }
 
     static String state(ComponentConfigurationDTO c) {
