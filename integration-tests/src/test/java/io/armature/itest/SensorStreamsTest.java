@@ -88,7 +88,7 @@ class SensorStreamsTest {
             assertFalse(reader.poll(new ImuSample()), "and gets nothing stale as fresh");
             assertTrue(robot.gogo("robot:streams").contains("no sensor stream is running"));
             io.armature.safety.SafetySupervisor safety = robot.service(io.armature.safety.SafetySupervisor.class, null, 5_000);
-            assertTrue(Poll.until(2_000, () -> !safety.mayMove()), "the supervisor watches the IMU stream (trips after the 100 ms stall limit)");
+            assertTrue(Poll.until(2_000, () -> !safety.mayMove()), "the supervisor watches the IMU stream (trips after the 500 ms stall limit)");
             assertTrue(safety.tripReason().orElseThrow().source().equals("stream:imu"), safety.tripReason().get().toString());
             assertTrue(robot.gogo("robot:reset").contains("cannot reset: sensor stream 'imu' is not present"), robot.gogo("robot:reset"));
         } finally {
