@@ -42,7 +42,11 @@ class SensorStreamsTest {
             String streams = robot.gogo("robot:streams");
             Matcher m = Pattern.compile("\\nimu\\s+1000\\s+(\\d+)\\s+(\\d+)\\s+\\d+\\s+(\\d+)\\s+(\\d+)").matcher(streams);
             assertTrue(m.find(), streams);
-            assertTrue(Integer.parseInt(m.group(1)) > 500, "measured rate: " + streams);
+            long p0 = imu.published();
+            long t0 = System.nanoTime();
+            Thread.sleep(1_000);
+            double rate = (imu.published() - p0) / ((System.nanoTime() - t0) / 1e9);
+            assertTrue(rate > 900 && rate < 1100, "1 kHz, measured over a second: " + rate);
             assertTrue(Integer.parseInt(m.group(2)) >= 1, "our reader is counted: " + streams);
             assertTrue(Long.parseLong(m.group(4)) == 0, "nothing invalid while the rover stands still: " + streams);
         }
