@@ -172,6 +172,17 @@ public final class FeatureRuntime implements AutoCloseable {
         return new FeatureRuntime(framework, work, configDir, dataDir, port, console, originalOut, originalErr);
     }
 
+    /** Starts the feature and waits (30 s at most) for its ready line: every bundle active, no component unsatisfied. */
+    public static FeatureRuntime startReady(String feature) throws Exception {
+        FeatureRuntime robot = start(feature);
+        if (!Poll.until(30_000, () -> robot.console().contains("Armature " + feature + " ready"))) {
+            String console = robot.console();
+            robot.close();
+            throw new AssertionError(feature + " did not report ready within 30 s; console:\n" + console);
+        }
+        return robot;
+    }
+
     private static Path featuresDir() {
         return Path.of(System.getProperty("armature.features.dir", "../features/target"));
     }

@@ -32,8 +32,7 @@ class HotSwapTest {
 
     @BeforeEach
     void boot() throws Exception {
-        robot = FeatureRuntime.start("sim-rover");
-        assertTrue(Poll.until(30_000, () -> robot.console().contains("Armature sim-rover ready")), robot.console());
+        robot = FeatureRuntime.startReady("sim-rover");
     }
 
     @AfterEach

@@ -37,10 +37,7 @@ public final class LoopBenchmark {
         int priority = args.length > 3 ? Integer.parseInt(args[3]) : 80;
         long periodMicros = 1_000_000L / rate;
 
-        try (FeatureRuntime robot = FeatureRuntime.start("sim-rover")) {
-            if (!Poll.until(30_000, () -> robot.console().contains("ready"))) {
-                throw new IllegalStateException("sim-rover did not come up:\n" + robot.console());
-            }
+        try (FeatureRuntime robot = FeatureRuntime.startReady("sim-rover")) {
             System.out.printf(Locale.ROOT, "loop benchmark: %d Hz, SCHED_FIFO %d, %d interleaved pairs of %.1f s slices, GC %s%n", rate, priority,
                     pairs, sliceSeconds, gcNames());
             run(robot, "idle", pairs, sliceSeconds, rate, priority, periodMicros);

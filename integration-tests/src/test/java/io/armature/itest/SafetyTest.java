@@ -33,8 +33,7 @@ class SafetyTest {
 
     @BeforeEach
     void boot() throws Exception {
-        robot = FeatureRuntime.start("sim-rover");
-        assertTrue(Poll.until(30_000, () -> robot.console().contains("Armature sim-rover ready")), robot.console());
+        robot = FeatureRuntime.startReady("sim-rover");
         pwm = robot.service(PwmOutput.class, "(armature.channel=motor.left.pwm)", 5_000);
         brake = robot.service(DigitalOutput.class, "(armature.channel=motor.left.brake)", 5_000);
     }

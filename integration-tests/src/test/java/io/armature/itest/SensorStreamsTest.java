@@ -21,8 +21,7 @@ class SensorStreamsTest {
 
     @BeforeAll
     static void boot() throws Exception {
-        robot = FeatureRuntime.start("sim-rover");
-        assertTrue(Poll.until(30_000, () -> robot.console().contains("Armature sim-rover ready")), robot.console());
+        robot = FeatureRuntime.startReady("sim-rover");
     }
 
     @AfterAll

@@ -37,9 +37,7 @@ class SimRoverTest {
 
     @BeforeAll
     static void boot() throws Exception {
-        robot = FeatureRuntime.start("sim-rover");
-        assertTrue(Poll.until(30_000, () -> robot.console().contains("Armature sim-rover ready")),
-                "no ready line; console:\n" + robot.console());
+        robot = FeatureRuntime.startReady("sim-rover");
         Thread.sleep(500); // what comes right after the ready line belongs to the start too
         bootConsole = robot.console();
     }

@@ -253,13 +253,4 @@ public final class LoopEngine {
         return config.realTimePriority();
     }
 
-    /** @return the runner of the loop with this name, for commands and tests */
-    LoopRunner runner(String name) {
-        for (Running r : loops.values()) {
-            if (r.runner.name().equals(name)) {
-                return r.runner;
-            }
-        }
-        return null;
-    }
 }

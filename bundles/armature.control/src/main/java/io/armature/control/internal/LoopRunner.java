@@ -50,7 +50,6 @@ final class LoopRunner implements LoopStatistics {
     private volatile double allocatedPerCycle = Double.NaN;
     private volatile boolean realTime;
     private volatile String realTimeMessage = "not started";
-    private volatile Throwable failure;
 
     LoopRunner(String name, ControlLoop loop, double rateHz, long spinNanos, int priority, FaultHandler faults) {
         if (!(rateHz > 0) || rateHz > 100_000 || Double.isNaN(rateHz)) {
@@ -95,7 +94,6 @@ final class LoopRunner implements LoopStatistics {
     }
 
     private void fail(Throwable e) {
-        failure = e;
         running = false;
         safeOutputs();
         if (faults != null) {
@@ -265,11 +263,6 @@ final class LoopRunner implements LoopStatistics {
 
     String realTimeMessage() {
         return realTimeMessage;
-    }
-
-    /** @return what the cycle threw, if it did */
-    Throwable thrown() {
-        return failure;
     }
 
     boolean isRunning() {

@@ -37,9 +37,4 @@ final class MotorStateWord {
     static boolean has(int word, int bit) {
         return (word & bit) != 0;
     }
-
-    static String describe(int word) {
-        return (has(word, ENABLE) ? "enabled" : "disabled") + (has(word, REVERSE) ? ", reverse" : ", forward")
-                + (has(word, BRAKE) ? ", brake on" : ", brake off");
-    }
 }

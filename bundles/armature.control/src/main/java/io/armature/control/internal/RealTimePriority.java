@@ -61,19 +61,4 @@ final class RealTimePriority {
         }
     }
 
-    /** @return the scheduling policy of the calling thread as the kernel reports it, for tests and syscheck */
-    static String policyOfCurrentThread() {
-        long tid = currentTid();
-        try {
-            Process p = new ProcessBuilder("chrt", "-p", Long.toString(tid)).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            p.waitFor(5, TimeUnit.SECONDS);
-            return out.trim();
-        } catch (IOException e) {
-            return "unknown (" + e.getMessage() + ")";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "unknown";
-        }
-    }
 }

@@ -732,13 +732,4 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
         return undriven;
     }
 
-    /** @return faults reported since start */
-    public long faultCount() {
-        return faults;
-    }
-
-    /** @return the motor state word, for status displays */
-    String motorState() {
-        return MotorStateWord.describe(motor.get());
-    }
 }

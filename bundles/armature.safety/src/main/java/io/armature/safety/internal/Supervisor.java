@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.LockSupport;
 
 import org.osgi.framework.Bundle;
@@ -113,7 +112,7 @@ public final class Supervisor implements SafetySupervisor {
         @Override
         public void close() {
             closed = true;
-            beats.remove(this);
+            removeBeat(this);
         }
 
         /**
@@ -132,14 +131,18 @@ public final class Supervisor implements SafetySupervisor {
     }
 
     private final Map<String, Board> boards = new ConcurrentHashMap<>();
-    private final List<Beat> beats = new CopyOnWriteArrayList<>();
+    // The supervision cycle runs every millisecond: it reads these arrays, swapped whole when a
+    // heartbeat or board comes or goes, so that it iterates without allocating or locking.
+    private volatile Beat[] beats = new Beat[0];
+    private volatile Board[] boardArray = new Board[0];
+    private final Map<String, Integer> runningLoops = new ConcurrentHashMap<>();
     private final Logger log;
     private final BundleContext context;
     private final long cycleNanos;
     private final long permitNanos;
-    private final List<String> requiredBoards;
-    private final List<String> requiredLoops;
-    private final List<String> watchedStreams;
+    private final String[] requiredBoards;
+    private final String[] requiredLoops;
+    private final String[] watchedStreams;
     private final long stallNanos;
     private final long maxInvalidPerSecond;
     private final Map<String, StreamWatch> streams = new ConcurrentHashMap<>();
@@ -170,7 +173,6 @@ public final class Supervisor implements SafetySupervisor {
     private long estopLowSince = -1;
     private Watchdog watchdog;
     private long lastWatchdogFeed;
-    private volatile long feeds;
     private final long graceUntil;
     private boolean allPresentOnce;
 
@@ -231,7 +233,7 @@ public final class Supervisor implements SafetySupervisor {
     }
 
     /** Accepts both a list and one comma-separated string, as a .cfg file gives it. */
-    private static List<String> names(String[] values) {
+    private static String[] names(String[] values) {
         List<String> names = new ArrayList<>();
         for (String v : values == null ? new String[0] : values) {
             for (String n : v.split(",")) {
@@ -240,7 +242,30 @@ public final class Supervisor implements SafetySupervisor {
                 }
             }
         }
-        return List.copyOf(names);
+        return names.toArray(new String[0]);
+    }
+
+    private static boolean contains(String[] names, String name) {
+        for (String n : names) {
+            if (n.equals(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private synchronized void removeBeat(Beat b) {
+        List<Beat> all = new ArrayList<>(List.of(beats));
+        all.remove(b);
+        beats = all.toArray(new Beat[0]);
+    }
+
+    private synchronized void updateBoards() {
+        boardArray = boards.values().toArray(new Board[0]);
+    }
+
+    private boolean loopRunning(String name) {
+        return runningLoops.containsKey(name);
     }
 
     private static void range(String name, int v, int min, int max) {
@@ -252,6 +277,7 @@ public final class Supervisor implements SafetySupervisor {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addBoard(Board board) {
         boards.put(board.info().id(), board);
+        updateBoards();
         if (trip != null) {
             board.revokeMotion(); // a board that arrives during a trip starts safe
         }
@@ -259,8 +285,9 @@ public final class Supervisor implements SafetySupervisor {
 
     void removeBoard(Board board) {
         boards.remove(board.info().id(), board);
+        updateBoards();
         String id = board.info().id();
-        if (requiredBoards.contains(id) && !boards.containsKey(id) && running) {
+        if (contains(requiredBoards, id) && !boards.containsKey(id) && running) {
             trip("board:" + id, "required board '" + id + "' went away");
         }
     }
@@ -286,12 +313,17 @@ public final class Supervisor implements SafetySupervisor {
     /** Only the reference: the supervisor needs to know a loop is there, not to call it. */
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, service = ControlLoop.class)
     void addLoop(ServiceReference<ControlLoop> loop) {
-        loops.put(loop, String.valueOf(loop.getProperty(ControlLoop.PROPERTY_NAME)));
+        String name = String.valueOf(loop.getProperty(ControlLoop.PROPERTY_NAME));
+        loops.put(loop, name);
+        runningLoops.merge(name, 1, Integer::sum);
     }
 
     void removeLoop(ServiceReference<ControlLoop> loop) {
         String name = loops.remove(loop);
-        if (name != null && requiredLoops.contains(name) && !loops.containsValue(name) && running) {
+        if (name != null) {
+            runningLoops.computeIfPresent(name, (n, count) -> count == 1 ? null : count - 1);
+        }
+        if (name != null && contains(requiredLoops, name) && !loopRunning(name) && running) {
             trip("loop:" + name, "required loop '" + name + "' went away (its bundle stopped?)");
         }
     }
@@ -365,7 +397,11 @@ public final class Supervisor implements SafetySupervisor {
         boolean pressed = readEstop(now);
         if (trip != null) {
             estopPressed = pressed;
-            for (StreamWatch w : streams.values()) {
+            for (String name : watchedStreams) {
+                StreamWatch w = streams.get(name);
+                if (w == null) {
+                    continue;
+                }
                 long published = w.stream.published(); // keep track, so a reset can see the stream flowing again
                 if (published != w.lastPublished) {
                     w.lastPublished = published;
@@ -385,7 +421,7 @@ public final class Supervisor implements SafetySupervisor {
             allPresent &= boards.containsKey(id);
         }
         for (String name : requiredLoops) {
-            allPresent &= loops.containsValue(name);
+            allPresent &= loopRunning(name);
         }
         for (String name : watchedStreams) {
             allPresent &= streams.containsKey(name);
@@ -400,7 +436,7 @@ public final class Supervisor implements SafetySupervisor {
             }
         }
         for (String name : requiredLoops) {
-            if (!loops.containsValue(name)) {
+            if (!loopRunning(name)) {
                 trip("loop:" + name, "required loop '" + name + "' is not running");
             }
         }
@@ -415,10 +451,9 @@ public final class Supervisor implements SafetySupervisor {
         }
         if (trip == null) {
             long expiry = now + permitNanos;
-            for (Board b : boards.values()) {
+            for (Board b : boardArray) {
                 b.permitMotion(expiry);
             }
-            feeds++;
             feedWatchdog(now);
         }
     }
@@ -495,7 +530,7 @@ public final class Supervisor implements SafetySupervisor {
         if (first) {
             trip = new TripReason(source, message, System.nanoTime()); // loops see it and stop driving
         }
-        for (Board b : boards.values()) {
+        for (Board b : boardArray) {
             b.revokeMotion();
         }
         if (first) {
@@ -560,7 +595,11 @@ public final class Supervisor implements SafetySupervisor {
             throw new IllegalArgumentException("heartbeat timeout must be above 0 ns, was " + timeoutNanos);
         }
         Beat b = new Beat(name, timeoutNanos);
-        beats.add(b);
+        synchronized (this) {
+            Beat[] next = java.util.Arrays.copyOf(beats, beats.length + 1);
+            next[beats.length] = b;
+            beats = next;
+        }
         return b;
     }
 
@@ -601,7 +640,7 @@ public final class Supervisor implements SafetySupervisor {
             }
         }
         for (String name : requiredLoops) {
-            if (!loops.containsValue(name)) {
+            if (!loopRunning(name)) {
                 bad.add("loop '" + name + "' is not running");
             }
         }
@@ -625,8 +664,4 @@ public final class Supervisor implements SafetySupervisor {
         return bad;
     }
 
-    /** @return supervision cycles that fed the permits */
-    long feeds() {
-        return feeds;
-    }
 }

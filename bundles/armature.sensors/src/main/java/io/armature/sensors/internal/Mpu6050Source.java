@@ -12,8 +12,6 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.log.Logger;
-import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -88,19 +86,16 @@ public final class Mpu6050Source {
     private final ImuSample last = new ImuSample();
     private final Thread thread;
     private final ServiceRegistration<?> registration;
-    private final Logger log;
     private volatile boolean running = true;
     private volatile long readErrors;
 
     @Activate
-    public Mpu6050Source(Config config, @Reference(name = "board") Board board, BundleContext context,
-            @Reference(service = LoggerFactory.class) Logger log) throws IOException {
-        this(config, board, context, log, true);
+    public Mpu6050Source(Config config, @Reference(name = "board") Board board, BundleContext context) throws IOException {
+        this(config, board, context, true);
     }
 
     /** @param ownThread false in unit tests, which call {@link #sample(long)} themselves */
-    Mpu6050Source(Config config, Board board, BundleContext context, Logger log, boolean ownThread) throws IOException {
-        this.log = log;
+    Mpu6050Source(Config config, Board board, BundleContext context, boolean ownThread) throws IOException {
         String name = config.armature_stream() == null ? "" : config.armature_stream().trim();
         if (!name.matches("[A-Za-z0-9_.-]+")) {
             throw new IllegalArgumentException("stream name must be letters, digits, '.', '_' or '-', was '" + config.armature_stream() + "'");

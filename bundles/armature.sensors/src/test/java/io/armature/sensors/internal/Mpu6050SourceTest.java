@@ -32,7 +32,7 @@ class Mpu6050SourceTest {
         for (int i = 0; i < keyValues.length; i += 2) {
             m.put((String) keyValues[i], keyValues[i + 1]);
         }
-        return new Mpu6050Source(ComponentConfigs.of(Mpu6050Source.Config.class, m), board, null, null, false);
+        return new Mpu6050Source(ComponentConfigs.of(Mpu6050Source.Config.class, m), board, null, false);
     }
 
     @AfterEach

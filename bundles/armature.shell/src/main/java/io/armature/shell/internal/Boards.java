@@ -57,13 +57,9 @@ final class Boards {
         ChannelInfo info = board.info().channel(name).orElseThrow();
         Channel c = board.channel(name, Channel.class);
         if (!type.isInstance(c)) {
-            throw new IllegalArgumentException(command + " works on " + describe(type) + " channels; " + name + " is " + info.type());
+            throw new IllegalArgumentException(command + " works on " + type.getSimpleName() + " channels; " + name + " is " + info.type());
         }
         return type.cast(c);
-    }
-
-    private static String describe(Class<?> type) {
-        return type.getSimpleName();
     }
 
     private static String ids(List<Board> boards) {

@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 import org.osgi.framework.BundleContext;
@@ -137,7 +136,6 @@ public final class SimBoard implements Board {
     /** Battery voltage divider ratio in front of the ADC pin. */
     static final double BATTERY_DIVIDER = 4.0;
 
-    private final AtomicLong listenerFailures = new AtomicLong();
     private final Map<String, Channel> channels = new LinkedHashMap<>();
     private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
 
@@ -257,10 +255,10 @@ public final class SimBoard implements Board {
             brake[w] = add(new SimChannels.Output("motor." + side[w] + ".brake", side[w] + " wheel motor brake, high = on", true, liveness));
         }
         for (int w = 0; w < 2; w++) {
-            encoderA[w] = add(new SimChannels.Input("encoder." + side[w] + ".a", side[w] + " wheel encoder, signal A", false, listenerFailures));
-            encoderB[w] = add(new SimChannels.Input("encoder." + side[w] + ".b", side[w] + " wheel encoder, signal B", false, listenerFailures));
+            encoderA[w] = add(new SimChannels.Input("encoder." + side[w] + ".a", side[w] + " wheel encoder, signal A", false));
+            encoderB[w] = add(new SimChannels.Input("encoder." + side[w] + ".b", side[w] + " wheel encoder, signal B", false));
         }
-        estop = add(new SimChannels.Input("estop.in", "e-stop button, active low (low = pressed)", true, listenerFailures));
+        estop = add(new SimChannels.Input("estop.in", "e-stop button, active low (low = pressed)", true));
         add(new SimChannels.Output("led.status", "status LED", false, liveness));
         battery = add(new SimChannels.Adc("battery.sense", "battery voltage through a 1:4 divider", 12, 3300));
         add(new SimChannels.I2c("i2c.1", plant.imu, liveness));
@@ -434,11 +432,6 @@ public final class SimBoard implements Board {
     /** @return plant steps taken since start */
     public long steps() {
         return steps;
-    }
-
-    /** @return exceptions thrown by edge listeners, each caught and counted */
-    public long listenerFailures() {
-        return listenerFailures.get();
     }
 
     @Override

@@ -195,16 +195,14 @@ final class SimChannels {
     static final class Input implements DigitalInput {
         private final ChannelInfo info;
         private final CopyOnWriteArrayList<Listener> listeners = new CopyOnWriteArrayList<>();
-        private final AtomicLong listenerFailures;
         private volatile boolean level;
 
         private record Listener(Edge edge, EdgeListener target) {
         }
 
-        Input(String name, String description, boolean initial, AtomicLong listenerFailures) {
+        Input(String name, String description, boolean initial) {
             this.info = new ChannelInfo(name, ChannelType.DIGITAL_INPUT, 1, description, "");
             this.level = initial;
-            this.listenerFailures = listenerFailures;
         }
 
         @Override
@@ -236,8 +234,7 @@ final class SimChannels {
                     try {
                         l.target.onEdge(info.name(), newLevel, timestampNanos);
                     } catch (RuntimeException e) {
-                        // A faulty listener must not stop the board or other listeners.
-                        listenerFailures.incrementAndGet();
+                        // A faulty listener must not stop the board or the other listeners.
                     }
                 }
             }
