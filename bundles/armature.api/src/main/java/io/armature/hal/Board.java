@@ -14,6 +14,14 @@ public interface Board {
     /** Service property: the board id ({@code String}), on the board and on each of its channels. */
     String PROPERTY_BOARD = "armature.board";
 
+    /**
+     * Service property on the {@code Board} service: the device-tree {@code compatible} entries
+     * ({@code String[]}) of the machines this backend drives, for example
+     * {@code raspberrypi,4-model-b}; {@code *} for a backend that drives any Linux machine, and
+     * absent for a board that is not the host (a simulation, a microcontroller on a UART).
+     */
+    String PROPERTY_COMPATIBLE = "armature.board.compatible";
+
     /** @return what the board is and its channels */
     BoardInfo info();
 
