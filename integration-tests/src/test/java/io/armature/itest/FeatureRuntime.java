@@ -75,6 +75,15 @@ public final class FeatureRuntime implements AutoCloseable {
      * @param overrides framework properties to set beyond the test defaults
      */
     public static FeatureRuntime start(String feature, Map<String, String> overrides) throws Exception {
+        return start(feature, overrides, configDir -> { });
+    }
+
+    /**
+     * @param overrides   framework properties to set beyond the test defaults
+     * @param configEdits edits the feature's copied configuration directory before the framework
+     *                    starts, for example to point a board at a fake device tree
+     */
+    public static FeatureRuntime start(String feature, Map<String, String> overrides, ConfigEdits configEdits) throws Exception {
         Path jar = featuresDir().resolve(feature + ".jar");
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: build the features module first (mvn install)");
@@ -91,6 +100,8 @@ public final class FeatureRuntime implements AutoCloseable {
                 }
             }
         }
+
+        configEdits.edit(configDir);
 
         Properties launcher = new Properties();
         List<String> bundleFiles;
@@ -172,9 +183,20 @@ public final class FeatureRuntime implements AutoCloseable {
         return new FeatureRuntime(framework, work, configDir, dataDir, port, console, originalOut, originalErr);
     }
 
+    /** Changes to a feature's configuration files made before it starts. */
+    @FunctionalInterface
+    public interface ConfigEdits {
+        void edit(Path configDir) throws IOException;
+    }
+
     /** Starts the feature and waits (30 s at most) for its ready line: every bundle active, no component unsatisfied. */
     public static FeatureRuntime startReady(String feature) throws Exception {
-        FeatureRuntime robot = start(feature);
+        return startReady(feature, Map.of(), configDir -> { });
+    }
+
+    /** As {@link #startReady(String)}, with framework properties and configuration edits. */
+    public static FeatureRuntime startReady(String feature, Map<String, String> overrides, ConfigEdits configEdits) throws Exception {
+        FeatureRuntime robot = start(feature, overrides, configEdits);
         if (!Poll.until(30_000, () -> robot.console().contains("Armature " + feature + " ready"))) {
             String console = robot.console();
             robot.close();
