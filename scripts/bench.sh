@@ -4,6 +4,7 @@
 #   scripts/bench.sh            all
 #   scripts/bench.sh startup    JVM start to all components active, sim-rover vs bare Felix + SCR
 #   scripts/bench.sh loop       loop engine vs cyclictest (rt-tests), idle and under allocation load
+#   scripts/bench.sh stream     sample stream vs JCTools SpscArrayQueue and ArrayBlockingQueue
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which="${1:-all}"
@@ -18,7 +19,9 @@ mvn -B -ntp -q install -DskipTests
 case "$which" in
   startup) mvn -B -ntp -q -pl integration-tests exec:java@startup-benchmark ;;
   loop) mvn -B -ntp -q -pl integration-tests exec:exec@loop-benchmark ;;
+  stream) mvn -B -ntp -q -pl integration-tests exec:exec@stream-benchmark ;;
   all) mvn -B -ntp -q -pl integration-tests exec:java@startup-benchmark
-       mvn -B -ntp -q -pl integration-tests exec:exec@loop-benchmark ;;
-  *) echo "unknown benchmark '$which': startup, loop or all" >&2; exit 2 ;;
+       mvn -B -ntp -q -pl integration-tests exec:exec@loop-benchmark
+       mvn -B -ntp -q -pl integration-tests exec:exec@stream-benchmark ;;
+  *) echo "unknown benchmark '$which': startup, loop, stream or all" >&2; exit 2 ;;
 esac

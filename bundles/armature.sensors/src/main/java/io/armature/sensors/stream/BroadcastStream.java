@@ -1,6 +1,10 @@
 package io.armature.sensors.stream;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Supplier;
 
@@ -15,6 +19,10 @@ import io.armature.sensor.SampleStream;
  * reader copies it is detected and never returned. A reader that falls behind by more than its
  * capacity loses the oldest samples and counts them.
  *
+ * <p>A queue reader waits on the version of the one slot it reads next, so while nothing new
+ * arrives it touches one cache line the producer does not write, and the producer's counters are
+ * written with release stores, not volatile ones (no fence per sample).
+ *
  * <p>Single producer: {@code claim}/{@code publish} must come from one thread at a time.
  */
 public final class BroadcastStream<S extends Sample<S>> implements SampleStream<S> {
@@ -26,12 +34,28 @@ public final class BroadcastStream<S extends Sample<S>> implements SampleStream<
     /** Per slot: 2n+1 while sample n is written into it, 2n+2 once it is complete. */
     private final AtomicLongArray versions;
     private final AtomicInteger readers = new AtomicInteger();
-    private final java.util.concurrent.atomic.AtomicLong lostTotal = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong lostTotal = new AtomicLong();
+    /** Samples published; written by the producer alone, with release stores. */
     private volatile long published;
-    private volatile boolean closed;
+    /** Its own object: readers check it every poll, away from the lines the producer writes. */
+    private final AtomicBoolean closed = new AtomicBoolean();
+    /** Samples published flagged invalid; written by the producer alone, with release stores. */
     private volatile long invalid;
     private long claimed = -1;
     private final Class<S> sampleType;
+
+    private static final VarHandle PUBLISHED;
+    private static final VarHandle INVALID;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            PUBLISHED = lookup.findVarHandle(BroadcastStream.class, "published", long.class);
+            INVALID = lookup.findVarHandle(BroadcastStream.class, "invalid", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /**
      * @param capacity ring size, a power of two, 2..65536: the most samples a queue reader can hold
@@ -60,7 +84,7 @@ public final class BroadcastStream<S extends Sample<S>> implements SampleStream<
         long n = published;
         claimed = n;
         versions.setRelease((int) (n & mask), 2 * n + 1);
-        java.lang.invoke.VarHandle.storeStoreFence(); // the odd version is visible before any field changes
+        VarHandle.storeStoreFence(); // the odd version is visible before any field changes
         return slots[(int) (n & mask)];
     }
 
@@ -71,16 +95,16 @@ public final class BroadcastStream<S extends Sample<S>> implements SampleStream<
             throw new IllegalStateException("publish() without claim()");
         }
         if (!slots[(int) (n & mask)].valid()) {
-            invalid++;
+            INVALID.setRelease(this, invalid + 1);
         }
         versions.setRelease((int) (n & mask), 2 * n + 2);
         claimed = -1;
-        published = n + 1;
+        PUBLISHED.setRelease(this, n + 1);
     }
 
     /** Ends the stream: readers report {@code sourceAlive() == false} and receive nothing more. */
     public void close() {
-        closed = true;
+        closed.set(true);
     }
 
     @Override
@@ -132,6 +156,12 @@ public final class BroadcastStream<S extends Sample<S>> implements SampleStream<
     }
 
     private final class Reader implements SampleReader<S> {
+        // the stream's final fields, held here so that a poll reads nothing from the stream
+        // object, whose other fields the producer writes every sample
+        private final S[] ring = slots;
+        private final int ringMask = mask;
+        private final AtomicLongArray ringVersions = versions;
+        private final AtomicBoolean sourceClosed = closed;
         private final int capacity;
         private final boolean latest;
         private long next;
@@ -147,36 +177,82 @@ public final class BroadcastStream<S extends Sample<S>> implements SampleStream<
 
         @Override
         public boolean poll(S into) {
-            if (!open || closed) {
+            if (!open || sourceClosed.get()) {
                 return false;
             }
+            return latest ? pollLatest(into) : pollNext(into);
+        }
+
+        /** The newest sample, when it is newer than the last one read. */
+        private boolean pollLatest(S into) {
             while (true) {
                 long p = published;
                 if (next >= p) {
                     return false;
                 }
-                long oldestKept = latest ? p - 1 : Math.max(p - capacity, 0);
-                if (next < oldestKept) {
+                if (next < p - 1) {
+                    lose(p - 1 - next);
+                    next = p - 1;
+                }
+                if (copy(into)) {
+                    return true;
+                }
+            }
+        }
+
+        /**
+         * The next sample in order. While nothing new arrives this reads only the version of the
+         * slot it waits for. Skips, and counts, what the producer overwrote or what is older than
+         * the newest {@code capacity} samples.
+         */
+        private boolean pollNext(S into) {
+            while (true) {
+                long v = ringVersions.getAcquire((int) (next & ringMask));
+                long expected = 2 * next + 2;
+                if (v < expected) {
+                    return false; // not yet written (an older lap's value, or being written now)
+                }
+                if (v > expected || beyondCapacity()) {
+                    // keep the newest capacity samples; at least this one is gone (its slot is
+                    // being overwritten when the producer has not counted the new one yet)
+                    long oldestKept = Math.max(published - capacity, next + 1);
                     lose(oldestKept - next);
                     next = oldestKept;
-                }
-                int i = (int) (next & mask);
-                long expected = 2 * next + 2;
-                if (versions.getAcquire(i) != expected) {
-                    lose(1); // overwritten before we got to it (or being overwritten now)
-                    next++;
                     continue;
                 }
-                into.copyFrom(slots[i]);
-                java.lang.invoke.VarHandle.loadLoadFence(); // the copy completes before the re-check
-                if (versions.getAcquire(i) != expected) {
-                    lose(1); // overwritten while we copied: discard the torn copy
-                    next++;
-                    continue;
+                if (copy(into)) {
+                    return true;
                 }
-                next++;
-                return true;
             }
+        }
+
+        /** @return true when sample {@code next + capacity} is complete, so {@code next} fell out of this queue */
+        private boolean beyondCapacity() {
+            if (capacity == ring.length) {
+                return false; // the ring's own lapping is this queue's bound
+            }
+            long ahead = next + capacity;
+            return ringVersions.getAcquire((int) (ahead & ringMask)) >= 2 * ahead + 2;
+        }
+
+        /** Copies sample {@code next} under the seqlock and moves on; false (counted) when it was overwritten meanwhile. */
+        private boolean copy(S into) {
+            int i = (int) (next & ringMask);
+            long expected = 2 * next + 2;
+            if (ringVersions.getAcquire(i) != expected) {
+                lose(1); // overwritten before we got to it (or being overwritten now)
+                next++;
+                return false;
+            }
+            into.copyFrom(ring[i]);
+            VarHandle.loadLoadFence(); // the copy completes before the re-check
+            if (ringVersions.getAcquire(i) != expected) {
+                lose(1); // overwritten while we copied: discard the torn copy
+                next++;
+                return false;
+            }
+            next++;
+            return true;
         }
 
         private void lose(long n) {
@@ -193,7 +269,7 @@ public final class BroadcastStream<S extends Sample<S>> implements SampleStream<
 
         @Override
         public boolean sourceAlive() {
-            return !closed;
+            return !sourceClosed.get();
         }
 
         @Override

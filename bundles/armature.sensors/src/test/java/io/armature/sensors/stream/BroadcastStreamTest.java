@@ -60,6 +60,26 @@ class BroadcastStreamTest {
     }
 
     @Test
+    void aReaderAsLongAsTheRingThatIsLappedKeepsTheNewestRing() {
+        BroadcastStream<ImuSample> s = new BroadcastStream<>("imu", 1000, 16, ImuSample::new);
+        SampleReader<ImuSample> r = s.openQueue(16);
+        for (int n = 0; n < 40; n++) {
+            publish(s, n);
+        }
+        ImuSample into = new ImuSample();
+        for (int n = 24; n < 40; n++) {
+            assertTrue(r.poll(into));
+            assertEquals(n, into.timestampNanos, "the newest sixteen, oldest first");
+        }
+        assertFalse(r.poll(into));
+        assertEquals(24, r.lost());
+        publish(s, 40);
+        assertTrue(r.poll(into));
+        assertEquals(40, into.timestampNanos, "and it goes on in order");
+        assertEquals(24, s.lostCount());
+    }
+
+    @Test
     void aLatestValueReaderSeesOnlyTheNewest() {
         BroadcastStream<ImuSample> s = new BroadcastStream<>("imu", 1000, 8, ImuSample::new);
         SampleReader<ImuSample> r = s.openLatest();
@@ -106,11 +126,12 @@ class BroadcastStreamTest {
         int total = 2_000_000;
         SampleReader<ImuSample> queue = s.openQueue(64);
         SampleReader<ImuSample> latest = s.openLatest();
+        SampleReader<ImuSample> shortQueue = s.openQueue(8);
         AtomicReference<String> problem = new AtomicReference<>();
-        long[] received = new long[2];
-        Thread[] readers = new Thread[2];
-        SampleReader<?>[] rs = {queue, latest};
-        for (int k = 0; k < 2; k++) {
+        long[] received = new long[3];
+        Thread[] readers = new Thread[3];
+        SampleReader<?>[] rs = {queue, latest, shortQueue};
+        for (int k = 0; k < rs.length; k++) {
             int id = k;
             @SuppressWarnings("unchecked")
             SampleReader<ImuSample> r = (SampleReader<ImuSample>) rs[k];
@@ -148,6 +169,7 @@ class BroadcastStreamTest {
         assertEquals(null, problem.get());
         assertEquals(total, received[0] + queue.lost(), "queue reader: every sample either read or counted lost");
         assertEquals(total, received[1] + latest.lost(), "latest reader: every sample either read or counted as skipped");
+        assertEquals(total, received[2] + shortQueue.lost(), "queue shorter than the ring: every sample either read or counted lost");
     }
 
     @Test
