@@ -41,9 +41,8 @@ import org.osgi.util.tracker.ServiceTracker;
  */
 public final class FeatureRuntime implements AutoCloseable {
 
-    private static final String API_PACKAGES = "io.armature.hal;version=1.0.0,io.armature.sensor;version=1.0.0,"
-            + "io.armature.control;version=1.0.0,io.armature.safety;version=1.0.0,io.armature.vision;version=1.0.0,"
-            + "io.armature.telemetry;version=1.0.0";
+    /** The API packages, exported from the system bundle at the versions armature.api exports them. */
+    private static final String API_PACKAGES = apiPackages();
 
     private final Framework framework;
     private final Path workDir;
@@ -203,6 +202,36 @@ public final class FeatureRuntime implements AutoCloseable {
             throw new AssertionError(feature + " did not report ready within 30 s; console:\n" + console);
         }
         return robot;
+    }
+
+    /**
+     * Reads armature.api's own Export-Package (from its jar, or its classes directory in a reactor
+     * build), so the tests and the bundles agree on versions whenever the API changes.
+     */
+    private static String apiPackages() {
+        try {
+            Path location = Path.of(io.armature.hal.Board.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            java.util.jar.Manifest manifest;
+            if (Files.isDirectory(location)) {
+                try (InputStream in = Files.newInputStream(location.resolve("META-INF/MANIFEST.MF"))) {
+                    manifest = new java.util.jar.Manifest(in);
+                }
+            } else {
+                try (JarFile jar = new JarFile(location.toFile())) {
+                    manifest = jar.getManifest();
+                }
+            }
+            String exports = manifest.getMainAttributes().getValue(Constants.EXPORT_PACKAGE);
+            List<String> packages = new ArrayList<>();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(io\\.armature\\.[\\w.]+)[^,]*?;version=\"?([0-9.]+)\"?")
+                    .matcher(exports.replaceAll(";uses:=\"[^\"]*\"", ""));
+            while (m.find()) {
+                packages.add(m.group(1) + ";version=" + m.group(2));
+            }
+            return String.join(",", packages);
+        } catch (IOException | java.net.URISyntaxException e) {
+            throw new IllegalStateException("cannot read armature.api's exports", e);
+        }
     }
 
     private static Path featuresDir() {

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import io.armature.sensor.EncoderSample;
 import io.armature.sensor.ImuSample;
 import io.armature.sensor.SampleReader;
 import io.armature.sensor.SampleStream;
@@ -65,6 +66,26 @@ class SensorStreamsTest {
     }
 
     @Test
+    void theWheelEncodersStreamTheVelocityTheLoopsHold() throws Exception {
+        String streams = robot.gogo("robot:streams");
+        assertTrue(Pattern.compile("\\nencoder\\.left\\s+1000\\s").matcher(streams).find(), streams);
+        assertTrue(Pattern.compile("\\nencoder\\.right\\s+1000\\s").matcher(streams).find(), streams);
+        @SuppressWarnings("unchecked")
+        SampleStream<EncoderSample> left = robot.service(SampleStream.class, "(armature.stream=encoder.left)", 5_000);
+        try (SampleReader<EncoderSample> reader = left.openLatest()) {
+            robot.gogo("robot:setpoint left 10");
+            EncoderSample s = new EncoderSample();
+            assertTrue(Poll.until(5_000, () -> reader.poll(s) && s.valid && Math.abs(s.velocityRadiansPerSecond - 10) < 0.5),
+                    "encoder.left velocity " + s.velocityRadiansPerSecond + " rad/s, valid " + s.valid);
+            long counts = s.counts;
+            assertTrue(Poll.until(2_000, () -> reader.poll(s) && s.counts > counts + 100), "and its count goes on");
+            assertTrue(Math.abs(s.positionRadians - s.counts * 2 * Math.PI / 1440) < 1e-9);
+        } finally {
+            robot.gogo("robot:setpoint left 0");
+        }
+    }
+
+    @Test
     void recordAndReplayFromTheShell() throws Exception {
         java.nio.file.Path file = robot.dataDir().resolve("imu.arms");
         String recorded = robot.gogo("robot:record imu " + file + " 1").trim();
@@ -91,9 +112,12 @@ class SensorStreamsTest {
             assertFalse(reader.poll(new ImuSample()), "and gets nothing stale as fresh");
             assertTrue(robot.gogo("robot:streams").contains("no sensor stream is running"));
             io.armature.safety.SafetySupervisor safety = robot.service(io.armature.safety.SafetySupervisor.class, null, 5_000);
-            assertTrue(Poll.until(2_000, () -> !safety.mayMove()), "the supervisor watches the IMU stream (trips after the 500 ms stall limit)");
-            assertTrue(safety.tripReason().orElseThrow().source().equals("stream:imu"), safety.tripReason().get().toString());
-            assertTrue(robot.gogo("robot:reset").contains("cannot reset: sensor stream 'imu' is not present"), robot.gogo("robot:reset"));
+            assertTrue(Poll.until(2_000, () -> !safety.mayMove()), "the supervisor watches the sensor streams (trips after the 500 ms stall limit)");
+            String source = safety.tripReason().orElseThrow().source();
+            assertTrue(source.equals("stream:imu") || source.equals("stream:encoder.left") || source.equals("stream:encoder.right"),
+                    safety.tripReason().get().toString());
+            String reset = robot.gogo("robot:reset");
+            assertTrue(reset.matches("(?s).*cannot reset: sensor stream '(imu|encoder\\.left|encoder\\.right)' is not present.*"), reset);
         } finally {
             reader.close();
             robot.bundle("armature.sensors").start();

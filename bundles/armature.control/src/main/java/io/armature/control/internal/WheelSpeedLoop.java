@@ -33,6 +33,8 @@ import io.armature.hal.DigitalOutput;
 import io.armature.hal.PwmOutput;
 import io.armature.safety.Heartbeat;
 import io.armature.safety.SafetySupervisor;
+import io.armature.sensor.EncoderVelocity;
+import io.armature.sensor.QuadratureDecoder;
 
 /**
  * A wheel-speed loop: encoder → velocity → controller → PWM duty, direction and brake. One
@@ -210,11 +212,9 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
     private int trialCyclesLeft;
     private TrapezoidProfile profile;
     private final TrapezoidProfile.State profileState = new TrapezoidProfile.State();
-    private long[] countRing;
-    private long[] timeRing;
+    private EncoderVelocity velocity;
+    private QuadratureDecoder measuredDecoder;
     private final long[] edge = new long[2];
-    private int ringIndex;
-    private boolean ringFilled;
     private Measurement measurementOverride;
     private boolean engaged;
 
@@ -573,11 +573,8 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
         } else {
             profile = null;
         }
-        if (countRing == null || countRing.length != s.windowCycles()) {
-            countRing = new long[s.windowCycles()];
-            timeRing = new long[s.windowCycles()];
-            ringFilled = false;
-            ringIndex = 0;
+        if (velocity == null || velocity.windowSamples() != s.windowCycles() || old.countsPerRevolution() != s.countsPerRevolution()) {
+            velocity = new EncoderVelocity(s.windowCycles(), 2 * Math.PI / s.countsPerRevolution());
         }
     }
 
@@ -587,27 +584,12 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
         }
         // Speed from the edges' own timestamps over the window, not from when the loop happened
         // to read the count: late edge delivery then shifts nothing.
+        if (b.decoder() != measuredDecoder) {
+            velocity.reset(); // a replaced board's decoder counts from 0: no window spans the two
+            measuredDecoder = b.decoder();
+        }
         b.decoder().read(edge);
-        long counts = edge[0];
-        long edgeTime = edge[1];
-        long[] ringCounts = countRing;
-        long[] ringTimes = timeRing;
-        if (!ringFilled) {
-            java.util.Arrays.fill(ringCounts, counts);
-            java.util.Arrays.fill(ringTimes, edgeTime);
-            ringFilled = true;
-        }
-        long oldCounts = ringCounts[ringIndex];
-        long oldTime = ringTimes[ringIndex];
-        ringCounts[ringIndex] = counts;
-        ringTimes[ringIndex] = edgeTime;
-        ringIndex = ringIndex + 1 == ringCounts.length ? 0 : ringIndex + 1;
-        long moved = counts - oldCounts;
-        if (moved == 0 || oldTime == Long.MIN_VALUE || edgeTime <= oldTime) {
-            return 0.0; // no edge in the whole window: slower than one count per window
-        }
-        double radiansPerCount = 2 * Math.PI / applied.countsPerRevolution();
-        return moved * radiansPerCount / ((edgeTime - oldTime) * 1e-9);
+        return velocity.update(edge[0], edge[1]);
     }
 
     private void drive(Binding b, double signedDuty) {

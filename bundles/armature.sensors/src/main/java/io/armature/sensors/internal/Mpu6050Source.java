@@ -1,12 +1,9 @@
 package io.armature.sensors.internal;
 
 import java.io.IOException;
-import java.util.Dictionary;
-import java.util.Hashtable;
-import java.util.concurrent.locks.LockSupport;
+import java.util.Arrays;
 
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -19,7 +16,6 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import io.armature.hal.Board;
 import io.armature.hal.I2cBus;
 import io.armature.sensor.ImuSample;
-import io.armature.sensor.SampleStream;
 import io.armature.sensors.stream.BroadcastStream;
 
 /**
@@ -75,7 +71,6 @@ public final class Mpu6050Source {
     private final BroadcastStream<ImuSample> stream;
     private final I2cBus bus;
     private final int address;
-    private final long periodNanos;
     private final double gyroScale;   // rad/s per LSB
     private final double accelScale;  // m/s² per LSB
     private final double gyroLimit;   // rad/s: readings at full scale are saturated
@@ -83,10 +78,9 @@ public final class Mpu6050Source {
     private final double maxGyroStep;
     private final double maxAccelStep;
     private final byte[] raw = new byte[14];
-    private final ImuSample last = new ImuSample();
-    private final Thread thread;
-    private final ServiceRegistration<?> registration;
-    private volatile boolean running = true;
+    private final ImuSample previous = new ImuSample();
+    private boolean havePrevious;
+    private final SampledStream<ImuSample> source;
     private volatile long readErrors;
 
     @Activate
@@ -96,10 +90,7 @@ public final class Mpu6050Source {
 
     /** @param ownThread false in unit tests, which call {@link #sample(long)} themselves */
     Mpu6050Source(Config config, Board board, BundleContext context, boolean ownThread) throws IOException {
-        String name = config.armature_stream() == null ? "" : config.armature_stream().trim();
-        if (!name.matches("[A-Za-z0-9_.-]+")) {
-            throw new IllegalArgumentException("stream name must be letters, digits, '.', '_' or '-', was '" + config.armature_stream() + "'");
-        }
+        String name = SampledStream.checkName(config.armature_stream());
         if (config.rateHz() < 1 || config.rateHz() > 8000) {
             throw new IllegalArgumentException("IMU '" + name + "': rateHz must be 1..8000, was " + config.rateHz());
         }
@@ -113,7 +104,6 @@ public final class Mpu6050Source {
         }
         this.bus = board.channel(config.bus(), I2cBus.class);
         this.address = config.address();
-        this.periodNanos = 1_000_000_000L / config.rateHz();
         this.gyroScale = Math.toRadians(1.0 / GYRO_LSB_PER_DPS[gyroSel]); // the datasheet's sensitivities, as the part is trimmed
         this.accelScale = config.accelRangeG() * G / 32768.0;
         this.gyroLimit = 32767 * gyroScale;
@@ -131,14 +121,10 @@ public final class Mpu6050Source {
         bus.writeRegister(address, GYRO_CONFIG, new byte[] {(byte) (gyroSel << 3)}, 0, 1);
         bus.writeRegister(address, ACCEL_CONFIG, new byte[] {(byte) (accelSel << 3)}, 0, 1);
 
-        this.stream = new BroadcastStream<>(name, config.rateHz(), 256, ImuSample::new);
-        Dictionary<String, Object> props = new Hashtable<>();
-        props.put(SampleStream.PROPERTY_STREAM, name);
-        this.registration = context == null ? null : context.registerService(SampleStream.class, stream, props);
-        this.thread = new Thread(this::run, "armature-imu-" + name);
-        thread.setDaemon(true);
+        this.source = new SampledStream<>(name, config.rateHz(), ImuSample::new, context, "armature-imu-" + name, this::sample);
+        this.stream = source.stream();
         if (ownThread) {
-            thread.start();
+            source.start();
         }
     }
 
@@ -148,42 +134,12 @@ public final class Mpu6050Source {
                 return i;
             }
         }
-        throw new IllegalArgumentException(what + " must be one of " + java.util.Arrays.toString(allowed) + ", was " + value);
+        throw new IllegalArgumentException(what + " must be one of " + Arrays.toString(allowed) + ", was " + value);
     }
 
     @Deactivate
     void deactivate() {
-        running = false;
-        LockSupport.unpark(thread);
-        try {
-            if (thread.isAlive()) {
-                thread.join(2_000);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        stream.close(); // readers see the source gone, never stale samples as fresh
-        if (registration != null) {
-            try {
-                registration.unregister();
-            } catch (IllegalStateException alreadyGone) {
-                // the bundle is stopping
-            }
-        }
-    }
-
-    private void run() {
-        long next = System.nanoTime();
-        while (running) {
-            next += periodNanos;
-            long now = System.nanoTime();
-            if (next - now > 0) {
-                LockSupport.parkNanos(next - now);
-            } else if (now - next > 10 * periodNanos) {
-                next = now;
-            }
-            sample(System.nanoTime());
-        }
+        source.end();
     }
 
     /** Reads one sample and publishes it. Package-private for tests that step it themselves. */
@@ -196,6 +152,7 @@ public final class Mpu6050Source {
             readErrors++;
             s.valid = false;
             s.accelX = s.accelY = s.accelZ = s.gyroX = s.gyroY = s.gyroZ = Double.NaN;
+            havePrevious = false; // nothing to compare the next reading with
             stream.publish();
             return;
         }
@@ -206,9 +163,10 @@ public final class Mpu6050Source {
         s.gyroY = word(10) * gyroScale;
         s.gyroZ = word(12) * gyroScale;
         s.valid = check(s);
-        if (s.valid) {
-            last.copyFrom(s);
-        }
+        // the next reading is compared with this one, valid or not: a spike flags its jump and its
+        // return, while a real change of level flags one sample and does not keep the stream invalid
+        previous.copyFrom(s);
+        havePrevious = true;
         stream.publish();
     }
 
@@ -217,10 +175,10 @@ public final class Mpu6050Source {
                 || !finiteWithin(s.gyroX, gyroLimit) || !finiteWithin(s.gyroY, gyroLimit) || !finiteWithin(s.gyroZ, gyroLimit)) {
             return false; // not a number, or saturated at full scale: the true value is unknown
         }
-        if (last.valid) {
-            if (Math.abs(s.gyroX - last.gyroX) > maxGyroStep || Math.abs(s.gyroY - last.gyroY) > maxGyroStep
-                    || Math.abs(s.gyroZ - last.gyroZ) > maxGyroStep || Math.abs(s.accelX - last.accelX) > maxAccelStep
-                    || Math.abs(s.accelY - last.accelY) > maxAccelStep || Math.abs(s.accelZ - last.accelZ) > maxAccelStep) {
+        if (havePrevious) {
+            if (Math.abs(s.gyroX - previous.gyroX) > maxGyroStep || Math.abs(s.gyroY - previous.gyroY) > maxGyroStep
+                    || Math.abs(s.gyroZ - previous.gyroZ) > maxGyroStep || Math.abs(s.accelX - previous.accelX) > maxAccelStep
+                    || Math.abs(s.accelY - previous.accelY) > maxAccelStep || Math.abs(s.accelZ - previous.accelZ) > maxAccelStep) {
                 return false; // a spike beyond what the sensor can physically do between samples
             }
         }

@@ -1,0 +1,152 @@
+package io.armature.sensors.internal;
+
+
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+import io.armature.hal.Board;
+import io.armature.hal.DigitalInput;
+import io.armature.sensor.EncoderSample;
+import io.armature.sensor.EncoderVelocity;
+import io.armature.sensor.QuadratureDecoder;
+import io.armature.sensors.stream.BroadcastStream;
+
+/**
+ * A quadrature encoder on two digital inputs of any board (on the simulated rover,
+ * {@code encoder.left.a}/{@code .b}), counted from their edges and sampled at a fixed rate into a
+ * {@link BroadcastStream} of {@link EncoderSample}s: counts, wheel angle and velocity from edge
+ * times over a window. A sample is flagged invalid, and counted, when edges were missed since the
+ * last one, when the velocity is beyond the configured largest speed, or when it changed by more
+ * than the configured largest acceleration allows in one sample.
+ */
+@Component(service = {}, immediate = true, configurationPid = EncoderSource.FACTORY_PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
+@Designate(ocd = EncoderSource.Config.class, factory = true)
+public final class EncoderSource {
+
+    public static final String FACTORY_PID = "armature.sensors.encoder";
+
+    @ObjectClassDefinition(name = "Armature quadrature encoder", description = "A quadrature encoder on two digital inputs, sampled into a stream.")
+    public @interface Config {
+        @AttributeDefinition(name = "Stream name", description = "Name of the stream, also the armature.stream service property.")
+        String armature_stream() default "encoder";
+
+        @AttributeDefinition(name = "Board filter", description = "LDAP filter selecting the board with the encoder inputs.")
+        String board_target() default "(armature.board=sim)";
+
+        @AttributeDefinition(name = "Input A", description = "Digital input channel of signal A.")
+        String channelA();
+
+        @AttributeDefinition(name = "Input B", description = "Digital input channel of signal B.")
+        String channelB();
+
+        @AttributeDefinition(name = "Counts per revolution", description = "Quadrature counts (4 per line) per wheel revolution, 1..10000000.")
+        int countsPerRevolution() default 1440;
+
+        @AttributeDefinition(name = "Inverted", description = "Count the other way round (an encoder mounted mirrored).")
+        boolean inverted() default false;
+
+        @AttributeDefinition(name = "Rate (Hz)", description = "Samples per second, 1..10000.")
+        int rateHz() default 1000;
+
+        @AttributeDefinition(name = "Velocity window (ms)", description = "Velocity is the counts over this window divided by the time between their edges, 1..100 ms.")
+        int velocityWindowMillis() default 10;
+
+        @AttributeDefinition(name = "Largest speed (rad/s)", description = "A faster velocity is out of range: flagged invalid.")
+        double maxVelocity() default 100.0;
+
+        @AttributeDefinition(name = "Largest acceleration (rad/s²)", description = "A bigger velocity change per sample is a spike: flagged invalid.")
+        double maxAcceleration() default 5000.0;
+    }
+
+    private final BroadcastStream<EncoderSample> stream;
+    private final QuadratureDecoder decoder;
+    private final EncoderVelocity velocity;
+    private final double radiansPerCount;
+    private final int sign;
+    private final double maxVelocity;
+    private final double maxStep; // rad/s per sample
+    private final long[] edge = new long[2];
+    private final SampledStream<EncoderSample> source;
+    private long errorsSeen;
+    private double previousVelocity = Double.NaN;
+
+    @Activate
+    public EncoderSource(Config config, @Reference(name = "board") Board board, BundleContext context) {
+        this(config, board, context, true);
+    }
+
+    /** @param ownThread false in unit tests, which call {@link #sample(long)} themselves */
+    EncoderSource(Config config, Board board, BundleContext context, boolean ownThread) {
+        String name = SampledStream.checkName(config.armature_stream());
+        String what = "encoder '" + name + "': ";
+        if (config.rateHz() < 1 || config.rateHz() > 10_000) {
+            throw new IllegalArgumentException(what + "rateHz must be 1..10000, was " + config.rateHz());
+        }
+        if (config.countsPerRevolution() < 1 || config.countsPerRevolution() > 10_000_000) {
+            throw new IllegalArgumentException(what + "countsPerRevolution must be 1..10000000, was " + config.countsPerRevolution());
+        }
+        if (config.velocityWindowMillis() < 1 || config.velocityWindowMillis() > 100) {
+            throw new IllegalArgumentException(what + "velocityWindowMillis must be 1..100, was " + config.velocityWindowMillis());
+        }
+        if (!(config.maxVelocity() > 0) || Double.isInfinite(config.maxVelocity())) {
+            throw new IllegalArgumentException(what + "maxVelocity must be finite and above 0, was " + config.maxVelocity());
+        }
+        if (!(config.maxAcceleration() > 0) || Double.isInfinite(config.maxAcceleration())) {
+            throw new IllegalArgumentException(what + "maxAcceleration must be finite and above 0, was " + config.maxAcceleration());
+        }
+        if (config.channelA() == null || config.channelB() == null || config.channelA().equals(config.channelB())) {
+            throw new IllegalArgumentException(what + "channelA and channelB must name two different digital inputs");
+        }
+        DigitalInput a = board.channel(config.channelA(), DigitalInput.class);
+        DigitalInput b = board.channel(config.channelB(), DigitalInput.class);
+        this.radiansPerCount = 2 * Math.PI / config.countsPerRevolution();
+        this.sign = config.inverted() ? -1 : 1;
+        this.maxVelocity = config.maxVelocity();
+        this.maxStep = config.maxAcceleration() / config.rateHz();
+        int window = (int) Math.max(1, Math.round(config.velocityWindowMillis() * config.rateHz() / 1000.0));
+        this.velocity = new EncoderVelocity(window, radiansPerCount);
+        this.decoder = new QuadratureDecoder(a, b);
+        this.source = new SampledStream<>(name, config.rateHz(), EncoderSample::new, context, "armature-encoder-" + name, this::sample);
+        this.stream = source.stream();
+        if (ownThread) {
+            source.start();
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        source.end();
+        decoder.close();
+    }
+
+    /** Samples the encoder once and publishes it. Package-private for tests that step it themselves. */
+    void sample(long timestampNanos) {
+        decoder.read(edge);
+        long errors = decoder.errors();
+        double v = sign * velocity.update(edge[0], edge[1]);
+        EncoderSample s = stream.claim();
+        s.timestampNanos = timestampNanos;
+        s.counts = sign * edge[0];
+        s.positionRadians = s.counts * radiansPerCount;
+        s.velocityRadiansPerSecond = v;
+        boolean missedEdges = errors != errorsSeen;
+        errorsSeen = errors;
+        // against the previous reading, valid or not: a spike flags its jump and its return, while
+        // a real change of level flags one sample and does not keep the stream invalid
+        boolean spike = !Double.isNaN(previousVelocity) && Math.abs(v - previousVelocity) > maxStep;
+        s.valid = !missedEdges && Double.isFinite(v) && Math.abs(v) <= maxVelocity && !spike;
+        previousVelocity = Double.isFinite(v) ? v : Double.NaN;
+        stream.publish();
+    }
+
+    BroadcastStream<EncoderSample> stream() {
+        return stream;
+    }
+}
