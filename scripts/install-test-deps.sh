@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need on a fresh Debian or Ubuntu machine: a JDK (17 or
-# newer) and Maven. Run as root or with sudo available; does nothing when all is present.
+# newer), Maven, and socat (the tests' serial peer: a real pty pair). Run as root or with sudo available; does nothing when all is present.
 set -euo pipefail
 
 need=()
@@ -8,6 +8,7 @@ if ! command -v java >/dev/null 2>&1 || ! java -version 2>&1 | grep -Eq 'version
   need+=(openjdk-17-jdk-headless)
 fi
 command -v mvn >/dev/null 2>&1 || need+=(maven)
+command -v socat >/dev/null 2>&1 || need+=(socat)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"

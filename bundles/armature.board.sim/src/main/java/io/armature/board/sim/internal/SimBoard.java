@@ -1,8 +1,6 @@
 package io.armature.board.sim.internal;
 
 import java.util.ArrayList;
-import java.util.Dictionary;
-import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,7 +8,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -24,14 +21,11 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 import io.armature.hal.Actuator;
-import io.armature.hal.AnalogInput;
 import io.armature.hal.Board;
 import io.armature.hal.BoardInfo;
+import io.armature.hal.BoardServices;
 import io.armature.hal.Channel;
 import io.armature.hal.ChannelInfo;
-import io.armature.hal.DigitalInput;
-import io.armature.hal.DigitalOutput;
-import io.armature.hal.I2cBus;
 import io.armature.hal.PwmOutput;
 import io.armature.hal.UnknownChannelException;
 
@@ -137,7 +131,7 @@ public final class SimBoard implements Board {
     static final double BATTERY_DIVIDER = 4.0;
 
     private final Map<String, Channel> channels = new LinkedHashMap<>();
-    private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
+    private BoardServices services;
 
     private Logger log;
     private volatile Settings settings;
@@ -229,14 +223,10 @@ public final class SimBoard implements Board {
         synchronized (this) {
             applyCommands(); // the plant sees the safe outputs: no duty, brakes on
         }
-        for (ServiceRegistration<?> r : registrations) {
-            try {
-                r.unregister();
-            } catch (IllegalStateException alreadyGone) {
-                // the framework unregistered it while the bundle stopped
-            }
+        if (services != null) {
+            services.close();
+            services = null;
         }
-        registrations.clear();
     }
 
     private void build(Settings s) {
@@ -290,27 +280,7 @@ public final class SimBoard implements Board {
     }
 
     private void register(BundleContext context) {
-        for (Channel c : channels.values()) {
-            Dictionary<String, Object> props = new Hashtable<>();
-            props.put(PROPERTY_BOARD, settings.id());
-            props.put(Channel.PROPERTY_CHANNEL, c.name());
-            props.put(Channel.PROPERTY_CHANNEL_TYPE, c.info().type().name());
-            registrations.add(context.registerService(serviceTypes(c), c, props));
-        }
-    }
-
-    private static String[] serviceTypes(Channel c) {
-        List<String> types = new ArrayList<>();
-        types.add(Channel.class.getName());
-        if (c instanceof Actuator) {
-            types.add(Actuator.class.getName());
-        }
-        for (Class<?> t : List.of(PwmOutput.class, DigitalOutput.class, DigitalInput.class, AnalogInput.class, I2cBus.class)) {
-            if (t.isInstance(c)) {
-                types.add(t.getName());
-            }
-        }
-        return types.toArray(new String[0]);
+        services = BoardServices.registerChannels(context, settings.id(), channels.values());
     }
 
     private void startStepper() {

@@ -2,7 +2,6 @@ package io.armature.board.sim.internal;
 
 import java.io.IOException;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLong;
 
 import io.armature.hal.AnalogInput;
 import io.armature.hal.ChannelInfo;
@@ -12,6 +11,7 @@ import io.armature.hal.DigitalOutput;
 import io.armature.hal.Edge;
 import io.armature.hal.EdgeListener;
 import io.armature.hal.I2cBus;
+import io.armature.hal.MotionPermit;
 import io.armature.hal.PwmOutput;
 import io.armature.hal.Registration;
 
@@ -28,40 +28,32 @@ final class SimChannels {
      */
     static final class Liveness {
         private final String boardId;
+        private final MotionPermit permit = new MotionPermit();
         private volatile boolean stopped;
-        private volatile boolean armed;
-        private volatile long permitExpiry;
-        private final AtomicLong refused = new AtomicLong();
 
         Liveness(String boardId) {
             this.boardId = boardId;
         }
 
         void permit(long expiryNanos) {
-            permitExpiry = expiryNanos;
-            armed = true;
+            permit.permit(expiryNanos);
         }
 
         void revoke() {
-            permitExpiry = System.nanoTime() - 1;
-            armed = true;
+            permit.revoke();
         }
 
         boolean permitted() {
-            return !armed || System.nanoTime() - permitExpiry < 0;
+            return permit.permitted();
         }
 
         /** @return false, counting the refusal, when a moving write must not take effect */
         boolean allowsMotion() {
-            if (permitted()) {
-                return true;
-            }
-            refused.incrementAndGet();
-            return false;
+            return permit.allowsMotion();
         }
 
         long refusedWrites() {
-            return refused.get();
+            return permit.refusedWrites();
         }
 
         void stop() {
