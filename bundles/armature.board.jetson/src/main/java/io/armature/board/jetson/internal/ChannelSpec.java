@@ -59,8 +59,17 @@ record ChannelSpec(String name, ChannelType type, String where, HeaderMap.Pin pi
         return all;
     }
 
-    private static String[] nonNull(String[] a) {
-        return a == null ? new String[0] : a;
+    /** Entries may also come comma-separated in one string, as a FileInstall .cfg gives them. */
+    private static List<String> nonNull(String[] a) {
+        List<String> out = new ArrayList<>();
+        for (String s : a == null ? new String[0] : a) {
+            for (String e : s.split(",")) {
+                if (!e.isBlank()) {
+                    out.add(e);
+                }
+            }
+        }
+        return out;
     }
 
     static ChannelSpec parse(String attribute, String entry, ChannelType type, boolean headerMap) {
