@@ -31,10 +31,10 @@ import io.armature.hal.DeviceTree;
  * If that does not happen within the time-out it prints what is still missing instead. The
  * robot name comes from the framework property {@code armature.robot}.
  *
- * <p>It also names the machine from its device tree at start (framework property
+ * <p>It also reads the machine's device tree at start (framework property
  * {@code armature.devicetree.root}, default {@code /proc/device-tree}) and, once the runtime is up,
- * logs one ERROR line if board backends for host machines are installed and none of them drives
- * this one.
+ * prints one line naming the machine, and logs one ERROR line if board backends for host machines
+ * are installed and none of them drives this one.
  */
 @Component(immediate = true)
 public final class StartupReporter {
@@ -52,6 +52,7 @@ public final class StartupReporter {
     private final Logger log;
     private final Thread watcher;
     private Optional<DeviceTree> machine = Optional.empty();
+    private String machineLine;
 
     @Activate
     public StartupReporter(@Reference ServiceComponentRuntime scr, @Reference(service = LoggerFactory.class) Logger log,
@@ -77,9 +78,9 @@ public final class StartupReporter {
         String root = property(DEVICE_TREE_PROPERTY, DeviceTree.DEFAULT_ROOT.toString());
         try {
             machine = DeviceTree.read(Path.of(root));
-            log.info(BoardDetection.machine(machine, root));
+            machineLine = BoardDetection.machine(machine, root);
         } catch (java.io.IOException | RuntimeException e) {
-            log.warn("machine: the device tree at {} cannot be read: {}", root, e.toString());
+            machineLine = "machine: the device tree at " + root + " cannot be read: " + e;
         }
         try {
             while (true) {
@@ -107,6 +108,8 @@ public final class StartupReporter {
 
     /** Logs one ERROR line when host board backends are installed and none drives this machine. */
     void checkBoards() {
+        // printed as the ready line is: the log service passes nothing below WARN by default
+        System.out.println("Armature " + machineLine);
         List<BoardDetection.Backend> installed = new ArrayList<>();
         for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
             List<String> compatible = strings(d.properties.get(Board.PROPERTY_COMPATIBLE));
@@ -149,7 +152,10 @@ public final class StartupReporter {
         List<String> missing = new ArrayList<>();
         for (Bundle b : context.getBundles()) {
             boolean fragment = b.getHeaders().get(Constants.FRAGMENT_HOST) != null;
-            if (!fragment && b.getState() != Bundle.ACTIVE) {
+            // a lazily activated bundle (JNA) waits in STARTING for its first class load: that is its healthy state
+            boolean lazy = b.getState() == Bundle.STARTING
+                    && Constants.ACTIVATION_LAZY.equals(b.getHeaders().get(Constants.BUNDLE_ACTIVATIONPOLICY));
+            if (!fragment && !lazy && b.getState() != Bundle.ACTIVE) {
                 missing.add("bundle " + b.getSymbolicName() + " is " + stateName(b.getState()));
             }
         }

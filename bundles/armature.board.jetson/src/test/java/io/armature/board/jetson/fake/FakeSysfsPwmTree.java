@@ -117,11 +117,13 @@ public final class FakeSysfsPwmTree implements AutoCloseable {
     private final List<String> lastStates = new ArrayList<>();
 
     private void check(Path dir) throws IOException {
+        // the files change one at a time while they are read: judge only a state seen twice in a row
+        String first = snapshot(dir);
         String period = read(dir.resolve("period"));
         String duty = read(dir.resolve("duty_cycle"));
         String enable = read(dir.resolve("enable"));
-        if (period.isEmpty() || duty.isEmpty() || enable.isEmpty()) {
-            return; // caught between truncate and write
+        if (period.isEmpty() || duty.isEmpty() || enable.isEmpty() || !first.equals(period + " " + duty + " " + enable)) {
+            return; // caught between writes; the next look sees the settled state
         }
         long p = Long.parseLong(period);
         long d = Long.parseLong(duty);
@@ -136,6 +138,10 @@ public final class FakeSysfsPwmTree implements AutoCloseable {
         if (p == 0 && (d != 0 || enable.equals("1"))) {
             violations.add(state + ": written before a period was set (EINVAL)");
         }
+    }
+
+    private static String snapshot(Path dir) throws IOException {
+        return read(dir.resolve("period")) + " " + read(dir.resolve("duty_cycle")) + " " + read(dir.resolve("enable"));
     }
 
     private static String read(Path p) throws IOException {
