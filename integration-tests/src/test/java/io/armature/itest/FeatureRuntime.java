@@ -42,7 +42,7 @@ import org.osgi.util.tracker.ServiceTracker;
 public final class FeatureRuntime implements AutoCloseable {
 
     /** The API packages, exported from the system bundle at the versions armature.api exports them. */
-    private static final String API_PACKAGES = apiPackages();
+    static final String API_PACKAGES = apiPackages();
 
     private final Framework framework;
     private final Path workDir;

@@ -2,11 +2,15 @@ package io.armature.runtime.internal;
 
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -14,6 +18,11 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.runtime.ServiceComponentRuntime;
 import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+
+import io.armature.hal.Board;
+import io.armature.hal.DeviceTree;
 
 /**
  * Watches the framework come up and prints one line when every bundle is active and no
@@ -21,6 +30,11 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
  * {@code Armature sim-rover ready: 27 bundles, 31 components in 912 ms since JVM start}.
  * If that does not happen within the time-out it prints what is still missing instead. The
  * robot name comes from the framework property {@code armature.robot}.
+ *
+ * <p>It also reads the machine's device tree at start (framework property
+ * {@code armature.devicetree.root}, default {@code /proc/device-tree}) and, once the runtime is up,
+ * prints one line naming the machine, and logs one ERROR line if board backends for host machines
+ * are installed and none of them drives this one.
  */
 @Component(immediate = true)
 public final class StartupReporter {
@@ -29,15 +43,22 @@ public final class StartupReporter {
     public static final String ROBOT_PROPERTY = "armature.robot";
     /** Framework property: seconds to wait for readiness before reporting what is missing; default 60. */
     public static final String TIMEOUT_PROPERTY = "armature.startup.timeout";
+    /** Framework property: where the device tree is shown; default {@code /proc/device-tree}. */
+    public static final String DEVICE_TREE_PROPERTY = "armature.devicetree.root";
     static final String READY = " ready: ";
 
     private final ServiceComponentRuntime scr;
     private final BundleContext context;
+    private final Logger log;
     private final Thread watcher;
+    private Optional<DeviceTree> machine = Optional.empty();
+    private String machineLine;
 
     @Activate
-    public StartupReporter(@Reference ServiceComponentRuntime scr, BundleContext context) {
+    public StartupReporter(@Reference ServiceComponentRuntime scr, @Reference(service = LoggerFactory.class) Logger log,
+            BundleContext context) {
         this.scr = scr;
+        this.log = log;
         this.context = context;
         this.watcher = new Thread(this::watch, "armature-startup");
         watcher.setDaemon(true);
@@ -54,6 +75,13 @@ public final class StartupReporter {
         long timeoutMillis = Long.parseLong(property(TIMEOUT_PROPERTY, "60")) * 1000;
         long start = System.nanoTime();
         int stable = 0;
+        String root = property(DEVICE_TREE_PROPERTY, DeviceTree.DEFAULT_ROOT.toString());
+        try {
+            machine = DeviceTree.read(Path.of(root));
+            machineLine = BoardDetection.machine(machine, root);
+        } catch (java.io.IOException | RuntimeException e) {
+            machineLine = "machine: the device tree at " + root + " cannot be read: " + e;
+        }
         try {
             while (true) {
                 List<String> missing = missing();
@@ -62,11 +90,13 @@ public final class StartupReporter {
                     long sinceJvm = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
                     System.out.println("Armature " + robot + READY + activeBundles() + " bundles, " + components()
                             + " components in " + sinceJvm + " ms since JVM start");
+                    checkBoards();
                     return;
                 }
                 if ((System.nanoTime() - start) / 1_000_000 > timeoutMillis) {
                     System.out.println("Armature " + robot + " not ready after " + timeoutMillis / 1000 + " s: "
                             + String.join("; ", missing));
+                    checkBoards();
                     return;
                 }
                 Thread.sleep(10);
@@ -74,6 +104,42 @@ public final class StartupReporter {
         } catch (InterruptedException | IllegalStateException stopped) {
             // the bundle or the framework stopped first
         }
+    }
+
+    /** Logs one ERROR line when host board backends are installed and none drives this machine. */
+    void checkBoards() {
+        // printed as the ready line is: the log service passes nothing below WARN by default
+        System.out.println("Armature " + machineLine);
+        List<BoardDetection.Backend> installed = new ArrayList<>();
+        for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
+            List<String> compatible = strings(d.properties.get(Board.PROPERTY_COMPATIBLE));
+            if (!compatible.isEmpty()) {
+                installed.add(new BoardDetection.Backend(d.name, compatible));
+            }
+        }
+        boolean simulated = false;
+        try {
+            for (ServiceReference<Board> r : context.getServiceReferences(Board.class, null)) {
+                List<String> compatible = strings(r.getProperty(Board.PROPERTY_COMPATIBLE));
+                if (!compatible.isEmpty()) {
+                    installed.add(new BoardDetection.Backend("board " + r.getProperty(Board.PROPERTY_BOARD), compatible));
+                    continue;
+                }
+                Board b = context.getService(r);
+                simulated |= b != null && "sim".equals(b.info().backend());
+                context.ungetService(r);
+            }
+        } catch (InvalidSyntaxException impossible) {
+            throw new IllegalStateException(impossible);
+        }
+        BoardDetection.mismatch(machine, installed, simulated).ifPresent(log::error);
+    }
+
+    private static List<String> strings(Object value) {
+        if (value instanceof String[] a) {
+            return List.of(a);
+        }
+        return value instanceof String s ? List.of(s) : List.of();
     }
 
     private String property(String key, String fallback) {
@@ -86,7 +152,10 @@ public final class StartupReporter {
         List<String> missing = new ArrayList<>();
         for (Bundle b : context.getBundles()) {
             boolean fragment = b.getHeaders().get(Constants.FRAGMENT_HOST) != null;
-            if (!fragment && b.getState() != Bundle.ACTIVE) {
+            // a lazily activated bundle (JNA) waits in STARTING for its first class load: that is its healthy state
+            boolean lazy = b.getState() == Bundle.STARTING
+                    && Constants.ACTIVATION_LAZY.equals(b.getHeaders().get(Constants.BUNDLE_ACTIVATIONPOLICY));
+            if (!fragment && !lazy && b.getState() != Bundle.ACTIVE) {
                 missing.add("bundle " + b.getSymbolicName() + " is " + stateName(b.getState()));
             }
         }
