@@ -110,7 +110,10 @@ final class Pi4jChannels {
 
         private void write(int newDuty) {
             long period = periodNanos(frequencyHz);
-            pwm.on(percentFor(DutyScale.toNanos(newDuty, period), period), frequencyHz);
+            // Pi4J's on(0, hz) would disable the PWM instead; duty 0 is written as an on-time of 0 ns
+            pwm.setFrequency(frequencyHz);
+            pwm.setDutyCycle(percentFor(DutyScale.toNanos(newDuty, period), period));
+            pwm.on();
             duty = newDuty;
         }
 
