@@ -41,7 +41,7 @@ import org.osgi.util.tracker.ServiceTracker;
  */
 public final class FeatureRuntime implements AutoCloseable {
 
-    private static final String API_PACKAGES = "io.armature.hal;version=1.0.0,io.armature.sensor;version=1.0.0,"
+    private static final String API_PACKAGES = "io.armature.hal;version=1.1.0,io.armature.sensor;version=1.0.0,"
             + "io.armature.control;version=1.0.0,io.armature.safety;version=1.0.0,io.armature.vision;version=1.0.0,"
             + "io.armature.telemetry;version=1.0.0";
 

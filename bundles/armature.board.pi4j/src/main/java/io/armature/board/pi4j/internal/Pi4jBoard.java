@@ -59,13 +59,13 @@ import io.armature.hal.UnknownChannelException;
  * on both the Pi 4 and the Pi 5 without root or a daemon (pigpio does not drive the Pi 5's
  * RP1); {@code mock} is Pi4J's mock providers. The Pi4J context is also registered as a service
  * (with {@code armature.board}) so other Pi4J code shares it instead of opening the pins twice.
+ *
+ * <p>The {@code Board} service (with {@link Board#PROPERTY_COMPATIBLE} the Pi 4 and 5 entries of
+ * {@link RaspberryPi#COMPATIBLE}) is registered by {@code activate} once the board is up, not
+ * by SCR: a refused machine or configuration fails once, with one line, instead of again for
+ * every bundle that asks for the board.
  */
-@Component(service = Board.class, immediate = true, configurationPid = Pi4jBoard.PID,
-        configurationPolicy = ConfigurationPolicy.REQUIRE,
-        property = {Board.PROPERTY_BOARD + "=pi4j",
-                Board.PROPERTY_COMPATIBLE + "=raspberrypi,4-model-b", Board.PROPERTY_COMPATIBLE + "=raspberrypi,400",
-                Board.PROPERTY_COMPATIBLE + "=raspberrypi,4-compute-module", Board.PROPERTY_COMPATIBLE + "=raspberrypi,5-model-b",
-                Board.PROPERTY_COMPATIBLE + "=raspberrypi,500", Board.PROPERTY_COMPATIBLE + "=raspberrypi,5-compute-module"})
+@Component(service = {}, immediate = true, configurationPid = Pi4jBoard.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = Pi4jBoard.Config.class)
 public final class Pi4jBoard implements Board {
 
@@ -122,6 +122,7 @@ public final class Pi4jBoard implements Board {
     private volatile Settings settings;
     private volatile Hardware hardware;
     private String model;
+    private ServiceRegistration<Board> boardRegistration;
 
     /** Everything built from one set of channel settings; replaced whole when they change. */
     private record Hardware(Context pi4j, MotionPermit permit, Map<String, Channel> channels, Actuator[] actuators,
@@ -144,6 +145,12 @@ public final class Pi4jBoard implements Board {
         this.model = identify(s);
         hardware = build(s);
         settings = s;
+        if (context != null) {
+            Dictionary<String, Object> props = new Hashtable<>();
+            props.put(PROPERTY_BOARD, s.id());
+            props.put(PROPERTY_COMPATIBLE, RaspberryPi.COMPATIBLE.toArray(new String[0]));
+            boardRegistration = context.registerService(Board.class, this, props);
+        }
         if (log != null) {
             log.info("Raspberry Pi board '{}' up: {}, {} channels, {} providers", s.id(), model, hardware.channels().size(),
                     s.providers().name().toLowerCase());
@@ -197,6 +204,14 @@ public final class Pi4jBoard implements Board {
 
     @Deactivate
     public void deactivate() {
+        if (boardRegistration != null) {
+            try {
+                boardRegistration.unregister();
+            } catch (IllegalStateException alreadyGone) {
+                // the framework unregistered it while the bundle stopped
+            }
+            boardRegistration = null;
+        }
         Hardware h = hardware;
         if (h != null) {
             teardown(h);
