@@ -1,0 +1,369 @@
+package io.armature.board.pi4j.internal;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import com.pi4j.context.Context;
+import com.pi4j.io.gpio.digital.DigitalState;
+import com.pi4j.io.gpio.digital.DigitalStateChangeListener;
+import com.pi4j.io.i2c.I2C;
+
+import io.armature.hal.AnalogInput;
+import io.armature.hal.ChannelInfo;
+import io.armature.hal.ChannelType;
+import io.armature.hal.DigitalInput;
+import io.armature.hal.DigitalOutput;
+import io.armature.hal.DutyScale;
+import io.armature.hal.Edge;
+import io.armature.hal.EdgeListener;
+import io.armature.hal.I2cBus;
+import io.armature.hal.PwmOutput;
+import io.armature.hal.Registration;
+
+/**
+ * The board's channels over Pi4J I/O. A write and the permit check before it happen under the
+ * channel's monitor, as does the permit watcher's drive to safe, so a revocation is never
+ * overtaken by a write that was checked before it.
+ */
+final class Pi4jChannels {
+
+    private Pi4jChannels() {
+    }
+
+    /**
+     * Hardware PWM. The 16-bit duty becomes an on-time in nanoseconds of the period
+     * ({@link DutyScale#toNanos}, to the nearest nanosecond, 0 and 65535 exact), which is the
+     * unit of {@code /sys/class/pwm}: the resolution is the period in ns, reported as
+     * floor(log2(period)) bits (15 bits at 20 kHz).
+     */
+    static final class Pwm implements PwmOutput {
+        private final String name;
+        private final String description;
+        private final com.pi4j.io.pwm.Pwm pwm;
+        private final MotionPermit permit;
+        private volatile ChannelInfo info;
+        private volatile int duty;
+        private volatile int frequencyHz;
+
+        Pwm(String name, String description, com.pi4j.io.pwm.Pwm pwm, int frequencyHz, MotionPermit permit) {
+            this.name = name;
+            this.description = description;
+            this.pwm = pwm;
+            this.permit = permit;
+            this.frequencyHz = frequencyHz;
+            this.info = info(frequencyHz);
+            write(0);
+        }
+
+        private ChannelInfo info(int hz) {
+            return new ChannelInfo(name, ChannelType.PWM, resolutionBits(periodNanos(hz)), description, "duty 0");
+        }
+
+        static long periodNanos(int hz) {
+            return Math.round(1e9 / hz);
+        }
+
+        static int resolutionBits(long periodNanos) {
+            return Math.min(16, 63 - Long.numberOfLeadingZeros(periodNanos));
+        }
+
+        /**
+         * Pi4J takes the duty as a float percentage, and the LinuxFS provider writes
+         * {@code round(period * percent / 100)} in float arithmetic. This picks the float whose
+         * result is exactly {@code onNanos}.
+         */
+        static float percentFor(long onNanos, long periodNanos) {
+            if (onNanos <= 0) {
+                return 0f;
+            }
+            if (onNanos >= periodNanos) {
+                return 100f;
+            }
+            float p = (float) (onNanos * 100.0 / periodNanos);
+            for (int i = 0; i < 8; i++) {
+                long written = Math.round((float) periodNanos * p / 100f);
+                if (written == onNanos) {
+                    break;
+                }
+                p = written < onNanos ? Math.nextUp(p) : Math.nextDown(p);
+            }
+            return p;
+        }
+
+        @Override
+        public ChannelInfo info() {
+            return info;
+        }
+
+        @Override
+        public synchronized void setDuty(int duty) {
+            if (duty < 0 || duty > MAX_DUTY) {
+                throw new IllegalArgumentException("duty for " + name + " must be 0..65535, was " + duty + "; kept " + this.duty);
+            }
+            permit.check(name);
+            write(duty != 0 && !permit.allowsMotion() ? 0 : duty);
+        }
+
+        private void write(int newDuty) {
+            long period = periodNanos(frequencyHz);
+            // Pi4J's on(0, hz) would disable the PWM instead; duty 0 is written as an on-time of 0 ns
+            pwm.setFrequency(frequencyHz);
+            pwm.setDutyCycle(percentFor(DutyScale.toNanos(newDuty, period), period));
+            pwm.on();
+            duty = newDuty;
+        }
+
+        @Override
+        public int duty() {
+            return duty;
+        }
+
+        @Override
+        public synchronized void setFrequency(double hertz) {
+            if (!(hertz >= 1 && hertz <= 1_000_000) || hertz != Math.rint(hertz)) {
+                throw new IllegalArgumentException("PWM frequency for " + name + " must be a whole number of Hz in 1..1000000, was "
+                        + hertz + "; kept " + frequencyHz);
+            }
+            permit.check(name);
+            frequencyHz = (int) hertz;
+            info = info(frequencyHz);
+            write(duty);
+        }
+
+        @Override
+        public double frequency() {
+            return frequencyHz;
+        }
+
+        @Override
+        public synchronized void toSafeState() {
+            write(0); // allowed even after stop: safe is always reachable
+        }
+
+        @Override
+        public void close() {
+            toSafeState();
+        }
+    }
+
+    static final class Output implements DigitalOutput {
+        private final ChannelInfo info;
+        private final com.pi4j.io.gpio.digital.DigitalOutput out;
+        private final boolean safeLevel;
+        private final MotionPermit permit;
+        private volatile boolean level;
+
+        Output(String name, String description, com.pi4j.io.gpio.digital.DigitalOutput out, boolean safeLevel, MotionPermit permit) {
+            this.info = new ChannelInfo(name, ChannelType.DIGITAL_OUTPUT, 1, description, safeLevel ? "high" : "low");
+            this.out = out;
+            this.safeLevel = safeLevel;
+            this.permit = permit;
+            write(safeLevel);
+        }
+
+        @Override
+        public ChannelInfo info() {
+            return info;
+        }
+
+        @Override
+        public synchronized void set(boolean high) {
+            permit.check(info.name());
+            write(high != safeLevel && !permit.allowsMotion() ? safeLevel : high);
+        }
+
+        private void write(boolean high) {
+            out.state(high ? DigitalState.HIGH : DigitalState.LOW);
+            level = high;
+        }
+
+        @Override
+        public boolean get() {
+            return level;
+        }
+
+        @Override
+        public boolean safeLevel() {
+            return safeLevel;
+        }
+
+        @Override
+        public synchronized void toSafeState() {
+            write(safeLevel);
+        }
+
+        @Override
+        public void close() {
+            toSafeState();
+        }
+    }
+
+    /**
+     * A digital input whose edges go to {@link EdgeListener}s on Pi4J's event thread,
+     * timestamped with {@link System#nanoTime()} when Pi4J reports them. With a debounce time,
+     * an edge less than that after the last one delivered is taken for contact bounce and
+     * dropped (the first edge of a burst is delivered at once, so a clean signal has no added
+     * latency).
+     */
+    static final class Input implements DigitalInput {
+        private final ChannelInfo info;
+        private final com.pi4j.io.gpio.digital.DigitalInput in;
+        private final long debounceNanos;
+        private final CopyOnWriteArrayList<Listener> listeners = new CopyOnWriteArrayList<>();
+        private final DigitalStateChangeListener pi4jListener;
+        private volatile boolean lastDelivered;
+        private volatile long lastEdgeNanos;
+        private volatile boolean anyEdge;
+
+        private record Listener(Edge edge, EdgeListener target) {
+        }
+
+        Input(String name, String description, com.pi4j.io.gpio.digital.DigitalInput in, int debounceMicros) {
+            this.info = new ChannelInfo(name, ChannelType.DIGITAL_INPUT, 1, description, "");
+            this.in = in;
+            this.debounceNanos = debounceMicros * 1_000L;
+            this.lastDelivered = in.state() == DigitalState.HIGH;
+            this.pi4jListener = e -> edge(e.state() == DigitalState.HIGH, System.nanoTime());
+            in.addListener(pi4jListener);
+        }
+
+        @Override
+        public ChannelInfo info() {
+            return info;
+        }
+
+        @Override
+        public boolean read() {
+            return in.state() == DigitalState.HIGH;
+        }
+
+        @Override
+        public Registration onEdge(Edge edge, EdgeListener listener) {
+            Listener l = new Listener(Objects.requireNonNull(edge, "edge"), Objects.requireNonNull(listener, "listener"));
+            listeners.add(l);
+            return () -> listeners.remove(l);
+        }
+
+        void edge(boolean level, long nanos) {
+            if (level == lastDelivered || (anyEdge && nanos - lastEdgeNanos < debounceNanos)) {
+                return;
+            }
+            lastDelivered = level;
+            lastEdgeNanos = nanos;
+            anyEdge = true;
+            for (Listener l : listeners) {
+                if (l.edge.matches(level)) {
+                    try {
+                        l.target.onEdge(info.name(), level, nanos);
+                    } catch (RuntimeException e) {
+                        // a faulty listener must not stop the others or Pi4J's event thread
+                    }
+                }
+            }
+        }
+
+        void close() {
+            in.removeListener(pi4jListener);
+        }
+    }
+
+    /** An I2C bus ({@code /dev/i2c-N}); one Pi4J I2C device per address, opened on first use. */
+    static final class Bus implements I2cBus {
+        private final ChannelInfo info;
+        private final Context pi4j;
+        private final int bus;
+        private final MotionPermit permit;
+        private final Map<Integer, I2C> devices = new HashMap<>();
+
+        Bus(String name, String description, Context pi4j, int bus, MotionPermit permit) {
+            this.info = new ChannelInfo(name, ChannelType.I2C, 0, description, "");
+            this.pi4j = pi4j;
+            this.bus = bus;
+            this.permit = permit;
+        }
+
+        @Override
+        public ChannelInfo info() {
+            return info;
+        }
+
+        private synchronized I2C device(int address) {
+            if (address < 0x08 || address > 0x77) {
+                throw new IllegalArgumentException(String.format("I2C address must be 0x08..0x77, was 0x%02X", address));
+            }
+            permit.check(info.name());
+            return devices.computeIfAbsent(address, a -> pi4j.create(I2C.newConfigBuilder(pi4j)
+                    .id(info.name().replaceAll("[^A-Za-z0-9]", "-") + "-" + String.format("%02x", a))
+                    .bus(bus).device(a).build()));
+        }
+
+        @Override
+        public void writeRegister(int address, int register, byte[] data, int offset, int length) throws IOException {
+            I2C d = device(address);
+            try {
+                d.writeRegister(register, data, offset, length);
+            } catch (RuntimeException e) {
+                throw failure("write to", address, register, e);
+            }
+        }
+
+        @Override
+        public void readRegister(int address, int register, byte[] buffer, int offset, int length) throws IOException {
+            I2C d = device(address);
+            int n;
+            try {
+                n = d.readRegister(register, buffer, offset, length);
+            } catch (RuntimeException e) {
+                throw failure("read from", address, register, e);
+            }
+            if (n != length) {
+                throw new IOException(String.format("%s: device 0x%02X returned %d of %d bytes from register 0x%02X", info.name(), address,
+                        Math.max(n, 0), length, register));
+            }
+        }
+
+        private IOException failure(String what, int address, int register, RuntimeException e) {
+            return new IOException(String.format("%s: %s register 0x%02X of device 0x%02X failed: %s", info.name(), what, register, address,
+                    e.getMessage()), e);
+        }
+    }
+
+    /** One single-ended input of an ADS1115, in mV. */
+    static final class Adc implements AnalogInput {
+        private final ChannelInfo info;
+        private final Ads1115 chip;
+        private final int input;
+        private final int fullScaleMillivolts;
+
+        Adc(String name, String description, Ads1115 chip, int input, int fullScaleMillivolts) {
+            this.info = new ChannelInfo(name, ChannelType.ADC, 16, description, "");
+            this.chip = chip;
+            this.input = input;
+            this.fullScaleMillivolts = fullScaleMillivolts;
+        }
+
+        @Override
+        public ChannelInfo info() {
+            return info;
+        }
+
+        /** @throws UncheckedIOException when the chip does not answer or convert */
+        @Override
+        public int readMillivolts() {
+            try {
+                return chip.readMillivolts(input, fullScaleMillivolts);
+            } catch (IOException e) {
+                throw new UncheckedIOException(info.name() + ": " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public int fullScaleMillivolts() {
+            return fullScaleMillivolts;
+        }
+    }
+}
