@@ -182,6 +182,15 @@ public final class FeatureRuntime implements AutoCloseable {
         return new FeatureRuntime(framework, work, configDir, dataDir, port, console, originalOut, originalErr);
     }
 
+    /** Sets {@code key=value} in a FileInstall .cfg file, replacing the line that sets it. */
+    public static void setConfig(Path cfg, String key, String value) throws IOException {
+        List<String> lines = Files.readAllLines(cfg);
+        if (lines.stream().noneMatch(l -> l.startsWith(key + "="))) {
+            throw new IllegalArgumentException(cfg.getFileName() + " sets no " + key);
+        }
+        Files.write(cfg, lines.stream().map(l -> l.startsWith(key + "=") ? key + "=" + value : l).toList());
+    }
+
     /** Changes to a feature's configuration files made before it starts. */
     @FunctionalInterface
     public interface ConfigEdits {

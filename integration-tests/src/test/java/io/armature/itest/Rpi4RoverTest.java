@@ -52,8 +52,7 @@ class Rpi4RoverTest {
     }
 
     static void set(Path cfg, String key, String value) throws Exception {
-        List<String> lines = Files.readAllLines(cfg).stream().map(l -> l.startsWith(key + "=") ? key + "=" + value : l).toList();
-        Files.write(cfg, lines);
+        FeatureRuntime.setConfig(cfg, key, value);
     }
 
     @BeforeAll

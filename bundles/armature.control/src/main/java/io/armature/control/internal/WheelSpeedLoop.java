@@ -33,8 +33,11 @@ import io.armature.hal.DigitalOutput;
 import io.armature.hal.PwmOutput;
 import io.armature.safety.Heartbeat;
 import io.armature.safety.SafetySupervisor;
+import io.armature.sensor.EncoderSample;
 import io.armature.sensor.EncoderVelocity;
 import io.armature.sensor.QuadratureDecoder;
+import io.armature.sensor.SampleReader;
+import io.armature.sensor.SampleStream;
 
 /**
  * A wheel-speed loop: encoder → velocity → controller → PWM duty, direction and brake. One
@@ -76,11 +79,19 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
         @AttributeDefinition(name = "Brake channel", description = "Digital output, high = brake on.")
         String brakeChannel();
 
-        @AttributeDefinition(name = "Encoder A channel")
-        String encoderA();
+        @AttributeDefinition(name = "Encoder A channel", description = "Digital input of the encoder's signal A; unused with an encoder stream.")
+        String encoderA() default "";
 
-        @AttributeDefinition(name = "Encoder B channel")
-        String encoderB();
+        @AttributeDefinition(name = "Encoder B channel", description = "Digital input of the encoder's signal B; unused with an encoder stream.")
+        String encoderB() default "";
+
+        @AttributeDefinition(name = "Encoder stream", description = "Take the wheel speed from this encoder sample stream (for example one a "
+                + "microcontroller board publishes) instead of counting encoderA/encoderB edges; empty to count edges.")
+        String encoderStream() default "";
+
+        @AttributeDefinition(name = "Encoder stream staleness (ms)", description = "With an encoder stream: no valid sample newer than this "
+                + "stops the motor and reports a fault, 1..1000 ms.")
+        int encoderStaleMillis() default 20;
 
         @AttributeDefinition(name = "Encoder counts per revolution", description = "Quadrature counts per wheel revolution.")
         int countsPerRevolution() default 1440;
@@ -151,6 +162,12 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
             }
             if (c.velocityWindowMillis() < 1 || c.velocityWindowMillis() > 100) {
                 throw new IllegalArgumentException("loop '" + name + "': velocityWindowMillis must be 1..100, was " + c.velocityWindowMillis());
+            }
+            if (c.encoderStream().isBlank() && (c.encoderA().isBlank() || c.encoderB().isBlank())) {
+                throw new IllegalArgumentException("loop '" + name + "': name the encoder: encoderA and encoderB, or encoderStream");
+            }
+            if (c.encoderStaleMillis() < 1 || c.encoderStaleMillis() > 1000) {
+                throw new IllegalArgumentException("loop '" + name + "': encoderStaleMillis must be 1..1000, was " + c.encoderStaleMillis());
             }
             PidGains gains;
             try {
@@ -265,14 +282,15 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
 
     private static boolean sameChannels(Config a, Config b) {
         return a.pwmChannel().equals(b.pwmChannel()) && a.directionChannel().equals(b.directionChannel())
-                && a.brakeChannel().equals(b.brakeChannel()) && a.encoderA().equals(b.encoderA()) && a.encoderB().equals(b.encoderB());
+                && a.brakeChannel().equals(b.brakeChannel()) && a.encoderA().equals(b.encoderA()) && a.encoderB().equals(b.encoderB())
+                && a.encoderStream().equals(b.encoderStream()) && a.encoderStaleMillis() == b.encoderStaleMillis();
     }
 
     @Reference(name = "board", policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     void bindBoard(Board board) {
         Config c = config;
-        QuadratureDecoder decoder = new QuadratureDecoder(board.channel(c.encoderA(), DigitalInput.class),
-                board.channel(c.encoderB(), DigitalInput.class));
+        QuadratureDecoder decoder = !c.encoderStream().isBlank() ? null
+                : new QuadratureDecoder(board.channel(c.encoderA(), DigitalInput.class), board.channel(c.encoderB(), DigitalInput.class));
         Binding next = new Binding(board, board.channel(c.pwmChannel(), PwmOutput.class),
                 board.channel(c.directionChannel(), DigitalOutput.class), board.channel(c.brakeChannel(), DigitalOutput.class), decoder);
         binding = next; // the loop thread drives the new board from its next cycle on
@@ -285,10 +303,41 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
             if (!handsOver()) {
                 safe(b);
             }
-            b.decoder().close();
+            if (b.decoder() != null) {
+                b.decoder().close();
+            }
             binding = null;
         }
         // a replaced board: its decoder's listeners go with its channels
+    }
+
+    /** An encoder stream as the loop reads it: a latest-value reader the loop thread alone polls. */
+    private record EncoderFeed(SampleStream<?> stream, SampleReader<EncoderSample> reader) {
+    }
+
+    private volatile EncoderFeed encoderFeed;
+    private final EncoderSample encoderSample = new EncoderSample();
+
+    /** Every sample stream; the loop keeps the encoder stream it is configured for. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    @SuppressWarnings("unchecked")
+    void bindEncoderStream(SampleStream<?> stream) {
+        String wanted = config.encoderStream();
+        if (!wanted.isBlank() && stream.name().equals(wanted) && stream.sampleType() == EncoderSample.class) {
+            EncoderFeed old = encoderFeed;
+            encoderFeed = new EncoderFeed(stream, ((SampleStream<EncoderSample>) stream).openLatest());
+            if (old != null) {
+                old.reader().close();
+            }
+        }
+    }
+
+    void unbindEncoderStream(SampleStream<?> stream) {
+        EncoderFeed f = encoderFeed;
+        if (f != null && f.stream() == stream) {
+            encoderFeed = null; // the loop measures NaN from its next cycle: motor stopped, fault reported
+            f.reader().close();
+        }
     }
 
     /** The supervisor, when one is installed: the loop beats its heartbeat and obeys its trips. */
@@ -401,7 +450,13 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
             if (!handsOver()) {
                 safe(b);
             }
-            b.decoder().close();
+            if (b.decoder() != null) {
+                b.decoder().close();
+            }
+        }
+        EncoderFeed f = encoderFeed;
+        if (f != null) {
+            f.reader().close();
         }
     }
 
@@ -454,6 +509,11 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
         double measurement = measure(b, nowNanos, dtSeconds);
         lastMeasurement = measurement;
         if (!Double.isFinite(measurement) || !(dtSeconds > 0)) {
+            if (!engaged && s.setpoint() == 0.0) {
+                // at rest: nothing is driven on this measurement, so nothing to stop (an encoder
+                // stream not there yet, or pausing); a setpoint finds the fault at once
+                return;
+            }
             reportFault("measurement is not a number: " + measurement + " rad/s; motor stopped");
             if (engaged) {
                 disengage(b);
@@ -584,6 +644,9 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
         }
         // Speed from the edges' own timestamps over the window, not from when the loop happened
         // to read the count: late edge delivery then shifts nothing.
+        if (b.decoder() == null) {
+            return measureFromStream(nowNanos);
+        }
         if (b.decoder() != measuredDecoder) {
             velocity.reset(); // a replaced board's decoder counts from 0: no window spans the two
             measuredDecoder = b.decoder();
@@ -591,6 +654,28 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
         b.decoder().read(edge);
         return velocity.update(edge[0], edge[1]);
     }
+
+    /** @return the newest valid speed from the encoder stream, NaN when there is none this fresh */
+    private double measureFromStream(long nowNanos) {
+        EncoderFeed f = encoderFeed;
+        if (f == null || !f.reader().sourceAlive()) {
+            return Double.NaN; // no source: never run on a stale speed
+        }
+        EncoderSample s = encoderSample;
+        while (f.reader().poll(s)) {
+            if (s.valid) {
+                streamSpeed = s.velocityRadiansPerSecond;
+                streamSpeedTime = s.timestampNanos;
+            }
+        }
+        if (nowNanos - streamSpeedTime > config.encoderStaleMillis() * 1_000_000L) {
+            return Double.NaN;
+        }
+        return streamSpeed;
+    }
+
+    private double streamSpeed = Double.NaN;
+    private long streamSpeedTime = Long.MIN_VALUE / 2;
 
     private void drive(Binding b, double signedDuty) {
         boolean reverse = signedDuty < 0;

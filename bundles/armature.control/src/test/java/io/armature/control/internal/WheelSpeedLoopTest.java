@@ -18,6 +18,8 @@ import io.armature.control.ControllerFactory;
 import io.armature.control.PidGains;
 import io.armature.hal.DigitalOutput;
 import io.armature.hal.PwmOutput;
+import io.armature.sensor.EncoderSample;
+import io.armature.sensors.stream.BroadcastStream;
 import io.armature.testing.ComponentConfigs;
 
 /** The left wheel loop against the simulated rover, in stepped simulated time: deterministic. */
@@ -116,6 +118,53 @@ class WheelSpeedLoopTest {
         tick(loop);
         assertEquals(before, loop.output(), 0.01, "bumpless");
         assertEquals(0.08, loop.gains().kp());
+    }
+
+    @Test
+    void aLoopFedByAnEncoderStreamHoldsItsSetpointAndStopsWhenTheStreamGoesStaleOrAway() {
+        WheelSpeedLoop loop = loop("encoderStream", "encoder.left", "encoderA", "", "encoderB", "");
+        BroadcastStream<EncoderSample> stream = new BroadcastStream<>("encoder.left", 1000, 64, EncoderSample::new);
+        loop.bindEncoderStream(stream);
+        loop.setSetpoint(10);
+        PwmOutput pwm = board.channel("motor.left.pwm", PwmOutput.class);
+        for (int i = 0; i < 800; i++) {
+            EncoderSample s = stream.claim();
+            s.timestampNanos = now;
+            s.valid = true;
+            s.velocityRadiansPerSecond = board.plant().left.speed();
+            stream.publish();
+            tick(loop);
+        }
+        assertEquals(10, board.plant().left.speed(), 0.2, "the wheel holds 10 rad/s on the stream's speed");
+        for (int i = 0; i < 19; i++) {
+            tick(loop); // the stream pauses, but its last sample is still fresh
+        }
+        assertTrue(pwm.duty() > 0, "within encoderStaleMillis the loop keeps going");
+        for (int i = 0; i < 5; i++) {
+            tick(loop);
+        }
+        assertEquals(0, pwm.duty(), "no fresh speed: motor stopped");
+        assertTrue(loop.fault().orElseThrow().contains("measurement is not a number"), loop.fault().toString());
+    }
+
+    @Test
+    void atRestALoopWaitsForItsEncoderStreamWithoutAFaultAndASetpointFindsTheFault() {
+        WheelSpeedLoop loop = loop("encoderStream", "encoder.left", "encoderA", "", "encoderB", "");
+        for (int i = 0; i < 100; i++) {
+            tick(loop); // no stream yet: the motor stays braked, nothing failed
+        }
+        assertTrue(loop.fault().isEmpty(), loop.fault().toString());
+        assertTrue(board.channel("motor.left.brake", DigitalOutput.class).get());
+        loop.setSetpoint(5);
+        tick(loop);
+        assertEquals(0, board.channel("motor.left.pwm", PwmOutput.class).duty(), "no speed to control on: not driven");
+        assertTrue(loop.fault().orElseThrow().contains("measurement is not a number"), "and said so: " + loop.fault());
+    }
+
+    @Test
+    void aLoopWithNeitherEncoderInputsNorAStreamIsRefused() {
+        assertEquals("loop 'left': name the encoder: encoderA and encoderB, or encoderStream",
+                assertThrows(IllegalArgumentException.class, () -> loop("encoderA", "")).getMessage());
     }
 
     @Test

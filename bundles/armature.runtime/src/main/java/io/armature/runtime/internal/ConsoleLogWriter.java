@@ -1,6 +1,8 @@
 package io.armature.runtime.internal;
 
 import java.io.PrintStream;
+import java.util.Collections;
+import java.util.List;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -58,6 +60,7 @@ public final class ConsoleLogWriter implements LogListener {
     void activate(Config c) {
         julLevelBefore = julRoot.getLevel();
         configure(c);
+        replayHistory();
     }
 
     @Modified
@@ -84,7 +87,28 @@ public final class ConsoleLogWriter implements LogListener {
             reader.removeLogListener(this);
         }
         reader = r;
+        replayHistory();
         r.addLogListener(this);
+    }
+
+    private boolean replayed;
+
+    /**
+     * What went wrong before this component started (a board whose activate threw, at a lower
+     * start level) is in the log's history: print it once, oldest first, so no start-up error is
+     * silent. Runs when both the configuration and the log reader are there.
+     */
+    private synchronized void replayHistory() {
+        LogReaderService r = reader;
+        if (replayed || r == null || config == null) {
+            return;
+        }
+        replayed = true;
+        List<LogEntry> earlier = Collections.list(r.getLog());
+        Collections.reverse(earlier);
+        for (LogEntry e : earlier) {
+            logged(e);
+        }
     }
 
     synchronized void unbindReader(LogReaderService r) {

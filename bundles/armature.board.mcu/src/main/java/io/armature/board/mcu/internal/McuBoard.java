@@ -201,12 +201,15 @@ public final class McuBoard implements Board {
         sendThread.start();
     }
 
+    /** A list from configuration: an array, or one comma-separated string as a .cfg file gives it. */
     private static String[] names(String[] configured) {
         List<String> out = new ArrayList<>();
         if (configured != null) {
-            for (String s : configured) {
-                if (s != null && !s.isBlank()) {
-                    out.add(s.trim());
+            for (String entry : configured) {
+                for (String s : entry == null ? new String[0] : entry.split(",")) {
+                    if (!s.isBlank()) {
+                        out.add(s.trim());
+                    }
                 }
             }
         }

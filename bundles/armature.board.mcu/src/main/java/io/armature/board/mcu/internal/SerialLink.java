@@ -1,6 +1,8 @@
 package io.armature.board.mcu.internal;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import com.fazecast.jSerialComm.SerialPort;
 
@@ -52,6 +54,9 @@ final class SerialLink implements AutoCloseable {
      * @throws IOException when the device is missing or refuses to open
      */
     static SerialLink open(Settings s) throws IOException {
+        if (!Files.exists(Path.of(s.port()))) {
+            throw new IOException("serial port " + s.port() + " is not there (unplugged?)");
+        }
         SerialPort p = SerialPort.getCommPort(s.port());
         int parity = switch (s.parity()) {
             case "even" -> SerialPort.EVEN_PARITY;
