@@ -4,7 +4,6 @@ import java.io.IOException;
 import io.armature.board.jetson.gpio.GpioEdge;
 import io.armature.board.jetson.gpio.GpioLine;
 import io.armature.hal.ChannelInfo;
-import io.armature.hal.ChannelType;
 import io.armature.hal.DigitalInput;
 import io.armature.hal.DigitalOutput;
 import io.armature.hal.Edge;
