@@ -39,7 +39,11 @@ public final class HalCommands {
         boards.remove(b);
     }
 
-    /** hal:list — every channel of every board with its type, resolution, value and safe state. */
+    /**
+     * hal:list — every channel of every board with its type, resolution, value and safe state. A
+     * channel whose read fails (an ADC chip that does not answer) shows a short reason in place
+     * of its value; the other channels are listed as usual.
+     */
     public String list() {
         if (boards.isEmpty()) {
             return "no board is installed";
@@ -49,10 +53,31 @@ public final class HalCommands {
         for (Board b : boards) {
             for (Channel c : b.channels()) {
                 out.append(String.format("%-8s %-20s %-15s %4d  %-16s %s%n", b.info().id(), c.name(), c.info().type(),
-                        c.info().resolutionBits(), value(c), c.info().safeState().isEmpty() ? "-" : c.info().safeState()));
+                        c.info().resolutionBits(), valueOrReason(c), c.info().safeState().isEmpty() ? "-" : c.info().safeState()));
             }
         }
         return out.toString().stripTrailing();
+    }
+
+    /** Longest reason shown in place of a value, in characters. */
+    static final int MAX_REASON = 60;
+
+    static String valueOrReason(Channel c) {
+        try {
+            return value(c);
+        } catch (RuntimeException e) {
+            return "error: " + reason(c, e);
+        }
+    }
+
+    /** The first line of the failure's message, without the channel name it often starts with, at most {@link #MAX_REASON} characters. */
+    private static String reason(Channel c, RuntimeException e) {
+        String m = e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName() : e.getMessage().strip();
+        m = m.lines().findFirst().orElse(m);
+        if (m.startsWith(c.name() + ": ")) {
+            m = m.substring(c.name().length() + 2);
+        }
+        return m.length() <= MAX_REASON ? m : m.substring(0, MAX_REASON - 3) + "...";
     }
 
     static String value(Channel c) {

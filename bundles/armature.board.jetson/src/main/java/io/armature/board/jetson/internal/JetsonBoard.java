@@ -4,19 +4,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Dictionary;
 import java.util.HashMap;
-import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -36,14 +32,14 @@ import io.armature.board.jetson.gpio.GpioLine;
 import io.armature.hal.Actuator;
 import io.armature.hal.Board;
 import io.armature.hal.BoardInfo;
+import io.armature.hal.BoardServices;
 import io.armature.hal.Channel;
 import io.armature.hal.ChannelInfo;
 import io.armature.hal.ChannelType;
+import io.armature.hal.Channels;
 import io.armature.hal.DeviceTree;
-import io.armature.hal.DigitalInput;
-import io.armature.hal.DigitalOutput;
+import io.armature.hal.MotionGuard;
 import io.armature.hal.PwmOutput;
-import io.armature.hal.UnknownChannelException;
 
 /**
  * A Linux board: GPIO through the GPIO character device, PWM through {@code /sys/class/pwm}.
@@ -153,18 +149,17 @@ public final class JetsonBoard implements Board {
 
     private final SysfsAccess sysfs;
     private final Map<String, Channel> channels = new LinkedHashMap<>();
-    private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
     private final List<GpioLine> lines = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private GpioDriver gpioDriver;
     private Logger log;
     private volatile Settings settings;
-    private MotionPermit permit;
-    private Actuator[] actuators = new Actuator[0];
+    private MotionGuard guard;
+    private List<Actuator> actuators = List.of();
+    private BoardServices services;
     private BoardInfo info;
     private String model;
     private volatile boolean running;
-    private volatile long permitLapses;
     private volatile long safeStateFaults;
 
     public JetsonBoard() {
@@ -189,7 +184,7 @@ public final class JetsonBoard implements Board {
     public void activate(Config config, BundleContext context) throws IOException {
         Settings s = Settings.of(config);
         model = checkMachine(s);
-        permit = new MotionPermit(s.id());
+        guard = new MotionGuard(s.id(), this::safeStateFailed);
         settings = s;
         try {
             open(s);
@@ -241,16 +236,11 @@ public final class JetsonBoard implements Board {
             }
         }
         threads.clear();
-        toSafeState();
-        permit.stop();
-        for (ServiceRegistration<?> r : registrations) {
-            try {
-                r.unregister();
-            } catch (IllegalStateException alreadyGone) {
-                // the framework unregistered it while the bundle stopped
-            }
+        guard.close(); // stops the permit watcher and drives every output safe
+        if (services != null) {
+            services.close();
+            services = null;
         }
-        registrations.clear();
         release();
     }
 
@@ -281,7 +271,7 @@ public final class JetsonBoard implements Board {
                 Channel ch = switch (c.type()) {
                     case PWM -> openPwm(s, c, faults);
                     case DIGITAL_OUTPUT -> new JetsonChannels.Output(info(c, 1, c.safeLevel() ? "high" : "low"),
-                            claim(chip(s, c, chips), c, true), c.safeLevel(), permit, faults);
+                            claim(chip(s, c, chips), c, true), c.safeLevel(), guard, faults);
                     default -> new JetsonChannels.Input(info(c, 1, ""), claim(chip(s, c, chips), c, false));
                 };
                 channels.put(c.name(), ch);
@@ -296,7 +286,7 @@ public final class JetsonBoard implements Board {
             infos.add(c.info());
         }
         info = new BoardInfo(s.id(), model, "jetson", infos);
-        actuators = channels.values().stream().filter(Actuator.class::isInstance).map(Actuator.class::cast).toArray(Actuator[]::new);
+        actuators = channels.values().stream().filter(Actuator.class::isInstance).map(Actuator.class::cast).toList();
     }
 
     private static ChannelInfo info(ChannelSpec c, int bits, String safeState) {
@@ -319,7 +309,7 @@ public final class JetsonBoard implements Board {
         pwm.open(period, s.exportTimeoutMillis());
         // the Tegra controller's duty register is 8 bits; elsewhere the duty is as fine as a nanosecond of the period
         int bits = c.pin() != null ? HeaderMap.PWM_BITS : Math.min(16, 63 - Long.numberOfLeadingZeros(period));
-        return new JetsonChannels.Pwm(info(c, bits, "duty 0"), pwm, s.pwmFrequencyHz(), permit, faults);
+        return new JetsonChannels.Pwm(info(c, bits, "duty 0"), pwm, s.pwmFrequencyHz(), guard, faults);
     }
 
     /** Finds pwmchipN: named directly, or the one whose device is the pin's PWM controller. */
@@ -406,7 +396,7 @@ public final class JetsonBoard implements Board {
     }
 
     private void startThreads(Settings s) {
-        threads.add(thread("armature-" + s.id() + "-permit", () -> watchPermit(s.permitCheckMillis())));
+        guard.start("armature-" + s.id() + "-permit", actuators, TimeUnit.MILLISECONDS.toNanos(s.permitCheckMillis()));
         for (Channel c : channels.values()) {
             if (c instanceof JetsonChannels.Input in) {
                 threads.add(thread("armature-" + s.id() + "-edges-" + c.name(), () -> pumpEdges(in)));
@@ -427,17 +417,6 @@ public final class JetsonBoard implements Board {
             }
         });
         return t;
-    }
-
-    private void watchPermit(int checkMillis) {
-        long period = TimeUnit.MILLISECONDS.toNanos(checkMillis);
-        while (running) {
-            if (!permit.valid() && !allSafe()) {
-                toSafeState(); // the permit lapsed: nobody vouches for these outputs any more
-                permitLapses++;
-            }
-            LockSupport.parkNanos(period);
-        }
     }
 
     private void pumpEdges(JetsonChannels.Input input) {
@@ -462,26 +441,8 @@ public final class JetsonBoard implements Board {
     }
 
     private void register(BundleContext context, Settings s) {
-        Dictionary<String, Object> boardProps = new Hashtable<>();
-        boardProps.put(PROPERTY_BOARD, s.id());
-        boardProps.put(PROPERTY_COMPATIBLE, s.headerMap() ? HeaderMap.COMPATIBLE.toArray(new String[0]) : new String[] {"*"});
-        registrations.add(context.registerService(Board.class, this, boardProps));
-        for (Channel c : channels.values()) {
-            Dictionary<String, Object> props = new Hashtable<>();
-            props.put(PROPERTY_BOARD, s.id());
-            props.put(Channel.PROPERTY_CHANNEL, c.name());
-            props.put(Channel.PROPERTY_CHANNEL_TYPE, c.info().type().name());
-            List<String> types = new ArrayList<>(List.of(Channel.class.getName()));
-            if (c instanceof Actuator) {
-                types.add(Actuator.class.getName());
-            }
-            types.add(switch (c.info().type()) {
-                case PWM -> PwmOutput.class.getName();
-                case DIGITAL_OUTPUT -> DigitalOutput.class.getName();
-                default -> DigitalInput.class.getName();
-            });
-            registrations.add(context.registerService(types.toArray(new String[0]), c, props));
-        }
+        services = BoardServices.registerChannels(context, s.id(), channels.values())
+                .andBoard(this, Map.of(PROPERTY_COMPATIBLE, s.headerMap() ? HeaderMap.COMPATIBLE.toArray(new String[0]) : new String[] {"*"}));
     }
 
     private String summary() {
@@ -500,39 +461,29 @@ public final class JetsonBoard implements Board {
         return parts.isEmpty() ? "no channels" : String.join("; ", parts);
     }
 
-    private boolean allSafe() {
-        for (Actuator a : actuators) {
-            if (!a.isSafe()) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     @Override
     public void permitMotion(long expiryNanos) {
-        permit.feed(expiryNanos);
+        guard.permit().permit(expiryNanos);
     }
 
     @Override
     public void revokeMotion() {
-        permit.revoke();
-        toSafeState();
+        guard.revoke();
     }
 
     @Override
     public boolean motionPermitted() {
-        return permit.valid();
+        return guard.permit().permitted();
     }
 
     @Override
     public long refusedWrites() {
-        return permit.refused();
+        return guard.permit().refusedWrites();
     }
 
     /** @return times the board drove its actuators safe because the permit lapsed */
     long permitLapses() {
-        return permitLapses;
+        return guard.lapses();
     }
 
     /** @return writes on the way to the safe state that failed (each is logged) */
@@ -552,14 +503,6 @@ public final class JetsonBoard implements Board {
 
     @Override
     public <T extends Channel> T channel(String name, Class<T> type) {
-        Channel c = channels.get(name);
-        if (c == null) {
-            throw UnknownChannelException.of(settings.id(), name, List.copyOf(channels.keySet()));
-        }
-        if (!type.isInstance(c)) {
-            throw new UnknownChannelException("channel '" + name + "' on board '" + settings.id() + "' is "
-                    + c.info().type() + ", not " + type.getSimpleName());
-        }
-        return type.cast(c);
+        return Channels.find(settings.id(), channels, name, type);
     }
 }

@@ -1,17 +1,15 @@
 package io.armature.board.jetson.internal;
 
 import java.io.IOException;
-import java.util.Objects;
-import java.util.concurrent.CopyOnWriteArrayList;
-
 import io.armature.board.jetson.gpio.GpioEdge;
 import io.armature.board.jetson.gpio.GpioLine;
 import io.armature.hal.ChannelInfo;
-import io.armature.hal.ChannelType;
 import io.armature.hal.DigitalInput;
 import io.armature.hal.DigitalOutput;
 import io.armature.hal.Edge;
 import io.armature.hal.EdgeListener;
+import io.armature.hal.EdgeListeners;
+import io.armature.hal.MotionGuard;
 import io.armature.hal.PwmOutput;
 import io.armature.hal.Registration;
 
@@ -31,16 +29,16 @@ final class JetsonChannels {
 
         private final ChannelInfo info;
         private final SysfsPwm pwm;
-        private final MotionPermit permit;
+        private final MotionGuard guard;
         private final FaultSink faults;
         private volatile int duty;
         private volatile double frequency;
 
-        Pwm(ChannelInfo info, SysfsPwm pwm, double frequency, MotionPermit permit, FaultSink faults) {
+        Pwm(ChannelInfo info, SysfsPwm pwm, double frequency, MotionGuard guard, FaultSink faults) {
             this.info = info;
             this.pwm = pwm;
             this.frequency = frequency;
-            this.permit = permit;
+            this.guard = guard;
             this.faults = faults;
         }
 
@@ -58,8 +56,8 @@ final class JetsonChannels {
             if (duty < 0 || duty > MAX_DUTY) {
                 throw new IllegalArgumentException("duty for " + info.name() + " must be 0..65535, was " + duty + "; kept " + this.duty);
             }
-            permit.checkRunning(info.name());
-            int applied = duty != 0 && !permit.admits() ? 0 : duty; // without a permit the motor stays (or goes) safe
+            guard.checkRunning(info.name());
+            int applied = duty != 0 && !guard.permit().allowsMotion() ? 0 : duty; // without a permit the motor stays (or goes) safe
             try {
                 pwm.duty16(applied);
             } catch (IOException e) {
@@ -79,7 +77,7 @@ final class JetsonChannels {
                 throw new IllegalArgumentException("PWM frequency for " + info.name() + " must be 1.." + (int) MAX_FREQUENCY_HZ
                         + " Hz, was " + hertz + "; kept " + frequency);
             }
-            permit.checkRunning(info.name());
+            guard.checkRunning(info.name());
             long period = periodNanos(hertz);
             try {
                 pwm.apply(period, io.armature.hal.DutyScale.toNanos(duty, period));
@@ -114,16 +112,16 @@ final class JetsonChannels {
         private final ChannelInfo info;
         private final GpioLine line;
         private final boolean safeLevel;
-        private final MotionPermit permit;
+        private final MotionGuard guard;
         private final FaultSink faults;
         private volatile boolean level;
 
-        Output(ChannelInfo info, GpioLine line, boolean safeLevel, MotionPermit permit, FaultSink faults) {
+        Output(ChannelInfo info, GpioLine line, boolean safeLevel, MotionGuard guard, FaultSink faults) {
             this.info = info;
             this.line = line;
             this.safeLevel = safeLevel;
             this.level = safeLevel; // requested with the safe level as its initial value
-            this.permit = permit;
+            this.guard = guard;
             this.faults = faults;
         }
 
@@ -134,8 +132,8 @@ final class JetsonChannels {
 
         @Override
         public synchronized void set(boolean high) {
-            permit.checkRunning(info.name());
-            boolean applied = high != safeLevel && !permit.admits() ? safeLevel : high;
+            guard.checkRunning(info.name());
+            boolean applied = high != safeLevel && !guard.permit().allowsMotion() ? safeLevel : high;
             try {
                 line.set(applied);
             } catch (IOException e) {
@@ -173,10 +171,7 @@ final class JetsonChannels {
     static final class Input implements DigitalInput {
         private final ChannelInfo info;
         private final GpioLine line;
-        private final CopyOnWriteArrayList<Listener> listeners = new CopyOnWriteArrayList<>();
-
-        private record Listener(Edge edge, EdgeListener target) {
-        }
+        private final EdgeListeners listeners = new EdgeListeners();
 
         Input(ChannelInfo info, GpioLine line) {
             this.info = info;
@@ -199,9 +194,7 @@ final class JetsonChannels {
 
         @Override
         public Registration onEdge(Edge edge, EdgeListener listener) {
-            Listener l = new Listener(Objects.requireNonNull(edge, "edge"), Objects.requireNonNull(listener, "listener"));
-            listeners.add(l);
-            return () -> listeners.remove(l);
+            return listeners.add(edge, listener);
         }
 
         /** Waits up to {@code timeoutMillis} for one edge and hands it to the listeners. */
@@ -209,15 +202,7 @@ final class JetsonChannels {
             if (!line.awaitEdge(edge, timeoutMillis)) {
                 return;
             }
-            for (Listener l : listeners) {
-                if (l.edge.matches(edge.rising)) {
-                    try {
-                        l.target.onEdge(info.name(), edge.rising, edge.timestampNanos);
-                    } catch (RuntimeException e) {
-                        // a faulty listener must not stop the board or the other listeners
-                    }
-                }
-            }
+            listeners.fire(info.name(), edge.rising, edge.timestampNanos);
         }
     }
 }

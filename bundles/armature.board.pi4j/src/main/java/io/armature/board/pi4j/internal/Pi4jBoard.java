@@ -39,17 +39,15 @@ import com.pi4j.plugin.mock.provider.i2c.MockI2CProvider;
 import com.pi4j.plugin.mock.provider.pwm.MockPwmProvider;
 
 import io.armature.hal.Actuator;
-import io.armature.hal.AnalogInput;
 import io.armature.hal.Board;
 import io.armature.hal.BoardInfo;
+import io.armature.hal.BoardServices;
 import io.armature.hal.Channel;
 import io.armature.hal.ChannelInfo;
+import io.armature.hal.Channels;
 import io.armature.hal.DeviceTree;
-import io.armature.hal.DigitalInput;
-import io.armature.hal.DigitalOutput;
-import io.armature.hal.I2cBus;
+import io.armature.hal.MotionGuard;
 import io.armature.hal.PwmOutput;
-import io.armature.hal.UnknownChannelException;
 
 /**
  * A Raspberry Pi 4 or 5 through Pi4J 2. Pi4J's ServiceLoader finds no plugins inside OSGi, so
@@ -70,6 +68,9 @@ import io.armature.hal.UnknownChannelException;
 public final class Pi4jBoard implements Board {
 
     public static final String PID = "armature.board.pi4j";
+
+    /** How often the motion permit is checked, in ns: the actuators go safe within about a millisecond of a lapse. */
+    private static final long PERMIT_CHECK_NANOS = 1_000_000L;
 
     @ObjectClassDefinition(name = "Armature Raspberry Pi board (Pi4J)",
             description = "A Raspberry Pi 4 or 5: hardware PWM, digital outputs and inputs, I2C buses and ADS1115 ADC inputs, by BCM pin.")
@@ -125,8 +126,8 @@ public final class Pi4jBoard implements Board {
     private ServiceRegistration<Board> boardRegistration;
 
     /** Everything built from one set of channel settings; replaced whole when they change. */
-    private record Hardware(Context pi4j, MotionPermit permit, Map<String, Channel> channels, Actuator[] actuators,
-            List<Pi4jChannels.Input> inputs, BoardInfo info, List<ServiceRegistration<?>> registrations) {
+    private record Hardware(Context pi4j, MotionGuard guard, Map<String, Channel> channels, List<Pi4jChannels.Input> inputs,
+            BoardInfo info, BoardServices services, ServiceRegistration<Context> pi4jRegistration) {
     }
 
     @Reference(service = LoggerFactory.class)
@@ -252,12 +253,7 @@ public final class Pi4jBoard implements Board {
         Context pi4j = newContext(s, generation);
         Map<String, Channel> channels = new LinkedHashMap<>();
         List<Pi4jChannels.Input> inputs = new ArrayList<>();
-        Actuator[][] actuatorsHolder = new Actuator[1][];
-        MotionPermit permit = new MotionPermit(s.id(), () -> {
-            for (Actuator a : actuatorsHolder[0] == null ? new Actuator[0] : actuatorsHolder[0]) {
-                a.toSafeState();
-            }
-        });
+        MotionGuard guard = new MotionGuard(s.id(), this::safeStateFailed);
         try {
             for (Settings.PwmSpec p : s.pwm()) {
                 int channel = generation.pwmChannel(p.pin());
@@ -271,13 +267,13 @@ public final class Pi4jBoard implements Board {
                 com.pi4j.io.pwm.Pwm pwm = pi4j.create(com.pi4j.io.pwm.Pwm.newConfigBuilder(pi4j).id(pi4jId(p.name()))
                         .address(channel).pwmType(PwmType.HARDWARE).frequency(s.pwmFrequencyHz()).initial(0).shutdown(0).build());
                 channels.put(p.name(), new Pi4jChannels.Pwm(p.name(), "hardware PWM on BCM " + p.pin() + " (PWM channel " + channel + ", chip "
-                        + pwmChip(s, generation) + ")", pwm, s.pwmFrequencyHz(), permit));
+                        + pwmChip(s, generation) + ")", pwm, s.pwmFrequencyHz(), guard));
             }
             for (Settings.OutputSpec o : s.outputs()) {
                 DigitalState safe = o.safeLevel() ? DigitalState.HIGH : DigitalState.LOW;
                 var out = pi4j.create(com.pi4j.io.gpio.digital.DigitalOutput.newConfigBuilder(pi4j).id(pi4jId(o.name()))
                         .address(o.pin()).initial(safe).shutdown(safe).build());
-                channels.put(o.name(), new Pi4jChannels.Output(o.name(), "digital output on BCM " + o.pin(), out, o.safeLevel(), permit));
+                channels.put(o.name(), new Pi4jChannels.Output(o.name(), "digital output on BCM " + o.pin(), out, o.safeLevel(), guard));
             }
             for (Settings.InputSpec i : s.inputs()) {
                 PullResistance pull = switch (i.pull()) {
@@ -294,7 +290,7 @@ public final class Pi4jBoard implements Board {
             }
             Map<String, Pi4jChannels.Bus> buses = new HashMap<>();
             for (Settings.BusSpec b : s.buses()) {
-                Pi4jChannels.Bus bus = new Pi4jChannels.Bus(b.name(), "I2C bus /dev/i2c-" + b.bus(), pi4j, b.bus(), permit);
+                Pi4jChannels.Bus bus = new Pi4jChannels.Bus(b.name(), "I2C bus /dev/i2c-" + b.bus(), pi4j, b.bus(), guard);
                 buses.put(b.name(), bus);
                 channels.put(b.name(), bus);
             }
@@ -306,19 +302,23 @@ public final class Pi4jBoard implements Board {
                         a.input(), a.fullScaleMillivolts()), chip, a.input(), a.fullScaleMillivolts()));
             }
         } catch (RuntimeException e) {
-            permit.stop();
+            guard.close();
             pi4j.shutdown();
             throw e;
         }
-        Actuator[] actuators = channels.values().stream().filter(Actuator.class::isInstance).map(Actuator.class::cast).toArray(Actuator[]::new);
-        actuatorsHolder[0] = actuators;
+        guard.start("armature-pi4j-permit-" + s.id(), channels.values().stream().filter(Actuator.class::isInstance).map(Actuator.class::cast).toList(),
+                PERMIT_CHECK_NANOS);
         List<ChannelInfo> infos = channels.values().stream().map(Channel::info).toList();
         BoardInfo info = new BoardInfo(s.id(), model, "pi4j", infos);
-        List<ServiceRegistration<?>> registrations = new ArrayList<>();
+        BoardServices services = null;
+        ServiceRegistration<Context> pi4jRegistration = null;
         if (context != null) {
-            register(s.id(), pi4j, channels, registrations);
+            services = BoardServices.registerChannels(context, s.id(), channels.values());
+            Dictionary<String, Object> props = new Hashtable<>();
+            props.put(PROPERTY_BOARD, s.id());
+            pi4jRegistration = context.registerService(Context.class, pi4j, props);
         }
-        return new Hardware(pi4j, permit, channels, actuators, inputs, info, registrations);
+        return new Hardware(pi4j, guard, channels, inputs, info, services, pi4jRegistration);
     }
 
     private static Context newContext(Settings s, RaspberryPi.Generation generation) {
@@ -341,41 +341,20 @@ public final class Pi4jBoard implements Board {
         return channel.replaceAll("[^A-Za-z0-9]", "-");
     }
 
-    private void register(String id, Context pi4j, Map<String, Channel> channels, List<ServiceRegistration<?>> registrations) {
-        for (Channel c : channels.values()) {
-            Dictionary<String, Object> props = new Hashtable<>();
-            props.put(PROPERTY_BOARD, id);
-            props.put(Channel.PROPERTY_CHANNEL, c.name());
-            props.put(Channel.PROPERTY_CHANNEL_TYPE, c.info().type().name());
-            registrations.add(context.registerService(serviceTypes(c), c, props));
+    private void safeStateFailed(String channel, RuntimeException e) {
+        if (log != null) {
+            log.error("Raspberry Pi board '{}': {} could not be driven safe: {}", settings == null ? "?" : settings.id(), channel, e.toString());
         }
-        Dictionary<String, Object> props = new Hashtable<>();
-        props.put(PROPERTY_BOARD, id);
-        registrations.add(context.registerService(Context.class, pi4j, props));
-    }
-
-    private static String[] serviceTypes(Channel c) {
-        List<String> types = new ArrayList<>();
-        types.add(Channel.class.getName());
-        if (c instanceof Actuator) {
-            types.add(Actuator.class.getName());
-        }
-        for (Class<?> t : List.of(PwmOutput.class, DigitalOutput.class, DigitalInput.class, AnalogInput.class, I2cBus.class)) {
-            if (t.isInstance(c)) {
-                types.add(t.getName());
-            }
-        }
-        return types.toArray(new String[0]);
     }
 
     private static void teardown(Hardware h) {
-        for (Actuator a : h.actuators()) {
-            a.toSafeState();
+        h.guard().close(); // stops the permit watcher and drives every actuator safe
+        if (h.services() != null) {
+            h.services().close();
         }
-        h.permit().stop();
-        for (ServiceRegistration<?> r : h.registrations()) {
+        if (h.pi4jRegistration() != null) {
             try {
-                r.unregister();
+                h.pi4jRegistration().unregister();
             } catch (IllegalStateException alreadyGone) {
                 // the framework unregistered it while the bundle stopped
             }
@@ -391,33 +370,29 @@ public final class Pi4jBoard implements Board {
         return hardware.pi4j();
     }
 
-    /** @return times the actuators were driven safe because the permit lapsed or was revoked */
+    /** @return times the actuators were driven safe because the permit lapsed */
     public long permitLapses() {
-        return hardware.permit().lapses();
+        return hardware.guard().lapses();
     }
 
     @Override
     public void permitMotion(long expiryNanos) {
-        hardware.permit().permit(expiryNanos);
+        hardware.guard().permit().permit(expiryNanos);
     }
 
     @Override
     public void revokeMotion() {
-        Hardware h = hardware;
-        h.permit().revoke();
-        for (Actuator a : h.actuators()) {
-            a.toSafeState();
-        }
+        hardware.guard().revoke();
     }
 
     @Override
     public boolean motionPermitted() {
-        return hardware.permit().permitted();
+        return hardware.guard().permit().permitted();
     }
 
     @Override
     public long refusedWrites() {
-        return hardware.permit().refusedWrites();
+        return hardware.guard().permit().refusedWrites();
     }
 
     @Override
@@ -433,15 +408,6 @@ public final class Pi4jBoard implements Board {
 
     @Override
     public <T extends Channel> T channel(String name, Class<T> type) {
-        Map<String, Channel> channels = hardware.channels();
-        Channel c = channels.get(name);
-        if (c == null) {
-            throw UnknownChannelException.of(settings.id(), name, List.copyOf(channels.keySet()));
-        }
-        if (!type.isInstance(c)) {
-            throw new UnknownChannelException("channel '" + name + "' on board '" + settings.id() + "' is " + c.info().type()
-                    + ", not " + type.getSimpleName());
-        }
-        return type.cast(c);
+        return Channels.find(settings.id(), hardware.channels(), name, type);
     }
 }

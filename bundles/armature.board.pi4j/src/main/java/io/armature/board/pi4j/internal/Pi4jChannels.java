@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Objects;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import com.pi4j.context.Context;
 import com.pi4j.io.gpio.digital.DigitalState;
@@ -20,7 +18,9 @@ import io.armature.hal.DigitalOutput;
 import io.armature.hal.DutyScale;
 import io.armature.hal.Edge;
 import io.armature.hal.EdgeListener;
+import io.armature.hal.EdgeListeners;
 import io.armature.hal.I2cBus;
+import io.armature.hal.MotionGuard;
 import io.armature.hal.PwmOutput;
 import io.armature.hal.Registration;
 
@@ -44,16 +44,16 @@ final class Pi4jChannels {
         private final String name;
         private final String description;
         private final com.pi4j.io.pwm.Pwm pwm;
-        private final MotionPermit permit;
+        private final MotionGuard guard;
         private volatile ChannelInfo info;
         private volatile int duty;
         private volatile int frequencyHz;
 
-        Pwm(String name, String description, com.pi4j.io.pwm.Pwm pwm, int frequencyHz, MotionPermit permit) {
+        Pwm(String name, String description, com.pi4j.io.pwm.Pwm pwm, int frequencyHz, MotionGuard guard) {
             this.name = name;
             this.description = description;
             this.pwm = pwm;
-            this.permit = permit;
+            this.guard = guard;
             this.frequencyHz = frequencyHz;
             this.info = info(frequencyHz);
             write(0);
@@ -104,8 +104,8 @@ final class Pi4jChannels {
             if (duty < 0 || duty > MAX_DUTY) {
                 throw new IllegalArgumentException("duty for " + name + " must be 0..65535, was " + duty + "; kept " + this.duty);
             }
-            permit.check(name);
-            write(duty != 0 && !permit.allowsMotion() ? 0 : duty);
+            guard.checkRunning(name);
+            write(duty != 0 && !guard.permit().allowsMotion() ? 0 : duty);
         }
 
         private void write(int newDuty) {
@@ -128,7 +128,7 @@ final class Pi4jChannels {
                 throw new IllegalArgumentException("PWM frequency for " + name + " must be a whole number of Hz in 1..1000000, was "
                         + hertz + "; kept " + frequencyHz);
             }
-            permit.check(name);
+            guard.checkRunning(name);
             frequencyHz = (int) hertz;
             info = info(frequencyHz);
             write(duty);
@@ -154,14 +154,14 @@ final class Pi4jChannels {
         private final ChannelInfo info;
         private final com.pi4j.io.gpio.digital.DigitalOutput out;
         private final boolean safeLevel;
-        private final MotionPermit permit;
+        private final MotionGuard guard;
         private volatile boolean level;
 
-        Output(String name, String description, com.pi4j.io.gpio.digital.DigitalOutput out, boolean safeLevel, MotionPermit permit) {
+        Output(String name, String description, com.pi4j.io.gpio.digital.DigitalOutput out, boolean safeLevel, MotionGuard guard) {
             this.info = new ChannelInfo(name, ChannelType.DIGITAL_OUTPUT, 1, description, safeLevel ? "high" : "low");
             this.out = out;
             this.safeLevel = safeLevel;
-            this.permit = permit;
+            this.guard = guard;
             write(safeLevel);
         }
 
@@ -172,8 +172,8 @@ final class Pi4jChannels {
 
         @Override
         public synchronized void set(boolean high) {
-            permit.check(info.name());
-            write(high != safeLevel && !permit.allowsMotion() ? safeLevel : high);
+            guard.checkRunning(info.name());
+            write(high != safeLevel && !guard.permit().allowsMotion() ? safeLevel : high);
         }
 
         private void write(boolean high) {
@@ -213,14 +213,11 @@ final class Pi4jChannels {
         private final ChannelInfo info;
         private final com.pi4j.io.gpio.digital.DigitalInput in;
         private final long debounceNanos;
-        private final CopyOnWriteArrayList<Listener> listeners = new CopyOnWriteArrayList<>();
+        private final EdgeListeners listeners = new EdgeListeners();
         private final DigitalStateChangeListener pi4jListener;
         private volatile boolean lastDelivered;
         private volatile long lastEdgeNanos;
         private volatile boolean anyEdge;
-
-        private record Listener(Edge edge, EdgeListener target) {
-        }
 
         Input(String name, String description, com.pi4j.io.gpio.digital.DigitalInput in, int debounceMicros) {
             this.info = new ChannelInfo(name, ChannelType.DIGITAL_INPUT, 1, description, "");
@@ -243,9 +240,7 @@ final class Pi4jChannels {
 
         @Override
         public Registration onEdge(Edge edge, EdgeListener listener) {
-            Listener l = new Listener(Objects.requireNonNull(edge, "edge"), Objects.requireNonNull(listener, "listener"));
-            listeners.add(l);
-            return () -> listeners.remove(l);
+            return listeners.add(edge, listener);
         }
 
         void edge(boolean level, long nanos) {
@@ -255,15 +250,7 @@ final class Pi4jChannels {
             lastDelivered = level;
             lastEdgeNanos = nanos;
             anyEdge = true;
-            for (Listener l : listeners) {
-                if (l.edge.matches(level)) {
-                    try {
-                        l.target.onEdge(info.name(), level, nanos);
-                    } catch (RuntimeException e) {
-                        // a faulty listener must not stop the others or Pi4J's event thread
-                    }
-                }
-            }
+            listeners.fire(info.name(), level, nanos);
         }
 
         void close() {
@@ -276,14 +263,14 @@ final class Pi4jChannels {
         private final ChannelInfo info;
         private final Context pi4j;
         private final int bus;
-        private final MotionPermit permit;
+        private final MotionGuard guard;
         private final Map<Integer, I2C> devices = new HashMap<>();
 
-        Bus(String name, String description, Context pi4j, int bus, MotionPermit permit) {
+        Bus(String name, String description, Context pi4j, int bus, MotionGuard guard) {
             this.info = new ChannelInfo(name, ChannelType.I2C, 0, description, "");
             this.pi4j = pi4j;
             this.bus = bus;
-            this.permit = permit;
+            this.guard = guard;
         }
 
         @Override
@@ -295,7 +282,7 @@ final class Pi4jChannels {
             if (address < 0x08 || address > 0x77) {
                 throw new IllegalArgumentException(String.format("I2C address must be 0x08..0x77, was 0x%02X", address));
             }
-            permit.check(info.name());
+            guard.checkRunning(info.name());
             return devices.computeIfAbsent(address, a -> pi4j.create(I2C.newConfigBuilder(pi4j)
                     .id(info.name().replaceAll("[^A-Za-z0-9]", "-") + "-" + String.format("%02x", a))
                     .bus(bus).device(a).build()));

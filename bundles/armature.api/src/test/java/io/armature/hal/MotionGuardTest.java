@@ -1,0 +1,173 @@
+package io.armature.hal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class MotionGuardTest {
+
+    private static final long CHECK_NANOS = 1_000_000L;
+
+    private final List<String> failures = new ArrayList<>();
+    private final MotionGuard guard = new MotionGuard("test", (channel, e) -> {
+        synchronized (failures) {
+            failures.add(channel + ": " + e.getMessage());
+        }
+    });
+    private final Motor left = new Motor("motor.left.pwm");
+    private final Motor right = new Motor("motor.right.pwm");
+
+    @AfterEach
+    void close() {
+        guard.close();
+    }
+
+    @Test
+    void anUnsupervisedBoardIsLeftAlone() throws InterruptedException {
+        guard.start("test-permit", List.of(left, right), CHECK_NANOS);
+        left.setDuty(30_000);
+        Thread.sleep(20);
+        assertEquals(30_000, left.duty(), "before the first feed the board runs unsupervised");
+        assertEquals(0, guard.lapses());
+    }
+
+    @Test
+    void aLapsedPermitDrivesEveryActuatorSafeOnceAndCountsOneLapse() throws InterruptedException {
+        guard.start("test-permit", List.of(left, right), CHECK_NANOS);
+        guard.permit().permit(System.nanoTime() + 30_000_000L);
+        left.setDuty(30_000);
+        right.setDuty(20_000);
+        assertTrue(until(() -> left.duty() == 0 && right.duty() == 0), "both motors stopped after the permit lapsed");
+        Thread.sleep(20);
+        assertEquals(1, guard.lapses());
+        assertEquals(1, left.safeDrives);
+        assertFalse(guard.permit().allowsMotion(), "a moving write stays refused while the permit is lapsed");
+        assertEquals(1, guard.permit().refusedWrites());
+    }
+
+    @Test
+    void aWriteThatSlipsPastTheLapseIsCaughtByTheNextCheck() {
+        guard.start("test-permit", List.of(left), CHECK_NANOS);
+        guard.permit().permit(System.nanoTime() + 10_000_000L);
+        assertTrue(until(() -> !guard.permit().permitted() && guard.lapses() == 0), "lapsed while everything was safe: nothing to do");
+        left.setDuty(40_000); // checked before the lapse, applied after it
+        assertTrue(until(() -> left.duty() == 0), "driven safe again");
+        assertEquals(1, guard.lapses());
+    }
+
+    @Test
+    void revokeDrivesSafeAtOnceAndIsNotALapse() throws InterruptedException {
+        guard.start("test-permit", List.of(left, right), CHECK_NANOS);
+        guard.permit().permit(System.nanoTime() + 10_000_000_000L);
+        left.setDuty(30_000);
+        guard.revoke();
+        assertEquals(0, left.duty());
+        assertFalse(guard.permit().permitted());
+        Thread.sleep(20);
+        assertEquals(0, guard.lapses());
+    }
+
+    @Test
+    void anActuatorThatCannotBeDrivenSafeIsReportedAndTheOthersStillGoSafe() {
+        left.failing = true;
+        guard.start("test-permit", List.of(left, right), CHECK_NANOS);
+        guard.permit().permit(System.nanoTime() + 10_000_000L);
+        left.setDuty(30_000);
+        right.setDuty(30_000);
+        assertTrue(until(() -> right.duty() == 0 && guard.lapses() >= 2), "the watcher keeps going and keeps trying");
+        left.failing = false;
+        assertTrue(until(() -> left.duty() == 0), "the next check drives it safe once it answers");
+        synchronized (failures) {
+            assertTrue(failures.get(0).equals("motor.left.pwm: not answering"), failures.toString());
+        }
+    }
+
+    @Test
+    void closeDrivesSafeAndStopsTheBoard() {
+        guard.start("test-permit", List.of(left), CHECK_NANOS);
+        left.setDuty(30_000);
+        guard.checkRunning("motor.left.pwm");
+        guard.close();
+        assertEquals(0, left.duty());
+        assertTrue(guard.stopped());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> guard.checkRunning("motor.left.pwm"));
+        assertEquals("board 'test' is stopped; channel motor.left.pwm is gone", e.getMessage());
+        guard.close(); // twice is harmless
+        assertThrows(IllegalStateException.class, () -> guard.start("again", List.of(left), CHECK_NANOS));
+    }
+
+    @Test
+    void aBadCheckPeriodIsRefused() {
+        assertEquals("checkNanos must be at least 1, was 0",
+                assertThrows(IllegalArgumentException.class, () -> guard.start("test-permit", List.of(left), 0)).getMessage());
+    }
+
+    private static boolean until(BooleanSupplier condition) {
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            Thread.onSpinWait();
+        }
+        return true;
+    }
+
+    /** A PWM output that takes every write, as a channel does after its own permit check. */
+    private static final class Motor implements PwmOutput {
+        private final ChannelInfo info;
+        private volatile int duty;
+        private volatile boolean failing;
+        private volatile int safeDrives;
+
+        Motor(String name) {
+            this.info = new ChannelInfo(name, ChannelType.PWM, 16, "test motor", "duty 0");
+        }
+
+        @Override
+        public ChannelInfo info() {
+            return info;
+        }
+
+        @Override
+        public void setDuty(int duty) {
+            this.duty = duty;
+        }
+
+        @Override
+        public int duty() {
+            return duty;
+        }
+
+        @Override
+        public void setFrequency(double hertz) {
+        }
+
+        @Override
+        public double frequency() {
+            return 20_000;
+        }
+
+        @Override
+        public synchronized void toSafeState() {
+            if (failing) {
+                throw new IllegalStateException("not answering");
+            }
+            duty = 0;
+            safeDrives++;
+        }
+
+        @Override
+        public void close() {
+            toSafeState();
+        }
+    }
+}
