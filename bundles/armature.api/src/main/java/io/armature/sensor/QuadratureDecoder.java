@@ -1,5 +1,6 @@
 package io.armature.sensor;
 
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.armature.hal.DigitalInput;
@@ -26,11 +27,14 @@ public final class QuadratureDecoder implements AutoCloseable {
             {-1, 0, 0, 1},
             {0, 1, -1, 0}};
 
-    private final AtomicLong counts = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
-    private volatile int state;
-    private volatile long lastEdgeNanos = Long.MIN_VALUE;
-    private volatile long version; // odd while an edge is being applied
+    private int state; // guarded by this
+    // Two slots of (count, edge time): an edge writes the slot readers are not pointed at, then
+    // moves them to it by bumping the version. A reader never waits for a writer in the middle of
+    // an edge (a real-time loop thread spinning on a preempted event thread would stall both).
+    private final long[] countSlot = new long[2];
+    private final long[] timeSlot = {Long.MIN_VALUE, Long.MIN_VALUE};
+    private volatile long version;
     private final Registration onA;
     private final Registration onB;
 
@@ -43,17 +47,19 @@ public final class QuadratureDecoder implements AutoCloseable {
 
     private synchronized void update(int bit, boolean level, long timestampNanos) {
         int next = level ? state | bit : state & ~bit;
-        version++;
         if (next == state) {
             // the line is already at this level: its opposite edge was missed, and with it the
             // direction of two transitions
             errors.incrementAndGet();
-        } else {
-            counts.addAndGet(STEP[state][next]);
-            lastEdgeNanos = timestampNanos;
+            return;
         }
+        long v = version;
+        int current = (int) (v & 1);
+        int other = current ^ 1;
+        countSlot[other] = countSlot[current] + STEP[state][next];
+        timeSlot[other] = timestampNanos;
         state = next;
-        version++;
+        version = v + 1; // volatile: the slot's writes are visible before readers move to it
     }
 
     /**
@@ -67,20 +73,29 @@ public final class QuadratureDecoder implements AutoCloseable {
     public void read(long[] into) {
         while (true) {
             long v = version;
-            long c = counts.get();
-            long t = lastEdgeNanos;
-            if ((v & 1) == 0 && v == version) {
+            int i = (int) (v & 1);
+            long c = countSlot[i];
+            long t = timeSlot[i];
+            VarHandle.loadLoadFence(); // the slot is read before the version is checked again
+            if (v == version) {
                 into[0] = c;
                 into[1] = t;
                 return;
             }
-            Thread.onSpinWait();
+            // two edges went by while we read: the slot was reused; the newest is complete now
         }
     }
 
     /** @return counts since start, signed: positive with A leading B */
     public long counts() {
-        return counts.get();
+        while (true) {
+            long v = version;
+            long c = countSlot[(int) (v & 1)];
+            VarHandle.loadLoadFence();
+            if (v == version) {
+                return c;
+            }
+        }
     }
 
     /** @return edges that found their line already at their level: missed transitions */

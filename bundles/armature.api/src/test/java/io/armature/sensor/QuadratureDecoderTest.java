@@ -2,6 +2,7 @@ package io.armature.sensor;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -103,6 +104,39 @@ class QuadratureDecoderTest {
             long[] pair = new long[2];
             d.read(pair);
             assertEquals(1, pair[1], "the count's edge time stays that of the edge that made it");
+        }
+    }
+
+    @Test
+    void aReaderAlwaysGetsACountWithTheTimeOfTheEdgeThatMadeIt() throws Exception {
+        try (QuadratureDecoder d = new QuadratureDecoder(a, b)) {
+            int edges = 2_000_000;
+            Thread writer = new Thread(() -> {
+                // forward: A rises, B rises, A falls, B falls; edge k (from 1) makes count k
+                for (int k = 1; k <= edges; k++) {
+                    switch (k % 4) {
+                        case 1 -> a.deliver(true, k);
+                        case 2 -> b.deliver(true, k);
+                        case 3 -> a.deliver(false, k);
+                        default -> b.deliver(false, k);
+                    }
+                }
+            });
+            writer.start();
+            long[] pair = new long[2];
+            long reads = 0;
+            long last = 0;
+            while (writer.isAlive() || reads == 0) {
+                d.read(pair);
+                if (pair[0] > 0) {
+                    assertEquals(pair[0], pair[1], "count and edge time from the same edge");
+                }
+                assertTrue(pair[0] >= last, "never backwards");
+                last = pair[0];
+                reads++;
+            }
+            writer.join();
+            assertEquals(edges, d.counts());
         }
     }
 

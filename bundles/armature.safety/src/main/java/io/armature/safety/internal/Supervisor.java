@@ -293,7 +293,7 @@ public final class Supervisor implements SafetySupervisor {
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, service = SampleStream.class)
-    void addStream(SampleStream<?> stream) {
+    synchronized void addStream(SampleStream<?> stream) {
         streams.put(stream.name(), new StreamWatch(stream));
         gone.remove(stream.name());
     }
@@ -302,11 +302,15 @@ public final class Supervisor implements SafetySupervisor {
      * A stream that goes away is a stall that began now: if it is not back (a source restarting
      * on a swapped board comes back within milliseconds) before the stall limit, the supervisor trips.
      */
-    void removeStream(SampleStream<?> stream) {
+    synchronized void removeStream(SampleStream<?> stream) {
+        // With addStream under one lock: SCR may bind a restarted source's new stream on one
+        // thread while it unbinds the old one on another, and the new one must not be lost.
         StreamWatch w = streams.get(stream.name());
         if (w != null && w.stream == stream) {
-            streams.remove(stream.name());
+            // "gone" first: the supervision cycle, which reads without the lock, must never see
+            // the stream in neither map ("not present" is for a stream that never came)
             gone.put(stream.name(), System.nanoTime());
+            streams.remove(stream.name(), w);
         }
     }
 
