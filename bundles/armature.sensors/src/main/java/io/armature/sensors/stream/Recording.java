@@ -6,7 +6,6 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,6 +90,74 @@ public final class Recording {
     }
 
     /**
+     * Reads a recording one sample at a time, for a test that steps a consumer in lockstep with
+     * it (a control loop fed recorded encoder samples in JUnit): the same file always gives the
+     * same samples in the same order. Allocates nothing per sample.
+     */
+    public static final class Player<S extends Sample<S>> implements AutoCloseable {
+        private final Path file;
+        private final SampleCodec<S> codec;
+        private final DataInputStream in;
+        private final Header header;
+        private final byte[] bytes;
+        private final ByteBuffer record;
+        private long read;
+
+        private Player(Path file, SampleCodec<S> codec) throws IOException {
+            this.file = file;
+            this.codec = codec;
+            this.in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16));
+            try {
+                this.header = readHeader(in, file);
+                if (!header.type().equals(codec.type())) {
+                    throw new IOException(file + " holds '" + header.type() + "' samples, not '" + codec.type() + "'");
+                }
+            } catch (IOException e) {
+                in.close();
+                throw e;
+            }
+            this.bytes = new byte[codec.size()];
+            this.record = ByteBuffer.wrap(bytes);
+        }
+
+        /** @return what the recording holds */
+        public Header header() {
+            return header;
+        }
+
+        /**
+         * Copies the next sample into {@code into}.
+         *
+         * @return false at the end of the recording
+         * @throws IOException when the file cannot be read, or its last record is cut short
+         */
+        public boolean next(S into) throws IOException {
+            int n = in.readNBytes(bytes, 0, bytes.length);
+            if (n == 0) {
+                return false;
+            }
+            if (n < bytes.length) {
+                throw new IOException(file + " is truncated: record " + (read + 1) + " has " + n + " of " + bytes.length
+                        + " bytes; the " + read + " complete records before it were replayed");
+            }
+            record.clear();
+            codec.read(record, into);
+            read++;
+            return true;
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
+    }
+
+    /** @return a player of {@code file}, which must hold samples of {@code codec}'s type */
+    public static <S extends Sample<S>> Player<S> play(Path file, SampleCodec<S> codec) throws IOException {
+        return new Player<>(file, codec);
+    }
+
+    /**
      * Replays {@code file} into {@code into}: with {@code realTime}, spaced as recorded; otherwise
      * as fast as possible. A truncated last record is reported after the complete ones are published.
      *
@@ -98,41 +165,27 @@ public final class Recording {
      */
     public static <S extends Sample<S>> long replay(Path file, SampleCodec<S> codec, BroadcastStream<S> into, boolean realTime)
             throws IOException {
-        try (InputStream raw = Files.newInputStream(file); DataInputStream in = new DataInputStream(new BufferedInputStream(raw, 1 << 16))) {
-            Header h = readHeader(in, file);
-            if (!h.type().equals(codec.type())) {
-                throw new IOException(file + " holds '" + h.type() + "' samples, not '" + codec.type() + "'");
-            }
-            byte[] bytes = new byte[codec.size()];
-            ByteBuffer record = ByteBuffer.wrap(bytes);
+        try (Player<S> player = play(file, codec)) {
             long published = 0;
             long firstRecorded = Long.MIN_VALUE;
             long start = System.nanoTime();
-            while (true) {
-                int n = in.readNBytes(bytes, 0, bytes.length);
-                if (n == 0) {
-                    return published;
-                }
-                if (n < bytes.length) {
-                    throw new IOException(file + " is truncated: record " + (published + 1) + " has " + n + " of " + bytes.length
-                            + " bytes; the " + published + " complete records before it were replayed");
-                }
-                record.clear();
-                S slot = into.claim();
-                codec.read(record, slot);
+            S next = codec.create();
+            while (player.next(next)) {
                 if (realTime) {
                     if (firstRecorded == Long.MIN_VALUE) {
-                        firstRecorded = slot.timestampNanos();
+                        firstRecorded = next.timestampNanos();
                     }
-                    long due = start + (slot.timestampNanos() - firstRecorded);
+                    long due = start + (next.timestampNanos() - firstRecorded);
                     long wait;
                     while ((wait = due - System.nanoTime()) > 0) {
                         LockSupport.parkNanos(wait);
                     }
                 }
+                into.claim().copyFrom(next);
                 into.publish();
                 published++;
             }
+            return published;
         }
     }
 }
