@@ -87,6 +87,10 @@ public final class Supervisor implements SafetySupervisor {
 
         @AttributeDefinition(name = "Watchdog feed (ms)", description = "How often the watchdog is fed while all is healthy, 10..60000 ms.")
         int watchdogFeedMillis() default 1000;
+
+        @AttributeDefinition(name = "Watchdog timeout (s)", description = "Timeout to set on the watchdog device, 1..3600 s, at least twice "
+                + "the feed interval; 0 leaves the driver's own. Setting it needs JNA in the feature.")
+        int watchdogTimeoutSeconds() default 0;
     }
 
     /** One heartbeat; beating is a volatile write. */
@@ -187,6 +191,11 @@ public final class Supervisor implements SafetySupervisor {
         range("permitMillis", config.permitMillis(), 1, 1000);
         range("estopDebounceMillis", config.estopDebounceMillis(), 0, 500);
         range("watchdogFeedMillis", config.watchdogFeedMillis(), 10, 60_000);
+        range("watchdogTimeoutSeconds", config.watchdogTimeoutSeconds(), 0, 3600);
+        if (config.watchdogTimeoutSeconds() > 0 && 2L * config.watchdogFeedMillis() > config.watchdogTimeoutSeconds() * 1000L) {
+            throw new IllegalArgumentException("watchdogTimeoutSeconds " + config.watchdogTimeoutSeconds() + " is less than twice watchdogFeedMillis "
+                    + config.watchdogFeedMillis() + ": one late feed would reset the machine");
+        }
         this.log = log;
         this.context = context;
         this.cycleNanos = config.cycleMicros() * 1000L;
@@ -211,8 +220,14 @@ public final class Supervisor implements SafetySupervisor {
         String device = config.watchdogDevice() == null ? "" : config.watchdogDevice().trim();
         if (!device.isEmpty()) {
             try {
-                watchdog = Watchdog.open(Path.of(device));
-                log.info("hardware watchdog {} armed", device);
+                watchdog = Watchdog.open(Path.of(device), config.watchdogTimeoutSeconds());
+                int actual = watchdog.timeoutSeconds();
+                if (actual > 0 && 2L * config.watchdogFeedMillis() > actual * 1000L) {
+                    // the driver rounded the timeout down below what the feed interval needs
+                    trip("watchdog", "watchdog " + device + " took a timeout of " + actual + " s, less than twice the feed interval of "
+                            + config.watchdogFeedMillis() + " ms");
+                }
+                log.info("hardware watchdog {} armed{}", device, actual > 0 ? ", timeout " + actual + " s" : "");
             } catch (IOException e) {
                 // Without its watchdog the robot must not move: trip until someone fixes it.
                 trip("watchdog", "cannot open watchdog device " + device + ": " + e.getMessage());

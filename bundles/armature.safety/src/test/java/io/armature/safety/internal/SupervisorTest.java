@@ -306,7 +306,29 @@ class SupervisorTest {
     }
 
     @Test
+    void aWatchdogTimeoutThatCannotBeSetKeepsTheRobotFromMoving() throws Exception {
+        // a plain file opens and takes writes like the device, but refuses the timeout ioctl
+        Path notAWatchdog = Files.createFile(dir.resolve("not-a-watchdog"));
+        Supervisor s = supervisor("watchdogDevice", notAWatchdog.toString(), "watchdogTimeoutSeconds", 15);
+        assertFalse(s.mayMove());
+        assertEquals("cannot open watchdog device " + notAWatchdog + ": cannot set its timeout to 15 s: Inappropriate ioctl for device",
+                s.tripReason().orElseThrow().message());
+        assertEquals("", Files.readString(notAWatchdog), "and nothing was written: not even the magic character");
+    }
+
+    @Test
+    void theWatchdogIoctlsAreLinuxs() {
+        // linux/watchdog.h: WDIOC_SETTIMEOUT _IOWR('W', 6, int), WDIOC_GETTIMEOUT _IOR('W', 7, int)
+        int ioc = (3 << 30) | (4 << 16) | ('W' << 8) | 6;
+        assertEquals(ioc, LibcWatchdog.WDIOC_SETTIMEOUT);
+        assertEquals((2 << 30) | (4 << 16) | ('W' << 8) | 7, LibcWatchdog.WDIOC_GETTIMEOUT);
+    }
+
+    @Test
     void badConfigurationIsRefusedWithTheReason() {
+        assertEquals("watchdogTimeoutSeconds 1 is less than twice watchdogFeedMillis 1000: one late feed would reset the machine",
+                assertThrows(IllegalArgumentException.class, () -> new Supervisor(ComponentConfigs.of(Supervisor.Config.class,
+                        Map.of("watchdogTimeoutSeconds", 1)), context(), logger(), false)).getMessage());
         assertEquals("permitMillis must be 1..1000, was 0", assertThrows(IllegalArgumentException.class,
                 () -> new Supervisor(ComponentConfigs.of(Supervisor.Config.class, Map.of("permitMillis", 0)), context(), logger(), false)).getMessage());
         assertThrows(IllegalArgumentException.class,
