@@ -231,6 +231,28 @@ class SafetyTest {
     }
 
     @Test
+    void aStalledImuStreamTripsTheSupervisorAndTheRobotMovesAgainOnlyOnceItFlows() throws Exception {
+        driveLeft();
+        SafetySupervisor safety = supervisor();
+        Path cfg = robot.configDir().resolve("armature.board.sim.cfg");
+        String original = Files.readString(cfg);
+        SafeWatch watch = new SafeWatch().start();
+        long t0 = System.nanoTime();
+        Files.writeString(cfg, original.replace("i2cHung=false", "i2cHung=true")); // the IMU's bus locks up
+        long safeNanos = watch.nanosAfter(t0);
+        assertFalse(safety.mayMove());
+        assertEquals("stream:imu", safety.tripReason().orElseThrow().source(), safety.tripReason().get().toString());
+        System.out.printf("IMU bus locked up -> motors safe after %.0f ms (configuration poll, then the 500 ms stall limit)%n", safeNanos / 1e6);
+        assertTrue(safeNanos < 3_000_000_000L, "tripped within the stall limit plus the configuration poll: " + safeNanos / 1_000_000 + " ms");
+        String refused = robot.gogo("robot:reset").trim();
+        assertTrue(refused.contains("sensor stream 'imu' is stalled"), refused);
+        assertEquals(0, pwm.duty(), "nothing moved on a refused reset");
+        Files.writeString(cfg, original); // the bus recovers
+        assertTrue(Poll.until(5_000, () -> robot.gogo("robot:reset").trim().equals("reset: motion is allowed again")), robot.gogo("robot:status"));
+        assertTrue(Poll.until(5_000, () -> pwm.duty() > 0), "and the loop drives again");
+    }
+
+    @Test
     void aComponentWhoseActivateThrowsShowsFailedWhileTheOtherLoopsKeepRunning() throws Exception {
         driveLeft();
         io.armature.control.LoopStatistics left = robot.service(io.armature.control.LoopStatistics.class, "(armature.loop.name=left)", 5_000);

@@ -83,12 +83,16 @@ public final class SimBoard implements Board {
 
         @AttributeDefinition(name = "E-stop pressed", description = "Simulates the e-stop button (active low input estop.in).")
         boolean estopPressed() default false;
+
+        @AttributeDefinition(name = "IMU bus hung", description = "Simulates an I2C bus lock-up: every transfer on i2c.1 blocks until "
+                + "this is false again (a sensor stream that stalls).")
+        boolean i2cHung() default false;
     }
 
     /** Values from a {@link Config} after validation. */
     record Settings(String id, boolean realTime, int stepRateHz, double loadTorqueNm, double gyroNoise, double gyroBias,
             double accelNoise, double accelBias, int encoderCountsPerRevolution, long seed, double pwmFrequencyHz,
-            boolean estopPressed) {
+            boolean estopPressed, boolean i2cHung) {
 
         static Settings of(Config c) {
             String id = c.armature_board() == null ? "" : c.armature_board().trim();
@@ -107,7 +111,7 @@ public final class SimBoard implements Board {
                 throw new IllegalArgumentException("encoderCountsPerRevolution must be a multiple of 4 in 4..1000000, was " + cpr);
             }
             return new Settings(id, c.realTime(), c.stepRateHz(), c.loadTorqueNm(), c.gyroNoise(), c.gyroBias(),
-                    c.accelNoise(), c.accelBias(), cpr, c.seed(), c.pwmFrequencyHz(), c.estopPressed());
+                    c.accelNoise(), c.accelBias(), cpr, c.seed(), c.pwmFrequencyHz(), c.estopPressed(), c.i2cHung());
         }
 
         private static void range(String name, int v, int min, int max) {
@@ -144,6 +148,7 @@ public final class SimBoard implements Board {
     private SimChannels.Input[] encoderB;
     private SimChannels.Input estop;
     private SimChannels.Adc battery;
+    private SimChannels.I2c i2c;
     private BoardInfo info;
     private Actuator[] actuators;
     private long clockOffsetNanos;
@@ -251,7 +256,7 @@ public final class SimBoard implements Board {
         estop = add(new SimChannels.Input("estop.in", "e-stop button, active low (low = pressed)", true));
         add(new SimChannels.Output("led.status", "status LED", false, liveness));
         battery = add(new SimChannels.Adc("battery.sense", "battery voltage through a 1:4 divider", 12, 3300));
-        add(new SimChannels.I2c("i2c.1", plant.imu, liveness));
+        i2c = add(new SimChannels.I2c("i2c.1", plant.imu, liveness));
 
         List<ChannelInfo> infos = new ArrayList<>();
         for (Channel c : channels.values()) {
@@ -277,6 +282,7 @@ public final class SimBoard implements Board {
         plant.setLoadTorque(s.loadTorqueNm());
         plant.setImuErrors(s.gyroNoise(), s.gyroBias(), s.accelNoise(), s.accelBias());
         estop.drive(!s.estopPressed(), now());
+        i2c.hang(s.i2cHung());
     }
 
     private void register(BundleContext context) {

@@ -1,6 +1,7 @@
 package io.armature.board.sim.internal;
 
 import java.io.IOException;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.armature.hal.AnalogInput;
@@ -58,6 +59,10 @@ final class SimChannels {
 
         void stop() {
             stopped = true;
+        }
+
+        boolean stopped() {
+            return stopped;
         }
 
         void check(String channel) {
@@ -277,6 +282,7 @@ final class SimChannels {
         private final ChannelInfo info;
         private final Mpu6050Sim imu;
         private final Liveness live;
+        private volatile boolean hung;
 
         I2c(String name, Mpu6050Sim imu, Liveness live) {
             this.info = new ChannelInfo(name, ChannelType.I2C, 0, "I2C bus with an MPU-6050 IMU at 0x68", "");
@@ -289,15 +295,28 @@ final class SimChannels {
             return info;
         }
 
+        /** A locked-up bus: every transfer blocks until it is released (or the board stops). */
+        void hang(boolean on) {
+            hung = on;
+        }
+
+        private void waitWhileHung() {
+            while (hung && !live.stopped()) {
+                LockSupport.parkNanos(1_000_000);
+            }
+        }
+
         @Override
         public void writeRegister(int address, int register, byte[] data, int offset, int length) throws IOException {
             live.check(info.name());
+            waitWhileHung();
             device(address).write(register, data, offset, length);
         }
 
         @Override
         public void readRegister(int address, int register, byte[] buffer, int offset, int length) throws IOException {
             live.check(info.name());
+            waitWhileHung();
             device(address).read(register, buffer, offset, length);
         }
 
