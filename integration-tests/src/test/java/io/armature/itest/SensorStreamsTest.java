@@ -96,6 +96,13 @@ class SensorStreamsTest {
         assertTrue(java.nio.file.Files.size(file) == 4 + 1 + 5 + 5 + 8 + 57L * n, "header plus 57 bytes a sample");
         assertTrue(robot.gogo("robot:replay " + file + " fast").trim().equals("replayed " + n + " samples of imu into stream imu.replay as fast as possible"));
         assertTrue(robot.gogo("robot:record nosuch " + file + " 1").trim().equals("gogo: IllegalArgumentException: no stream 'nosuch'; robot:streams lists them"));
+        // in place of the live stream, in real time: the supervisor watches the recording while it
+        // plays and the live stream again after, without a stall between them
+        io.armature.safety.SafetySupervisor safety = robot.service(io.armature.safety.SafetySupervisor.class, null, 5_000);
+        assertTrue(robot.gogo("robot:replay " + file + " realtime replace").trim()
+                .equals("replayed " + n + " samples of imu into stream imu, in place of the live one, in real time"));
+        Thread.sleep(700); // past the 500 ms stall limit
+        assertTrue(safety.mayMove(), "no trip around the replay: " + safety.tripReason());
         java.nio.file.Path junk = java.nio.file.Files.writeString(robot.dataDir().resolve("junk.arms"), "not a recording");
         assertTrue(robot.gogo("robot:replay " + junk).trim().equals("gogo: IOException: " + junk + " is not an Armature recording (no ARMS header)"),
                 robot.gogo("robot:replay " + junk));

@@ -38,6 +38,7 @@ import io.armature.sensor.EncoderVelocity;
 import io.armature.sensor.QuadratureDecoder;
 import io.armature.sensor.SampleReader;
 import io.armature.sensor.SampleStream;
+import io.armature.sensor.StreamChoice;
 
 /**
  * A wheel-speed loop: encoder → velocity → controller → PWM duty, direction and brake. One
@@ -318,25 +319,33 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
     private volatile EncoderFeed encoderFeed;
     private final EncoderSample encoderSample = new EncoderSample();
 
-    /** Every sample stream; the loop keeps the encoder stream it is configured for. */
+    private final StreamChoice<SampleStream<?>> encoderStreams = new StreamChoice<>();
+
+    /**
+     * Every sample stream; the loop reads the encoder stream of its configured name, the
+     * highest-ranked one when there are several (a replay over the live stream).
+     */
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    @SuppressWarnings("unchecked")
-    void bindEncoderStream(SampleStream<?> stream) {
+    void bindEncoderStream(SampleStream<?> stream, Map<String, Object> properties) {
         String wanted = config.encoderStream();
-        if (!wanted.isBlank() && stream.name().equals(wanted) && stream.sampleType() == EncoderSample.class) {
-            EncoderFeed old = encoderFeed;
-            encoderFeed = new EncoderFeed(stream, ((SampleStream<EncoderSample>) stream).openLatest());
-            if (old != null) {
-                old.reader().close();
-            }
+        if (!wanted.isBlank() && stream.name().equals(wanted) && stream.sampleType() == EncoderSample.class
+                && encoderStreams.add(stream, properties)) {
+            feedFrom(encoderStreams.chosen());
         }
     }
 
     void unbindEncoderStream(SampleStream<?> stream) {
-        EncoderFeed f = encoderFeed;
-        if (f != null && f.stream() == stream) {
-            encoderFeed = null; // the loop measures NaN from its next cycle: motor stopped, fault reported
-            f.reader().close();
+        if (encoderStreams.remove(stream)) {
+            feedFrom(encoderStreams.chosen()); // none left: the loop measures NaN, a driven motor stops
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private synchronized void feedFrom(SampleStream<?> stream) {
+        EncoderFeed old = encoderFeed;
+        encoderFeed = stream == null ? null : new EncoderFeed(stream, ((SampleStream<EncoderSample>) stream).openLatest());
+        if (old != null) {
+            old.reader().close();
         }
     }
 

@@ -130,7 +130,7 @@ class WheelSpeedLoopTest {
     void aLoopFedByAnEncoderStreamHoldsItsSetpointAndStopsWhenTheStreamGoesStaleOrAway() {
         WheelSpeedLoop loop = loop("encoderStream", "encoder.left", "encoderA", "", "encoderB", "");
         BroadcastStream<EncoderSample> stream = new BroadcastStream<>("encoder.left", 1000, 64, EncoderSample::new);
-        loop.bindEncoderStream(stream);
+        loop.bindEncoderStream(stream, Map.of());
         loop.setSetpoint(10);
         PwmOutput pwm = board.channel("motor.left.pwm", PwmOutput.class);
         for (int i = 0; i < 800; i++) {
@@ -186,7 +186,7 @@ class WheelSpeedLoopTest {
         }
         WheelSpeedLoop loop = loop("encoderStream", "encoder.left", "encoderA", "", "encoderB", "");
         BroadcastStream<EncoderSample> stream = new BroadcastStream<>("encoder.left", 1000, 64, EncoderSample::new);
-        loop.bindEncoderStream(stream);
+        loop.bindEncoderStream(stream, Map.of());
         loop.setSetpoint(12);
         PwmOutput pwm = board.channel("motor.left.pwm", PwmOutput.class);
         long[] duties = new long[600];
@@ -217,6 +217,33 @@ class WheelSpeedLoopTest {
         tick(loop);
         assertEquals(0, board.channel("motor.left.pwm", PwmOutput.class).duty(), "no speed to control on: not driven");
         assertTrue(loop.fault().orElseThrow().contains("measurement is not a number"), "and said so: " + loop.fault());
+    }
+
+    @Test
+    void aReplayRegisteredOverTheLiveStreamFeedsTheLoopWhileItPlays() {
+        WheelSpeedLoop loop = loop("encoderStream", "encoder.left", "encoderA", "", "encoderB", "");
+        BroadcastStream<EncoderSample> live = new BroadcastStream<>("encoder.left", 1000, 64, EncoderSample::new);
+        BroadcastStream<EncoderSample> replay = new BroadcastStream<>("encoder.left", 1000, 64, EncoderSample::new);
+        loop.bindEncoderStream(live, Map.of());
+        loop.bindEncoderStream(replay, Map.of("service.ranking", 1000));
+        assertEquals(0, live.readers(), "the loop reads the replay, ranked above the live stream");
+        assertEquals(1, replay.readers());
+        publishSpeed(replay, 7.0);
+        tick(loop);
+        assertEquals(7.0, loop.measurement(), 1e-9, "the recorded speed reaches the loop");
+        loop.unbindEncoderStream(replay);
+        assertEquals(1, live.readers(), "the replay ended: back to the live stream");
+        publishSpeed(live, 2.0);
+        tick(loop);
+        assertEquals(2.0, loop.measurement(), 1e-9);
+    }
+
+    private void publishSpeed(BroadcastStream<EncoderSample> stream, double speed) {
+        EncoderSample s = stream.claim();
+        s.timestampNanos = now + MS;
+        s.valid = true;
+        s.velocityRadiansPerSecond = speed;
+        stream.publish();
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.armature.safety.internal;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,6 +31,7 @@ import io.armature.control.ControlLoop;
 import io.armature.hal.Board;
 import io.armature.hal.DigitalInput;
 import io.armature.sensor.SampleStream;
+import io.armature.sensor.StreamChoice;
 import io.armature.safety.Heartbeat;
 import io.armature.safety.SafetyState;
 import io.armature.safety.SafetySupervisor;
@@ -310,27 +312,43 @@ public final class Supervisor implements SafetySupervisor {
         }
     }
 
+    /**
+     * Streams come and go under their names; the one watched for a name is the highest-ranked (a
+     * replay registered over a live stream is watched while it plays, then the live one again).
+     * With removeStream under one lock: SCR may bind a restarted source's new stream on one thread
+     * while it unbinds the old one on another, and the new one must not be lost.
+     */
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, service = SampleStream.class)
-    synchronized void addStream(SampleStream<?> stream) {
-        streams.put(stream.name(), new StreamWatch(stream));
-        gone.remove(stream.name());
+    synchronized void addStream(SampleStream<?> stream, Map<String, Object> properties) {
+        StreamChoice<SampleStream<?>> choice = streamChoices.computeIfAbsent(stream.name(), n -> new StreamChoice<>());
+        if (choice.add(stream, properties)) {
+            streams.put(stream.name(), new StreamWatch(choice.chosen()));
+            gone.remove(stream.name());
+        }
     }
 
     /**
-     * A stream that goes away is a stall that began now: if it is not back (a source restarting
-     * on a swapped board comes back within milliseconds) before the stall limit, the supervisor trips.
+     * A stream that goes away, with no other of its name, is a stall that began now: if it is not
+     * back (a source restarting on a swapped board comes back within milliseconds) before the
+     * stall limit, the supervisor trips.
      */
     synchronized void removeStream(SampleStream<?> stream) {
-        // With addStream under one lock: SCR may bind a restarted source's new stream on one
-        // thread while it unbinds the old one on another, and the new one must not be lost.
-        StreamWatch w = streams.get(stream.name());
-        if (w != null && w.stream == stream) {
-            // "gone" first: the supervision cycle, which reads without the lock, must never see
-            // the stream in neither map ("not present" is for a stream that never came)
-            gone.put(stream.name(), System.nanoTime());
-            streams.remove(stream.name(), w);
+        StreamChoice<SampleStream<?>> choice = streamChoices.get(stream.name());
+        if (choice == null || !choice.remove(stream)) {
+            return;
         }
+        SampleStream<?> next = choice.chosen();
+        if (next != null) {
+            streams.put(stream.name(), new StreamWatch(next));
+            return;
+        }
+        // "gone" first: the supervision cycle, which reads without the lock, must never see the
+        // stream in neither map ("not present" is for a stream that never came)
+        gone.put(stream.name(), System.nanoTime());
+        streams.remove(stream.name());
     }
+
+    private final Map<String, StreamChoice<SampleStream<?>>> streamChoices = new HashMap<>();
 
     /** Only the reference: the supervisor needs to know a loop is there, not to call it. */
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, service = ControlLoop.class)

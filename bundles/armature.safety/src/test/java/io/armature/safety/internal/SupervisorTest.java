@@ -229,7 +229,7 @@ class SupervisorTest {
     void aStalledWatchedStreamTripsAndResetWaitsForItToFlowAgain() {
         Supervisor s = supervisor("watchedStreams", new String[] {"imu"}, "streamStallMillis", 20);
         FakeStream imu = new FakeStream();
-        s.addStream(imu);
+        s.addStream(imu, Map.of());
         for (int i = 0; i < 10; i++) {
             imu.published++;
             s.check(System.nanoTime());
@@ -252,10 +252,34 @@ class SupervisorTest {
     }
 
     @Test
+    void aReplayOverAWatchedStreamIsWatchedWhileItPlaysAndItsEndIsNoStall() {
+        Supervisor s = supervisor("watchedStreams", new String[] {"imu"}, "streamStallMillis", 20);
+        FakeStream live = new FakeStream();
+        FakeStream replay = new FakeStream();
+        s.addStream(live, Map.of());
+        s.addStream(replay, Map.of("service.ranking", 1000));
+        long t = System.nanoTime();
+        for (int i = 0; i < 10; i++) {
+            live.published++;
+            replay.published++;
+            s.check(t + i * MS);
+        }
+        s.removeStream(replay); // the replay ended: the live stream is watched again, at once
+        for (int i = 10; i < 15; i++) {
+            live.published++;
+            s.check(t + i * MS);
+        }
+        assertTrue(s.mayMove(), s.tripReason().toString());
+        s.removeStream(live);
+        s.check(t + 50 * MS);
+        assertFalse(s.mayMove(), "the last stream of the name going away is a stall");
+    }
+
+    @Test
     void tooManyInvalidSamplesFromAWatchedStreamTrip() {
         Supervisor s = supervisor("watchedStreams", new String[] {"imu"}, "maxInvalidPerSecond", 5);
         FakeStream imu = new FakeStream();
-        s.addStream(imu);
+        s.addStream(imu, Map.of());
         long t = System.nanoTime();
         for (int i = 0; i < 20; i++) {
             imu.published++;

@@ -89,33 +89,55 @@ public final class StreamCommands {
         }
     }
 
-    /** robot:replay &lt;file&gt; [fast] — replays a recording into the stream {@code <name>.replay}, in real time unless "fast". */
+    /** robot:replay &lt;file&gt; — replays a recording, in real time, into the stream {@code <name>.replay}. */
     public String replay(String file) throws java.io.IOException {
         return replay(file, "realtime");
     }
 
+    /** robot:replay &lt;file&gt; realtime|fast — as fast as possible with "fast". */
     public String replay(String file, String speed) throws java.io.IOException {
+        return replay(file, speed, "beside");
+    }
+
+    /**
+     * robot:replay &lt;file&gt; realtime|fast beside|replace — with "replace" the recording is
+     * registered under its original stream name, ranked above the live stream, so that the live
+     * stream's consumers (a wheel loop's encoder stream, the supervisor's watch) read it while it
+     * plays and the live stream again when it ends.
+     */
+    public String replay(String file, String speed, String where) throws java.io.IOException {
         boolean realTime = switch (speed) {
             case "realtime" -> true;
             case "fast" -> false;
             default -> throw new IllegalArgumentException("speed must be realtime or fast, was '" + speed + "'");
         };
+        boolean replace = switch (where) {
+            case "beside" -> false;
+            case "replace" -> true;
+            default -> throw new IllegalArgumentException("where must be beside (a stream <name>.replay) or replace (the live stream's "
+                    + "consumers read the recording), was '" + where + "'");
+        };
         java.nio.file.Path path = java.nio.file.Path.of(file);
         io.armature.sensors.stream.Recording.Header h = io.armature.sensors.stream.Recording.header(path);
-        return replayTyped(path, h, codecFor(h.type()), realTime);
+        return replayTyped(path, h, codecFor(h.type()), realTime, replace);
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     private String replayTyped(java.nio.file.Path path, io.armature.sensors.stream.Recording.Header h,
-            io.armature.sensors.stream.SampleCodec codec, boolean realTime) throws java.io.IOException {
-        String name = h.stream() + ".replay";
+            io.armature.sensors.stream.SampleCodec codec, boolean realTime, boolean replace) throws java.io.IOException {
+        String name = replace ? h.stream() : h.stream() + ".replay";
         io.armature.sensors.stream.BroadcastStream stream = new io.armature.sensors.stream.BroadcastStream(name, h.rateHz(), 4096, codec.factory());
         java.util.Dictionary<String, Object> props = new java.util.Hashtable<>();
         props.put(SampleStream.PROPERTY_STREAM, name);
+        props.put("armature.replay", path.getFileName().toString());
+        if (replace) {
+            props.put(org.osgi.framework.Constants.SERVICE_RANKING, 1000); // above the live stream of the name
+        }
         org.osgi.framework.ServiceRegistration<?> reg = context.registerService(SampleStream.class.getName(), stream, props);
         try {
             long n = io.armature.sensors.stream.Recording.replay(path, codec, stream, realTime);
-            return "replayed " + n + " samples of " + h.stream() + " into stream " + name + (realTime ? " in real time" : " as fast as possible");
+            return "replayed " + n + " samples of " + h.stream() + " into stream " + name + (replace ? ", in place of the live one," : "")
+                    + (realTime ? " in real time" : " as fast as possible");
         } finally {
             stream.close();
             reg.unregister();
