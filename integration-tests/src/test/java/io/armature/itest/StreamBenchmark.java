@@ -322,8 +322,11 @@ public final class StreamBenchmark {
         return new Histogram(1, 1_000_000_000L, 3); // 1 ns .. 1 s, no resizing
     }
 
+    // looked up once: each getThreadMXBean() call allocates about 1.2 kB, which would show as bytes per sample
+    private static final com.sun.management.ThreadMXBean THREADS = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
     private static long allocatedBytes() {
-        return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getCurrentThreadAllocatedBytes();
+        return THREADS.getCurrentThreadAllocatedBytes();
     }
 
     private static double median(double[] values) {

@@ -124,15 +124,18 @@ public final class Supervisor implements SafetySupervisor {
         /**
          * Lapsed: no beat within the timeout. Before its first beat the owner may still be starting
          * (a loop whose engine is not up yet), so it gets ten timeouts, at least one second.
+         *
+         * @return how long it has been silent, in ns, when that is past its limit; -1 while it is alive
          */
-        boolean lapsed(long now) {
+        long lapsed(long now) {
             if (closed) {
-                return false;
+                return -1;
             }
+            long seen = last; // one read: the age reported is the age judged
             if (!beaten) {
-                return now - created > Math.max(10 * timeoutNanos, 1_000_000_000L);
+                return now - created > Math.max(10 * timeoutNanos, 1_000_000_000L) ? now - created : -1;
             }
-            return now - last > timeoutNanos;
+            return now - seen > timeoutNanos ? now - seen : -1;
         }
     }
 
@@ -451,8 +454,9 @@ public final class Supervisor implements SafetySupervisor {
             return; // latched: nothing to feed until an explicit reset
         }
         for (Beat b : beats) {
-            if (b.lapsed(now)) {
-                trip("heartbeat:" + b.name, b.name + " missed its heartbeat: none for " + (now - b.last) / 1_000_000 + " ms (limit "
+            long silent = b.lapsed(now);
+            if (silent >= 0) {
+                trip("heartbeat:" + b.name, b.name + " missed its heartbeat: none for " + silent / 1_000_000 + " ms (limit "
                         + b.timeoutNanos / 1_000_000 + " ms)");
             }
         }
@@ -670,7 +674,7 @@ public final class Supervisor implements SafetySupervisor {
     List<String> unhealthy(long now) {
         List<String> bad = new ArrayList<>();
         for (Beat b : beats) {
-            if (b.lapsed(now)) {
+            if (b.lapsed(now) >= 0) {
                 bad.add(b.name + " has no heartbeat");
             }
         }

@@ -41,6 +41,8 @@ public final class McuSimulator implements AutoCloseable {
     private final OutputStream out;
     private final FrameReader reader = new FrameReader(this::onFrame);
     private final FrameWriter writer = new FrameWriter();
+    /** Held from a frame's begin() to its write: the receive and tick threads both send. */
+    private final Object tx = new Object();
     private final long startNanos = System.nanoTime();
     private final Thread rx;
     private final Thread tick;
@@ -139,8 +141,10 @@ public final class McuSimulator implements AutoCloseable {
                     gpioSafeLevels = Frames.u16(p, off) & ((1 << GPIO_CHANNELS) - 1);
                     toSafe();
                 }
-                send(writer.begin(Frames.HELLO_REPLY).u8(Frames.VERSION).u8(PWM_CHANNELS).u8(PWM_BITS).u8(GPIO_CHANNELS).u8(ADC_CHANNELS)
-                        .bytes(NAME.getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, NAME.length()));
+                synchronized (tx) { // built and sent as one: the receive and tick threads both send
+                    send(writer.begin(Frames.HELLO_REPLY).u8(Frames.VERSION).u8(PWM_CHANNELS).u8(PWM_BITS).u8(GPIO_CHANNELS).u8(ADC_CHANNELS)
+                            .bytes(NAME.getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, NAME.length()));
+                }
             }
             case Frames.HEARTBEAT -> {
                 if (len != 2 || Frames.u16(p, off) == 0) {
@@ -166,7 +170,9 @@ public final class McuSimulator implements AutoCloseable {
                     ack(seq, len != 1 ? Frames.BAD_LENGTH : Frames.BAD_CHANNEL);
                     return;
                 }
-                send(writer.begin(Frames.ADC).u8(Frames.u8(p, off)).u16(batteryMillivolts()));
+                synchronized (tx) { // built and sent as one: the receive and tick threads both send
+                    send(writer.begin(Frames.ADC).u8(Frames.u8(p, off)).u16(batteryMillivolts()));
+                }
             }
             case Frames.STREAM -> {
                 if (len != 3) {
@@ -288,16 +294,20 @@ public final class McuSimulator implements AutoCloseable {
 
     private void sendImu(long now) {
         double yawRate = (speed[1] - speed[0]) * WHEEL_RADIUS / TRACK;
-        send(writer.begin(Frames.IMU).u32(micros(now)).u16(0).u16(0).u16((int) Math.round(9.80665 / Frames.ACCEL_LSB))
-                .u16(0).u16(0).u16((int) Math.round(yawRate / Frames.GYRO_LSB)));
+        synchronized (tx) {
+            send(writer.begin(Frames.IMU).u32(micros(now)).u16(0).u16(0).u16((int) Math.round(9.80665 / Frames.ACCEL_LSB))
+                    .u16(0).u16(0).u16((int) Math.round(yawRate / Frames.GYRO_LSB)));
+        }
     }
 
     private void sendEncoders(long now) {
-        writer.begin(Frames.ENCODERS).u32(micros(now)).u8(2);
-        for (int w = 0; w < 2; w++) {
-            writer.i32((int) counts[w]).u32(lastEdgeMicros[w]);
+        synchronized (tx) {
+            writer.begin(Frames.ENCODERS).u32(micros(now)).u8(2);
+            for (int w = 0; w < 2; w++) {
+                writer.i32((int) counts[w]).u32(lastEdgeMicros[w]);
+            }
+            send(writer);
         }
-        send(writer);
     }
 
     private void status() {
@@ -307,16 +317,20 @@ public final class McuSimulator implements AutoCloseable {
             flags = (lapsed ? Frames.FLAG_LAPSED : 0) | (safeCommanded ? Frames.FLAG_SAFE_COMMANDED : 0);
             l = lapses;
         }
-        send(writer.begin(Frames.STATUS).u8(flags).u32(micros(System.nanoTime()) / 1000).u16((int) Math.min(reader.errors(), 0xFFFF))
-                .u16((int) Math.min(l, 0xFFFF)));
+        synchronized (tx) {
+            send(writer.begin(Frames.STATUS).u8(flags).u32(micros(System.nanoTime()) / 1000).u16((int) Math.min(reader.errors(), 0xFFFF))
+                    .u16((int) Math.min(l, 0xFFFF)));
+        }
     }
 
     private void ack(int seq, int status) {
-        send(writer.begin(Frames.ACK).u8(seq).u8(status));
+        synchronized (tx) { // built and sent as one: the receive and tick threads both send
+            send(writer.begin(Frames.ACK).u8(seq).u8(status));
+        }
     }
 
-    /** The tick and receive threads both send: one frame at a time. */
-    private synchronized void send(FrameWriter w) {
+    /** Finishes and writes the frame being built; the caller holds {@code tx} from begin() on. */
+    private void send(FrameWriter w) {
         if (frozen) {
             return;
         }
