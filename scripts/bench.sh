@@ -5,6 +5,8 @@
 #   scripts/bench.sh startup    JVM start to all components active, sim-rover vs bare Felix + SCR
 #   scripts/bench.sh loop       loop engine vs cyclictest (rt-tests), idle and under allocation load
 #   scripts/bench.sh stream     sample stream vs JCTools SpscArrayQueue and ArrayBlockingQueue
+#   scripts/bench.sh mcu        microcontroller protocol: round trip over a pty vs a raw pty echo, parser vs CRC alone,
+#                               bytes per frame; PWM write through the OSGi service vs a direct call
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which="${1:-all}"
@@ -20,8 +22,10 @@ case "$which" in
   startup) mvn -B -ntp -q -pl integration-tests exec:java@startup-benchmark ;;
   loop) mvn -B -ntp -q -pl integration-tests exec:exec@loop-benchmark ;;
   stream) mvn -B -ntp -q -pl integration-tests exec:exec@stream-benchmark ;;
+  mcu) mvn -B -ntp -q -pl integration-tests exec:exec@mcu-benchmark ;;
   all) mvn -B -ntp -q -pl integration-tests exec:java@startup-benchmark
        mvn -B -ntp -q -pl integration-tests exec:exec@loop-benchmark
-       mvn -B -ntp -q -pl integration-tests exec:exec@stream-benchmark ;;
-  *) echo "unknown benchmark '$which': startup, loop, stream or all" >&2; exit 2 ;;
+       mvn -B -ntp -q -pl integration-tests exec:exec@stream-benchmark
+       mvn -B -ntp -q -pl integration-tests exec:exec@mcu-benchmark ;;
+  *) echo "unknown benchmark '$which': startup, loop, stream, mcu or all" >&2; exit 2 ;;
 esac

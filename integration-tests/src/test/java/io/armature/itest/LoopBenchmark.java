@@ -201,7 +201,7 @@ public final class LoopBenchmark {
         return counts.length;
     }
 
-    private static String gcNames() {
+    static String gcNames() {
         StringBuilder b = new StringBuilder();
         for (var gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
             b.append(b.length() == 0 ? "" : ", ").append(gc.getName());

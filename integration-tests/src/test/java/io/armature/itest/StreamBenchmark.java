@@ -329,7 +329,7 @@ public final class StreamBenchmark {
         return THREADS.getCurrentThreadAllocatedBytes();
     }
 
-    private static double median(double[] values) {
+    static double median(double[] values) {
         List<Double> sorted = new ArrayList<>();
         for (double v : values) {
             sorted.add(v);
@@ -339,7 +339,7 @@ public final class StreamBenchmark {
         return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
-    private static double medianRatio(double[] ours, double[] reference) {
+    static double medianRatio(double[] ours, double[] reference) {
         double[] ratios = new double[ours.length];
         for (int i = 0; i < ours.length; i++) {
             ratios[i] = ours[i] / reference[i];
