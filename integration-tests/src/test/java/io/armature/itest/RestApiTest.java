@@ -187,6 +187,8 @@ class RestApiTest {
                 .header("Content-Type", "application/json"), "{}"));
         assertRefused(403, "cross-origin request refused: Origin http://evil.example", send(request("estop", password)
                 .header("X-Armature-CSRF", token).header("Content-Type", "application/json").header("Origin", "http://evil.example"), "{}"));
+        assertRefused(403, "cross-origin request refused", CLIENT.send(request("csrf", password).header("Origin", "http://evil.example").GET().build(),
+                HttpResponse.BodyHandlers.ofString()));
         assertRefused(415, "Content-Type must be application/json", send(request("loops/left/setpoint", password)
                 .header("X-Armature-CSRF", token).header("Content-Type", "application/x-www-form-urlencoded"), "setpoint=10"));
         assertRefused(413, "larger than 4096 bytes", send(good.copy(), "{\"setpoint\": 10, \"pad\": \"" + "x".repeat(100 * 1024) + "\"}"));

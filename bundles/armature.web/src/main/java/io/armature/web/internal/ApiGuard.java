@@ -57,19 +57,27 @@ final class ApiGuard {
     }
 
     /**
-     * Checks what makes a POST genuine, after {@link #authenticate}.
+     * Refuses a request that a browser sent from a page of another site, on any method.
      *
-     * @param origin      the Origin header, or null when the client sent none (curl, scripts)
-     * @param scheme      the request's scheme, {@code http} or {@code https}
-     * @param host        the Host header: host and port the client addressed
-     * @param token       the {@value #CSRF_HEADER} header, or null
-     * @param contentType the Content-Type header, or null
-     * @throws ApiException 403 for a foreign Origin or a missing or wrong token, 415 for a body that is not JSON
+     * @param origin the Origin header, or null when the client sent none (curl, scripts)
+     * @param scheme the request's scheme, {@code http} or {@code https}
+     * @param host   the Host header: host and port the client addressed
+     * @throws ApiException 403 when the Origin is not this server
      */
-    void checkPost(String origin, String scheme, String host, String token, String contentType) throws ApiException {
+    void checkOrigin(String origin, String scheme, String host) throws ApiException {
         if (origin != null && (host == null || !origin.equalsIgnoreCase(scheme + "://" + host))) {
             throw new ApiException(403, "cross-origin request refused: Origin " + oneLine(origin) + " is not this server");
         }
+    }
+
+    /**
+     * Checks what makes a POST genuine, after {@link #authenticate} and {@link #checkOrigin}.
+     *
+     * @param token       the {@value #CSRF_HEADER} header, or null
+     * @param contentType the Content-Type header, or null
+     * @throws ApiException 403 for a missing or wrong token, 415 for a body that is not JSON
+     */
+    void checkPost(String token, String contentType) throws ApiException {
         if (token == null || !MessageDigest.isEqual(csrfToken.getBytes(StandardCharsets.UTF_8), token.trim().getBytes(StandardCharsets.UTF_8))) {
             throw new ApiException(403, "missing or wrong " + CSRF_HEADER + " header; GET /armature/api/csrf gives the token");
         }

@@ -157,6 +157,7 @@ public final class RestApi extends HttpServlet {
     Reply handle(Request r) {
         try {
             guard.authenticate(r.header().apply("Authorization"));
+            guard.checkOrigin(r.header().apply("Origin"), r.scheme(), r.header().apply("Host"));
             String[] parts = r.path().replaceAll("^/+|/+$", "").split("/", -1);
             if (r.method().equals("GET")) {
                 return new Reply(200, get(parts));
@@ -164,8 +165,7 @@ public final class RestApi extends HttpServlet {
             if (!r.method().equals("POST")) {
                 throw new ApiException(405, "method " + oneWord(r.method()) + " is not allowed; use GET to read and POST to act");
             }
-            guard.checkPost(r.header().apply("Origin"), r.scheme(), r.header().apply("Host"), r.header().apply(ApiGuard.CSRF_HEADER),
-                    r.header().apply("Content-Type"));
+            guard.checkPost(r.header().apply(ApiGuard.CSRF_HEADER), r.header().apply("Content-Type"));
             return new Reply(200, post(parts, r));
         } catch (ApiException e) {
             return error(e.status(), e.getMessage());

@@ -50,7 +50,12 @@ class RestApiTest {
     }
 
     private RestApi.Reply get(String path, String auth) {
-        Map<String, String> h = new HashMap<>();
+        return get(path, auth, Map.of());
+    }
+
+    private RestApi.Reply get(String path, String auth, Map<String, String> headers) {
+        Map<String, String> h = new HashMap<>(headers);
+        h.put("Host", "127.0.0.1:8080");
         if (auth != null) {
             h.put("Authorization", auth);
         }
@@ -141,6 +146,8 @@ class RestApiTest {
         assertRefused(403, "X-Armature-CSRF", post("/estop", "{}", Map.of(ApiGuard.CSRF_HEADER, token + "x")));
         assertRefused(403, "cross-origin", post("/estop", "{}", Map.of("Origin", "http://evil.example")));
         assertRefused(403, "cross-origin", post("/estop", "{}", Map.of("Origin", "null")));
+        assertRefused(403, "cross-origin", get("/csrf", AUTH, Map.of("Origin", "http://evil.example")));
+        assertEquals(200, get("/csrf", AUTH, Map.of("Origin", "http://127.0.0.1:8080")).status(), "a page of this server may read it");
         assertRefused(415, "application/json", post("/loops/left/setpoint", "{\"setpoint\": 10}", Map.of("Content-Type", "text/plain")));
         assertRefused(405, "not allowed", api.handle(new RestApi.Request("DELETE", "/loops/left", Map.of("Authorization", AUTH)::get, "http", 0,
                 new ByteArrayInputStream(new byte[0]))));
