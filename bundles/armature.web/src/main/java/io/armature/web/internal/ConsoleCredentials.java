@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Dictionary;
 import java.util.Hashtable;
@@ -30,8 +31,9 @@ import org.osgi.service.log.LoggerFactory;
  *
  * <p>Until this component has run, the console is locked by the framework property
  * {@code felix.webconsole.password}, which every feature sets to a hash no password matches.
+ * The REST API checks its callers against the same credentials, through {@link #accepts}.
  */
-@Component(immediate = true, service = {})
+@Component(immediate = true, service = ConsoleCredentials.class)
 public final class ConsoleCredentials {
 
     static final String ENV = "ARMATURE_CONSOLE_PASSWORD";
@@ -45,6 +47,8 @@ public final class ConsoleCredentials {
     private final Logger log;
     private final PrintStream out;
     private final UnaryOperator<String> environment;
+    /** null while locked: no password is accepted */
+    private final String hash;
 
     @Activate
     public ConsoleCredentials(@Reference ConfigurationAdmin configAdmin,
@@ -58,10 +62,27 @@ public final class ConsoleCredentials {
         this.log = log;
         this.out = out;
         this.environment = environment;
-        String hash = resolveHash(dataDir);
+        this.hash = resolveHash(dataDir);
         if (hash != null) {
             apply(hash);
         }
+    }
+
+    /**
+     * Checks credentials in constant time: the time taken does not depend on how much of the
+     * user or the password was right.
+     *
+     * @return true when {@code user} is {@value #USER} and {@code password} is the console password
+     */
+    public boolean accepts(String user, String password) {
+        if (user == null || password == null) {
+            return false;
+        }
+        String expected = hash == null ? ConsolePassword.PREFIX : hash; // a locked console still takes the time
+        boolean userMatches = MessageDigest.isEqual(USER.getBytes(StandardCharsets.UTF_8), user.getBytes(StandardCharsets.UTF_8));
+        boolean passwordMatches = MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8),
+                ConsolePassword.hash(password).getBytes(StandardCharsets.UTF_8));
+        return hash != null & userMatches & passwordMatches;
     }
 
     static Path dataDir(BundleContext context) {

@@ -63,8 +63,8 @@ class ConsoleCredentialsTest {
         });
     }
 
-    private void start(Map<String, String> env) throws Exception {
-        new ConsoleCredentials(configAdmin(), logger(), new PrintStream(printed, true, StandardCharsets.UTF_8), env::get, dataDir);
+    private ConsoleCredentials start(Map<String, String> env) throws Exception {
+        return new ConsoleCredentials(configAdmin(), logger(), new PrintStream(printed, true, StandardCharsets.UTF_8), env::get, dataDir);
     }
 
     @Test
@@ -113,6 +113,24 @@ class ConsoleCredentialsTest {
         assertTrue(logged.stream().anyMatch(l -> l.startsWith("warn") && l.contains("empty")), logged.toString());
         assertTrue(ConsolePassword.isHash((String) consoleConfig.get("password")));
         assertTrue(Files.exists(dataDir.resolve(ConsoleCredentials.FILE_NAME)));
+    }
+
+    @Test
+    void acceptsOnlyAdminWithTheConsolePassword() throws Exception {
+        ConsoleCredentials c = start(Map.of(ConsoleCredentials.ENV, "s3cret-rover"));
+        assertTrue(c.accepts("admin", "s3cret-rover"));
+        assertFalse(c.accepts("admin", "s3cret-rove"));
+        assertFalse(c.accepts("admin", "admin"));
+        assertFalse(c.accepts("root", "s3cret-rover"));
+        assertFalse(c.accepts("admin", null));
+    }
+
+    @Test
+    void aLockedConsoleAcceptsNoPassword() throws Exception {
+        Files.writeString(dataDir.resolve(ConsoleCredentials.FILE_NAME), "admin\n");
+        ConsoleCredentials c = start(Map.of());
+        assertFalse(c.accepts("admin", "admin"));
+        assertFalse(c.accepts("admin", ""));
     }
 
     @Test

@@ -1,0 +1,320 @@
+package io.armature.web.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.osgi.service.log.Logger;
+
+import io.armature.control.ControlLoop;
+import io.armature.control.PidGains;
+import io.armature.control.TunableLoop;
+import io.armature.safety.Heartbeat;
+import io.armature.safety.SafetyState;
+import io.armature.safety.SafetySupervisor;
+import io.armature.safety.TripReason;
+
+class RestApiTest {
+
+    private static final String AUTH = "Basic " + Base64.getEncoder().encodeToString("admin:s3cret".getBytes(StandardCharsets.UTF_8));
+
+    private final FakeLoop left = new FakeLoop("left", 20.0);
+    private final FakeSupervisor supervisor = new FakeSupervisor();
+    private RestApi api;
+    private String token;
+
+    @BeforeEach
+    void start() {
+        Logger log = (Logger) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Logger.class}, (p, m, a) -> null);
+        api = new RestApi(new ApiGuard((u, p) -> u.equals("admin") && p.equals("s3cret"), new SecureRandom()), log);
+        api.addLoop(left, Map.of(ControlLoop.PROPERTY_NAME, "left"));
+        api.setSafety(supervisor);
+        RestApi.Reply csrf = get("/csrf", AUTH);
+        assertEquals(200, csrf.status());
+        Matcher m = Pattern.compile("\"token\":\"([^\"]+)\"").matcher(csrf.json());
+        assertTrue(m.find(), csrf.json());
+        token = m.group(1);
+    }
+
+    private RestApi.Reply get(String path, String auth) {
+        return get(path, auth, Map.of());
+    }
+
+    private RestApi.Reply get(String path, String auth, Map<String, String> headers) {
+        Map<String, String> h = new HashMap<>(headers);
+        h.put("Host", "127.0.0.1:8080");
+        if (auth != null) {
+            h.put("Authorization", auth);
+        }
+        return api.handle(new RestApi.Request("GET", path, h::get, "http", 0, new ByteArrayInputStream(new byte[0])));
+    }
+
+    private RestApi.Reply post(String path, String body, Map<String, String> overrides) {
+        Map<String, String> h = new HashMap<>(Map.of("Authorization", AUTH, "Host", "127.0.0.1:8080", "Content-Type", "application/json",
+                ApiGuard.CSRF_HEADER, token));
+        h.putAll(overrides);
+        h.values().removeIf(v -> v.isEmpty());
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        return api.handle(new RestApi.Request("POST", path, h::get, "http", bytes.length, new ByteArrayInputStream(bytes)));
+    }
+
+    private RestApi.Reply post(String path, String body) {
+        return post(path, body, Map.of());
+    }
+
+    /** Asserts a refusal: its status, a one-line JSON error, and that the loop kept its settings. */
+    private void assertRefused(int status, String messagePart, RestApi.Reply reply) {
+        assertEquals(status, reply.status(), reply.json());
+        assertTrue(reply.json().startsWith("{\"error\":\"") && reply.json().contains(messagePart), reply.json());
+        assertFalse(reply.json().contains("Exception") || reply.json().contains("\\n\\tat "), "no stack trace: " + reply.json());
+        assertEquals(5.0, left.setpoint, "setpoint unchanged");
+        assertEquals(PidGains.of(0.1, 0.5, 0), left.gains, "gains unchanged");
+        assertEquals(SafetyState.OK, supervisor.state(), "not tripped");
+    }
+
+    @Test
+    void readsStatusLoopsAndOneLoop() {
+        RestApi.Reply status = get("/status", AUTH);
+        assertEquals(200, status.status());
+        assertTrue(status.json().contains("\"safety\":{\"state\":\"OK\",\"mayMove\":true}"), status.json());
+        assertTrue(status.json().contains("\"loops\":[\"left\"]"), status.json());
+        RestApi.Reply loops = get("/loops", AUTH);
+        assertTrue(loops.json().startsWith("[{\"name\":\"left\",\"unit\":\"rad/s\",\"setpoint\":5.0"), loops.json());
+        assertTrue(loops.json().contains("\"gains\":{\"kp\":0.1,\"ki\":0.5,\"kd\":0.0,\"ks\":0.0,\"kv\":0.0}"), loops.json());
+        assertEquals(200, get("/loops/left", AUTH).status());
+        assertEquals(404, get("/loops/right", AUTH).status());
+        assertEquals(404, get("/nothing", AUTH).status());
+    }
+
+    @Test
+    void setsSetpointGainsAndController() {
+        RestApi.Reply r = post("/loops/left/setpoint", "{\"setpoint\": 10}");
+        assertEquals(200, r.status(), r.json());
+        assertEquals(10.0, left.setpoint);
+        assertTrue(r.json().contains("\"setpoint\":10.0"), r.json());
+
+        assertEquals(200, post("/loops/left/gains", "{\"kp\": 0.2, \"kd\": 0.01}").status());
+        assertEquals(new PidGains(0.2, 0.5, 0.01, 0, 0), left.gains, "ki kept, kp and kd set");
+
+        assertEquals(200, post("/loops/left/controller", "{\"name\": \"lqr\"}").status());
+        assertEquals("lqr", left.controller);
+    }
+
+    @Test
+    void estopTripsWithTheReasonAndResetClearsIt() {
+        RestApi.Reply r = post("/estop", "{\"reason\": \"operator saw smoke\"}");
+        assertEquals(200, r.status(), r.json());
+        assertEquals(SafetyState.TRIPPED, supervisor.state());
+        assertEquals(new TripReason("estop:web", "operator saw smoke", 0), supervisor.trip.get());
+        assertTrue(r.json().contains("\"reason\":\"operator saw smoke\""), r.json());
+
+        supervisor.unhealthy = "imu stalled";
+        assertEquals(409, post("/reset", "").status(), "refused while a condition is unhealthy");
+        assertEquals(SafetyState.TRIPPED, supervisor.state());
+        supervisor.unhealthy = null;
+        assertEquals(200, post("/reset", "").status());
+        assertEquals(SafetyState.OK, supervisor.state());
+
+        assertEquals(200, post("/estop", "").status(), "a reason is optional");
+        assertEquals("e-stop from the REST API", supervisor.trip.get().message());
+    }
+
+    @Test
+    void refusesMissingOrWrongCredentials() {
+        assertRefused(401, "authentication required", get("/status", null));
+        assertRefused(401, "wrong user or password", post("/loops/left/setpoint", "{\"setpoint\": 10}",
+                Map.of("Authorization", "Basic " + Base64.getEncoder().encodeToString("admin:s3cre".getBytes(StandardCharsets.UTF_8)))));
+        assertRefused(401, "not valid Basic", post("/estop", "{}", Map.of("Authorization", "Basic %%%")));
+    }
+
+    @Test
+    void refusesPostsWithoutTheTokenFromAnotherOriginOrNotJson() {
+        assertRefused(403, "X-Armature-CSRF", post("/loops/left/setpoint", "{\"setpoint\": 10}", Map.of(ApiGuard.CSRF_HEADER, "")));
+        assertRefused(403, "X-Armature-CSRF", post("/estop", "{}", Map.of(ApiGuard.CSRF_HEADER, token + "x")));
+        assertRefused(403, "cross-origin", post("/estop", "{}", Map.of("Origin", "http://evil.example")));
+        assertRefused(403, "cross-origin", post("/estop", "{}", Map.of("Origin", "null")));
+        assertRefused(403, "cross-origin", get("/csrf", AUTH, Map.of("Origin", "http://evil.example")));
+        assertEquals(200, get("/csrf", AUTH, Map.of("Origin", "http://127.0.0.1:8080")).status(), "a page of this server may read it");
+        assertRefused(415, "application/json", post("/loops/left/setpoint", "{\"setpoint\": 10}", Map.of("Content-Type", "text/plain")));
+        assertRefused(405, "not allowed", api.handle(new RestApi.Request("DELETE", "/loops/left", Map.of("Authorization", AUTH)::get, "http", 0,
+                new ByteArrayInputStream(new byte[0]))));
+        assertEquals(200, post("/loops/left/setpoint", "{\"setpoint\": 10}",
+                Map.of("Origin", "http://127.0.0.1:8080", "Content-Type", "application/json; charset=utf-8")).status(), "own origin");
+    }
+
+    @Test
+    void refusesHugeBodiesDeclaredOrNot() {
+        String huge = "{\"setpoint\": 10, \"x\": \"" + "a".repeat(100 * 1024) + "\"}";
+        assertRefused(413, "larger than 4096 bytes", post("/loops/left/setpoint", huge));
+        byte[] bytes = huge.getBytes(StandardCharsets.UTF_8);
+        Map<String, String> h = Map.of("Authorization", AUTH, "Host", "127.0.0.1:8080", "Content-Type", "application/json",
+                ApiGuard.CSRF_HEADER, token);
+        assertRefused(413, "larger than", api.handle(new RestApi.Request("POST", "/loops/left/setpoint", h::get, "http", -1,
+                new ByteArrayInputStream(bytes))));
+    }
+
+    @Test
+    void refusesBadJsonWrongTypesAndValuesTheLoopRefuses() {
+        assertRefused(400, "malformed JSON at line 1", post("/loops/left/setpoint", "{\"setpoint\": 10"));
+        assertRefused(400, "malformed JSON", post("/loops/left/setpoint", "{\"setpoint\": NaN}"));
+        assertRefused(400, "must be a JSON object", post("/loops/left/setpoint", "[10]"));
+        assertRefused(400, "setpoint must be a number, was the string \\\"10\\\"", post("/loops/left/setpoint", "{\"setpoint\": \"10\"}"));
+        assertRefused(400, "setpoint must be a number, was true", post("/loops/left/setpoint", "{\"setpoint\": true}"));
+        assertRefused(400, "setpoint is required", post("/loops/left/setpoint", "{}"));
+        assertRefused(400, "unknown field 'setpiont'", post("/loops/left/setpoint", "{\"setpiont\": 10}"));
+        assertRefused(400, "Duplicate field 'setpoint'", post("/loops/left/setpoint", "{\"setpoint\": 1, \"setpoint\": 2}"));
+        assertRefused(400, "must not be null", post("/loops/left/setpoint", "{\"setpoint\": null}"));
+        assertRefused(400, "beyond", post("/loops/left/setpoint", "{\"setpoint\": 25}"));
+        assertRefused(400, "finite", post("/loops/left/setpoint", "{\"setpoint\": 1e400}"));
+        assertRefused(400, "kp must be a finite number of at least 0", post("/loops/left/gains", "{\"kp\": -1, \"ki\": 0.1, \"kd\": 0}"));
+        assertRefused(400, "kd must be a number", post("/loops/left/gains", "{\"kp\": 0.3, \"kd\": \"x\"}"));
+        assertRefused(400, "at least one of", post("/loops/left/gains", "{}"));
+        assertRefused(400, "no controller 'foo'", post("/loops/left/controller", "{\"name\": \"foo\"}"));
+        assertRefused(400, "reason must be one line", post("/estop", "{\"reason\": \"two\\nlines\"}"));
+        assertRefused(404, "no loop 'right'; loops: left", post("/loops/right/setpoint", "{\"setpoint\": 10}"));
+    }
+
+    /** A loop that refuses what a wheel-speed loop refuses: setpoints beyond ±max, unknown controllers. */
+    static final class FakeLoop implements TunableLoop {
+        private final String name;
+        private final double max;
+        volatile double setpoint = 5.0;
+        volatile PidGains gains = PidGains.of(0.1, 0.5, 0);
+        volatile String controller = "pid";
+
+        FakeLoop(String name, double max) {
+            this.name = name;
+            this.max = max;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public String unit() {
+            return "rad/s";
+        }
+
+        @Override
+        public double setpoint() {
+            return setpoint;
+        }
+
+        @Override
+        public double measurement() {
+            return Double.NaN;
+        }
+
+        @Override
+        public double output() {
+            return 0;
+        }
+
+        @Override
+        public void setSetpoint(double value) {
+            if (!Double.isFinite(value)) {
+                throw new IllegalArgumentException("setpoint must be finite, was " + value);
+            }
+            if (Math.abs(value) > max) {
+                throw new IllegalArgumentException("setpoint " + value + " is beyond the loop's limit of ±" + max);
+            }
+            setpoint = value;
+        }
+
+        @Override
+        public PidGains gains() {
+            return gains;
+        }
+
+        @Override
+        public void setGains(PidGains g) {
+            gains = g;
+        }
+
+        @Override
+        public String controller() {
+            return controller;
+        }
+
+        @Override
+        public void switchController(String n) {
+            if (!n.equals("pid") && !n.equals("lqr")) {
+                throw new IllegalArgumentException("no controller '" + n + "' for loop '" + name + "'; installed: lqr, pid");
+            }
+            controller = n;
+        }
+
+        @Override
+        public Optional<String> fault() {
+            return Optional.empty();
+        }
+
+        @Override
+        public boolean isStandby() {
+            return false;
+        }
+
+        @Override
+        public long undrivenCycles() {
+            return 0;
+        }
+    }
+
+    static final class FakeSupervisor implements SafetySupervisor {
+        volatile Optional<TripReason> trip = Optional.empty();
+        volatile String unhealthy;
+
+        @Override
+        public SafetyState state() {
+            return trip.isPresent() ? SafetyState.TRIPPED : SafetyState.OK;
+        }
+
+        @Override
+        public boolean mayMove() {
+            return trip.isEmpty();
+        }
+
+        @Override
+        public Heartbeat heartbeat(String name, long timeoutNanos) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void fault(String source, String reason) {
+            trip = Optional.of(new TripReason(source, reason, 0));
+        }
+
+        @Override
+        public Optional<TripReason> tripReason() {
+            return trip;
+        }
+
+        @Override
+        public void estop(String source, String reason) {
+            trip = Optional.of(new TripReason("estop:" + source, reason, 0));
+        }
+
+        @Override
+        public void reset(String source) {
+            if (unhealthy != null) {
+                throw new IllegalStateException(unhealthy + ": cannot reset");
+            }
+            trip = Optional.empty();
+        }
+    }
+}
