@@ -72,9 +72,7 @@ import io.armature.telemetry.TelemetrySource;
  * messages.
  */
 @Component(service = MqttTelemetry.class, immediate = true, configurationPid = MqttTelemetry.PID,
-        configurationPolicy = ConfigurationPolicy.REQUIRE, property = {
-                "osgi.command.scope=mqtt",
-                "osgi.command.function=status"})
+        configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = MqttTelemetry.Config.class)
 public final class MqttTelemetry {
 
@@ -542,12 +540,9 @@ public final class MqttTelemetry {
         return s;
     }
 
-    /** mqtt:status — the connection and its counters. */
-    public String status() {
+    /** @return the connection and its counters, for {@code mqtt:status} */
+    String status() {
         Session ss = session;
-        if (ss == null) {
-            return "MQTT telemetry not configured";
-        }
         String state = ss.client.isConnected() ? "connected" : ss.everConnected ? "reconnecting" : "connecting";
         return String.format(Locale.ROOT,
                 "broker %s (%s) as %s, topics %s/#%n"
