@@ -190,7 +190,7 @@ class MqttTelemetryTest {
         startRobot("brokerUri", broker.uri(), "username", "robot", "passwordFile", wrong.toString());
 
         assertTrue(Poll.until(10_000, () -> robot.console().contains("WARN  armature.telemetry.mqtt: MQTT broker " + broker.uri()
-                + " not reachable (Not authorized to connect); retrying until it is, telemetry is not sent meanwhile")), robot.console());
+                + " not reachable (Not authorized to connect); retrying until it is, keeping the newest 1000 messages meanwhile")), robot.console());
         assertNull(broker.first(BASE + "/online", 1_500, "-u", "robot", "-P", "correct horse"), "nothing published without the password");
 
         FeatureRuntime.setConfig(robot.configDir().resolve(CFG), "passwordFile", good.toString());
@@ -211,6 +211,7 @@ class MqttTelemetryTest {
         Thread.sleep(2_000); // another ~120 messages offered
         String status = robot.gogo("mqtt:status");
         assertTrue(status.contains("(reconnecting)") && status.contains("buffered 25 of 25"), "and grows no further: " + status);
+        assertTrue(status.matches("(?s).*buffered 25 of 25 while offline \\([1-9]\\d+ older ones dropped\\).*"), "the oldest went: " + status);
 
         broker.start();
         try (Mosquitto.Sub sub = broker.sub(BASE + "/loops/left", BASE + "/online")) {
@@ -221,6 +222,18 @@ class MqttTelemetryTest {
         assertTrue(robot.gogo("mqtt:status").contains("(connected)"), robot.gogo("mqtt:status"));
         assertEquals(1, robot.console().split("MQTT broker " + broker.uri() + " lost", -1).length - 1, robot.console());
         assertTrue(!robot.console().contains("Exception"), "no stack trace: " + robot.console());
+
+        // Turned off while the broker is away: no thread keeps trying to reconnect.
+        broker.kill();
+        assertTrue(Poll.until(10_000, () -> robot.gogo("mqtt:status").contains("(reconnecting)")), robot.gogo("mqtt:status"));
+        Files.delete(robot.configDir().resolve(CFG));
+        assertTrue(Poll.until(10_000, () -> robot.gogo("mqtt:status").startsWith("MQTT telemetry is off")), robot.gogo("mqtt:status"));
+        assertTrue(Poll.until(10_000, () -> mqttThreads().isEmpty()), "no MQTT thread left: " + mqttThreads());
+    }
+
+    private static List<String> mqttThreads() {
+        return Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+                .filter(n -> n.startsWith("MQTT") || n.equals("armature-mqtt")).toList();
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.armature.telemetry.mqtt.internal;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.eclipse.paho.client.mqttv3.DisconnectedBufferOptions;
 import org.eclipse.paho.client.mqttv3.IMqttActionListener;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.IMqttToken;
@@ -68,8 +68,10 @@ import io.armature.telemetry.TelemetrySource;
  * counted.</li>
  * </ul>
  * Everything is read and published from the component's own thread, never from a control loop.
- * While the broker is away, Paho reconnects by itself and keeps the newest {@code bufferSize}
- * messages.
+ * While the broker is away the component reconnects with a growing pause (1 to 8 s) and keeps the
+ * newest {@code bufferSize} messages, sent when it is back. (Paho's own automatic reconnect is not
+ * used: in 1.2.5 its reconnect timer outlives disconnect and close, so a stopped or reconfigured
+ * component would go on connecting.)
  */
 @Component(service = MqttTelemetry.class, immediate = true, configurationPid = MqttTelemetry.PID,
         configurationPolicy = ConfigurationPolicy.REQUIRE)
@@ -152,7 +154,6 @@ public final class MqttTelemetry {
         final String base;
         final List<ScheduledFuture<?>> tasks = new ArrayList<>();
         final AtomicLong published = new AtomicLong();
-        final AtomicLong dropped = new AtomicLong();
         final AtomicLong accepted = new AtomicLong();
         final AtomicLong refused = new AtomicLong();
         final AtomicLong ignored = new AtomicLong();
@@ -160,19 +161,21 @@ public final class MqttTelemetry {
         volatile boolean closed;
         volatile boolean everConnected;
         volatile boolean warnedUnreachable;
-        long retryMillis = 1_000;
+        volatile long retryMillis = 1_000;
+        /** Messages kept while not connected, oldest first; only the component's thread touches it. */
+        final ArrayDeque<MqttMessageTo> buffer = new ArrayDeque<>();
+        volatile int buffered;
+        final AtomicLong overwritten = new AtomicLong();
 
         Session(Settings settings) throws MqttException {
             this.settings = settings;
             this.base = settings.base();
             this.client = new MqttAsyncClient(settings.brokerUri(), settings.clientId(), new MemoryPersistence());
-            DisconnectedBufferOptions buffer = new DisconnectedBufferOptions();
-            buffer.setBufferEnabled(true);
-            buffer.setBufferSize(settings.bufferSize());
-            buffer.setDeleteOldestMessages(true);
-            buffer.setPersistBuffer(false);
-            client.setBufferOpts(buffer);
         }
+    }
+
+    /** A message waiting for the broker. */
+    private record MqttMessageTo(String topic, byte[] payload, int qos, boolean retained) {
     }
 
     @Reference(service = LoggerFactory.class)
@@ -274,6 +277,8 @@ public final class MqttTelemetry {
                 if (!ss.closed) {
                     log.warn("MQTT broker {} lost ({}); reconnecting, keeping the newest {} messages meanwhile", s.brokerUri(),
                             cause == null ? "connection closed" : cause.getMessage(), s.bufferSize());
+                    ss.warnedUnreachable = true; // one warning per outage
+                    schedule(ss, () -> connect(ss), ss.retryMillis);
                 }
             }
 
@@ -305,7 +310,7 @@ public final class MqttTelemetry {
         thread.execute(() -> connect(ss));
     }
 
-    /** The first connection; after it Paho reconnects by itself. Retries with a growing pause up to 30 s. */
+    /** Connects, and on failure tries again with a growing pause up to 8 s. */
     private void connect(Session ss) {
         if (ss.closed) {
             return;
@@ -333,13 +338,16 @@ public final class MqttTelemetry {
         }
         if (!ss.warnedUnreachable) {
             ss.warnedUnreachable = true;
-            log.warn("MQTT broker {} not reachable ({}); retrying until it is, telemetry is not sent meanwhile", ss.settings.brokerUri(),
-                    e == null ? "unknown" : e.getMessage());
+            log.warn("MQTT broker {} not reachable ({}); retrying until it is, keeping the newest {} messages meanwhile",
+                    ss.settings.brokerUri(), e == null ? "unknown" : e.getMessage(), ss.settings.bufferSize());
         }
-        long pause = ss.retryMillis;
-        ss.retryMillis = Math.min(30_000, ss.retryMillis * 2);
+        ss.retryMillis = Math.min(8_000, ss.retryMillis * 2);
+        schedule(ss, () -> connect(ss), ss.retryMillis);
+    }
+
+    private void schedule(Session ss, Runnable task, long delayMillis) {
         try {
-            thread.schedule(() -> connect(ss), pause, TimeUnit.MILLISECONDS);
+            thread.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException stopped) {
             // deactivated meanwhile
         }
@@ -350,8 +358,14 @@ public final class MqttTelemetry {
             return;
         }
         ss.everConnected = true;
-        ss.retryMillis = 1_000;
-        publish(ss, ss.base + "/online", "true", 1, true);
+        ss.warnedUnreachable = false;
+        ss.retryMillis = 500;
+        try {
+            ss.client.publish(ss.base + "/online", "true".getBytes(StandardCharsets.UTF_8), 1, true); // before the backlog
+        } catch (MqttException lostAgain) {
+            publish(ss, ss.base + "/online", "true", 1, true);
+        }
+        flush(ss);
         publishStatus(ss);
         if (ss.settings.commandsEnabled()) {
             try {
@@ -394,13 +408,33 @@ public final class MqttTelemetry {
         }
     }
 
+    /** On the component's thread: sends now, or keeps the message while the broker is away (the oldest go first). */
     private void publish(Session ss, String topic, String payload, int qos, boolean retained) {
-        try {
-            ss.client.publish(topic, payload.getBytes(StandardCharsets.UTF_8), qos, retained);
-            ss.published.incrementAndGet();
-        } catch (MqttException e) {
-            ss.dropped.incrementAndGet(); // not connected yet, or closing
+        send(ss, new MqttMessageTo(topic, payload.getBytes(StandardCharsets.UTF_8), qos, retained));
+    }
+
+    private void send(Session ss, MqttMessageTo m) {
+        ss.buffer.addLast(m);
+        if (ss.buffer.size() > ss.settings.bufferSize()) {
+            ss.buffer.pollFirst();
+            ss.overwritten.incrementAndGet();
         }
+        flush(ss);
+    }
+
+    /** Sends what is kept, oldest first, while connected; what the client refuses stays for the next try. */
+    private void flush(Session ss) {
+        while (ss.client.isConnected() && !ss.buffer.isEmpty()) {
+            MqttMessageTo m = ss.buffer.peekFirst();
+            try {
+                ss.client.publish(m.topic(), m.payload(), m.qos(), m.retained());
+            } catch (MqttException lostJustNow) {
+                break;
+            }
+            ss.buffer.pollFirst();
+            ss.published.incrementAndGet();
+        }
+        ss.buffered = ss.buffer.size();
     }
 
     private void publishStatus(Session ss) {
@@ -546,10 +580,10 @@ public final class MqttTelemetry {
         String state = ss.client.isConnected() ? "connected" : ss.everConnected ? "reconnecting" : "connecting";
         return String.format(Locale.ROOT,
                 "broker %s (%s) as %s, topics %s/#%n"
-                        + "published %d, not sent %d, buffered %d of %d while offline%n"
+                        + "published %d, buffered %d of %d while offline (%d older ones dropped)%n"
                         + "commands %s: accepted %d, refused %d, ignored %d",
-                ss.settings.brokerUri(), state, ss.settings.clientId(), ss.base, ss.published.get(), ss.dropped.get(),
-                ss.client.getBufferedMessageCount(), ss.settings.bufferSize(), ss.settings.commandsEnabled() ? "enabled" : "disabled",
+                ss.settings.brokerUri(), state, ss.settings.clientId(), ss.base, ss.published.get(),
+                ss.buffered, ss.settings.bufferSize(), ss.overwritten.get(), ss.settings.commandsEnabled() ? "enabled" : "disabled",
                 ss.accepted.get(), ss.refused.get(), ss.ignored.get());
     }
 }

@@ -90,15 +90,14 @@ record Settings(String brokerUri, String robotId, String clientId, String userna
     }
 
     /**
-     * The connect options: clean session, Paho's automatic reconnect, and a Last Will that the
+     * The connect options: clean session (the component reconnects by itself), and a Last Will that the
      * broker publishes when the connection drops without a DISCONNECT: {@code <base>/online}
      * retained {@code false}, QoS 1.
      */
     MqttConnectOptions connectOptions() {
         MqttConnectOptions o = new MqttConnectOptions();
         o.setCleanSession(true);
-        o.setAutomaticReconnect(true);
-        o.setMaxReconnectDelay(8_000);
+        o.setAutomaticReconnect(false);
         o.setKeepAliveInterval(keepAliveSeconds);
         o.setConnectionTimeout(connectTimeoutSeconds);
         o.setMaxInflight(1_000);

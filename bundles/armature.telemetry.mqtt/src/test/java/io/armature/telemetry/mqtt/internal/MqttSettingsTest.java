@@ -2,6 +2,7 @@ package io.armature.telemetry.mqtt.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -51,7 +52,7 @@ class MqttSettingsTest {
         assertArrayEquals("false".getBytes(StandardCharsets.UTF_8), o.getWillMessage().getPayload());
         assertTrue(o.getWillMessage().isRetained());
         assertEquals(1, o.getWillMessage().getQos());
-        assertTrue(o.isAutomaticReconnect());
+        assertFalse(o.isAutomaticReconnect(), "the component reconnects by itself");
         assertEquals(4, o.getKeepAliveInterval());
         assertNull(o.getUserName());
     }
