@@ -161,6 +161,7 @@ public final class MqttTelemetry {
         volatile boolean closed;
         volatile boolean everConnected;
         volatile boolean warnedUnreachable;
+        boolean taskFailed;
         volatile long retryMillis = 1_000;
         /** Messages kept while not connected, oldest first; only the component's thread touches it. */
         final ArrayDeque<MqttMessageTo> buffer = new ArrayDeque<>();
@@ -305,9 +306,27 @@ public final class MqttTelemetry {
         session = ss;
         long statusPeriod = Math.round(1e9 / s.statusRateHz());
         long telemetryPeriod = Math.round(1e9 / s.telemetryRateHz());
-        ss.tasks.add(thread.scheduleAtFixedRate(() -> publishStatus(ss), statusPeriod, statusPeriod, TimeUnit.NANOSECONDS));
-        ss.tasks.add(thread.scheduleAtFixedRate(() -> publishTelemetry(ss), telemetryPeriod, telemetryPeriod, TimeUnit.NANOSECONDS));
+        ss.tasks.add(thread.scheduleAtFixedRate(guarded(ss, () -> publishStatus(ss)), statusPeriod, statusPeriod, TimeUnit.NANOSECONDS));
+        ss.tasks.add(thread.scheduleAtFixedRate(guarded(ss, () -> publishTelemetry(ss)), telemetryPeriod, telemetryPeriod,
+                TimeUnit.NANOSECONDS));
         thread.execute(() -> connect(ss));
+    }
+
+    /**
+     * A periodic task that survives a failure (a service going away while it is read): a task
+     * that threw would never run again. The first failure of a session is logged.
+     */
+    private Runnable guarded(Session ss, Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                if (!ss.taskFailed) {
+                    ss.taskFailed = true;
+                    log.warn("MQTT telemetry: a publication failed and is retried at the next period: {}", e.toString());
+                }
+            }
+        };
     }
 
     /** Connects, and on failure tries again with a growing pause up to 8 s. */
@@ -559,7 +578,7 @@ public final class MqttTelemetry {
                 }
             }
             ss.accepted.incrementAndGet();
-        } catch (IllegalArgumentException | IllegalStateException e) {
+        } catch (RuntimeException e) { // IllegalArgumentException, IllegalStateException, or a service going away
             ss.refused.incrementAndGet();
             log.warn("MQTT command on {} refused: {}", topic, e.getMessage());
             publish(ss, ss.base + "/cmd/error", new Json().field("topic", topic).field("error", e.getMessage()).toString(), 1, false);
