@@ -59,25 +59,7 @@ class ExecutableJarTest {
             pb.environment().remove("ARMATURE_CONSOLE_PASSWORD");
         }
         process = pb.start();
-        Thread reader = new Thread(() -> {
-            try {
-                process.getInputStream().transferTo(new OutputStream() {
-                    @Override
-                    public void write(int b) {
-                        output.append((char) b);
-                    }
-
-                    @Override
-                    public void write(byte[] b, int off, int len) {
-                        output.append(new String(b, off, len, StandardCharsets.UTF_8));
-                    }
-                });
-            } catch (IOException ignored) {
-                // process ended
-            }
-        }, "sim-rover-output");
-        reader.setDaemon(true);
-        reader.start();
+        ProcessOutput.collect(process, output, "sim-rover-output");
         return port;
     }
 

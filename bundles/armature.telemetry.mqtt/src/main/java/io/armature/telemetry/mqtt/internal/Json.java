@@ -1,0 +1,111 @@
+package io.armature.telemetry.mqtt.internal;
+
+/**
+ * A flat JSON object written by hand: strings escaped per RFC 8259, numbers that are not finite
+ * written as {@code null}. Small on purpose: telemetry is a few fields per message.
+ */
+final class Json {
+
+    private final StringBuilder b = new StringBuilder(192).append('{');
+
+    Json field(String key, String value) {
+        key(key);
+        if (value == null) {
+            b.append("null");
+        } else {
+            quote(b, value);
+        }
+        return this;
+    }
+
+    Json field(String key, double value) {
+        key(key);
+        if (Double.isFinite(value)) {
+            b.append(value);
+        } else {
+            b.append("null");
+        }
+        return this;
+    }
+
+    Json field(String key, long value) {
+        key(key);
+        b.append(value);
+        return this;
+    }
+
+    Json field(String key, boolean value) {
+        key(key);
+        b.append(value);
+        return this;
+    }
+
+    /** A value that is already JSON: an object or an array made by this class. */
+    Json raw(String key, String json) {
+        key(key);
+        b.append(json);
+        return this;
+    }
+
+    /** A value as {@code TelemetrySource} gives it: a number, a boolean, or anything else as a string. */
+    Json value(String key, Object value) {
+        if (value instanceof Double || value instanceof Float) {
+            return field(key, ((Number) value).doubleValue());
+        }
+        if (value instanceof Number n) {
+            return field(key, n.longValue());
+        }
+        if (value instanceof Boolean v) {
+            return field(key, v.booleanValue());
+        }
+        return field(key, value == null ? null : value.toString());
+    }
+
+    private void key(String key) {
+        if (b.length() > 1) {
+            b.append(',');
+        }
+        quote(b, key);
+        b.append(':');
+    }
+
+    @Override
+    public String toString() {
+        return b + "}";
+    }
+
+    /** Appends {@code s} as a JSON string: quotes, backslashes and control characters escaped. */
+    static void quote(StringBuilder out, String s) {
+        out.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (c < 0x20 || c == 0x2028 || c == 0x2029) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        out.append('"');
+    }
+
+    /** @return a JSON array of objects already written */
+    static String array(Iterable<String> objects) {
+        StringBuilder out = new StringBuilder().append('[');
+        for (String o : objects) {
+            if (out.length() > 1) {
+                out.append(',');
+            }
+            out.append(o);
+        }
+        return out.append(']').toString();
+    }
+}

@@ -1,0 +1,608 @@
+package io.armature.telemetry.mqtt.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.eclipse.paho.client.mqttv3.IMqttActionListener;
+import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
+import org.eclipse.paho.client.mqttv3.IMqttToken;
+import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
+import org.eclipse.paho.client.mqttv3.MqttCallbackExtended;
+import org.eclipse.paho.client.mqttv3.MqttException;
+import org.eclipse.paho.client.mqttv3.MqttMessage;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.AttributeType;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+import io.armature.control.ControlLoop;
+import io.armature.control.LoopStatistics;
+import io.armature.control.TunableLoop;
+import io.armature.hal.Board;
+import io.armature.hal.BoardInfo;
+import io.armature.safety.SafetySupervisor;
+import io.armature.safety.TripReason;
+import io.armature.sensor.SampleStream;
+import io.armature.telemetry.TelemetrySource;
+
+/**
+ * Publishes the robot to an MQTT broker and, when enabled, takes commands from it. Topics, under
+ * {@code armature/<robotId>}:
+ * <ul>
+ * <li>{@code online}: retained {@code true} on connect; the Last Will sets it to {@code false}
+ * when the connection drops, and an orderly stop publishes {@code false} too;</li>
+ * <li>{@code status}: retained JSON at {@code statusRateHz}: safety state, trip reason, boards,
+ * command counters;</li>
+ * <li>{@code loops/<name>}, {@code streams/<name>}, {@code telemetry/<name>}: JSON at
+ * {@code telemetryRateHz};</li>
+ * <li>{@code cmd/setpoint/<loop>} (a number), {@code cmd/estop} (a reason), {@code cmd/reset}:
+ * only with {@code commandsEnabled}; a refused command changes nothing and is answered on
+ * {@code cmd/error} with JSON {@code {topic, error}}; any other {@code cmd/} topic is ignored and
+ * counted.</li>
+ * </ul>
+ * Everything is read and published from the component's own thread, never from a control loop.
+ * While the broker is away the component reconnects with a growing pause (1 to 8 s) and keeps the
+ * newest {@code bufferSize} messages, sent when it is back. (Paho's own automatic reconnect is not
+ * used: in 1.2.5 its reconnect timer outlives disconnect and close, so a stopped or reconfigured
+ * component would go on connecting.)
+ */
+@Component(service = MqttTelemetry.class, immediate = true, configurationPid = MqttTelemetry.PID,
+        configurationPolicy = ConfigurationPolicy.REQUIRE)
+@Designate(ocd = MqttTelemetry.Config.class)
+public final class MqttTelemetry {
+
+    public static final String PID = "armature.telemetry.mqtt";
+
+    @ObjectClassDefinition(name = "Armature MQTT telemetry",
+            description = "Publishes safety state, loops and sensor streams to an MQTT broker; optionally takes setpoint, e-stop and reset commands.")
+    public @interface Config {
+        @AttributeDefinition(name = "Broker URI", description = "tcp://host:port, or ssl://host:port for TLS.")
+        String brokerUri() default "tcp://127.0.0.1:1883";
+
+        @AttributeDefinition(name = "Robot id", description = "Topic level armature/<robotId>; empty: the framework property armature.robot.")
+        String robotId() default "";
+
+        @AttributeDefinition(name = "Client id", description = "MQTT client id; empty: armature-<robotId>. Two clients with one id knock each other off.")
+        String clientId() default "";
+
+        @AttributeDefinition(name = "User name", description = "Broker user name; empty for anonymous.")
+        String username() default "";
+
+        @AttributeDefinition(name = "Password", type = AttributeType.PASSWORD, description = "Broker password; prefer passwordFile.")
+        String password() default "";
+
+        @AttributeDefinition(name = "Password file", description = "A file holding the broker password (surrounding white space ignored), so that it is not in the configuration.")
+        String passwordFile() default "";
+
+        @AttributeDefinition(name = "Trust store", description = "For ssl://: a trust store of the broker's CA; empty: the JVM's default trust.")
+        String trustStore() default "";
+
+        @AttributeDefinition(name = "Trust store password", type = AttributeType.PASSWORD, description = "Password of the trust store; empty for none.")
+        String trustStorePassword() default "";
+
+        @AttributeDefinition(name = "Trust store type", description = "PKCS12 or JKS.")
+        String trustStoreType() default "PKCS12";
+
+        @AttributeDefinition(name = "Telemetry rate (Hz)", description = "Loop, stream and telemetry-source messages per second each, 0.1..50.")
+        double telemetryRateHz() default 2.0;
+
+        @AttributeDefinition(name = "Status rate (Hz)", description = "Status messages per second, 0.1..50.")
+        double statusRateHz() default 1.0;
+
+        @AttributeDefinition(name = "Commands enabled", description = "Take setpoint, e-stop and reset commands from armature/<robotId>/cmd/.")
+        boolean commandsEnabled() default false;
+
+        @AttributeDefinition(name = "Offline buffer (messages)", description = "Messages kept while the broker is away, 1..100000; the oldest go first.")
+        int bufferSize() default 1000;
+
+        @AttributeDefinition(name = "Keep-alive (s)", description = "MQTT keep-alive interval, 2..600 s: the broker publishes the Last Will about 1.5 times this after the robot goes silent.")
+        int keepAliveSeconds() default 10;
+
+        @AttributeDefinition(name = "Connect timeout (s)", description = "1..60 s.")
+        int connectTimeoutSeconds() default 5;
+    }
+
+    /** Commands waiting for the component's thread beyond this are ignored (and counted): a flood cannot queue without bound. */
+    private static final int MAX_PENDING_COMMANDS = 64;
+
+    private final Map<TunableLoop, String> loops = new ConcurrentHashMap<>();
+    private final List<Map.Entry<String, LoopStatistics>> statistics = new CopyOnWriteArrayList<>();
+    private final List<SampleStream<?>> streams = new CopyOnWriteArrayList<>();
+    private final List<Board> boards = new CopyOnWriteArrayList<>();
+    private final Map<TelemetrySource, String> sources = new ConcurrentHashMap<>();
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile SafetySupervisor safety;
+
+    private Logger log;
+    private String frameworkRobot;
+    private ScheduledExecutorService thread;
+    private volatile Session session;
+
+    /** One connection with one configuration; replaced whole when the configuration changes. */
+    private final class Session {
+        final Settings settings;
+        final MqttAsyncClient client;
+        final String base;
+        final List<ScheduledFuture<?>> tasks = new ArrayList<>();
+        final AtomicLong published = new AtomicLong();
+        final AtomicLong accepted = new AtomicLong();
+        final AtomicLong refused = new AtomicLong();
+        final AtomicLong ignored = new AtomicLong();
+        final AtomicInteger pendingCommands = new AtomicInteger();
+        volatile boolean closed;
+        volatile boolean everConnected;
+        volatile boolean warnedUnreachable;
+        boolean taskFailed;
+        volatile long retryMillis = 1_000;
+        /** Messages kept while not connected, oldest first; only the component's thread touches it. */
+        final ArrayDeque<MqttMessageTo> buffer = new ArrayDeque<>();
+        volatile int buffered;
+        final AtomicLong overwritten = new AtomicLong();
+
+        Session(Settings settings) throws MqttException {
+            this.settings = settings;
+            this.base = settings.base();
+            this.client = new MqttAsyncClient(settings.brokerUri(), settings.clientId(), new MemoryPersistence());
+        }
+    }
+
+    /** A message waiting for the broker. */
+    private record MqttMessageTo(String topic, byte[] payload, int qos, boolean retained) {
+    }
+
+    @Reference(service = LoggerFactory.class)
+    void setLogger(Logger logger) {
+        this.log = logger;
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addLoop(TunableLoop loop, Map<String, Object> props) {
+        loops.put(loop, String.valueOf(props.get(ControlLoop.PROPERTY_NAME)));
+    }
+
+    void removeLoop(TunableLoop loop) {
+        loops.remove(loop);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addStatistics(LoopStatistics s, Map<String, Object> props) {
+        statistics.add(Map.entry(String.valueOf(props.get(ControlLoop.PROPERTY_NAME)), s));
+    }
+
+    void removeStatistics(LoopStatistics s) {
+        statistics.removeIf(e -> e.getValue() == s);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addStream(SampleStream<?> s) {
+        streams.add(s);
+    }
+
+    void removeStream(SampleStream<?> s) {
+        streams.remove(s);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addBoard(Board b) {
+        boards.add(b);
+    }
+
+    void removeBoard(Board b) {
+        boards.remove(b);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addSource(TelemetrySource s, Map<String, Object> props) {
+        sources.put(s, String.valueOf(props.get(TelemetrySource.PROPERTY_NAME)));
+    }
+
+    void removeSource(TelemetrySource s) {
+        sources.remove(s);
+    }
+
+    @Activate
+    void activate(BundleContext context, Config config) throws MqttException {
+        frameworkRobot = context.getProperty("armature.robot");
+        Settings s = Settings.of(config, frameworkRobot);
+        thread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "armature-mqtt");
+            t.setDaemon(true);
+            return t;
+        });
+        start(s);
+    }
+
+    @Modified
+    void modified(Config config) throws MqttException {
+        Settings s;
+        try {
+            s = Settings.of(config, frameworkRobot);
+        } catch (IllegalArgumentException e) {
+            log.error("MQTT telemetry configuration refused: {}; the previous configuration stays", e.getMessage());
+            return;
+        }
+        stop(session);
+        start(s);
+    }
+
+    @Deactivate
+    void deactivate() {
+        stop(session);
+        thread.shutdownNow();
+        try {
+            thread.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void start(Settings s) throws MqttException {
+        Session ss = new Session(s);
+        ss.client.setCallback(new MqttCallbackExtended() {
+            @Override
+            public void connectComplete(boolean reconnect, String serverUri) {
+                thread.execute(() -> connected(ss, reconnect));
+            }
+
+            @Override
+            public void connectionLost(Throwable cause) {
+                if (!ss.closed) {
+                    log.warn("MQTT broker {} lost ({}); reconnecting, keeping the newest {} messages meanwhile", s.brokerUri(),
+                            cause == null ? "connection closed" : cause.getMessage(), s.bufferSize());
+                    ss.warnedUnreachable = true; // one warning per outage
+                    schedule(ss, () -> connect(ss), ss.retryMillis);
+                }
+            }
+
+            @Override
+            public void messageArrived(String topic, MqttMessage message) {
+                if (ss.pendingCommands.incrementAndGet() > MAX_PENDING_COMMANDS) {
+                    ss.pendingCommands.decrementAndGet();
+                    ss.ignored.incrementAndGet();
+                    return;
+                }
+                boolean retained = message.isRetained();
+                byte[] payload = message.getPayload();
+                thread.execute(() -> {
+                    ss.pendingCommands.decrementAndGet();
+                    command(ss, topic, payload, retained);
+                });
+            }
+
+            @Override
+            public void deliveryComplete(IMqttDeliveryToken token) {
+                // QoS 0 telemetry: nothing to track
+            }
+        });
+        session = ss;
+        long statusPeriod = Math.round(1e9 / s.statusRateHz());
+        long telemetryPeriod = Math.round(1e9 / s.telemetryRateHz());
+        ss.tasks.add(thread.scheduleAtFixedRate(guarded(ss, () -> publishStatus(ss)), statusPeriod, statusPeriod, TimeUnit.NANOSECONDS));
+        ss.tasks.add(thread.scheduleAtFixedRate(guarded(ss, () -> publishTelemetry(ss)), telemetryPeriod, telemetryPeriod,
+                TimeUnit.NANOSECONDS));
+        thread.execute(() -> connect(ss));
+    }
+
+    /**
+     * A periodic task that survives a failure (a service going away while it is read): a task
+     * that threw would never run again. The first failure of a session is logged.
+     */
+    private Runnable guarded(Session ss, Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                if (!ss.taskFailed) {
+                    ss.taskFailed = true;
+                    log.warn("MQTT telemetry: a publication failed and is retried at the next period: {}", e.toString());
+                }
+            }
+        };
+    }
+
+    /** Connects, and on failure tries again with a growing pause up to 8 s. */
+    private void connect(Session ss) {
+        if (ss.closed) {
+            return;
+        }
+        try {
+            ss.client.connect(ss.settings.connectOptions(), null, new IMqttActionListener() {
+                @Override
+                public void onSuccess(IMqttToken token) {
+                    // connectComplete does the rest
+                }
+
+                @Override
+                public void onFailure(IMqttToken token, Throwable e) {
+                    retry(ss, e);
+                }
+            });
+        } catch (MqttException e) {
+            retry(ss, e);
+        }
+    }
+
+    private void retry(Session ss, Throwable e) {
+        if (ss.closed) {
+            return;
+        }
+        if (!ss.warnedUnreachable) {
+            ss.warnedUnreachable = true;
+            log.warn("MQTT broker {} not reachable ({}); retrying until it is, keeping the newest {} messages meanwhile",
+                    ss.settings.brokerUri(), e == null ? "unknown" : e.getMessage(), ss.settings.bufferSize());
+        }
+        ss.retryMillis = Math.min(8_000, ss.retryMillis * 2);
+        schedule(ss, () -> connect(ss), ss.retryMillis);
+    }
+
+    private void schedule(Session ss, Runnable task, long delayMillis) {
+        try {
+            thread.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            // deactivated meanwhile
+        }
+    }
+
+    private void connected(Session ss, boolean reconnect) {
+        if (ss.closed) {
+            return;
+        }
+        ss.everConnected = true;
+        ss.warnedUnreachable = false;
+        ss.retryMillis = 500;
+        try {
+            ss.client.publish(ss.base + "/online", "true".getBytes(StandardCharsets.UTF_8), 1, true); // before the backlog
+        } catch (MqttException lostAgain) {
+            publish(ss, ss.base + "/online", "true", 1, true);
+        }
+        flush(ss);
+        publishStatus(ss);
+        if (ss.settings.commandsEnabled()) {
+            try {
+                ss.client.subscribe(ss.base + "/cmd/#", 1);
+            } catch (MqttException e) {
+                log.error("MQTT commands not available: subscribing to {}/cmd/# failed: {}", ss.base, e.getMessage());
+            }
+        }
+        log.info("MQTT {} {} as {}: topics {}/#, commands {}", reconnect ? "reconnected to" : "connected to", ss.settings.brokerUri(),
+                ss.settings.clientId(), ss.base, ss.settings.commandsEnabled() ? "enabled" : "disabled");
+    }
+
+    private void stop(Session ss) {
+        if (ss == null) {
+            return;
+        }
+        ss.closed = true;
+        for (ScheduledFuture<?> f : ss.tasks) {
+            f.cancel(false);
+        }
+        MqttAsyncClient c = ss.client;
+        try {
+            if (c.isConnected()) {
+                c.publish(ss.base + "/online", "false".getBytes(StandardCharsets.UTF_8), 1, true).waitForCompletion(1_000);
+                c.disconnect(500).waitForCompletion(1_500);
+            } else {
+                c.disconnectForcibly(0, 500);
+            }
+        } catch (MqttException e) {
+            try {
+                c.disconnectForcibly(0, 500);
+            } catch (MqttException ignored) {
+                // already down
+            }
+        }
+        try {
+            c.close();
+        } catch (MqttException e) {
+            log.debug("closing the MQTT client: {}", e.getMessage());
+        }
+    }
+
+    /** On the component's thread: sends now, or keeps the message while the broker is away (the oldest go first). */
+    private void publish(Session ss, String topic, String payload, int qos, boolean retained) {
+        send(ss, new MqttMessageTo(topic, payload.getBytes(StandardCharsets.UTF_8), qos, retained));
+    }
+
+    private void send(Session ss, MqttMessageTo m) {
+        ss.buffer.addLast(m);
+        if (ss.buffer.size() > ss.settings.bufferSize()) {
+            ss.buffer.pollFirst();
+            ss.overwritten.incrementAndGet();
+        }
+        flush(ss);
+    }
+
+    /** Sends what is kept, oldest first, while connected; what the client refuses stays for the next try. */
+    private void flush(Session ss) {
+        while (ss.client.isConnected() && !ss.buffer.isEmpty()) {
+            MqttMessageTo m = ss.buffer.peekFirst();
+            try {
+                ss.client.publish(m.topic(), m.payload(), m.qos(), m.retained());
+            } catch (MqttException lostJustNow) {
+                break;
+            }
+            ss.buffer.pollFirst();
+            ss.published.incrementAndGet();
+        }
+        ss.buffered = ss.buffer.size();
+    }
+
+    private void publishStatus(Session ss) {
+        if (ss.closed) {
+            return;
+        }
+        Json j = new Json().field("robot", ss.settings.robotId());
+        SafetySupervisor s = safety;
+        if (s == null) {
+            j.field("safety", "UNSUPERVISED");
+        } else {
+            j.field("safety", s.state().name());
+            TripReason r = s.tripReason().orElse(null);
+            j.raw("trip", r == null ? "null" : new Json().field("source", r.source()).field("message", r.message())
+                    .field("ageSeconds", (System.nanoTime() - r.monotonicNanos()) / 1e9).toString());
+        }
+        List<String> b = new ArrayList<>();
+        for (Board board : boards) {
+            BoardInfo info = board.info();
+            b.add(new Json().field("id", info.id()).field("model", info.model()).field("backend", info.backend())
+                    .field("motionPermitted", board.motionPermitted()).field("refusedWrites", board.refusedWrites()).toString());
+        }
+        j.raw("boards", Json.array(b));
+        j.field("commandsEnabled", ss.settings.commandsEnabled()).field("commandsAccepted", ss.accepted.get())
+                .field("commandsRefused", ss.refused.get()).field("commandsIgnored", ss.ignored.get());
+        publish(ss, ss.base + "/status", j.toString(), 0, true);
+    }
+
+    private void publishTelemetry(Session ss) {
+        if (ss.closed) {
+            return;
+        }
+        Map<String, LoopStatistics> stats = new TreeMap<>();
+        for (Map.Entry<String, LoopStatistics> e : statistics) {
+            stats.put(e.getKey(), e.getValue()); // the newest instance of a name wins
+        }
+        Map<String, TunableLoop> driving = drivingLoops();
+        java.util.Set<String> names = new java.util.TreeSet<>(stats.keySet());
+        names.addAll(driving.keySet());
+        for (String name : names) {
+            Json j = new Json();
+            TunableLoop l = driving.get(name);
+            if (l != null) {
+                j.field("setpoint", l.setpoint()).field("measurement", l.measurement()).field("output", l.output())
+                        .field("unit", l.unit()).field("controller", l.controller()).field("fault", l.fault().orElse(null));
+            }
+            LoopStatistics st = stats.get(name);
+            if (st != null) {
+                j.field("rateHz", st.rateHz()).field("cycles", st.cycles()).field("overruns", st.overruns())
+                        .field("latenessP99Micros", st.latenessNanos(99.0) / 1e3).field("latenessMaxMicros", st.maxLatenessNanos() / 1e3)
+                        .field("failure", st.failure().orElse(null));
+            }
+            publish(ss, ss.base + "/loops/" + name, j.toString(), 0, false);
+        }
+        for (SampleStream<?> s : streams) {
+            publish(ss, ss.base + "/streams/" + s.name(), new Json().field("rateHz", s.rateHz()).field("published", s.published())
+                    .field("lost", s.lostCount()).field("invalid", s.invalidCount()).field("readers", s.readers()).toString(), 0, false);
+        }
+        for (Map.Entry<TelemetrySource, String> e : sources.entrySet()) {
+            Map<String, Object> values = new LinkedHashMap<>();
+            try {
+                e.getKey().snapshot(values);
+            } catch (RuntimeException failed) {
+                log.warn("telemetry source {} failed: {}", e.getValue(), failed.toString());
+                continue;
+            }
+            Json j = new Json();
+            values.forEach(j::value);
+            publish(ss, ss.base + "/telemetry/" + e.getValue(), j.toString(), 0, false);
+        }
+    }
+
+    /** @return per loop name, the instance that drives (during a side-by-side update one of two stands by) */
+    private Map<String, TunableLoop> drivingLoops() {
+        Map<String, TunableLoop> out = new TreeMap<>();
+        loops.forEach((loop, name) -> {
+            if (!out.containsKey(name) || !loop.isStandby()) {
+                out.put(name, loop);
+            }
+        });
+        return out;
+    }
+
+    private void command(Session ss, String topic, byte[] payload, boolean retained) {
+        if (ss.closed) {
+            return;
+        }
+        String prefix = ss.base + "/cmd/";
+        String what = topic.startsWith(prefix) ? topic.substring(prefix.length()) : "";
+        if (what.equals("error")) {
+            return; // our own replies
+        }
+        if (!(what.startsWith("setpoint/") || what.equals("estop") || what.equals("reset"))) {
+            ss.ignored.incrementAndGet();
+            return;
+        }
+        try {
+            if (retained) {
+                throw new IllegalArgumentException("retained commands are refused: publish commands without the retain flag");
+            }
+            if (payload.length > CommandPayloads.MAX_PAYLOAD_BYTES) {
+                throw new IllegalArgumentException("payload longer than " + CommandPayloads.MAX_PAYLOAD_BYTES + " bytes");
+            }
+            String text = new String(payload, StandardCharsets.UTF_8);
+            if (what.startsWith("setpoint/")) {
+                String name = what.substring("setpoint/".length());
+                TunableLoop l = drivingLoops().get(name);
+                if (l == null) {
+                    throw new IllegalArgumentException("no loop '" + name + "'; loops: "
+                            + (drivingLoops().isEmpty() ? "none running" : String.join(", ", drivingLoops().keySet())));
+                }
+                double v = CommandPayloads.number(text, "setpoint");
+                l.setSetpoint(v); // refuses a value beyond the loop's limits; the previous setpoint stays
+                log.info("MQTT: {} setpoint {} {}", name, String.format(Locale.ROOT, "%.4g", v), l.unit());
+            } else if (what.equals("estop")) {
+                requireSupervisor().estop("mqtt", CommandPayloads.reason(text));
+            } else {
+                SafetySupervisor s = requireSupervisor();
+                if (!s.mayMove()) {
+                    s.reset("mqtt"); // refuses while a condition is unhealthy; stays tripped
+                    log.info("MQTT: reset, motion is allowed again");
+                }
+            }
+            ss.accepted.incrementAndGet();
+        } catch (RuntimeException e) { // IllegalArgumentException, IllegalStateException, or a service going away
+            ss.refused.incrementAndGet();
+            log.warn("MQTT command on {} refused: {}", topic, e.getMessage());
+            publish(ss, ss.base + "/cmd/error", new Json().field("topic", topic).field("error", e.getMessage()).toString(), 1, false);
+        }
+    }
+
+    private SafetySupervisor requireSupervisor() {
+        SafetySupervisor s = safety;
+        if (s == null) {
+            throw new IllegalStateException("no safety supervisor is installed (bundle armature.safety)");
+        }
+        return s;
+    }
+
+    /** @return the connection and its counters, for {@code mqtt:status} */
+    String status() {
+        Session ss = session;
+        String state = ss.client.isConnected() ? "connected" : ss.everConnected ? "reconnecting" : "connecting";
+        return String.format(Locale.ROOT,
+                "broker %s (%s) as %s, topics %s/#%n"
+                        + "published %d, buffered %d of %d while offline (%d older ones dropped)%n"
+                        + "commands %s: accepted %d, refused %d, ignored %d",
+                ss.settings.brokerUri(), state, ss.settings.clientId(), ss.base, ss.published.get(),
+                ss.buffered, ss.settings.bufferSize(), ss.overwritten.get(), ss.settings.commandsEnabled() ? "enabled" : "disabled",
+                ss.accepted.get(), ss.refused.get(), ss.ignored.get());
+    }
+}

@@ -1,0 +1,271 @@
+package io.armature.itest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.armature.control.TunableLoop;
+import io.armature.safety.SafetyState;
+import io.armature.safety.SafetySupervisor;
+
+/**
+ * The sim-rover against a real mosquitto broker on 127.0.0.1, seen and driven through the real
+ * command-line clients mosquitto_sub and mosquitto_pub, as a fleet operator would.
+ */
+class MqttTelemetryTest {
+
+    private static final String BASE = "armature/sim-rover";
+    private static final String CFG = "armature.telemetry.mqtt.cfg";
+
+    @TempDir
+    Path dir;
+    private Mosquitto broker;
+    private FeatureRuntime robot;
+    private Process separateJvm;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (robot != null) {
+            robot.close();
+        }
+        if (separateJvm != null) {
+            separateJvm.destroyForcibly().waitFor(15, TimeUnit.SECONDS);
+        }
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    /** Writes the shipped example as the live configuration, with {@code settings} (key, value, ...) changed. */
+    private static void enable(Path configDir, String... settings) throws IOException {
+        Path cfg = Files.copy(configDir.resolve(CFG + ".example"), configDir.resolve(CFG));
+        for (int i = 0; i < settings.length; i += 2) {
+            FeatureRuntime.setConfig(cfg, settings[i], settings[i + 1]);
+        }
+    }
+
+    private FeatureRuntime startRobot(String... settings) throws Exception {
+        robot = FeatureRuntime.startReady("sim-rover", Map.of(), configDir -> enable(configDir, settings));
+        return robot;
+    }
+
+    private void awaitOnline(String... clientOptions) throws Exception {
+        assertTrue(Poll.until(20_000, () -> "true".equals(broker.first(BASE + "/online", 1_000, clientOptions))),
+                "the robot announced itself online; console:\n" + robot.console() + "\nbroker:\n" + broker.log());
+    }
+
+    /** Resets the supervisor until it stays OK: on a loaded machine a sensor stall may trip it while it starts. */
+    private SafetySupervisor healthySupervisor() throws Exception {
+        SafetySupervisor s = robot.service(SafetySupervisor.class, null, 5_000);
+        assertTrue(Poll.until(15_000, () -> {
+            try {
+                s.reset("test");
+            } catch (IllegalStateException stillUnhealthy) {
+                return false;
+            }
+            return s.state() == SafetyState.OK;
+        }), "the supervisor could be reset: " + s.tripReason());
+        return s;
+    }
+
+    @Test
+    void onlineAndStatusAreRetainedAndLoopTelemetryFlowsAtTheConfiguredRate() throws Exception {
+        broker = new Mosquitto(dir, "allow_anonymous true");
+        startRobot("brokerUri", broker.uri(), "telemetryRateHz", "5", "statusRateHz", "1");
+        awaitOnline();
+
+        String status = broker.first(BASE + "/status", 5_000);
+        assertTrue(status != null && status.startsWith("{\"robot\":\"sim-rover\",\"safety\":\""), "retained status: " + status);
+        assertTrue(status.contains("\"boards\":[{\"id\":\"sim\",\"model\":\"Armature simulated rover\",\"backend\":\"sim\""), status);
+        assertTrue(status.contains("\"commandsEnabled\":false"), status);
+
+        try (Mosquitto.Sub sub = broker.sub(BASE + "/loops/+", BASE + "/streams/+", BASE + "/status")) {
+            Poll.until(5_000, () -> !sub.lines().isEmpty());
+            long t0 = System.nanoTime();
+            Thread.sleep(4_000);
+            long t1 = System.nanoTime();
+            List<String> left = sub.payloads(BASE + "/loops/left", t0);
+            double seconds = (t1 - t0) / 1e9;
+            double rate = left.stream().filter(p -> true).count() / seconds;
+            System.out.printf(java.util.Locale.ROOT, "loops/left at %.2f Hz (configured 5), status at %.2f Hz (configured 1)%n", rate,
+                    sub.payloads(BASE + "/status", t0).size() / seconds);
+            assertTrue(rate > 3.5 && rate < 6.5, "loops/left at about 5 Hz: " + rate + " Hz");
+            int statusCount = sub.payloads(BASE + "/status", t0).size();
+            assertTrue(statusCount >= 3 && statusCount <= 6, "status at about 1 Hz: " + statusCount + " in " + seconds + " s");
+            assertTrue(left.get(0).matches("\\{\"setpoint\":0\\.0,\"measurement\":[-0-9.E]+,\"output\":[-0-9.E]+,\"unit\":\"rad/s\","
+                    + "\"controller\":\"pid\",\"fault\":null,\"rateHz\":1000\\.0,\"cycles\":\\d+,\"overruns\":\\d+,"
+                    + "\"latenessP99Micros\":[0-9.E]+,\"latenessMaxMicros\":[0-9.E]+,\"failure\":null}"), left.get(0));
+            assertTrue(!sub.payloads(BASE + "/loops/right", t0).isEmpty(), "the right loop too");
+            String imu = sub.payloads(BASE + "/streams/imu", t0).get(0);
+            assertTrue(imu.matches("\\{\"rateHz\":1000\\.0,\"published\":\\d+,\"lost\":\\d+,\"invalid\":\\d+,\"readers\":\\d+}"), imu);
+            assertTrue(!sub.payloads(BASE + "/streams/encoder.left", t0).isEmpty(), "the encoder streams too");
+        }
+
+        // commandsEnabled=false: a setpoint on the command topic changes nothing
+        TunableLoop loop = robot.service(TunableLoop.class, "(armature.loop.name=left)", 5_000);
+        broker.pub(BASE + "/cmd/setpoint/left", "5");
+        broker.pub(BASE + "/cmd/estop", "should be ignored");
+        Thread.sleep(1_500);
+        assertEquals(0.0, loop.setpoint(), "no command is taken while commands are disabled");
+        assertTrue(!robot.console().contains("should be ignored"), robot.console());
+        assertTrue(robot.gogo("mqtt:status").contains("commands disabled: accepted 0, refused 0, ignored 0\nclient Eclipse Paho 1.2.5"), robot.gogo("mqtt:status"));
+    }
+
+    @Test
+    void commandsMoveTheWheelAndTripTheSupervisorAndBadOnesAreRefusedAndChangeNothing() throws Exception {
+        broker = new Mosquitto(dir, "allow_anonymous true");
+        // A retained command waits at the broker and would be replayed at every (re)subscription: refused.
+        broker.pub(BASE + "/cmd/setpoint/left", "4", "-r");
+        try (Mosquitto.Sub errors = broker.sub(BASE + "/cmd/error")) {
+            Thread.sleep(300); // subscribed
+            startRobot("brokerUri", broker.uri(), "commandsEnabled", "true");
+            awaitOnline();
+            TunableLoop left = robot.service(TunableLoop.class, "(armature.loop.name=left)", 5_000);
+            assertTrue(Poll.until(5_000, () -> !errors.lines().isEmpty()), "the retained command is answered");
+            assertEquals(BASE + "/cmd/error {\"topic\":\"" + BASE + "/cmd/setpoint/left\",\"error\":\"retained commands are refused: "
+                    + "publish commands without the retain flag\"}", errors.lines().get(0));
+            assertEquals(0.0, left.setpoint(), "a retained setpoint is refused");
+            broker.pub(BASE + "/cmd/setpoint/left", null, "-r"); // clears it at the broker; as a live command it is empty
+            assertTrue(Poll.until(5_000, () -> errors.lines().size() >= 2), errors.lines().toString());
+            assertTrue(errors.lines().get(1).endsWith("\"error\":\"setpoint must be a number, was ''\"}"), errors.lines().get(1));
+
+            SafetySupervisor safety = healthySupervisor();
+            broker.pub(BASE + "/cmd/setpoint/left", "3");
+            assertTrue(Poll.until(10_000, () -> Math.abs(left.measurement() - 3) < 0.5),
+                    "the wheel turns at the setpoint given over MQTT: " + left.measurement() + " rad/s, " + safety.tripReason());
+            assertEquals(3.0, left.setpoint());
+
+            String[][] bad = {
+                    {"abc", "setpoint must be a number, was 'abc'"},
+                    {"NaN", "setpoint must be a number, was 'NaN'"},
+                    {"1e9", "loop 'left': setpoint must be a number within ±30.0 rad/s, was 1.0E9"}};
+            for (int i = 0; i < bad.length; i++) {
+                broker.pub(BASE + "/cmd/setpoint/left", bad[i][0]);
+                int n = i + 3;
+                assertTrue(Poll.until(5_000, () -> errors.lines().size() >= n), "a refusal for " + bad[i][0] + ": " + errors.lines());
+                assertEquals(BASE + "/cmd/error {\"topic\":\"" + BASE + "/cmd/setpoint/left\",\"error\":\"" + bad[i][1] + "\"}",
+                        errors.lines().get(i + 2));
+                assertEquals(3.0, left.setpoint(), "refused " + bad[i][0] + ": the setpoint stays");
+            }
+            broker.pub(BASE + "/cmd/fly", "1");
+            broker.pub(BASE + "/cmd/setpoint/nope", "1");
+            assertTrue(Poll.until(5_000, () -> errors.lines().size() >= 6), errors.lines().toString());
+            assertTrue(errors.lines().get(5).contains("no loop 'nope'; loops: left, right"), errors.lines().get(5));
+            assertTrue(Poll.until(5_000, () -> robot.gogo("mqtt:status").contains("ignored 1")), robot.gogo("mqtt:status"));
+
+            broker.pub(BASE + "/cmd/estop", "stopped from the fleet");
+            assertTrue(Poll.until(5_000, () -> safety.state() == SafetyState.TRIPPED), "the e-stop tripped the supervisor");
+            assertEquals("estop:mqtt", safety.tripReason().orElseThrow().source());
+            assertEquals("stopped from the fleet", safety.tripReason().orElseThrow().message());
+            assertTrue(Poll.until(5_000, () -> {
+                String s = broker.first(BASE + "/status", 2_000);
+                return s != null && s.contains("\"safety\":\"TRIPPED\",\"trip\":{\"source\":\"estop:mqtt\",\"message\":\"stopped from the fleet\"");
+            }), "the retained status tells the fleet why");
+
+            broker.pub(BASE + "/cmd/reset", null);
+            assertTrue(Poll.until(5_000, () -> safety.state() == SafetyState.OK), "reset over MQTT: " + safety.tripReason());
+            assertTrue(robot.gogo("mqtt:status").contains("commands enabled: accepted 3, refused 6, ignored 1"), robot.gogo("mqtt:status"));
+            assertEquals(6, errors.lines().size(), "an accepted command gets no error reply: " + errors.lines());
+        }
+    }
+
+    @Test
+    void theBrokerPasswordComesFromAFileAndAWrongOneIsReportedOnce() throws Exception {
+        Path passwd = Mosquitto.passwordFile(dir, "robot", "correct horse");
+        broker = new Mosquitto(dir, "allow_anonymous false", "password_file " + passwd);
+        Path good = Files.writeString(dir.resolve("good.secret"), "correct horse\n");
+        Path wrong = Files.writeString(dir.resolve("wrong.secret"), "battery staple\n");
+        startRobot("brokerUri", broker.uri(), "username", "robot", "passwordFile", wrong.toString());
+
+        assertTrue(Poll.until(10_000, () -> robot.console().contains("WARN  armature.telemetry.mqtt: MQTT broker " + broker.uri()
+                + " not reachable (Not authorized to connect); retrying until it is, keeping the newest 1000 messages meanwhile")), robot.console());
+        assertNull(broker.first(BASE + "/online", 1_500, "-u", "robot", "-P", "correct horse"), "nothing published without the password");
+
+        FeatureRuntime.setConfig(robot.configDir().resolve(CFG), "passwordFile", good.toString());
+        awaitOnline("-u", "robot", "-P", "correct horse");
+        assertEquals(1, robot.console().split("not reachable", -1).length - 1, "one warning, not one per retry:\n" + robot.console());
+        assertTrue(!robot.console().contains("correct horse") && !robot.console().contains("battery staple"), "no password in the log");
+    }
+
+    @Test
+    void afterTheBrokerRestartsTelemetryFlowsAgainAndTheOfflineBufferStaysBounded() throws Exception {
+        broker = new Mosquitto(dir, "allow_anonymous true");
+        startRobot("brokerUri", broker.uri(), "telemetryRateHz", "10", "bufferSize", "25");
+        awaitOnline();
+
+        broker.kill();
+        assertTrue(Poll.until(10_000, () -> robot.gogo("mqtt:status").contains("buffered 25 of 25")),
+                "the buffer fills while the broker is away: " + robot.gogo("mqtt:status"));
+        Thread.sleep(2_000); // another ~120 messages offered
+        String status = robot.gogo("mqtt:status");
+        assertTrue(status.contains("(reconnecting)") && status.contains("buffered 25 of 25"), "and grows no further: " + status);
+        assertTrue(status.matches("(?s).*buffered 25 of 25 while offline \\([1-9]\\d+ older ones dropped\\).*"), "the oldest went: " + status);
+
+        broker.start();
+        try (Mosquitto.Sub sub = broker.sub(BASE + "/loops/left", BASE + "/online")) {
+            assertTrue(Poll.until(20_000, () -> sub.payloads(BASE + "/online", 0).contains("true")
+                    && sub.payloads(BASE + "/loops/left", 0).size() >= 20), "online again and telemetry flows: " + sub.lines()
+                    + "\n" + robot.gogo("mqtt:status"));
+        }
+        assertTrue(robot.gogo("mqtt:status").contains("(connected)"), robot.gogo("mqtt:status"));
+        assertEquals(1, robot.console().split("MQTT broker " + broker.uri() + " lost", -1).length - 1, robot.console());
+        assertTrue(!robot.console().contains("Exception"), "no stack trace: " + robot.console());
+
+        // Turned off while the broker is away: no thread keeps trying to reconnect.
+        broker.kill();
+        assertTrue(Poll.until(10_000, () -> robot.gogo("mqtt:status").contains("(reconnecting)")), robot.gogo("mqtt:status"));
+        Files.delete(robot.configDir().resolve(CFG));
+        assertTrue(Poll.until(10_000, () -> robot.gogo("mqtt:status").startsWith("MQTT telemetry is off")), robot.gogo("mqtt:status"));
+        assertTrue(Poll.until(10_000, () -> mqttThreads().isEmpty()), "no MQTT thread left: " + mqttThreads());
+    }
+
+    private static List<String> mqttThreads() {
+        return Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+                .filter(n -> n.startsWith("MQTT") || n.equals("armature-mqtt")).toList();
+    }
+
+    /**
+     * The Last Will: the robot's JVM is killed (SIGKILL, as by a power cut of the computer but not
+     * the network), and the broker tells every subscriber that the robot is offline.
+     */
+    @Test
+    void whenTheRobotDiesTheBrokerPublishesItsLastWill() throws Exception {
+        broker = new Mosquitto(dir, "allow_anonymous true");
+        Path cwd = Files.createDirectories(dir.resolve("robot"));
+        Path config = Files.createDirectories(cwd.resolve("runtime-config/sim-rover"));
+        try (Stream<Path> files = Files.list(Path.of(System.getProperty("armature.runtime-config.dir", "../runtime-config"), "sim-rover"))) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.copy(f, config.resolve(f.getFileName()));
+            }
+        }
+        enable(config, "brokerUri", broker.uri(), "keepAliveSeconds", "60");
+        Path jar = Path.of(System.getProperty("armature.features.dir", "../features/target"), "sim-rover.jar").toAbsolutePath();
+        StringBuffer output = new StringBuffer();
+        separateJvm = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dorg.osgi.service.http.port=0", "-jar", jar.toString()).directory(cwd.toFile()).redirectErrorStream(true).start();
+        ProcessOutput.collect(separateJvm, output, "sim-rover-output");
+
+        assertTrue(Poll.until(60_000, () -> "true".equals(broker.first(BASE + "/online", 1_000))), "online: " + output);
+        try (Mosquitto.Sub sub = broker.sub(BASE + "/online")) {
+            assertTrue(Poll.until(5_000, () -> sub.payloads(BASE + "/online", 0).contains("true")));
+            long killed = System.nanoTime();
+            separateJvm.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            // keep-alive is 60 s: a will within 5 s comes from the dropped connection, not a timeout
+            assertTrue(Poll.until(5_000, () -> sub.payloads(BASE + "/online", killed).contains("false")),
+                    "the Last Will: " + sub.lines() + "\n" + broker.log());
+        }
+        assertEquals("false", broker.first(BASE + "/online", 2_000), "retained for whoever subscribes later");
+    }
+}
