@@ -74,6 +74,10 @@ public final class McuSimulator implements AutoCloseable {
         this.tick = new Thread(this::tickLoop, "mcu-sim-tick");
         rx.setDaemon(true);
         tick.setDaemon(true);
+        // a firmware that crashes says so on the console rather than going quiet
+        Thread.UncaughtExceptionHandler died = (t, e) -> System.err.println(NAME + ": thread " + t.getName() + " died: " + e);
+        rx.setUncaughtExceptionHandler(died);
+        tick.setUncaughtExceptionHandler(died);
     }
 
     /** Opens a serial device (a pty made raw by socat, or a UART set up beforehand) and starts. */
@@ -339,6 +343,7 @@ public final class McuSimulator implements AutoCloseable {
             out.write(w.wire(), 0, n);
             out.flush();
         } catch (IOException e) {
+            System.err.println(NAME + ": the line refused a write (" + e.getMessage() + "); stopping");
             running = false;
         }
     }
