@@ -29,6 +29,7 @@ import io.armature.hal.BoardInfo;
 import io.armature.hal.BoardServices;
 import io.armature.hal.Channel;
 import io.armature.hal.ChannelInfo;
+import io.armature.hal.Channels;
 import io.armature.hal.MotionPermit;
 import io.armature.hal.UnknownChannelException;
 import io.armature.sensor.EncoderSample;
@@ -715,14 +716,7 @@ public final class McuBoard implements Board {
         if (c == null) {
             throw new UnknownChannelException("board '" + id + "' is disconnected; channel '" + name + "' is not there now");
         }
-        Channel ch = c.channels.get(name);
-        if (ch == null) {
-            throw UnknownChannelException.of(id, name, List.copyOf(c.channels.keySet()));
-        }
-        if (!type.isInstance(ch)) {
-            throw new UnknownChannelException("channel '" + name + "' on board '" + id + "' is " + ch.info().type() + ", not " + type.getSimpleName());
-        }
-        return type.cast(ch);
+        return Channels.find(id, c.channels, name, type);
     }
 
     @Override

@@ -26,8 +26,8 @@ import io.armature.hal.BoardInfo;
 import io.armature.hal.BoardServices;
 import io.armature.hal.Channel;
 import io.armature.hal.ChannelInfo;
+import io.armature.hal.Channels;
 import io.armature.hal.PwmOutput;
-import io.armature.hal.UnknownChannelException;
 
 /**
  * The simulated rover board. Its channels drive and read a {@link RoverPlant}: PWM duty,
@@ -422,14 +422,6 @@ public final class SimBoard implements Board {
 
     @Override
     public <T extends Channel> T channel(String name, Class<T> type) {
-        Channel c = channels.get(name);
-        if (c == null) {
-            throw UnknownChannelException.of(settings.id(), name, List.copyOf(channels.keySet()));
-        }
-        if (!type.isInstance(c)) {
-            throw new UnknownChannelException("channel '" + name + "' on board '" + settings.id() + "' is "
-                    + c.info().type() + ", not " + type.getSimpleName());
-        }
-        return type.cast(c);
+        return Channels.find(settings.id(), channels, name, type);
     }
 }
