@@ -34,6 +34,7 @@ final class LibcWatchdog extends Watchdog {
     private final int fd;
     private final int timeout;
     private final byte[] one = new byte[1];
+    private static final NativeLong ONE_BYTE = new NativeLong(1);
 
     private LibcWatchdog(Path device, int fd, int timeout) {
         super(device);
@@ -79,7 +80,7 @@ final class LibcWatchdog extends Watchdog {
     private void write(byte b) throws IOException {
         one[0] = b;
         try {
-            LIBC.write(fd, one, new NativeLong(1));
+            LIBC.write(fd, one, ONE_BYTE);
         } catch (LastErrorException e) {
             throw new IOException(message(e));
         }

@@ -1,18 +1,32 @@
 package io.armature.shell.internal;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Dictionary;
+import java.util.Hashtable;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 
+import io.armature.sensor.EncoderSample;
+import io.armature.sensor.ImuSample;
+import io.armature.sensor.SampleReader;
 import io.armature.sensor.SampleStream;
+import io.armature.sensors.stream.BroadcastStream;
+import io.armature.sensors.stream.Recording;
+import io.armature.sensors.stream.SampleCodec;
 
-/** {@code robot:streams}: one line per sensor stream. */
+/** {@code robot:streams}, {@code robot:record}, {@code robot:replay}: the sensor streams, and recordings of them. */
 @Component(service = StreamCommands.class, immediate = true, property = {
         "osgi.command.scope=robot",
         "osgi.command.function=streams",
@@ -22,10 +36,10 @@ public final class StreamCommands {
 
     private final Map<SampleStream<?>, Long> streams = new ConcurrentHashMap<>();
 
-    private final org.osgi.framework.BundleContext context;
+    private final BundleContext context;
 
-    @org.osgi.service.component.annotations.Activate
-    public StreamCommands(org.osgi.framework.BundleContext context) {
+    @Activate
+    public StreamCommands(BundleContext context) {
         this.context = context;
     }
 
@@ -62,7 +76,7 @@ public final class StreamCommands {
     }
 
     /** robot:record &lt;stream&gt; &lt;file&gt; &lt;seconds&gt; — records a stream to a compact binary file. */
-    public String record(String stream, String file, String seconds) throws java.io.IOException {
+    public String record(String stream, String file, String seconds) throws IOException {
         SampleStream<?> s = null;
         for (SampleStream<?> candidate : streams.keySet()) {
             if (candidate.name().equals(stream)) {
@@ -76,26 +90,26 @@ public final class StreamCommands {
         if (secs <= 0 || secs > 3600) {
             throw new IllegalArgumentException("seconds must be above 0 and at most 3600, was " + seconds);
         }
-        return recordTyped(s, java.nio.file.Path.of(file), (long) (secs * 1e9));
+        return recordTyped(s, Path.of(file), (long) (secs * 1e9));
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private String recordTyped(SampleStream s, java.nio.file.Path file, long nanos) throws java.io.IOException {
-        io.armature.sensors.stream.SampleCodec codec = codecFor(s.sampleType());
-        try (io.armature.sensor.SampleReader reader = s.openQueue(256)) {
-            long n = io.armature.sensors.stream.Recording.record(reader, codec, s.name(), s.rateHz(), file, nanos);
+    private String recordTyped(SampleStream s, Path file, long nanos) throws IOException {
+        SampleCodec codec = codecFor(s.sampleType());
+        try (SampleReader reader = s.openQueue(256)) {
+            long n = Recording.record(reader, codec, s.name(), s.rateHz(), file, nanos);
             return String.format(Locale.ROOT, "recorded %d samples of %s in %.1f s to %s, lost %d", n, s.name(), nanos / 1e9,
                     file.toAbsolutePath(), reader.lost());
         }
     }
 
     /** robot:replay &lt;file&gt; — replays a recording, in real time, into the stream {@code <name>.replay}. */
-    public String replay(String file) throws java.io.IOException {
+    public String replay(String file) throws IOException {
         return replay(file, "realtime");
     }
 
     /** robot:replay &lt;file&gt; realtime|fast — as fast as possible with "fast". */
-    public String replay(String file, String speed) throws java.io.IOException {
+    public String replay(String file, String speed) throws IOException {
         return replay(file, speed, "beside");
     }
 
@@ -105,7 +119,7 @@ public final class StreamCommands {
      * stream's consumers (a wheel loop's encoder stream, the supervisor's watch) read it while it
      * plays and the live stream again when it ends.
      */
-    public String replay(String file, String speed, String where) throws java.io.IOException {
+    public String replay(String file, String speed, String where) throws IOException {
         boolean realTime = switch (speed) {
             case "realtime" -> true;
             case "fast" -> false;
@@ -117,25 +131,25 @@ public final class StreamCommands {
             default -> throw new IllegalArgumentException("where must be beside (a stream <name>.replay) or replace (the live stream's "
                     + "consumers read the recording), was '" + where + "'");
         };
-        java.nio.file.Path path = java.nio.file.Path.of(file);
-        io.armature.sensors.stream.Recording.Header h = io.armature.sensors.stream.Recording.header(path);
+        Path path = Path.of(file);
+        Recording.Header h = Recording.header(path);
         return replayTyped(path, h, codecFor(h.type()), realTime, replace);
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private String replayTyped(java.nio.file.Path path, io.armature.sensors.stream.Recording.Header h,
-            io.armature.sensors.stream.SampleCodec codec, boolean realTime, boolean replace) throws java.io.IOException {
+    private String replayTyped(Path path, Recording.Header h,
+            SampleCodec codec, boolean realTime, boolean replace) throws IOException {
         String name = replace ? h.stream() : h.stream() + ".replay";
-        io.armature.sensors.stream.BroadcastStream stream = new io.armature.sensors.stream.BroadcastStream(name, h.rateHz(), 4096, codec.factory());
-        java.util.Dictionary<String, Object> props = new java.util.Hashtable<>();
+        BroadcastStream stream = new BroadcastStream(name, h.rateHz(), 4096, codec.factory());
+        Dictionary<String, Object> props = new Hashtable<>();
         props.put(SampleStream.PROPERTY_STREAM, name);
         props.put("armature.replay", path.getFileName().toString());
         if (replace) {
-            props.put(org.osgi.framework.Constants.SERVICE_RANKING, 1000); // above the live stream of the name
+            props.put(Constants.SERVICE_RANKING, 1000); // above the live stream of the name
         }
-        org.osgi.framework.ServiceRegistration<?> reg = context.registerService(SampleStream.class.getName(), stream, props);
+        ServiceRegistration<?> reg = context.registerService(SampleStream.class.getName(), stream, props);
         try {
-            long n = io.armature.sensors.stream.Recording.replay(path, codec, stream, realTime);
+            long n = Recording.replay(path, codec, stream, realTime);
             return "replayed " + n + " samples of " + h.stream() + " into stream " + name + (replace ? ", in place of the live one," : "")
                     + (realTime ? " in real time" : " as fast as possible");
         } finally {
@@ -144,20 +158,20 @@ public final class StreamCommands {
         }
     }
 
-    private static io.armature.sensors.stream.SampleCodec<?> codecFor(Class<?> type) {
-        if (type == io.armature.sensor.ImuSample.class) {
-            return io.armature.sensors.stream.SampleCodec.IMU;
+    private static SampleCodec<?> codecFor(Class<?> type) {
+        if (type == ImuSample.class) {
+            return SampleCodec.IMU;
         }
-        if (type == io.armature.sensor.EncoderSample.class) {
-            return io.armature.sensors.stream.SampleCodec.ENCODER;
+        if (type == EncoderSample.class) {
+            return SampleCodec.ENCODER;
         }
         throw new IllegalArgumentException("no recording format for samples of type " + type.getSimpleName());
     }
 
-    private static io.armature.sensors.stream.SampleCodec<?> codecFor(String type) {
+    private static SampleCodec<?> codecFor(String type) {
         return switch (type) {
-            case "imu" -> io.armature.sensors.stream.SampleCodec.IMU;
-            case "encoder" -> io.armature.sensors.stream.SampleCodec.ENCODER;
+            case "imu" -> SampleCodec.IMU;
+            case "encoder" -> SampleCodec.ENCODER;
             default -> throw new IllegalArgumentException("no recording format for sample type '" + type + "'");
         };
     }

@@ -3,12 +3,14 @@ package io.armature.board.mcu.internal;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
 
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -153,6 +155,14 @@ public final class McuBoard implements Board {
 
     // one connection's state; replaced on every connect
     private volatile Connection connection;
+    private volatile Handshake handshake;
+
+    // written by the link thread alone
+    private volatile long nacks;
+    private volatile int lastNack = Frames.OK;
+    private volatile long mcuLapses;
+    /** good frames the board could not use: an unknown type, or a payload of the wrong length */
+    private volatile long unusable;
 
     @Activate
     public McuBoard(Config config, BundleContext context, @Reference(service = LoggerFactory.class) Logger log) {
@@ -308,8 +318,6 @@ public final class McuBoard implements Board {
         }
     }
 
-    private volatile Handshake handshake;
-
     private static final class Handshake {
         volatile HelloReply reply;
     }
@@ -358,7 +366,7 @@ public final class McuBoard implements Board {
         final EncoderVelocity[] velocity;
         final McuClock clock = new McuClock();
         final long[] edgeNanos;
-        final List<org.osgi.framework.ServiceRegistration<?>> streamRegistrations = new ArrayList<>();
+        final List<ServiceRegistration<?>> streamRegistrations = new ArrayList<>();
         BoardServices services;
         volatile boolean open = true;
         volatile boolean dirty = true;
@@ -434,8 +442,8 @@ public final class McuBoard implements Board {
             }
         }
 
-        private org.osgi.framework.ServiceRegistration<?> registerStream(BroadcastStream<?> s) {
-            java.util.Hashtable<String, Object> props = new java.util.Hashtable<>();
+        private ServiceRegistration<?> registerStream(BroadcastStream<?> s) {
+            Hashtable<String, Object> props = new Hashtable<>();
             props.put(SampleStream.PROPERTY_STREAM, s.name());
             props.put(PROPERTY_BOARD, id);
             return context.registerService(SampleStream.class, s, props);
@@ -449,7 +457,7 @@ public final class McuBoard implements Board {
             for (BroadcastStream<EncoderSample> e : encoders) {
                 e.close();
             }
-            for (org.osgi.framework.ServiceRegistration<?> r : streamRegistrations) {
+            for (ServiceRegistration<?> r : streamRegistrations) {
                 try {
                     r.unregister();
                 } catch (IllegalStateException alreadyGone) {
@@ -544,14 +552,10 @@ public final class McuBoard implements Board {
                     publishEncoders(c, p, off, len);
                 }
             }
-            default -> unexpected++;
+            default -> unusable++;
         }
     }
 
-    private volatile long nacks;
-    private volatile int lastNack = Frames.OK;
-    private volatile long mcuLapses;
-    private volatile long unexpected;
 
     private void publishImu(Connection c, byte[] p, int off) {
         long t = c.clock.frameTime(Frames.u32(p, off), System.nanoTime());
@@ -576,7 +580,7 @@ public final class McuBoard implements Board {
         long t = c.clock.frameTime(Frames.u32(p, off), System.nanoTime());
         int n = Frames.u8(p, off + 4);
         if (len != 5 + 8 * n) {
-            unexpected++;
+            unusable++;
             return;
         }
         for (int i = 0; i < n && i < c.encoders.size(); i++) {
@@ -757,9 +761,9 @@ public final class McuBoard implements Board {
         }
     }
 
-    /** @return frames the parser dropped as bad since start */
+    /** @return frames dropped since start: bad on the wire, or good but of no use (unknown type, wrong length) */
     long frameErrors() {
-        return reader.errors();
+        return reader.errors() + unusable;
     }
 
     /** @return commands the microcontroller refused */

@@ -66,6 +66,7 @@ public final class McuSimulator implements AutoCloseable {
     private volatile int imuRateHz;
     private volatile int encoderRateHz;
     private volatile boolean frozen;
+    private final double[] drive = new double[2]; // the tick thread's, reused every tick
 
     public McuSimulator(InputStream in, OutputStream out) {
         this.in = in;
@@ -251,7 +252,6 @@ public final class McuSimulator implements AutoCloseable {
             LockSupport.parkNanos(next - System.nanoTime());
             long now = System.nanoTime();
             boolean justLapsed = false;
-            double[] drive = new double[2];
             synchronized (this) {
                 if (heartbeatSeen && !lapsed && now - heartbeatDeadline > 0) {
                     lapsed = true; // the host is gone or frozen: stop everything on our own
