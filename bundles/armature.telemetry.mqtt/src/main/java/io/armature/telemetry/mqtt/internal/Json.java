@@ -47,20 +47,6 @@ final class Json {
         return this;
     }
 
-    /** A value as {@code TelemetrySource} gives it: a number, a boolean, or anything else as a string. */
-    Json value(String key, Object value) {
-        if (value instanceof Double || value instanceof Float) {
-            return field(key, ((Number) value).doubleValue());
-        }
-        if (value instanceof Number n) {
-            return field(key, n.longValue());
-        }
-        if (value instanceof Boolean v) {
-            return field(key, v.booleanValue());
-        }
-        return field(key, value == null ? null : value.toString());
-    }
-
     private void key(String key) {
         if (b.length() > 1) {
             b.append(',');

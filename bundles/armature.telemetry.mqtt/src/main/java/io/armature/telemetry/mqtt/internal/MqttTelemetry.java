@@ -41,6 +41,7 @@ import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.AttributeType;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
 
 import io.armature.control.ControlLoop;
 import io.armature.control.LoopStatistics;
@@ -67,9 +68,27 @@ import io.armature.telemetry.TelemetrySource;
  * {@code cmd/error} with JSON {@code {topic, error}}; any other {@code cmd/} topic is ignored and
  * counted.</li>
  * </ul>
- * Everything is read and published from the component's own thread, never from a control loop.
+ * With {@code payloadFormat=sparkplugb} the same robot is a Sparkplug B edge node instead (Eclipse
+ * Tahu encodes the payloads), topics {@code spBv1.0/<sparkplugGroupId>/<type>/<robotId>[/<device>]}:
+ * <ul>
+ * <li>NBIRTH on every connect and rebirth, NDATA at {@code statusRateHz}: {@code bdSeq}, the node
+ * controls {@code Node Control/Rebirth}, {@code Node Control/E-Stop} and {@code Node Control/Reset}
+ * (Boolean), the safety state, the boards and the command counters; NDEATH with the same
+ * {@code bdSeq} is the Last Will and is also sent on an orderly stop;</li>
+ * <li>one device per loop ({@code loop-<name>}), stream ({@code stream-<name>}) and telemetry
+ * source ({@code source-<name>}): DBIRTH, then DDATA at {@code telemetryRateHz}, DDEATH when it
+ * goes; the metrics are the fields of the JSON messages, under the same names;</li>
+ * <li>NCMD {@code Node Control/Rebirth = true} sends the births again, always; with
+ * {@code commandsEnabled}, NCMD {@code Node Control/E-Stop = true} or {@code Node Control/Reset =
+ * true}, and DCMD {@code setpoint} (Double) to a loop device. A command with any bad metric is
+ * refused whole, changes nothing, and its reason is the node metric {@code commands/lastError},
+ * sent at once in an NDATA.</li>
+ * </ul>
+ * Sparkplug B keeps nothing while the broker is away: the births after a reconnect carry the
+ * current values.
+ * <p>Everything is read and published from the component's own thread, never from a control loop.
  * While the broker is away the component reconnects with a growing pause (1 to 8 s) and keeps the
- * newest {@code bufferSize} messages, sent when it is back. (Paho's own automatic reconnect is not
+ * newest {@code bufferSize} JSON messages, sent when it is back. (Paho's own automatic reconnect is not
  * used: in 1.2.5 its reconnect timer outlives disconnect and close, so a stopped or reconfigured
  * component would go on connecting.)
  */
@@ -101,7 +120,7 @@ public final class MqttTelemetry {
         @AttributeDefinition(name = "Password file", description = "A file holding the broker password (surrounding white space ignored), so that it is not in the configuration.")
         String passwordFile() default "";
 
-        @AttributeDefinition(name = "Trust store", description = "For ssl://: a trust store of the broker's CA; empty: the JVM's default trust.")
+        @AttributeDefinition(name = "Trust store", description = "For ssl://: a trust store of the CA that signed the broker's certificate; empty: the JVM's default trust. The certificate must also name the broker's host (or IP address).")
         String trustStore() default "";
 
         @AttributeDefinition(name = "Trust store password", type = AttributeType.PASSWORD, description = "Password of the trust store; empty for none.")
@@ -110,8 +129,27 @@ public final class MqttTelemetry {
         @AttributeDefinition(name = "Trust store type", description = "PKCS12 or JKS.")
         String trustStoreType() default "PKCS12";
 
-        @AttributeDefinition(name = "Telemetry rate (Hz)", description = "Loop, stream and telemetry-source messages per second each, 0.1..50.")
+        @AttributeDefinition(name = "Key store", description = "For ssl:// with client-certificate authentication: a key store holding the robot's private key and certificate; empty: no client certificate.")
+        String keyStore() default "";
+
+        @AttributeDefinition(name = "Key store password", type = AttributeType.PASSWORD, description = "Password of the key store and of its key.")
+        String keyStorePassword() default "";
+
+        @AttributeDefinition(name = "Key store type", description = "PKCS12 or JKS.")
+        String keyStoreType() default "PKCS12";
+
+        @AttributeDefinition(name = "Payload format", description = "json: plain JSON under armature/<robotId>; sparkplugb: Sparkplug B (protobuf) under spBv1.0/<sparkplugGroupId>, the robot being an edge node.",
+                options = {@Option(label = "JSON", value = "json"), @Option(label = "Sparkplug B", value = "sparkplugb")})
+        String payloadFormat() default "json";
+
+        @AttributeDefinition(name = "Sparkplug group id", description = "For sparkplugb: the group of edge nodes, 1..64 letters, digits, '.', '_' or '-'.")
+        String sparkplugGroupId() default "armature";
+
+        @AttributeDefinition(name = "Telemetry rate (Hz)", description = "Loop, stream and telemetry-source messages per second each, 0.1..1000.")
         double telemetryRateHz() default 2.0;
+
+        @AttributeDefinition(name = "Telemetry QoS", description = "MQTT QoS of JSON loop, stream and telemetry-source messages: 0 (at most once) or 1 (at least once). Sparkplug B data is QoS 0, as its specification says.")
+        int telemetryQos() default 0;
 
         @AttributeDefinition(name = "Status rate (Hz)", description = "Status messages per second, 0.1..50.")
         double statusRateHz() default 1.0;
@@ -128,6 +166,9 @@ public final class MqttTelemetry {
         @AttributeDefinition(name = "Connect timeout (s)", description = "1..60 s.")
         int connectTimeoutSeconds() default 5;
     }
+
+    /** Sparkplug B device ids of loops: this and the loop's name. */
+    private static final String LOOP_DEVICE = "loop-";
 
     /** Commands waiting for the component's thread beyond this are ignored (and counted): a flood cannot queue without bound. */
     private static final int MAX_PENDING_COMMANDS = 64;
@@ -158,6 +199,9 @@ public final class MqttTelemetry {
         final AtomicLong refused = new AtomicLong();
         final AtomicLong ignored = new AtomicLong();
         final AtomicInteger pendingCommands = new AtomicInteger();
+        /** The Sparkplug B edge node; null for JSON. */
+        final Sparkplug sparkplug;
+        volatile String lastCommandError;
         volatile boolean closed;
         volatile boolean everConnected;
         volatile boolean warnedUnreachable;
@@ -171,6 +215,7 @@ public final class MqttTelemetry {
         Session(Settings settings) throws MqttException {
             this.settings = settings;
             this.base = settings.base();
+            this.sparkplug = settings.sparkplug() ? new Sparkplug(settings.sparkplugGroupId(), settings.robotId()) : null;
             this.client = new MqttAsyncClient(settings.brokerUri(), settings.clientId(), new MemoryPersistence());
         }
     }
@@ -277,7 +322,7 @@ public final class MqttTelemetry {
             public void connectionLost(Throwable cause) {
                 if (!ss.closed) {
                     log.warn("MQTT broker {} lost ({}); reconnecting, keeping the newest {} messages meanwhile", s.brokerUri(),
-                            cause == null ? "connection closed" : cause.getMessage(), s.bufferSize());
+                            cause == null ? "connection closed" : ConnectFailures.describe(cause, s.trustStore()), s.bufferSize());
                     ss.warnedUnreachable = true; // one warning per outage
                     schedule(ss, () -> connect(ss), ss.retryMillis);
                 }
@@ -335,7 +380,9 @@ public final class MqttTelemetry {
             return;
         }
         try {
-            ss.client.connect(ss.settings.connectOptions(), null, new IMqttActionListener() {
+            Sparkplug sp = ss.sparkplug;
+            ss.client.connect(sp == null ? ss.settings.connectOptions() : ss.settings.connectOptions(sp.topic("NDEATH"), sp.nextDeath(), false),
+                    null, new IMqttActionListener() {
                 @Override
                 public void onSuccess(IMqttToken token) {
                     // connectComplete does the rest
@@ -358,7 +405,7 @@ public final class MqttTelemetry {
         if (!ss.warnedUnreachable) {
             ss.warnedUnreachable = true;
             log.warn("MQTT broker {} not reachable ({}); retrying until it is, keeping the newest {} messages meanwhile",
-                    ss.settings.brokerUri(), e == null ? "unknown" : e.getMessage(), ss.settings.bufferSize());
+                    ss.settings.brokerUri(), ConnectFailures.describe(e, ss.settings.trustStore()), ss.settings.bufferSize());
         }
         ss.retryMillis = Math.min(8_000, ss.retryMillis * 2);
         schedule(ss, () -> connect(ss), ss.retryMillis);
@@ -379,6 +426,10 @@ public final class MqttTelemetry {
         ss.everConnected = true;
         ss.warnedUnreachable = false;
         ss.retryMillis = 500;
+        if (ss.sparkplug != null) {
+            sparkplugConnected(ss);
+            return;
+        }
         try {
             ss.client.publish(ss.base + "/online", "true".getBytes(StandardCharsets.UTF_8), 1, true); // before the backlog
         } catch (MqttException lostAgain) {
@@ -408,7 +459,11 @@ public final class MqttTelemetry {
         MqttAsyncClient c = ss.client;
         try {
             if (c.isConnected()) {
-                c.publish(ss.base + "/online", "false".getBytes(StandardCharsets.UTF_8), 1, true).waitForCompletion(1_000);
+                if (ss.sparkplug != null) {
+                    c.publish(ss.sparkplug.topic("NDEATH"), ss.sparkplug.death(), 1, false).waitForCompletion(1_000);
+                } else {
+                    c.publish(ss.base + "/online", "false".getBytes(StandardCharsets.UTF_8), 1, true).waitForCompletion(1_000);
+                }
                 c.disconnect(500).waitForCompletion(1_500);
             } else {
                 c.disconnectForcibly(0, 500);
@@ -460,6 +515,10 @@ public final class MqttTelemetry {
         if (ss.closed) {
             return;
         }
+        if (ss.sparkplug != null) {
+            publishNode(ss, false);
+            return;
+        }
         Json j = new Json().field("robot", ss.settings.robotId());
         SafetySupervisor s = safety;
         if (s == null) {
@@ -482,10 +541,27 @@ public final class MqttTelemetry {
         publish(ss, ss.base + "/status", j.toString(), 0, true);
     }
 
+    /** One telemetry message: its topic under armature/<robotId>/ for JSON, its device for Sparkplug B. */
+    private record Telemetry(String topic, String device, Fields fields) {
+    }
+
     private void publishTelemetry(Session ss) {
         if (ss.closed) {
             return;
         }
+        List<Telemetry> all = collectTelemetry();
+        if (ss.sparkplug != null) {
+            publishDevices(ss, all);
+            return;
+        }
+        for (Telemetry t : all) {
+            publish(ss, ss.base + "/" + t.topic(), t.fields().json(), ss.settings.telemetryQos(), false);
+        }
+    }
+
+    /** @return the loops, streams and telemetry sources as they are now, each loop once (the one that drives) */
+    private List<Telemetry> collectTelemetry() {
+        List<Telemetry> out = new ArrayList<>();
         Map<String, LoopStatistics> stats = new TreeMap<>();
         for (Map.Entry<String, LoopStatistics> e : statistics) {
             stats.put(e.getKey(), e.getValue()); // the newest instance of a name wins
@@ -494,23 +570,23 @@ public final class MqttTelemetry {
         java.util.Set<String> names = new java.util.TreeSet<>(stats.keySet());
         names.addAll(driving.keySet());
         for (String name : names) {
-            Json j = new Json();
+            Fields f = new Fields();
             TunableLoop l = driving.get(name);
             if (l != null) {
-                j.field("setpoint", l.setpoint()).field("measurement", l.measurement()).field("output", l.output())
-                        .field("unit", l.unit()).field("controller", l.controller()).field("fault", l.fault().orElse(null));
+                f.add(Sparkplug.SETPOINT, l.setpoint()).add("measurement", l.measurement()).add("output", l.output())
+                        .add("unit", l.unit()).add("controller", l.controller()).add("fault", l.fault().orElse(null));
             }
             LoopStatistics st = stats.get(name);
             if (st != null) {
-                j.field("rateHz", st.rateHz()).field("cycles", st.cycles()).field("overruns", st.overruns())
-                        .field("latenessP99Micros", st.latenessNanos(99.0) / 1e3).field("latenessMaxMicros", st.maxLatenessNanos() / 1e3)
-                        .field("failure", st.failure().orElse(null));
+                f.add("rateHz", st.rateHz()).add("cycles", st.cycles()).add("overruns", st.overruns())
+                        .add("latenessP99Micros", st.latenessNanos(99.0) / 1e3).add("latenessMaxMicros", st.maxLatenessNanos() / 1e3)
+                        .add("failure", st.failure().orElse(null));
             }
-            publish(ss, ss.base + "/loops/" + name, j.toString(), 0, false);
+            out.add(new Telemetry("loops/" + name, device(LOOP_DEVICE, name), f));
         }
         for (SampleStream<?> s : streams) {
-            publish(ss, ss.base + "/streams/" + s.name(), new Json().field("rateHz", s.rateHz()).field("published", s.published())
-                    .field("lost", s.lostCount()).field("invalid", s.invalidCount()).field("readers", s.readers()).toString(), 0, false);
+            out.add(new Telemetry("streams/" + s.name(), device("stream-", s.name()), new Fields().add("rateHz", s.rateHz())
+                    .add("published", s.published()).add("lost", s.lostCount()).add("invalid", s.invalidCount()).add("readers", (long) s.readers())));
         }
         for (Map.Entry<TelemetrySource, String> e : sources.entrySet()) {
             Map<String, Object> values = new LinkedHashMap<>();
@@ -520,10 +596,11 @@ public final class MqttTelemetry {
                 log.warn("telemetry source {} failed: {}", e.getValue(), failed.toString());
                 continue;
             }
-            Json j = new Json();
-            values.forEach(j::value);
-            publish(ss, ss.base + "/telemetry/" + e.getValue(), j.toString(), 0, false);
+            Fields f = new Fields();
+            values.forEach(f::value);
+            out.add(new Telemetry("telemetry/" + e.getValue(), device("source-", e.getValue()), f));
         }
+        return out;
     }
 
     /** @return per loop name, the instance that drives (during a side-by-side update one of two stands by) */
@@ -541,6 +618,10 @@ public final class MqttTelemetry {
         if (ss.closed) {
             return;
         }
+        if (ss.sparkplug != null) {
+            sparkplugCommand(ss, topic, payload, retained);
+            return;
+        }
         String prefix = ss.base + "/cmd/";
         String what = topic.startsWith(prefix) ? topic.substring(prefix.length()) : "";
         if (what.equals("error")) {
@@ -551,37 +632,236 @@ public final class MqttTelemetry {
             return;
         }
         try {
-            if (retained) {
-                throw new IllegalArgumentException("retained commands are refused: publish commands without the retain flag");
-            }
-            if (payload.length > CommandPayloads.MAX_PAYLOAD_BYTES) {
-                throw new IllegalArgumentException("payload longer than " + CommandPayloads.MAX_PAYLOAD_BYTES + " bytes");
-            }
+            checkEnvelope(payload, retained);
             String text = new String(payload, StandardCharsets.UTF_8);
             if (what.startsWith("setpoint/")) {
-                String name = what.substring("setpoint/".length());
-                TunableLoop l = drivingLoops().get(name);
-                if (l == null) {
-                    throw new IllegalArgumentException("no loop '" + name + "'; loops: "
-                            + (drivingLoops().isEmpty() ? "none running" : String.join(", ", drivingLoops().keySet())));
-                }
-                double v = CommandPayloads.number(text, "setpoint");
-                l.setSetpoint(v); // refuses a value beyond the loop's limits; the previous setpoint stays
-                log.info("MQTT: {} setpoint {} {}", name, String.format(Locale.ROOT, "%.4g", v), l.unit());
+                setpoint(what.substring("setpoint/".length()), CommandPayloads.number(text, "setpoint"));
             } else if (what.equals("estop")) {
-                requireSupervisor().estop("mqtt", CommandPayloads.reason(text));
+                estop(CommandPayloads.reason(text));
             } else {
-                SafetySupervisor s = requireSupervisor();
-                if (!s.mayMove()) {
-                    s.reset("mqtt"); // refuses while a condition is unhealthy; stays tripped
-                    log.info("MQTT: reset, motion is allowed again");
-                }
+                reset();
             }
             ss.accepted.incrementAndGet();
         } catch (RuntimeException e) { // IllegalArgumentException, IllegalStateException, or a service going away
-            ss.refused.incrementAndGet();
-            log.warn("MQTT command on {} refused: {}", topic, e.getMessage());
+            refused(ss, topic, e);
             publish(ss, ss.base + "/cmd/error", new Json().field("topic", topic).field("error", e.getMessage()).toString(), 1, false);
+        }
+    }
+
+    /** Refuses what no command may be: retained (it would be replayed at every subscription), or too long. */
+    private static void checkEnvelope(byte[] payload, boolean retained) {
+        if (retained) {
+            throw new IllegalArgumentException("retained commands are refused: publish commands without the retain flag");
+        }
+        if (payload.length > CommandPayloads.MAX_PAYLOAD_BYTES) {
+            throw new IllegalArgumentException("payload longer than " + CommandPayloads.MAX_PAYLOAD_BYTES + " bytes");
+        }
+    }
+
+    private void refused(Session ss, String topic, RuntimeException e) {
+        ss.refused.incrementAndGet();
+        ss.lastCommandError = e.getMessage();
+        log.warn("MQTT command on {} refused: {}", topic, e.getMessage());
+    }
+
+    /** @return the loop that drives under {@code name} */
+    private TunableLoop loop(String name) {
+        Map<String, TunableLoop> driving = drivingLoops();
+        TunableLoop l = driving.get(name);
+        if (l == null) {
+            throw new IllegalArgumentException("no loop '" + name + "'; loops: "
+                    + (driving.isEmpty() ? "none running" : String.join(", ", driving.keySet())));
+        }
+        return l;
+    }
+
+    private void setpoint(String loopName, double value) {
+        setpoint(loop(loopName), loopName, value);
+    }
+
+    private void setpoint(TunableLoop l, String loopName, double value) {
+        l.setSetpoint(value); // refuses a value beyond the loop's limits; the previous setpoint stays
+        log.info("MQTT: {} setpoint {} {}", loopName, String.format(Locale.ROOT, "%.4g", value), l.unit());
+    }
+
+    private void estop(String reason) {
+        requireSupervisor().estop("mqtt", reason);
+    }
+
+    private void reset() {
+        SafetySupervisor s = requireSupervisor();
+        if (!s.mayMove()) {
+            s.reset("mqtt"); // refuses while a condition is unhealthy; stays tripped
+            log.info("MQTT: reset, motion is allowed again");
+        }
+    }
+
+    // ---- Sparkplug B
+
+    /** @return a Sparkplug B device id: {@code prefix} and the name, anything that may not stand in a topic level as '_' */
+    private static String device(String prefix, String name) {
+        return prefix + name.replaceAll("[^A-Za-z0-9_.-]", "_");
+    }
+
+    /** Subscribes to the commands before the births, as Sparkplug B asks, then sends the births. */
+    private void sparkplugConnected(Session ss) {
+        Sparkplug sp = ss.sparkplug;
+        try {
+            ss.client.subscribe(sp.topic("NCMD"), 1);
+            if (ss.settings.commandsEnabled()) {
+                ss.client.subscribe(sp.topic("DCMD") + "/+", 1);
+            }
+        } catch (MqttException e) {
+            log.error("MQTT Sparkplug B commands not available: subscribing to {} failed: {}", sp.topic("NCMD"), e.getMessage());
+        }
+        publishNode(ss, true);
+        log.info("MQTT {} {} as {}: Sparkplug B edge node {} (bdSeq {}), commands {}", "connected to", ss.settings.brokerUri(),
+                ss.settings.clientId(), sp.topic("NBIRTH"), sp.bdSeq(), ss.settings.commandsEnabled() ? "enabled" : "disabled");
+    }
+
+    /** NDATA, or NBIRTH and every DBIRTH when asked to or when the node's metrics changed. */
+    private void publishNode(Session ss, boolean rebirth) {
+        Sparkplug sp = ss.sparkplug;
+        if (!ss.client.isConnected()) {
+            return; // Sparkplug B keeps nothing: the births after the reconnect carry the current values
+        }
+        Fields f = nodeMetrics(ss);
+        if (rebirth || sp.nodeNeedsBirth(f)) {
+            sendNow(ss, sp.topic("NBIRTH"), sp.nodeBirth(f));
+            publishDevices(ss, collectTelemetry());
+        } else {
+            sendNow(ss, sp.topic("NDATA"), sp.nodeData(f));
+        }
+    }
+
+    private Fields nodeMetrics(Session ss) {
+        Fields f = new Fields();
+        SafetySupervisor s = safety;
+        TripReason r = s == null ? null : s.tripReason().orElse(null);
+        f.add("safety", s == null ? "UNSUPERVISED" : s.state().name()).add("trip/source", r == null ? null : r.source())
+                .add("trip/message", r == null ? null : r.message());
+        for (Board board : boards) {
+            BoardInfo info = board.info();
+            String b = "boards/" + info.id() + "/";
+            f.add(b + "model", info.model()).add(b + "backend", info.backend()).add(b + "motionPermitted", board.motionPermitted())
+                    .add(b + "refusedWrites", board.refusedWrites());
+        }
+        return f.add("commands/enabled", ss.settings.commandsEnabled()).add("commands/accepted", ss.accepted.get())
+                .add("commands/refused", ss.refused.get()).add("commands/ignored", ss.ignored.get())
+                .add("commands/lastError", ss.lastCommandError);
+    }
+
+    /** DBIRTH for a new device or one whose metrics changed, DDATA for the others, DDEATH for those gone. */
+    private void publishDevices(Session ss, List<Telemetry> all) {
+        Sparkplug sp = ss.sparkplug;
+        if (!ss.client.isConnected()) {
+            return;
+        }
+        java.util.Set<String> gone = new java.util.HashSet<>(sp.devicesBorn());
+        for (Telemetry t : all) {
+            gone.remove(t.device());
+            if (sp.deviceNeedsBirth(t.device(), t.fields())) {
+                sendNow(ss, sp.topic("DBIRTH", t.device()), sp.deviceBirth(t.device(), t.fields()));
+            } else {
+                sendNow(ss, sp.topic("DDATA", t.device()), sp.deviceData(t.fields()));
+            }
+        }
+        for (String d : gone) {
+            sendNow(ss, sp.topic("DDEATH", d), sp.deviceDeath(d));
+        }
+    }
+
+    /** Sparkplug B: QoS 0, never retained, never kept for later. */
+    private void sendNow(Session ss, String topic, byte[] payload) {
+        try {
+            ss.client.publish(topic, payload, 0, false);
+            ss.published.incrementAndGet();
+        } catch (MqttException lostJustNow) {
+            // connectionLost follows; the births after the reconnect carry the current values
+        }
+    }
+
+    /**
+     * NCMD (Rebirth always; E-Stop and Reset with commandsEnabled) and DCMD (setpoint of a loop
+     * device). Every metric is checked before any is applied: one bad metric refuses the command.
+     */
+    private void sparkplugCommand(Session ss, String topic, byte[] payload, boolean retained) {
+        Sparkplug sp = ss.sparkplug;
+        boolean node = topic.equals(sp.topic("NCMD"));
+        String devicePrefix = sp.topic("DCMD") + "/";
+        if (!node && !(topic.startsWith(devicePrefix) && ss.settings.commandsEnabled())) {
+            ss.ignored.incrementAndGet();
+            return;
+        }
+        try {
+            checkEnvelope(payload, retained);
+            List<Runnable> actions = new ArrayList<>();
+            for (org.eclipse.tahu.message.model.Metric m : Sparkplug.decode(payload)) {
+                String name = m.getName();
+                if (name == null) {
+                    throw new IllegalArgumentException("a metric without a name (aliases are not used: name the metric)");
+                }
+                if (node) {
+                    actions.add(nodeCommand(ss, name, m));
+                } else {
+                    actions.add(deviceCommand(topic.substring(devicePrefix.length()), name, m));
+                }
+            }
+            if (actions.isEmpty()) {
+                throw new IllegalArgumentException("no metric in the command");
+            }
+            actions.forEach(Runnable::run);
+            ss.accepted.incrementAndGet();
+        } catch (RuntimeException e) {
+            refused(ss, topic, e);
+        }
+        publishNode(ss, false); // the counters and the last error at once
+    }
+
+    private Runnable nodeCommand(Session ss, String name, org.eclipse.tahu.message.model.Metric m) {
+        if (name.equals(Sparkplug.REBIRTH)) {
+            requireTrue(name, m);
+            return () -> publishNode(ss, true);
+        }
+        if (!(name.equals(Sparkplug.ESTOP) || name.equals(Sparkplug.RESET))) {
+            throw new IllegalArgumentException("no writable node metric '" + name + "'; writable: " + Sparkplug.REBIRTH
+                    + (ss.settings.commandsEnabled() ? ", " + Sparkplug.ESTOP + ", " + Sparkplug.RESET : ""));
+        }
+        if (!ss.settings.commandsEnabled()) {
+            throw new IllegalArgumentException(name + " refused: commands are disabled (commandsEnabled=false)");
+        }
+        requireTrue(name, m);
+        requireSupervisor();
+        return name.equals(Sparkplug.ESTOP) ? () -> estop("e-stop over MQTT (Sparkplug B " + Sparkplug.ESTOP + ")") : this::reset;
+    }
+
+    private Runnable deviceCommand(String device, String name, org.eclipse.tahu.message.model.Metric m) {
+        if (!device.startsWith(LOOP_DEVICE)) {
+            throw new IllegalArgumentException("device '" + device + "' takes no commands; loop devices take " + Sparkplug.SETPOINT);
+        }
+        String loopName = null;
+        for (String n : drivingLoops().keySet()) {
+            if (device(LOOP_DEVICE, n).equals(device)) {
+                loopName = n;
+            }
+        }
+        TunableLoop l = loop(loopName == null ? device.substring(LOOP_DEVICE.length()) : loopName);
+        if (!name.equals(Sparkplug.SETPOINT)) {
+            throw new IllegalArgumentException("no writable metric '" + name + "' on " + device + "; writable: " + Sparkplug.SETPOINT);
+        }
+        if (!(m.getValue() instanceof Double v)) {
+            throw new IllegalArgumentException(Sparkplug.SETPOINT + " must be a Double metric, was " + m.getDataType() + " " + m.getValue());
+        }
+        if (!Double.isFinite(v)) {
+            throw new IllegalArgumentException(Sparkplug.SETPOINT + " must be a finite number, was " + v);
+        }
+        String n = loopName;
+        return () -> setpoint(l, n, v);
+    }
+
+    private static void requireTrue(String name, org.eclipse.tahu.message.model.Metric m) {
+        if (!Boolean.TRUE.equals(m.getValue())) {
+            throw new IllegalArgumentException(name + " must be the Boolean true, was " + m.getDataType() + " " + m.getValue());
         }
     }
 

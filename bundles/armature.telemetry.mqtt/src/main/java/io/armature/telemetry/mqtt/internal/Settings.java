@@ -11,7 +11,10 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 
 import javax.net.SocketFactory;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
@@ -20,12 +23,22 @@ import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
  * A validated {@link MqttTelemetry.Config}. Every check fails with a one-line message naming the
  * setting; nothing is half-applied.
  *
- * @param socketFactory a TLS socket factory over the configured trust store; null for the JVM
- *                      default (ssl://) or plain TCP
+ * @param socketFactory   a TLS socket factory over the configured trust store and client key
+ *                        store; null for the JVM default (ssl://) or plain TCP
+ * @param trustStore      the trust store file as configured, for messages; null for the JVM's
+ * @param sparkplugGroupId the Sparkplug B group id; null for plain JSON
+ * @param telemetryQos    QoS of JSON loop, stream and telemetry-source messages, 0 or 1
  */
 record Settings(String brokerUri, String robotId, String clientId, String username, char[] password,
-        SocketFactory socketFactory, double telemetryRateHz, double statusRateHz, boolean commandsEnabled,
-        int bufferSize, int keepAliveSeconds, int connectTimeoutSeconds) {
+        SocketFactory socketFactory, String trustStore, double telemetryRateHz, double statusRateHz, boolean commandsEnabled,
+        int bufferSize, int keepAliveSeconds, int connectTimeoutSeconds, String sparkplugGroupId, int telemetryQos) {
+
+    /** Payload formats: {@code json}, or {@code sparkplugb} for Sparkplug B (Eclipse Tahu). */
+    static final String JSON = "json";
+    static final String SPARKPLUG_B = "sparkplugb";
+
+    /** What a topic level of ours may hold: MQTT wildcards, '/' and spaces are not among them. */
+    private static final String TOPIC_LEVEL = "[A-Za-z0-9_.-]{1,64}";
 
     static Settings of(MqttTelemetry.Config c, String frameworkRobot) {
         String uri = c.brokerUri() == null ? "" : c.brokerUri().trim();
@@ -45,11 +58,11 @@ record Settings(String brokerUri, String robotId, String clientId, String userna
         if (robot.isEmpty()) {
             throw new IllegalArgumentException("robotId is empty and the framework property armature.robot is not set");
         }
-        if (!robot.matches("[A-Za-z0-9_.-]{1,64}")) {
+        if (!robot.matches(TOPIC_LEVEL)) {
             throw new IllegalArgumentException("robotId must be 1..64 letters, digits, '.', '_' or '-' (it is a topic level), was '" + robot + "'");
         }
         String clientId = blank(c.clientId()) ? "armature-" + robot : c.clientId().trim();
-        if (!clientId.matches("[A-Za-z0-9_.-]{1,64}")) {
+        if (!clientId.matches(TOPIC_LEVEL)) {
             throw new IllegalArgumentException("clientId must be 1..64 letters, digits, '.', '_' or '-', was '" + clientId + "'");
         }
 
@@ -68,20 +81,67 @@ record Settings(String brokerUri, String robotId, String clientId, String userna
         }
 
         SocketFactory socketFactory = null;
-        if (!blank(c.trustStore())) {
+        String trustStore = blank(c.trustStore()) ? null : c.trustStore().trim();
+        String keyStore = blank(c.keyStore()) ? null : c.keyStore().trim();
+        if (trustStore != null || keyStore != null) {
             if (!tls) {
-                throw new IllegalArgumentException("trustStore needs an ssl:// brokerUri, was '" + uri + "'");
+                throw new IllegalArgumentException((trustStore != null ? "trustStore" : "keyStore") + " needs an ssl:// brokerUri, was '" + uri + "'");
             }
-            socketFactory = trustStoreSocketFactory(c.trustStore().trim(), c.trustStorePassword(), c.trustStoreType());
+            TrustManager[] trust = null;
+            if (trustStore != null) {
+                try {
+                    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                    tmf.init(load("trustStore", trustStore, c.trustStorePassword(), c.trustStoreType()));
+                    trust = tmf.getTrustManagers();
+                } catch (GeneralSecurityException e) {
+                    throw new IllegalArgumentException("trustStore " + trustStore + " cannot be used: " + e.getMessage());
+                }
+            }
+            KeyManager[] keys = null;
+            if (keyStore != null) {
+                char[] keyPassword = blank(c.keyStorePassword()) ? new char[0] : c.keyStorePassword().toCharArray();
+                try {
+                    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+                    kmf.init(load("keyStore", keyStore, c.keyStorePassword(), c.keyStoreType()), keyPassword);
+                    keys = kmf.getKeyManagers();
+                } catch (GeneralSecurityException e) {
+                    throw new IllegalArgumentException("keyStore " + keyStore + " cannot be used (its key needs the keyStorePassword): "
+                            + e.getMessage());
+                }
+            }
+            try {
+                SSLContext ctx = SSLContext.getInstance("TLS");
+                ctx.init(keys, trust, null);
+                socketFactory = ctx.getSocketFactory();
+            } catch (GeneralSecurityException e) {
+                throw new IllegalArgumentException("TLS cannot be set up: " + e.getMessage());
+            }
         }
 
-        range("telemetryRateHz", c.telemetryRateHz(), 0.1, 50);
+        String format = blank(c.payloadFormat()) ? JSON : c.payloadFormat().trim().toLowerCase(java.util.Locale.ROOT);
+        String group = null;
+        if (format.equals(SPARKPLUG_B)) {
+            group = blank(c.sparkplugGroupId()) ? "" : c.sparkplugGroupId().trim();
+            if (!group.matches(TOPIC_LEVEL)) {
+                throw new IllegalArgumentException("sparkplugGroupId must be 1..64 letters, digits, '.', '_' or '-' (it is a topic level), was '"
+                        + group + "'");
+            }
+        } else if (!format.equals(JSON)) {
+            throw new IllegalArgumentException("payloadFormat must be " + JSON + " or " + SPARKPLUG_B + ", was '" + c.payloadFormat() + "'");
+        }
+
+        range("telemetryRateHz", c.telemetryRateHz(), 0.1, 1000);
         range("statusRateHz", c.statusRateHz(), 0.1, 50);
+        range("telemetryQos", c.telemetryQos(), 0, 1);
         range("bufferSize", c.bufferSize(), 1, 100_000);
         range("keepAliveSeconds", c.keepAliveSeconds(), 2, 600);
         range("connectTimeoutSeconds", c.connectTimeoutSeconds(), 1, 60);
-        return new Settings(uri, robot, clientId, username, password, socketFactory, c.telemetryRateHz(), c.statusRateHz(),
-                c.commandsEnabled(), c.bufferSize(), c.keepAliveSeconds(), c.connectTimeoutSeconds());
+        return new Settings(uri, robot, clientId, username, password, socketFactory, trustStore, c.telemetryRateHz(), c.statusRateHz(),
+                c.commandsEnabled(), c.bufferSize(), c.keepAliveSeconds(), c.connectTimeoutSeconds(), group, c.telemetryQos());
+    }
+
+    boolean sparkplug() {
+        return sparkplugGroupId != null;
     }
 
     /** @return the topic prefix of this robot, {@code armature/<robotId>} */
@@ -95,13 +155,18 @@ record Settings(String brokerUri, String robotId, String clientId, String userna
      * retained {@code false}, QoS 1.
      */
     MqttConnectOptions connectOptions() {
+        return connectOptions(base() + "/online", "false".getBytes(StandardCharsets.UTF_8), true);
+    }
+
+    /** The connect options with another Last Will (Sparkplug B: NDEATH, not retained), QoS 1. */
+    MqttConnectOptions connectOptions(String willTopic, byte[] willPayload, boolean willRetained) {
         MqttConnectOptions o = new MqttConnectOptions();
         o.setCleanSession(true);
         o.setAutomaticReconnect(false);
         o.setKeepAliveInterval(keepAliveSeconds);
         o.setConnectionTimeout(connectTimeoutSeconds);
         o.setMaxInflight(1_000);
-        o.setWill(base() + "/online", "false".getBytes(StandardCharsets.UTF_8), 1, true);
+        o.setWill(willTopic, willPayload, 1, willRetained);
         if (username != null) {
             o.setUserName(username);
         }
@@ -126,18 +191,14 @@ record Settings(String brokerUri, String robotId, String clientId, String userna
         }
     }
 
-    private static SocketFactory trustStoreSocketFactory(String file, String password, String type) {
+    private static KeyStore load(String setting, String file, String password, String type) {
         String t = blank(type) ? "PKCS12" : type.trim();
         try (InputStream in = Files.newInputStream(Path.of(file))) {
             KeyStore ks = KeyStore.getInstance(t);
             ks.load(in, blank(password) ? null : password.toCharArray());
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(ks);
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, tmf.getTrustManagers(), null);
-            return ctx.getSocketFactory();
+            return ks;
         } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalArgumentException("trustStore " + file + " (" + t + ") cannot be loaded: " + e.getMessage());
+            throw new IllegalArgumentException(setting + " " + file + " (" + t + ") cannot be loaded: " + e.getMessage());
         }
     }
 

@@ -71,8 +71,8 @@ class MqttSettingsTest {
 
     @Test
     void badValuesAreRefusedWithOneLineNamingTheSetting() {
-        assertEquals("telemetryRateHz must be 0.1..50.0, was 0.0", refusal(config("telemetryRateHz", 0.0)));
-        assertEquals("telemetryRateHz must be 0.1..50.0, was NaN", refusal(config("telemetryRateHz", Double.NaN)));
+        assertEquals("telemetryRateHz must be 0.1..1000.0, was 0.0", refusal(config("telemetryRateHz", 0.0)));
+        assertEquals("telemetryRateHz must be 0.1..1000.0, was NaN", refusal(config("telemetryRateHz", Double.NaN)));
         assertEquals("statusRateHz must be 0.1..50.0, was 51.0", refusal(config("statusRateHz", 51.0)));
         assertEquals("bufferSize must be 1..100000, was 0", refusal(config("bufferSize", 0)));
         assertTrue(refusal(config("brokerUri", "http://127.0.0.1:1883")).startsWith("brokerUri must be tcp://"));
@@ -104,8 +104,11 @@ class MqttSettingsTest {
     @Test
     void jsonEscapesStringsAndWritesNullForNonFiniteNumbers() {
         String j = new Json().field("s", "a\"b\\c\nd\u0001").field("n", Double.NaN).field("x", 1.5).field("l", 7L)
-                .field("b", true).field("z", (String) null).value("o", 3).value("f", 0.25f).toString();
-        assertEquals("{\"s\":\"a\\\"b\\\\c\\nd\\u0001\",\"n\":null,\"x\":1.5,\"l\":7,\"b\":true,\"z\":null,\"o\":3,\"f\":0.25}", j);
+                .field("b", true).field("z", (String) null).toString();
+        assertEquals("{\"s\":\"a\\\"b\\\\c\\nd\\u0001\",\"n\":null,\"x\":1.5,\"l\":7,\"b\":true,\"z\":null}", j);
+        Fields f = new Fields().value("o", 3).value("f", 0.25f).value("t", true).value("s", java.time.Duration.ofSeconds(2)).value("n", null);
+        assertEquals("{\"o\":3,\"f\":0.25,\"t\":true,\"s\":\"PT2S\",\"n\":null}", f.json());
+        assertEquals("o:LONG\nf:DOUBLE\nt:BOOLEAN\ns:STRING\nn:STRING\n", f.signature());
         assertEquals("[{},{\"a\":1}]", Json.array(java.util.List.of("{}", "{\"a\":1}")));
     }
 }
