@@ -7,6 +7,8 @@
 #   scripts/bench.sh stream     sample stream vs JCTools SpscArrayQueue and ArrayBlockingQueue
 #   scripts/bench.sh mcu        microcontroller protocol: round trip over a pty vs a raw pty echo, parser vs CRC alone,
 #                               bytes per frame; PWM write through the OSGi service vs a direct call
+#   scripts/bench.sh mqtt       MQTT telemetry to mosquitto: messages/s a subscriber receives at QoS 0 and 1, and the
+#                               control loop's p99 lateness with that telemetry on over off
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which="${1:-all}"
@@ -23,9 +25,11 @@ case "$which" in
   loop) mvn -B -ntp -q -pl integration-tests exec:exec@loop-benchmark ;;
   stream) mvn -B -ntp -q -pl integration-tests exec:exec@stream-benchmark ;;
   mcu) mvn -B -ntp -q -pl integration-tests exec:exec@mcu-benchmark ;;
+  mqtt) mvn -B -ntp -q -pl integration-tests exec:exec@mqtt-benchmark ;;
   all) mvn -B -ntp -q -pl integration-tests exec:java@startup-benchmark
        mvn -B -ntp -q -pl integration-tests exec:exec@loop-benchmark
        mvn -B -ntp -q -pl integration-tests exec:exec@stream-benchmark
-       mvn -B -ntp -q -pl integration-tests exec:exec@mcu-benchmark ;;
-  *) echo "unknown benchmark '$which': startup, loop, stream, mcu or all" >&2; exit 2 ;;
+       mvn -B -ntp -q -pl integration-tests exec:exec@mcu-benchmark
+       mvn -B -ntp -q -pl integration-tests exec:exec@mqtt-benchmark ;;
+  *) echo "unknown benchmark '$which': startup, loop, stream, mcu, mqtt or all" >&2; exit 2 ;;
 esac

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need on a fresh Debian or Ubuntu machine: a JDK (17 or
 # newer), Maven, socat (the tests' serial peer: a real pty pair), and mosquitto with its clients
-# (the MQTT tests' real broker, mosquitto_sub and mosquitto_pub). Run as root or with sudo available; does nothing when all is present.
+# (the MQTT tests' real broker, mosquitto_sub and mosquitto_pub), and openssl (the MQTT TLS tests make
+# their certificate authority with it). Run as root or with sudo available; does nothing when all is present.
 set -euo pipefail
 
 need=()
@@ -12,6 +13,7 @@ command -v mvn >/dev/null 2>&1 || need+=(maven)
 command -v socat >/dev/null 2>&1 || need+=(socat)
 { command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ]; } && command -v mosquitto_sub >/dev/null 2>&1 \
   || need+=(mosquitto mosquitto-clients)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"

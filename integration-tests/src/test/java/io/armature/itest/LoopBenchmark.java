@@ -96,18 +96,7 @@ public final class LoopBenchmark {
     /** One slice of the engine: an empty loop service, run for the slice, its first 100 ms left out. */
     private static Slice engineSlice(FeatureRuntime robot, int rate, double seconds, int index) throws Exception {
         String name = "bench" + index;
-        Dictionary<String, Object> props = new Hashtable<>();
-        props.put(ControlLoop.PROPERTY_NAME, name);
-        props.put(ControlLoop.PROPERTY_RATE, (double) rate);
-        ServiceRegistration<ControlLoop> reg = robot.context().registerService(ControlLoop.class, new ControlLoop() {
-            @Override
-            public void cycle(long nowNanos, double dtSeconds) {
-            }
-
-            @Override
-            public void stopOutputs() {
-            }
-        }, props);
+        ServiceRegistration<ControlLoop> reg = registerEmptyLoop(robot, name, rate);
         try {
             LoopStatistics stats = robot.service(LoopStatistics.class, "(armature.loop.name=" + name + ")", 5_000);
             Thread.sleep(100);
@@ -122,6 +111,22 @@ public final class LoopBenchmark {
         } finally {
             reg.unregister();
         }
+    }
+
+    /** Registers a loop that does nothing, so that its statistics measure the engine's wake-up alone. */
+    static ServiceRegistration<ControlLoop> registerEmptyLoop(FeatureRuntime robot, String name, double rateHz) {
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put(ControlLoop.PROPERTY_NAME, name);
+        props.put(ControlLoop.PROPERTY_RATE, rateHz);
+        return robot.context().registerService(ControlLoop.class, new ControlLoop() {
+            @Override
+            public void cycle(long nowNanos, double dtSeconds) {
+            }
+
+            @Override
+            public void stopOutputs() {
+            }
+        }, props);
     }
 
     /** One slice of cyclictest: one thread, same rate and priority, memory locked, 1 us histogram. */

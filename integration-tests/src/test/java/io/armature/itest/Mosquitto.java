@@ -217,10 +217,10 @@ final class Mosquitto implements AutoCloseable {
                 return d.resolve(name).toString();
             }
         }
-        throw new AssertionError(name + " is not installed: run scripts/install-test-deps.sh (installs mosquitto and mosquitto-clients)");
+        throw new AssertionError(name + " is not installed: run scripts/install-test-deps.sh (installs mosquitto, mosquitto-clients and openssl)");
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }

@@ -4,17 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import io.armature.control.TunableLoop;
 import io.armature.safety.SafetyState;
@@ -24,60 +19,12 @@ import io.armature.safety.SafetySupervisor;
  * The sim-rover against a real mosquitto broker on 127.0.0.1, seen and driven through the real
  * command-line clients mosquitto_sub and mosquitto_pub, as a fleet operator would.
  */
-class MqttTelemetryTest {
+class MqttTelemetryTest extends MqttRobotTest {
 
     private static final String BASE = "armature/sim-rover";
-    private static final String CFG = "armature.telemetry.mqtt.cfg";
-
-    @TempDir
-    Path dir;
-    private Mosquitto broker;
-    private FeatureRuntime robot;
-    private Process separateJvm;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (robot != null) {
-            robot.close();
-        }
-        if (separateJvm != null) {
-            separateJvm.destroyForcibly().waitFor(15, TimeUnit.SECONDS);
-        }
-        if (broker != null) {
-            broker.close();
-        }
-    }
-
-    /** Writes the shipped example as the live configuration, with {@code settings} (key, value, ...) changed. */
-    private static void enable(Path configDir, String... settings) throws IOException {
-        Path cfg = Files.copy(configDir.resolve(CFG + ".example"), configDir.resolve(CFG));
-        for (int i = 0; i < settings.length; i += 2) {
-            FeatureRuntime.setConfig(cfg, settings[i], settings[i + 1]);
-        }
-    }
-
-    private FeatureRuntime startRobot(String... settings) throws Exception {
-        robot = FeatureRuntime.startReady("sim-rover", Map.of(), configDir -> enable(configDir, settings));
-        return robot;
-    }
-
     private void awaitOnline(String... clientOptions) throws Exception {
         assertTrue(Poll.until(20_000, () -> "true".equals(broker.first(BASE + "/online", 1_000, clientOptions))),
                 "the robot announced itself online; console:\n" + robot.console() + "\nbroker:\n" + broker.log());
-    }
-
-    /** Resets the supervisor until it stays OK: on a loaded machine a sensor stall may trip it while it starts. */
-    private SafetySupervisor healthySupervisor() throws Exception {
-        SafetySupervisor s = robot.service(SafetySupervisor.class, null, 5_000);
-        assertTrue(Poll.until(15_000, () -> {
-            try {
-                s.reset("test");
-            } catch (IllegalStateException stillUnhealthy) {
-                return false;
-            }
-            return s.state() == SafetyState.OK;
-        }), "the supervisor could be reset: " + s.tripReason());
-        return s;
     }
 
     @Test
@@ -243,20 +190,8 @@ class MqttTelemetryTest {
     @Test
     void whenTheRobotDiesTheBrokerPublishesItsLastWill() throws Exception {
         broker = new Mosquitto(dir, "allow_anonymous true");
-        Path cwd = Files.createDirectories(dir.resolve("robot"));
-        Path config = Files.createDirectories(cwd.resolve("runtime-config/sim-rover"));
-        try (Stream<Path> files = Files.list(Path.of(System.getProperty("armature.runtime-config.dir", "../runtime-config"), "sim-rover"))) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                Files.copy(f, config.resolve(f.getFileName()));
-            }
-        }
-        enable(config, "brokerUri", broker.uri(), "keepAliveSeconds", "60");
-        Path jar = Path.of(System.getProperty("armature.features.dir", "../features/target"), "sim-rover.jar").toAbsolutePath();
         StringBuffer output = new StringBuffer();
-        separateJvm = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dorg.osgi.service.http.port=0", "-jar", jar.toString()).directory(cwd.toFile()).redirectErrorStream(true).start();
-        ProcessOutput.collect(separateJvm, output, "sim-rover-output");
-
+        separateJvm = startSeparateJvm(output, "brokerUri", broker.uri(), "keepAliveSeconds", "60");
         assertTrue(Poll.until(60_000, () -> "true".equals(broker.first(BASE + "/online", 1_000))), "online: " + output);
         try (Mosquitto.Sub sub = broker.sub(BASE + "/online")) {
             assertTrue(Poll.until(5_000, () -> sub.payloads(BASE + "/online", 0).contains("true")));

@@ -12,7 +12,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -193,7 +192,6 @@ public final class MqttTelemetry {
         final Settings settings;
         final MqttAsyncClient client;
         final String base;
-        final List<ScheduledFuture<?>> tasks = new ArrayList<>();
         final AtomicLong published = new AtomicLong();
         final AtomicLong accepted = new AtomicLong();
         final AtomicLong refused = new AtomicLong();
@@ -201,6 +199,8 @@ public final class MqttTelemetry {
         final AtomicInteger pendingCommands = new AtomicInteger();
         /** The Sparkplug B edge node; null for JSON. */
         final Sparkplug sparkplug;
+        /** Sparkplug B: connected and its NBIRTH sent; only the component's thread touches it. */
+        boolean born;
         volatile String lastCommandError;
         volatile boolean closed;
         volatile boolean everConnected;
@@ -351,18 +351,26 @@ public final class MqttTelemetry {
         session = ss;
         long statusPeriod = Math.round(1e9 / s.statusRateHz());
         long telemetryPeriod = Math.round(1e9 / s.telemetryRateHz());
-        ss.tasks.add(thread.scheduleAtFixedRate(guarded(ss, () -> publishStatus(ss)), statusPeriod, statusPeriod, TimeUnit.NANOSECONDS));
-        ss.tasks.add(thread.scheduleAtFixedRate(guarded(ss, () -> publishTelemetry(ss)), telemetryPeriod, telemetryPeriod,
-                TimeUnit.NANOSECONDS));
+        every(ss, statusPeriod, () -> publishStatus(ss));
+        every(ss, telemetryPeriod, () -> publishTelemetry(ss));
         thread.execute(() -> connect(ss));
     }
 
     /**
-     * A periodic task that survives a failure (a service going away while it is read): a task
-     * that threw would never run again. The first failure of a session is logged.
+     * Runs {@code task} every {@code periodNanos} on the component's thread until the session
+     * closes. A run that comes late skips the periods it missed instead of catching up in a burst,
+     * so that a rate beyond what the machine can publish never starves the connect and command
+     * work queued meanwhile (a fixed-rate executor task that is behind always comes first). A task
+     * that throws (a service going away while it is read) runs again at the next period; the
+     * first failure of a session is logged.
      */
-    private Runnable guarded(Session ss, Runnable task) {
-        return () -> {
+    private void every(Session ss, long periodNanos, Runnable task) {
+        long[] next = {System.nanoTime() + periodNanos};
+        Runnable[] self = new Runnable[1];
+        self[0] = () -> {
+            if (ss.closed) {
+                return;
+            }
             try {
                 task.run();
             } catch (RuntimeException e) {
@@ -371,7 +379,11 @@ public final class MqttTelemetry {
                     log.warn("MQTT telemetry: a publication failed and is retried at the next period: {}", e.toString());
                 }
             }
+            long now = System.nanoTime();
+            next[0] = Math.max(next[0] + periodNanos, now);
+            scheduleNanos(self[0], next[0] - now);
         };
+        scheduleNanos(self[0], periodNanos);
     }
 
     /** Connects, and on failure tries again with a growing pause up to 8 s. */
@@ -381,6 +393,7 @@ public final class MqttTelemetry {
         }
         try {
             Sparkplug sp = ss.sparkplug;
+            ss.born = false; // until connected() sends the NBIRTH of this connection
             ss.client.connect(sp == null ? ss.settings.connectOptions() : ss.settings.connectOptions(sp.topic("NDEATH"), sp.nextDeath(), false),
                     null, new IMqttActionListener() {
                 @Override
@@ -412,8 +425,12 @@ public final class MqttTelemetry {
     }
 
     private void schedule(Session ss, Runnable task, long delayMillis) {
+        scheduleNanos(task, TimeUnit.MILLISECONDS.toNanos(delayMillis));
+    }
+
+    private void scheduleNanos(Runnable task, long delayNanos) {
         try {
-            thread.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+            thread.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
         } catch (java.util.concurrent.RejectedExecutionException stopped) {
             // deactivated meanwhile
         }
@@ -452,10 +469,7 @@ public final class MqttTelemetry {
         if (ss == null) {
             return;
         }
-        ss.closed = true;
-        for (ScheduledFuture<?> f : ss.tasks) {
-            f.cancel(false);
-        }
+        ss.closed = true; // the periodic tasks end at their next run
         MqttAsyncClient c = ss.client;
         try {
             if (c.isConnected()) {
@@ -722,9 +736,10 @@ public final class MqttTelemetry {
     /** NDATA, or NBIRTH and every DBIRTH when asked to or when the node's metrics changed. */
     private void publishNode(Session ss, boolean rebirth) {
         Sparkplug sp = ss.sparkplug;
-        if (!ss.client.isConnected()) {
-            return; // Sparkplug B keeps nothing: the births after the reconnect carry the current values
+        if (!ss.client.isConnected() || !(ss.born || rebirth)) {
+            return; // Sparkplug B keeps nothing: the births after the (re)connect carry the current values
         }
+        ss.born = true;
         Fields f = nodeMetrics(ss);
         if (rebirth || sp.nodeNeedsBirth(f)) {
             sendNow(ss, sp.topic("NBIRTH"), sp.nodeBirth(f));
@@ -754,7 +769,7 @@ public final class MqttTelemetry {
     /** DBIRTH for a new device or one whose metrics changed, DDATA for the others, DDEATH for those gone. */
     private void publishDevices(Session ss, List<Telemetry> all) {
         Sparkplug sp = ss.sparkplug;
-        if (!ss.client.isConnected()) {
+        if (!ss.client.isConnected() || !ss.born) {
             return;
         }
         java.util.Set<String> gone = new java.util.HashSet<>(sp.devicesBorn());

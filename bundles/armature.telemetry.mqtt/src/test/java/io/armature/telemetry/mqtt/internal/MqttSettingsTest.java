@@ -87,6 +87,28 @@ class MqttSettingsTest {
     }
 
     @Test
+    void sparkplugBAndTlsSettingsAreCheckedToo() {
+        Settings json = Settings.of(config(), "rover");
+        assertFalse(json.sparkplug());
+        assertEquals(0, json.telemetryQos());
+        Settings sp = Settings.of(config("payloadFormat", "SparkplugB", "sparkplugGroupId", "fleet"), "rover");
+        assertTrue(sp.sparkplug());
+        assertEquals("fleet", sp.sparkplugGroupId());
+        MqttConnectOptions o = sp.connectOptions("spBv1.0/fleet/NDEATH/rover", new byte[] {1, 2}, false);
+        assertEquals("spBv1.0/fleet/NDEATH/rover", o.getWillDestination());
+        assertFalse(o.getWillMessage().isRetained(), "an NDEATH is not retained");
+        assertEquals(1, o.getWillMessage().getQos());
+
+        assertEquals("payloadFormat must be json or sparkplugb, was 'xml'", refusal(config("payloadFormat", "xml")));
+        assertTrue(refusal(config("payloadFormat", "sparkplugb", "sparkplugGroupId", "a/b")).startsWith("sparkplugGroupId must be"));
+        assertTrue(refusal(config("payloadFormat", "sparkplugb", "sparkplugGroupId", "")).startsWith("sparkplugGroupId must be"));
+        assertEquals("telemetryQos must be 0..1, was 2", refusal(config("telemetryQos", 2)));
+        assertTrue(refusal(config("keyStore", "robot.p12")).startsWith("keyStore needs an ssl:// brokerUri"));
+        assertTrue(refusal(config("brokerUri", "ssl://127.0.0.1:8883", "keyStore", dir.resolve("none.p12").toString()))
+                .startsWith("keyStore " + dir.resolve("none.p12") + " (PKCS12) cannot be loaded"));
+    }
+
+    @Test
     void commandPayloadsArePlainFiniteNumbers() {
         assertEquals(2.5, CommandPayloads.number(" 2.5\n", "setpoint"));
         assertEquals(-3.0, CommandPayloads.number("-3", "setpoint"));

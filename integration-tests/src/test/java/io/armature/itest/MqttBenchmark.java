@@ -1,0 +1,231 @@
+package io.armature.itest;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.HdrHistogram.Histogram;
+import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
+import org.eclipse.paho.client.mqttv3.MqttCallback;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
+import org.eclipse.paho.client.mqttv3.MqttMessage;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.osgi.framework.ServiceRegistration;
+
+import io.armature.control.ControlLoop;
+import io.armature.control.LoopStatistics;
+import io.armature.telemetry.TelemetrySource;
+
+/**
+ * MQTT telemetry of the real sim-rover runtime to a real mosquitto on 127.0.0.1.
+ * <ol>
+ * <li>Throughput at QoS 0 and QoS 1: {@code sources} telemetry sources (eight values each, like a
+ * loop's) registered in the robot, published by the armature.telemetry.mqtt component at
+ * {@code rate} Hz each, counted as a subscriber (Paho, same QoS) actually receives them.</li>
+ * <li>The control loop's lateness with that telemetry on against off: an empty 1 kHz loop in the
+ * loop engine, interleaved slices (off, on, off, on...), each side's 1 us lateness histograms
+ * pooled (HdrHistogram); p99 and p99.9 and their ratio on/off (target p99 ratio <= 1.1).</li>
+ * </ol>
+ * Prints figures; asserts nothing.
+ *
+ * <p>Arguments: [pairs (10)] [slice seconds (3)] [sources (60)] [rate Hz per source (500)].
+ */
+public final class MqttBenchmark {
+
+    private static final String CFG = "armature.telemetry.mqtt.cfg";
+    private static final int BUCKETS = 20_000; // 1 us lateness buckets up to 20 ms; the last holds the rest
+
+    public static void main(String[] args) throws Exception {
+        int pairs = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        double sliceSeconds = args.length > 1 ? Double.parseDouble(args[1]) : 3;
+        int sources = args.length > 2 ? Integer.parseInt(args[2]) : 60;
+        int rate = args.length > 3 ? Integer.parseInt(args[3]) : 500;
+        Path dir = Files.createTempDirectory("mqtt-benchmark");
+        try (Mosquitto broker = new Mosquitto(dir, "allow_anonymous true", "max_queued_messages 100000");
+                FeatureRuntime robot = FeatureRuntime.startReady("sim-rover")) {
+            List<ServiceRegistration<TelemetrySource>> registered = new ArrayList<>();
+            for (int i = 0; i < sources; i++) {
+                registered.add(registerSource(robot, "bench" + i));
+            }
+            System.out.printf(Locale.ROOT, "MQTT benchmark: mosquitto on 127.0.0.1, %d telemetry sources at %d Hz each (+ the rover's own loops "
+                    + "and streams), %d interleaved pairs of %.1f s slices, GC %s%n", sources, rate, pairs, sliceSeconds, LoopBenchmark.gcNames());
+
+            System.out.printf(Locale.ROOT, "%n[throughput: messages received by a subscriber]%n");
+            System.out.printf(Locale.ROOT, "%-6s %12s %12s %12s %14s %s%n", "QoS", "offered/s", "published/s", "received/s", "bytes/s", "target");
+            for (int qos = 0; qos <= 1; qos++) {
+                throughput(robot, broker, qos, sources, rate);
+            }
+
+            System.out.printf(Locale.ROOT, "%n[control loop lateness, telemetry off vs on at QoS 0]%n");
+            lateness(robot, broker, pairs, sliceSeconds, rate);
+            registered.forEach(ServiceRegistration::unregister);
+        }
+    }
+
+    private static ServiceRegistration<TelemetrySource> registerSource(FeatureRuntime robot, String name) {
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put(TelemetrySource.PROPERTY_NAME, name);
+        AtomicLong n = new AtomicLong();
+        return robot.context().registerService(TelemetrySource.class, into -> {
+            long k = n.incrementAndGet();
+            into.put("setpoint", 1.5);
+            into.put("measurement", 1.5 + (k % 7) * 1e-3);
+            into.put("output", 0.25);
+            into.put("unit", "rad/s");
+            into.put("cycles", k);
+            into.put("overruns", 0L);
+            into.put("latenessP99Micros", 12.5);
+            into.put("ok", true);
+        }, props);
+    }
+
+    private static void enable(FeatureRuntime robot, Mosquitto broker, int qos, int rate) throws Exception {
+        Path cfg = robot.configDir().resolve(CFG);
+        Path tmp = robot.configDir().resolve(CFG + ".tmp");
+        Files.copy(robot.configDir().resolve(CFG + ".example"), tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        FeatureRuntime.setConfig(tmp, "brokerUri", broker.uri());
+        FeatureRuntime.setConfig(tmp, "telemetryRateHz", Integer.toString(rate));
+        FeatureRuntime.setConfig(tmp, "telemetryQos", Integer.toString(qos));
+        FeatureRuntime.setConfig(tmp, "bufferSize", "100000");
+        Files.move(tmp, cfg, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        if (!Poll.until(20_000, () -> robot.gogo("mqtt:status").contains("(connected)"))) {
+            throw new IllegalStateException("MQTT did not connect: " + robot.gogo("mqtt:status") + "\n" + robot.console());
+        }
+    }
+
+    private static void disable(FeatureRuntime robot) throws Exception {
+        Files.deleteIfExists(robot.configDir().resolve(CFG));
+        if (!Poll.until(20_000, () -> robot.gogo("mqtt:status").startsWith("MQTT telemetry is off"))) {
+            throw new IllegalStateException("MQTT did not stop: " + robot.gogo("mqtt:status"));
+        }
+    }
+
+    /** A subscriber counting the messages and bytes it receives. */
+    private static final class Counter implements AutoCloseable {
+        final AtomicLong messages = new AtomicLong();
+        final AtomicLong bytes = new AtomicLong();
+        final MqttAsyncClient client;
+
+        Counter(Mosquitto broker, int qos) throws Exception {
+            client = new MqttAsyncClient(broker.uri(), "bench-subscriber-" + System.nanoTime(), new MemoryPersistence());
+            client.setCallback(new MqttCallback() {
+                @Override
+                public void connectionLost(Throwable cause) {
+                    System.out.println("subscriber lost its connection: " + cause);
+                }
+
+                @Override
+                public void messageArrived(String topic, MqttMessage message) {
+                    messages.incrementAndGet();
+                    bytes.addAndGet(message.getPayload().length);
+                }
+
+                @Override
+                public void deliveryComplete(IMqttDeliveryToken token) {
+                }
+            });
+            MqttConnectOptions o = new MqttConnectOptions();
+            o.setCleanSession(true);
+            o.setMaxInflight(65_535);
+            client.connect(o).waitForCompletion(10_000);
+            client.subscribe("armature/sim-rover/#", qos).waitForCompletion(10_000);
+        }
+
+        @Override
+        public void close() throws Exception {
+            client.disconnect(1_000).waitForCompletion(2_000);
+            client.close();
+        }
+    }
+
+    private static void throughput(FeatureRuntime robot, Mosquitto broker, int qos, int sources, int rate) throws Exception {
+        try (Counter counter = new Counter(broker, qos)) {
+            enable(robot, broker, qos, rate);
+            Thread.sleep(2_000); // warm-up: JIT, the broker's buffers
+            long m0 = counter.messages.get();
+            long b0 = counter.bytes.get();
+            long p0 = published(robot);
+            long t0 = System.nanoTime();
+            Thread.sleep(5_000);
+            long t1 = System.nanoTime();
+            double seconds = (t1 - t0) / 1e9;
+            double received = (counter.messages.get() - m0) / seconds;
+            double published = (published(robot) - p0) / seconds;
+            String status = robot.gogo("mqtt:status");
+            disable(robot);
+            int others = robot.context().getServiceReferences(LoopStatistics.class, null).size()
+                    + robot.context().getServiceReferences(io.armature.sensor.SampleStream.class, null).size();
+            System.out.printf(Locale.ROOT, "%-6d %12d %12.0f %12.0f %14.0f %s%n", qos, (long) (sources + others) * rate, published, received,
+                    (counter.bytes.get() - b0) / seconds, qos == 0 ? ">= 20000 received/s" : "-");
+            String buffer = status.lines().filter(l -> l.startsWith("published")).findFirst().orElse("");
+            System.out.printf(Locale.ROOT, "       %s%n", buffer);
+        }
+    }
+
+    /** @return the component's count of messages handed to the client, from mqtt:status */
+    private static long published(FeatureRuntime robot) throws Exception {
+        String s = robot.gogo("mqtt:status");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("published (\\d+),").matcher(s);
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
+    private static void lateness(FeatureRuntime robot, Mosquitto broker, int pairs, double seconds, int rate) throws Exception {
+        ServiceRegistration<ControlLoop> loop = LoopBenchmark.registerEmptyLoop(robot, "bench", 1000);
+        Histogram off = new Histogram(1, 1_000_000_000L, 3);
+        Histogram on = new Histogram(1, 1_000_000_000L, 3);
+        long received = 0;
+        double onSeconds = 0;
+        try {
+            LoopStatistics stats = robot.service(LoopStatistics.class, "(armature.loop.name=bench)", 5_000);
+            Thread.sleep(500);
+            for (int i = 0; i < pairs; i++) {
+                slice(stats, seconds, off);
+                try (Counter counter = new Counter(broker, 0)) {
+                    enable(robot, broker, 0, rate);
+                    Thread.sleep(500); // flowing
+                    long m0 = counter.messages.get();
+                    slice(stats, seconds, on);
+                    received += counter.messages.get() - m0;
+                    onSeconds += seconds;
+                    disable(robot);
+                }
+            }
+        } finally {
+            loop.unregister();
+        }
+        double off99 = off.getValueAtPercentile(99) / 1e3;
+        double on99 = on.getValueAtPercentile(99) / 1e3;
+        double off999 = off.getValueAtPercentile(99.9) / 1e3;
+        double on999 = on.getValueAtPercentile(99.9) / 1e3;
+        System.out.printf(Locale.ROOT, "%-16s %10s %8s %9s %14s%n", "", "cycles", "p99 us", "p99.9 us", ">500 us");
+        System.out.printf(Locale.ROOT, "%-16s %10d %8.1f %9.1f %14d%n", "telemetry off", off.getTotalCount(), off99, off999, above(off, 500));
+        System.out.printf(Locale.ROOT, "%-16s %10d %8.1f %9.1f %14d   (%.0f messages/s received meanwhile)%n", "telemetry on",
+                on.getTotalCount(), on99, on999, above(on, 500), received / onSeconds);
+        System.out.printf(Locale.ROOT, "ratio on/off: p99 %.2f (target <= 1.1), p99.9 %.2f%n", on99 / off99, on999 / off999);
+    }
+
+    /** Adds one slice's lateness (1 us buckets, the first 100 ms left out) to {@code into}. */
+    private static void slice(LoopStatistics stats, double seconds, Histogram into) throws InterruptedException {
+        Thread.sleep(100);
+        long[] start = stats.latenessCounts(1000, BUCKETS);
+        Thread.sleep((long) (seconds * 1000));
+        long[] end = stats.latenessCounts(1000, BUCKETS);
+        for (int i = 0; i < BUCKETS; i++) {
+            long n = end[i] - start[i];
+            if (n > 0) {
+                into.recordValueWithCount((i + 1) * 1000L, n); // the upper edge of the bucket, in ns
+            }
+        }
+    }
+
+    private static long above(Histogram h, long micros) {
+        return h.getTotalCount() - h.getCountBetweenValues(0, micros * 1000);
+    }
+}
