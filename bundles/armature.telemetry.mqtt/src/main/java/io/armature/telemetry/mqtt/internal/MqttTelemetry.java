@@ -444,7 +444,7 @@ public final class MqttTelemetry {
         ss.warnedUnreachable = false;
         ss.retryMillis = 500;
         if (ss.sparkplug != null) {
-            sparkplugConnected(ss);
+            sparkplugConnected(ss, reconnect);
             return;
         }
         try {
@@ -718,7 +718,7 @@ public final class MqttTelemetry {
     }
 
     /** Subscribes to the commands before the births, as Sparkplug B asks, then sends the births. */
-    private void sparkplugConnected(Session ss) {
+    private void sparkplugConnected(Session ss, boolean reconnect) {
         Sparkplug sp = ss.sparkplug;
         try {
             ss.client.subscribe(sp.topic("NCMD"), 1);
@@ -729,7 +729,8 @@ public final class MqttTelemetry {
             log.error("MQTT Sparkplug B commands not available: subscribing to {} failed: {}", sp.topic("NCMD"), e.getMessage());
         }
         publishNode(ss, true);
-        log.info("MQTT {} {} as {}: Sparkplug B edge node {} (bdSeq {}), commands {}", "connected to", ss.settings.brokerUri(),
+        log.info("MQTT {} {} as {}: Sparkplug B edge node {} (bdSeq {}), commands {}", reconnect ? "reconnected to" : "connected to",
+                ss.settings.brokerUri(),
                 ss.settings.clientId(), sp.topic("NBIRTH"), sp.bdSeq(), ss.settings.commandsEnabled() ? "enabled" : "disabled");
     }
 
@@ -896,7 +897,9 @@ public final class MqttTelemetry {
                 "broker %s (%s) as %s, topics %s/#%n"
                         + "published %d, buffered %d of %d while offline (%d older ones dropped)%n"
                         + "commands %s: accepted %d, refused %d, ignored %d",
-                ss.settings.brokerUri(), state, ss.settings.clientId(), ss.base, ss.published.get(),
+                ss.settings.brokerUri(), state, ss.settings.clientId(),
+                ss.sparkplug == null ? ss.base : Sparkplug.NAMESPACE + "/" + ss.settings.sparkplugGroupId() + "/+/" + ss.settings.robotId(),
+                ss.published.get(),
                 ss.buffered, ss.settings.bufferSize(), ss.overwritten.get(), ss.settings.commandsEnabled() ? "enabled" : "disabled",
                 ss.accepted.get(), ss.refused.get(), ss.ignored.get());
     }
