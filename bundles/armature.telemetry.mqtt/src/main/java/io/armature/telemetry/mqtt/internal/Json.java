@@ -57,7 +57,10 @@ final class Json {
 
     @Override
     public String toString() {
-        return b + "}";
+        b.append('}'); // one copy, not two; the object stays open for more fields
+        String s = b.toString();
+        b.setLength(b.length() - 1);
+        return s;
     }
 
     /** Appends {@code s} as a JSON string: quotes, backslashes and control characters escaped. */

@@ -166,6 +166,8 @@ public final class MqttTelemetry {
         int connectTimeoutSeconds() default 5;
     }
 
+    private static final java.util.regex.Pattern NOT_IN_A_TOPIC_LEVEL = java.util.regex.Pattern.compile("[^A-Za-z0-9_.-]");
+
     /** Sparkplug B device ids of loops: this and the loop's name. */
     private static final String LOOP_DEVICE = "loop-";
 
@@ -202,6 +204,11 @@ public final class MqttTelemetry {
         /** Sparkplug B: connected and its NBIRTH sent; only the component's thread touches it. */
         boolean born;
         volatile String lastCommandError;
+        /** Per loop, stream and source name; the snapshot map a source fills. Only the component's thread touches them. */
+        final Map<String, Names> loopNames = new java.util.HashMap<>();
+        final Map<String, Names> streamNames = new java.util.HashMap<>();
+        final Map<String, Names> sourceNames = new java.util.HashMap<>();
+        final Map<String, Object> snapshot = new LinkedHashMap<>();
         volatile boolean closed;
         volatile boolean everConnected;
         volatile boolean warnedUnreachable;
@@ -555,26 +562,40 @@ public final class MqttTelemetry {
         publish(ss, ss.base + "/status", j.toString(), 0, true);
     }
 
-    /** One telemetry message: its topic under armature/<robotId>/ for JSON, its device for Sparkplug B. */
+    /** One telemetry message: its full JSON topic, its Sparkplug B device, its values. */
     private record Telemetry(String topic, String device, Fields fields) {
+    }
+
+    /** Where a loop, stream or source publishes: its full JSON topic and its Sparkplug B device id. */
+    private record Names(String topic, String device) {
+    }
+
+    /** @return the names of {@code name}, made once per session (only the component's thread calls it) */
+    private static Names names(Session ss, Map<String, Names> cache, String topicLevel, String devicePrefix, String name) {
+        Names n = cache.get(name);
+        if (n == null) {
+            n = new Names(ss.base + "/" + topicLevel + "/" + name, device(devicePrefix, name));
+            cache.put(name, n);
+        }
+        return n;
     }
 
     private void publishTelemetry(Session ss) {
         if (ss.closed) {
             return;
         }
-        List<Telemetry> all = collectTelemetry();
+        List<Telemetry> all = collectTelemetry(ss);
         if (ss.sparkplug != null) {
             publishDevices(ss, all);
             return;
         }
         for (Telemetry t : all) {
-            publish(ss, ss.base + "/" + t.topic(), t.fields().json(), ss.settings.telemetryQos(), false);
+            publish(ss, t.topic(), t.fields().json(), ss.settings.telemetryQos(), false);
         }
     }
 
     /** @return the loops, streams and telemetry sources as they are now, each loop once (the one that drives) */
-    private List<Telemetry> collectTelemetry() {
+    private List<Telemetry> collectTelemetry(Session ss) {
         List<Telemetry> out = new ArrayList<>();
         Map<String, LoopStatistics> stats = new TreeMap<>();
         for (Map.Entry<String, LoopStatistics> e : statistics) {
@@ -596,14 +617,17 @@ public final class MqttTelemetry {
                         .add("latenessP99Micros", st.latenessNanos(99.0) / 1e3).add("latenessMaxMicros", st.maxLatenessNanos() / 1e3)
                         .add("failure", st.failure().orElse(null));
             }
-            out.add(new Telemetry("loops/" + name, device(LOOP_DEVICE, name), f));
+            Names n = names(ss, ss.loopNames, "loops", LOOP_DEVICE, name);
+            out.add(new Telemetry(n.topic(), n.device(), f));
         }
         for (SampleStream<?> s : streams) {
-            out.add(new Telemetry("streams/" + s.name(), device("stream-", s.name()), new Fields().add("rateHz", s.rateHz())
+            Names n = names(ss, ss.streamNames, "streams", "stream-", s.name());
+            out.add(new Telemetry(n.topic(), n.device(), new Fields().add("rateHz", s.rateHz())
                     .add("published", s.published()).add("lost", s.lostCount()).add("invalid", s.invalidCount()).add("readers", (long) s.readers())));
         }
         for (Map.Entry<TelemetrySource, String> e : sources.entrySet()) {
-            Map<String, Object> values = new LinkedHashMap<>();
+            Map<String, Object> values = ss.snapshot;
+            values.clear();
             try {
                 e.getKey().snapshot(values);
             } catch (RuntimeException failed) {
@@ -612,7 +636,8 @@ public final class MqttTelemetry {
             }
             Fields f = new Fields();
             values.forEach(f::value);
-            out.add(new Telemetry("telemetry/" + e.getValue(), device("source-", e.getValue()), f));
+            Names n = names(ss, ss.sourceNames, "telemetry", "source-", e.getValue());
+            out.add(new Telemetry(n.topic(), n.device(), f));
         }
         return out;
     }
@@ -714,7 +739,7 @@ public final class MqttTelemetry {
 
     /** @return a Sparkplug B device id: {@code prefix} and the name, anything that may not stand in a topic level as '_' */
     private static String device(String prefix, String name) {
-        return prefix + name.replaceAll("[^A-Za-z0-9_.-]", "_");
+        return prefix + NOT_IN_A_TOPIC_LEVEL.matcher(name).replaceAll("_");
     }
 
     /** Subscribes to the commands before the births, as Sparkplug B asks, then sends the births. */
@@ -744,7 +769,7 @@ public final class MqttTelemetry {
         Fields f = nodeMetrics(ss);
         if (rebirth || sp.nodeNeedsBirth(f)) {
             sendNow(ss, sp.topic("NBIRTH"), sp.nodeBirth(f));
-            publishDevices(ss, collectTelemetry());
+            publishDevices(ss, collectTelemetry(ss));
         } else {
             sendNow(ss, sp.topic("NDATA"), sp.nodeData(f));
         }
