@@ -66,20 +66,6 @@ class MqttTelemetryTest {
                 "the robot announced itself online; console:\n" + robot.console() + "\nbroker:\n" + broker.log());
     }
 
-    /** Resets the supervisor until it stays OK: on a loaded machine a sensor stall may trip it while it starts. */
-    private SafetySupervisor healthySupervisor() throws Exception {
-        SafetySupervisor s = robot.service(SafetySupervisor.class, null, 5_000);
-        assertTrue(Poll.until(15_000, () -> {
-            try {
-                s.reset("test");
-            } catch (IllegalStateException stillUnhealthy) {
-                return false;
-            }
-            return s.state() == SafetyState.OK;
-        }), "the supervisor could be reset: " + s.tripReason());
-        return s;
-    }
-
     @Test
     void onlineAndStatusAreRetainedAndLoopTelemetryFlowsAtTheConfiguredRate() throws Exception {
         broker = new Mosquitto(dir, "allow_anonymous true");
@@ -141,7 +127,7 @@ class MqttTelemetryTest {
             assertTrue(Poll.until(5_000, () -> errors.lines().size() >= 2), errors.lines().toString());
             assertTrue(errors.lines().get(1).endsWith("\"error\":\"setpoint must be a number, was ''\"}"), errors.lines().get(1));
 
-            SafetySupervisor safety = healthySupervisor();
+            SafetySupervisor safety = robot.healthySupervisor();
             broker.pub(BASE + "/cmd/setpoint/left", "3");
             assertTrue(Poll.until(10_000, () -> Math.abs(left.measurement() - 3) < 0.5),
                     "the wheel turns at the setpoint given over MQTT: " + left.measurement() + " rad/s, " + safety.tripReason());

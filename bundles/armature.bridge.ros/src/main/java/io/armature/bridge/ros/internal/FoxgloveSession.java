@@ -267,11 +267,12 @@ final class FoxgloveSession implements TopicGraph.End, WsServer.Session {
     }
 
     /** One subscription: messages go out as messageData binary frames. */
-    private final class Subscription implements TopicGraph.Subscriber {
+    private final class Subscription extends TopicGraph.OwnedSubscriber {
         final long id;
         final Topic topic;
 
         Subscription(long id, Topic topic) {
+            super(FoxgloveSession.this);
             this.id = id;
             this.topic = topic;
         }
@@ -286,20 +287,8 @@ final class FoxgloveSession implements TopicGraph.End, WsServer.Session {
             return RosbridgeSession.DEFAULT_DEPTH;
         }
 
-        @Override
-        public String who() {
-            return FoxgloveSession.this.who();
-        }
 
-        @Override
-        public void warn(String message) {
-            FoxgloveSession.this.warn(message);
-        }
 
-        @Override
-        public void error(String message) {
-            FoxgloveSession.this.error(message);
-        }
 
         @Override
         public void deliver(Topic t, Message message, Publisher from) {

@@ -259,30 +259,14 @@ public final class RosBridge {
         }
 
         void start() {
-            TopicGraph.End robotEnd = new TopicGraph.End() {
-                @Override
-                public void warn(String message) {
-                    log.warn("ROS bridge: {}", message);
-                }
-
-                @Override
-                public void error(String message) {
-                    log.warn("ROS bridge: {}", message);
-                }
-
-                @Override
-                public String who() {
-                    return "the robot (" + robotName + ")";
-                }
-            };
             graph.robotTopic("/odom", MessageTypes.ODOMETRY);
             graph.robotTopic("/imu", MessageTypes.IMU);
             graph.robotTopic("/joint_states", MessageTypes.JOINT_STATE);
             graph.robotTopic(CMD_VEL, MessageTypes.TWIST);
-            odom = graph.advertise("/odom", null, robotEnd, Qos.DEFAULT);
-            imu = graph.advertise("/imu", null, robotEnd, Qos.SENSOR_DATA);
-            jointStates = graph.advertise("/joint_states", null, robotEnd, Qos.DEFAULT);
-            graph.subscribe(CMD_VEL, null, new CmdVel(robotEnd));
+            odom = graph.advertise("/odom", null, new RobotEnd("/odom publisher"), Qos.DEFAULT);
+            imu = graph.advertise("/imu", null, new RobotEnd("/imu publisher"), Qos.SENSOR_DATA);
+            jointStates = graph.advertise("/joint_states", null, new RobotEnd("/joint_states publisher"), Qos.DEFAULT);
+            graph.subscribe(CMD_VEL, null, new CmdVel());
             graph.onChange(g -> foxgloveSessions.forEach(FoxgloveSession::topicsChanged));
 
             String host = settings.host();
@@ -415,12 +399,35 @@ public final class RosBridge {
             log.info("ROS bridge: wheels set to 0: {}", why);
         }
 
-        /** The robot's subscription to /cmd_vel: each Twist sets both wheel setpoints, or is refused and moves nothing. */
-        private final class CmdVel implements TopicGraph.Subscriber {
-            final TopicGraph.End end;
+        /** One of the robot's own publishers or subscriptions: what it hears goes to the log. */
+        private final class RobotEnd implements TopicGraph.End {
+            final String what;
 
-            CmdVel(TopicGraph.End end) {
-                this.end = end;
+            RobotEnd(String what) {
+                this.what = what;
+            }
+
+            @Override
+            public void warn(String message) {
+                log.warn("ROS bridge, {}: {}", who(), message);
+            }
+
+            @Override
+            public void error(String message) {
+                log.warn("ROS bridge, {}: {}", who(), message);
+            }
+
+            @Override
+            public String who() {
+                return "the robot's " + what;
+            }
+        }
+
+        /** The robot's subscription to /cmd_vel: each Twist sets both wheel setpoints, or is refused and moves nothing. */
+        private final class CmdVel extends TopicGraph.OwnedSubscriber {
+
+            CmdVel() {
+                super(new RobotEnd(CMD_VEL + " subscription"));
             }
 
             @Override
@@ -434,21 +441,6 @@ public final class RosBridge {
             }
 
             @Override
-            public String who() {
-                return "the robot's " + CMD_VEL + " subscription";
-            }
-
-            @Override
-            public void warn(String message) {
-                end.warn(message);
-            }
-
-            @Override
-            public void error(String message) {
-                end.error(message);
-            }
-
-            @Override
             public void deliver(Topic t, Message message, Publisher from) {
                 try {
                     drive(Twist.parse(message.parsed(), settings.maxLinearSpeed(), settings.maxAngularSpeed()));
@@ -459,7 +451,7 @@ public final class RosBridge {
                     if (!why.equals(lastRefusal) || now - lastRefusalLogNanos > 5_000_000_000L) { // a client repeating it does not flood the log
                         lastRefusal = why;
                         lastRefusalLogNanos = now;
-                        log.warn("ROS bridge: {} from {}: {}", CMD_VEL, from.end.who(), why);
+                        log.warn("ROS bridge: {} (from {})", why, from.end.who());
                     }
                 }
             }

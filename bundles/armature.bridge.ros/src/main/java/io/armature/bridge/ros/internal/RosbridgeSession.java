@@ -242,7 +242,7 @@ final class RosbridgeSession implements TopicGraph.End, WsServer.Session {
     }
 
     /** One subscription: the frames go out as rosbridge publish operations, no faster than the throttle. */
-    private final class Subscription implements TopicGraph.Subscriber {
+    private final class Subscription extends TopicGraph.OwnedSubscriber {
         final Qos requested;
         final int depth;
         final long throttleNanos;
@@ -250,6 +250,7 @@ final class RosbridgeSession implements TopicGraph.End, WsServer.Session {
         long lastSent = Long.MIN_VALUE;
 
         Subscription(Qos requested, int depth, long throttleNanos) {
+            super(RosbridgeSession.this);
             this.requested = requested;
             this.depth = depth;
             this.throttleNanos = throttleNanos;
@@ -265,20 +266,8 @@ final class RosbridgeSession implements TopicGraph.End, WsServer.Session {
             return depth;
         }
 
-        @Override
-        public String who() {
-            return RosbridgeSession.this.who();
-        }
 
-        @Override
-        public void warn(String message) {
-            RosbridgeSession.this.warn(message);
-        }
 
-        @Override
-        public void error(String message) {
-            RosbridgeSession.this.error(message);
-        }
 
         @Override
         public void deliver(Topic t, Message message, Publisher from) {

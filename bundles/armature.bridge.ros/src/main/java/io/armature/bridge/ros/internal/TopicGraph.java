@@ -47,6 +47,30 @@ final class TopicGraph {
         void deliver(Topic topic, Message message, Publisher from);
     }
 
+    /** A subscriber whose QoS reports go to its owner: a client's session, or the robot's log. */
+    abstract static class OwnedSubscriber implements Subscriber {
+        private final End owner;
+
+        OwnedSubscriber(End owner) {
+            this.owner = owner;
+        }
+
+        @Override
+        public String who() {
+            return owner.who();
+        }
+
+        @Override
+        public void warn(String message) {
+            owner.warn(message);
+        }
+
+        @Override
+        public void error(String message) {
+            owner.error(message);
+        }
+    }
+
     /**
      * One message as it travels: its JSON text, and the parsed value when it came from a client.
      *

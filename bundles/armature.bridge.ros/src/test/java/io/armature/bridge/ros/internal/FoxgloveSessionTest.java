@@ -20,23 +20,7 @@ class FoxgloveSessionTest {
     private final TopicGraph graph = new TopicGraph();
     private final FakeSocket socket = new FakeSocket("127.0.0.1:2001");
     private final FoxgloveSession client = new FoxgloveSession(graph, new Outbox(socket, 100), "Armature test");
-    private final List<String> robotHeard = new ArrayList<>();
-    private final TopicGraph.End robot = new TopicGraph.End() {
-        @Override
-        public void warn(String message) {
-            robotHeard.add(message);
-        }
-
-        @Override
-        public void error(String message) {
-            robotHeard.add(message);
-        }
-
-        @Override
-        public String who() {
-            return "the robot";
-        }
-    };
+    private final RecordingEnd robot = new RecordingEnd("the robot");
 
     private static ByteBuffer clientMessage(int channel, String json) {
         byte[] payload = json.getBytes(StandardCharsets.UTF_8);
@@ -77,7 +61,7 @@ class FoxgloveSessionTest {
     void aBestEffortClientPublisherOfAReliableSubscriptionIsWarnedAndItsMessagesDoNotArrive() {
         graph.robotTopic("/cmd_vel", MessageTypes.TWIST);
         List<String> got = new ArrayList<>();
-        graph.subscribe("/cmd_vel", null, new TopicGraph.Subscriber() {
+        graph.subscribe("/cmd_vel", null, new TopicGraph.OwnedSubscriber(new RecordingEnd("the robot's /cmd_vel subscription")) {
             @Override
             public Qos requested() {
                 return Qos.DEFAULT;
@@ -91,21 +75,6 @@ class FoxgloveSessionTest {
             @Override
             public void deliver(Topic topic, Message message, Publisher from) {
                 got.add(message.json());
-            }
-
-            @Override
-            public void warn(String message) {
-                robot.warn(message);
-            }
-
-            @Override
-            public void error(String message) {
-                robot.error(message);
-            }
-
-            @Override
-            public String who() {
-                return "the robot's /cmd_vel subscription";
             }
         });
         client.opened();

@@ -61,20 +61,7 @@ class RosbridgeSessionTest {
 
     @Test
     void aReliableSubscriberOfABestEffortPublisherIsWarnedAndGetsNothingWhileAnAdaptingOneGetsIt() {
-        TopicGraph.End robot = new TopicGraph.End() {
-            @Override
-            public void warn(String message) {
-            }
-
-            @Override
-            public void error(String message) {
-            }
-
-            @Override
-            public String who() {
-                return "the robot";
-            }
-        };
+        TopicGraph.End robot = new RecordingEnd("the robot");
         graph.robotTopic("/imu", MessageTypes.IMU);
         TopicGraph.Publisher imu = graph.advertise("/imu", null, robot, Qos.SENSOR_DATA);
         a.onText("{\"op\":\"subscribe\",\"id\":\"s1\",\"topic\":\"/imu\",\"qos\":{\"reliability\":\"reliable\"}}");
