@@ -28,7 +28,9 @@ final class RosbridgeSession implements TopicGraph.End, WsServer.Session {
     private final Map<String, Publisher> publishers = new HashMap<>();
     private final Map<String, Subscription> subscriptions = new HashMap<>();
     /** the id of the operation being handled, for its status messages */
-    private String currentId;
+    private volatile String currentId;
+    /** the thread handling it: a warning that another client's operation causes carries no id of ours */
+    private volatile Thread handling;
 
     RosbridgeSession(TopicGraph graph, Outbox out) {
         this.graph = graph;
@@ -42,12 +44,16 @@ final class RosbridgeSession implements TopicGraph.End, WsServer.Session {
 
     @Override
     public void warn(String message) {
-        status("warning", message, currentId);
+        status("warning", message, ownId());
     }
 
     @Override
     public void error(String message) {
-        status("error", message, currentId);
+        status("error", message, ownId());
+    }
+
+    private String ownId() {
+        return Thread.currentThread() == handling ? currentId : null;
     }
 
     @Override
@@ -59,6 +65,7 @@ final class RosbridgeSession implements TopicGraph.End, WsServer.Session {
     @Override
     public synchronized void onText(String text) {
         currentId = null;
+        handling = Thread.currentThread();
         try {
             Object tree = JsonTree.parse(text);
             if (!(tree instanceof Map<?, ?> m)) {
@@ -83,6 +90,7 @@ final class RosbridgeSession implements TopicGraph.End, WsServer.Session {
             status("error", e.getMessage(), currentId);
         } finally {
             currentId = null;
+            handling = null;
         }
     }
 

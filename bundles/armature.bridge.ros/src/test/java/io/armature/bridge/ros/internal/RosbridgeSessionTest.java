@@ -109,6 +109,8 @@ class RosbridgeSessionTest {
         String toPublisher = aSocket.take().get(0);
         assertTrue(toPublisher.startsWith("{\"op\":\"status\",\"level\":\"warning\",\"msg\":\"incompatible QoS: rosbridge client "
                 + "127.0.0.1:1002 cannot receive from this publisher on /live"), toPublisher);
+        assertTrue(toPublisher.endsWith("no data flows between them\"}"), "the other client's operation id is not the publisher's: " + toPublisher);
+        assertTrue(warning.endsWith("no data flows between them\",\"id\":\"s9\"}"), "the subscriber's own operation id: " + warning);
     }
 
     @Test
