@@ -64,6 +64,8 @@ class RosBridgeClientsTest {
         final StringBuffer output = new StringBuffer();
         double maxAbsSetpoint;
         double maxAbsMeasurement;
+        String tripDuringRun;
+        String result;
 
         NodeRun(String script, String url, String scenario) throws IOException {
             process = new ProcessBuilder("node", script, url, scenario).directory(CLIENTS.toFile()).redirectErrorStream(true).start();
@@ -72,11 +74,19 @@ class RosBridgeClientsTest {
 
         /** Waits for the script, sampling the loops every 20 ms; fails the test, showing its output, when node fails. */
         String result(TunableLoop... watched) throws Exception {
+            return result(null, watched);
+        }
+
+        /** As {@link #result(TunableLoop...)}, noting in {@link #tripDuringRun} a trip of {@code safety} while the script ran. */
+        String result(SafetySupervisor safety, TunableLoop... watched) throws Exception {
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (process.isAlive() && System.nanoTime() < end) {
                 for (TunableLoop l : watched) {
                     maxAbsSetpoint = Math.max(maxAbsSetpoint, Math.abs(l.setpoint()));
                     maxAbsMeasurement = Math.max(maxAbsMeasurement, Math.abs(l.measurement()));
+                }
+                if (safety != null && tripDuringRun == null && !safety.mayMove()) {
+                    tripDuringRun = String.valueOf(safety.tripReason().orElse(null));
                 }
                 Thread.sleep(20);
             }
@@ -94,7 +104,26 @@ class RosBridgeClientsTest {
             if (!m.find()) {
                 fail("node printed no RESULT line; its output:\n" + output);
             }
-            return m.group(1);
+            result = m.group(1);
+            return result;
+        }
+    }
+
+    /**
+     * Runs a scenario that drives the rover until one run has the supervisor OK throughout, three
+     * runs at most: on a loaded machine a sensor stall or a late heartbeat may trip it, and then,
+     * rightly, nothing moves. The last run is returned either way, for the assertions to judge.
+     */
+    private NodeRun drive(String script, String portKey, String scenario, TunableLoop... watched) throws Exception {
+        for (int attempt = 1;; attempt++) {
+            SafetySupervisor safety = robot.healthySupervisor();
+            NodeRun run = new NodeRun(script, url(portKey), scenario);
+            run.result(safety, watched);
+            if (run.tripDuringRun == null || attempt == 3) {
+                return run;
+            }
+            System.out.println("the supervisor tripped during run " + attempt + " (" + run.tripDuringRun + "); running it again");
+            Thread.sleep(1_000); // /cmd_vel goes stale and the wheels stop before the next run
         }
     }
 
@@ -123,11 +152,10 @@ class RosBridgeClientsTest {
     @Test
     void roslibSeesTheTopicsDrivesTheRoverWithCmdVelAndReadsOdomImuAndJointStates() throws Exception {
         startRobot();
-        robot.healthySupervisor();
         TunableLoop left = loop("left");
         TunableLoop right = loop("right");
-        NodeRun run = new NodeRun("rosbridge.mjs", url("rosbridgePort"), "drive");
-        String r = run.result(left, right);
+        NodeRun run = drive("rosbridge.mjs", "rosbridgePort", "drive", left, right);
+        String r = run.result;
 
         assertEquals(List.of("/cmd_vel", "/imu", "/joint_states", "/odom"), strings(r, "topics"), "rosapi/topics as roslib asks for it");
         assertEquals(List.of("geometry_msgs/msg/Twist", "sensor_msgs/msg/Imu", "sensor_msgs/msg/JointState", "nav_msgs/msg/Odometry"),
@@ -199,11 +227,10 @@ class RosBridgeClientsTest {
     @Test
     void foxgloveSeesChannelsSubscribesAndTurnsTheRoverWithCmdVel() throws Exception {
         startRobot();
-        robot.healthySupervisor();
         TunableLoop left = loop("left");
         TunableLoop right = loop("right");
-        NodeRun run = new NodeRun("foxglove.cjs", url("foxglovePort"), "drive");
-        String r = run.result(left, right);
+        NodeRun run = drive("foxglove.cjs", "foxglovePort", "drive", left, right);
+        String r = run.result;
         assertTrue(r.contains("\"serverName\":\"Armature sim-rover\",\"capabilities\":[\"clientPublish\"],\"encodings\":[\"json\"]"), r);
         assertEquals(List.of("/cmd_vel geometry_msgs/msg/Twist json jsonschema", "/imu sensor_msgs/msg/Imu json jsonschema",
                 "/joint_states sensor_msgs/msg/JointState json jsonschema", "/odom nav_msgs/msg/Odometry json jsonschema"), strings(r, "channels"));

@@ -125,6 +125,12 @@ public final class RosBridge {
 
     static final String CMD_VEL = "/cmd_vel";
 
+    /**
+     * The largest frame a client may send, in bytes: the longest JSON text taken, in UTF-8, and a
+     * Foxglove frame header. A larger one closes the connection (1009, too big) before it is kept.
+     */
+    static final int MAX_FRAME_BYTES = 4 * JsonTree.MAX_CHARS + 64;
+
     private final Map<TunableLoop, String> loops = new ConcurrentHashMap<>();
     private final Map<String, StreamChoice<SampleStream<?>>> streams = new ConcurrentHashMap<>();
 
@@ -271,12 +277,13 @@ public final class RosBridge {
 
             String host = settings.host();
             if (settings.rosbridgePort() != 0) {
-                servers.add(new WsServer("rosbridge", new InetSocketAddress(host, settings.rosbridgePort()), List.of(new Draft_6455()),
+                List<Draft> drafts = List.of(new Draft_6455(List.of(), List.<IProtocol>of(new Protocol("")), MAX_FRAME_BYTES));
+                servers.add(new WsServer("rosbridge", new InetSocketAddress(host, settings.rosbridgePort()), drafts,
                         out -> new RosbridgeSession(graph, out), settings.maxQueuedMessages(), log));
             }
             if (settings.foxglovePort() != 0) {
                 List<IProtocol> protocols = List.of(new Protocol(FoxgloveSession.SUBPROTOCOL));
-                List<Draft> drafts = List.of(new Draft_6455(List.of(), protocols));
+                List<Draft> drafts = List.of(new Draft_6455(List.of(), protocols, MAX_FRAME_BYTES));
                 servers.add(new WsServer("Foxglove", new InetSocketAddress(host, settings.foxglovePort()), drafts, out -> {
                     FoxgloveSession f = new FoxgloveSession(graph, out, "Armature " + robotName);
                     foxgloveSessions.add(f);

@@ -174,9 +174,21 @@ class RosBridgeTest {
                 () -> Settings.of(ComponentConfigs.of(RosBridge.Config.class, m))).getMessage());
     }
 
+    @Test
+    void aFrameLargerThanTheLimitClosesTheConnectionBeforeItIsKept() throws Exception {
+        start();
+        String huge = "{\"op\":\"publish\",\"topic\":\"/cmd_vel\",\"msg\":{\"pad\":\"" + "x".repeat(RosBridge.MAX_FRAME_BYTES) + "\"}}";
+        client.send(huge);
+        assertTrue(client.closed.await(5, TimeUnit.SECONDS), "closed");
+        assertEquals(1009, client.closeCode, "1009: message too big");
+        assertEquals(0, left.sets + right.sets);
+    }
+
     /** A WebSocket client that keeps what it receives. */
     private static final class Client extends WebSocketClient {
         final BlockingQueue<String> received = new LinkedBlockingQueue<>();
+        final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+        volatile int closeCode;
 
         Client(URI uri) {
             super(uri);
@@ -203,6 +215,8 @@ class RosBridgeTest {
 
         @Override
         public void onClose(int code, String reason, boolean remote) {
+            closeCode = code;
+            closed.countDown();
         }
 
         @Override
