@@ -201,6 +201,15 @@ public final class RosBridge {
         }
     }
 
+    /** @return clients dropped for reading too slowly, since the configuration in force started */
+    long droppedClients() {
+        long n = 0;
+        for (WsServer s : running.servers) {
+            n += s.droppedClients();
+        }
+        return n;
+    }
+
     private Running start(Settings s) {
         Running r = new Running(s);
         try {

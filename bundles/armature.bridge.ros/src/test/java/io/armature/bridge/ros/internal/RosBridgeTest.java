@@ -9,6 +9,7 @@ import java.lang.reflect.Proxy;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -98,11 +99,11 @@ class RosBridgeTest {
         start("cmdVelTimeoutMillis", 300);
         client.send("{\"op\":\"advertise\",\"topic\":\"/cmd_vel\",\"type\":\"geometry_msgs/Twist\"}");
         cmdVel("{\"linear\":{\"x\":0.2},\"angular\":{\"z\":1.0}}");
-        assertTrue(Poll.until(2_000, () -> left.setpoint != 0), "the left wheel got a setpoint");
+        assertTrue(Poll.until(10_000, () -> left.setpoint != 0), "the left wheel got a setpoint");
         assertEquals(2.5, left.setpoint, 1e-9, "(0.2 - 1.0 * 0.1) / 0.04 rad/s");
         assertEquals(7.5, right.setpoint, 1e-9, "(0.2 + 1.0 * 0.1) / 0.04 rad/s");
         long t0 = System.nanoTime();
-        assertTrue(Poll.until(2_000, () -> left.setpoint == 0 && right.setpoint == 0), "stale /cmd_vel stops the wheels");
+        assertTrue(Poll.until(10_000, () -> left.setpoint == 0 && right.setpoint == 0), "stale /cmd_vel stops the wheels");
         long waited = (System.nanoTime() - t0) / 1_000_000;
         assertTrue(waited >= 150, "not before the timeout: " + waited + " ms");
     }
@@ -130,9 +131,9 @@ class RosBridgeTest {
     void aTrippedRobotDoesNotMoveOnCmdVelAndATripStopsWheelsItMoved() throws Exception {
         start("cmdVelTimeoutMillis", 10_000);
         cmdVel("{\"linear\":{\"x\":0.1}}");
-        assertTrue(Poll.until(2_000, () -> left.setpoint == 2.5), "moving");
+        assertTrue(Poll.until(10_000, () -> left.setpoint == 2.5), "moving");
         supervisor.trip = new TripReason("gogo", "e-stop pressed", System.nanoTime());
-        assertTrue(Poll.until(2_000, () -> left.setpoint == 0 && right.setpoint == 0), "the trip set the wheels to 0");
+        assertTrue(Poll.until(10_000, () -> left.setpoint == 0 && right.setpoint == 0), "the trip set the wheels to 0");
         int sets = left.sets;
         cmdVel("{\"linear\":{\"x\":0.1}}");
         String status = client.next();
@@ -145,7 +146,7 @@ class RosBridgeTest {
     void stoppingTheBridgeStopsTheWheelsItMoved() throws Exception {
         start("cmdVelTimeoutMillis", 10_000);
         cmdVel("{\"linear\":{\"x\":-0.1}}");
-        assertTrue(Poll.until(2_000, () -> left.setpoint == -2.5), "moving");
+        assertTrue(Poll.until(10_000, () -> left.setpoint == -2.5), "moving");
         client.closeBlocking();
         client = null;
         bridge.deactivate();
@@ -184,6 +185,48 @@ class RosBridgeTest {
         assertEquals(0, left.sets + right.sets);
     }
 
+    @Test
+    void aClientThatStopsReadingIsDroppedAndTheOthersGoOn() throws Exception {
+        int port = start("maxQueuedMessages", 50);
+        try (java.net.Socket slow = new java.net.Socket("127.0.0.1", port)) {
+            slow.setReceiveBufferSize(4096); // small, so the server's side fills soon
+            var out = slow.getOutputStream();
+            out.write(("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(maskedTextFrame("{\"op\":\"subscribe\",\"topic\":\"/flood\",\"type\":\"std_msgs/String\"}"));
+            out.flush();
+            client.send("{\"op\":\"advertise\",\"topic\":\"/flood\",\"type\":\"std_msgs/String\"}");
+            String publish = "{\"op\":\"publish\",\"topic\":\"/flood\",\"msg\":{\"data\":\"" + "x".repeat(8_000) + "\"}}";
+            // the slow client reads nothing: about 20 MB for it, far beyond the socket buffers
+            for (int i = 0; i < 2_500 && bridge.droppedClients() == 0; i++) {
+                client.send(publish);
+                if (i % 20 == 19) {
+                    Thread.sleep(20); // stop soon after the drop: what is sent is handled in order before the call below
+                }
+            }
+            assertTrue(Poll.until(10_000, () -> bridge.droppedClients() == 1), "the slow client was dropped");
+            client.send("{\"op\":\"call_service\",\"id\":\"t\",\"service\":\"rosapi/topic_type\",\"args\":{\"topic\":\"/flood\"}}");
+            assertEquals("{\"op\":\"service_response\",\"service\":\"rosapi/topic_type\",\"id\":\"t\",\"values\":{\"type\":"
+                    + "\"std_msgs/msg/String\"},\"result\":true}", client.next(30), "the publishing client goes on");
+        }
+    }
+
+    /** One client-to-server WebSocket text frame (RFC 6455: clients mask what they send). */
+    private static byte[] maskedTextFrame(String text) {
+        byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+        byte[] mask = {1, 2, 3, 4};
+        java.io.ByteArrayOutputStream f = new java.io.ByteArrayOutputStream();
+        f.write(0x81);
+        f.write(0x80 | 126);
+        f.write(payload.length >> 8);
+        f.write(payload.length & 0xff);
+        f.writeBytes(mask);
+        for (int i = 0; i < payload.length; i++) {
+            f.write(payload[i] ^ mask[i % 4]);
+        }
+        return f.toByteArray();
+    }
+
     /** A WebSocket client that keeps what it receives. */
     private static final class Client extends WebSocketClient {
         final BlockingQueue<String> received = new LinkedBlockingQueue<>();
@@ -195,8 +238,12 @@ class RosBridgeTest {
         }
 
         String next() throws InterruptedException {
-            String s = received.poll(2, TimeUnit.SECONDS);
-            assertNotNull(s, "a reply within 2 s");
+            return next(10);
+        }
+
+        String next(int seconds) throws InterruptedException {
+            String s = received.poll(seconds, TimeUnit.SECONDS);
+            assertNotNull(s, "a reply within " + seconds + " s");
             return s;
         }
 
