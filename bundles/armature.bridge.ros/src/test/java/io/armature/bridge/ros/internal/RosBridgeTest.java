@@ -186,6 +186,30 @@ class RosBridgeTest {
     }
 
     @Test
+    void aPortInUseIsAClearErrorAndAChangeToOneKeepsTheRunningConfiguration() throws Exception {
+        int port = start();
+        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            RosBridge other = new RosBridge();
+            other.setLogger(quietLogger());
+            BundleContext context = (BundleContext) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {BundleContext.class},
+                    (p, method, args) -> null);
+            String why = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> other.activate(context,
+                    ComponentConfigs.of(RosBridge.Config.class, Map.of("rosbridgePort", taken.getLocalPort(), "foxglovePort", 0)))).getMessage();
+            assertTrue(why.startsWith("rosbridge cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": "), why);
+
+            bridge.modified(ComponentConfigs.of(RosBridge.Config.class, Map.of("rosbridgePort", taken.getLocalPort(), "foxglovePort", 0)));
+        }
+        Client again = new Client(new URI("ws://127.0.0.1:" + port));
+        try {
+            assertTrue(again.connectBlocking(5, TimeUnit.SECONDS), "the previous port serves again");
+            again.send("{\"op\":\"call_service\",\"id\":\"t\",\"service\":\"rosapi/topics\"}");
+            assertTrue(again.next().startsWith("{\"op\":\"service_response\""));
+        } finally {
+            again.closeBlocking();
+        }
+    }
+
+    @Test
     void aClientThatStopsReadingIsDroppedAndTheOthersGoOn() throws Exception {
         int port = start("maxQueuedMessages", 50);
         try (java.net.Socket slow = new java.net.Socket("127.0.0.1", port)) {
