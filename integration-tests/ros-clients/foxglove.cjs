@@ -3,7 +3,7 @@
 // Prints what it saw as one JSON line "RESULT {...}" and exits 0; exits 1 on an error or time-out.
 const { FoxgloveClient } = require('@foxglove/ws-protocol');
 const { WebSocket } = require('ws');
-const { meanOfLast, sleep } = require('./common.cjs');
+const { medianOfLast, sleep } = require('./common.cjs');
 
 const [url, scenario] = process.argv.slice(2);
 const fail = (why) => { console.error(`FAILED: ${why}`); process.exit(1); };
@@ -49,7 +49,7 @@ const scenarios = {
       serverName: state.serverInfo.name, capabilities: state.serverInfo.capabilities, encodings: state.serverInfo.supportedEncodings,
       channels: [...state.channels.values()].map((c) => `${c.topic} ${c.schemaName} ${c.encoding} ${c.schemaEncoding}`).sort(),
       odomCount: odoms.length, imuCount: (state.messages.get(imu) ?? []).length,
-      odomYawRate: meanOfLast(odoms, (m) => m.twist.twist.angular.z), odomOrientationZ: last?.pose.pose.orientation.z, statuses: state.statuses,
+      odomYawRate: medianOfLast(odoms, (m) => m.twist.twist.angular.z), odomOrientationZ: last?.pose.pose.orientation.z, statuses: state.statuses,
     };
   },
 

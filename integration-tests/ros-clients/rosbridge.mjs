@@ -2,7 +2,7 @@
 // Usage: node rosbridge.mjs ws://127.0.0.1:PORT SCENARIO
 // Prints what it saw as one JSON line "RESULT {...}" and exits 0; exits 1 on an error or time-out.
 import { Ros, Topic } from 'roslib';
-import { meanOfLast, sleep } from './common.cjs';
+import { medianOfLast, sleep } from './common.cjs';
 
 const [url, scenario] = process.argv.slice(2);
 const fail = (why) => { console.error(`FAILED: ${why}`); process.exit(1); };
@@ -49,8 +49,8 @@ const scenarios = {
     return {
       topics: list.topics, types: list.types, odomCount: odom.length, imuCount: imu.length, jointCount: joints.length,
       odomX: lastOdom?.pose.pose.position.x, odomFrame: lastOdom?.header.frame_id, odomChild: lastOdom?.child_frame_id,
-      odomLinear: meanOfLast(odom, (m) => m.twist.twist.linear.x), jointNames: lastJoint?.name,
-      jointVelocity: [meanOfLast(joints, (m) => m.velocity[0]), meanOfLast(joints, (m) => m.velocity[1])],
+      odomLinear: medianOfLast(odom, (m) => m.twist.twist.linear.x), jointNames: lastJoint?.name,
+      jointVelocity: [medianOfLast(joints, (m) => m.velocity[0]), medianOfLast(joints, (m) => m.velocity[1])],
       imuAccelZ: imu.at(-1)?.linear_acceleration.z, imuOrientationCovariance0: imu.at(-1)?.orientation_covariance[0],
       stampSec: lastOdom?.header.stamp.sec, errors,
     };
