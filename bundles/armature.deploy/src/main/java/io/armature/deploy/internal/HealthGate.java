@@ -77,10 +77,17 @@ final class HealthGate {
                     && Constants.ACTIVATION_LAZY.equals(b.getHeaders().get(Constants.BUNDLE_ACTIVATIONPOLICY));
             if (!fragment && !lazy && b.getState() != Bundle.ACTIVE) {
                 problems.add("bundle " + b.getSymbolicName() + " " + b.getVersion() + " is not active");
+            } else if (b.getState() == Bundle.ACTIVE && b.getHeaders().get("Service-Component") != null
+                    && scr.getComponentDescriptionDTOs(b).isEmpty()) {
+                // SCR drops a component it cannot enable (its class cannot be loaded): no DTO says so
+                problems.add("bundle " + b.getSymbolicName() + " " + b.getVersion() + " declares components that SCR could not load");
             }
         }
         for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
             if (!scr.isComponentEnabled(d)) {
+                if (d.defaultEnabled) {
+                    problems.add("component " + d.name + " could not be enabled");
+                }
                 continue;
             }
             for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {

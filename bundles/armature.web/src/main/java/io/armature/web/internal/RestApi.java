@@ -131,6 +131,10 @@ public final class RestApi extends HttpServlet {
         safety = s;
     }
 
+    void setDeployer(FeatureDeployer d) {
+        deployer = d;
+    }
+
     private static String name(Map<String, Object> props) {
         return String.valueOf(props.get(ControlLoop.PROPERTY_NAME));
     }
