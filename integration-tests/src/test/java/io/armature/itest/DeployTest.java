@@ -183,7 +183,7 @@ class DeployTest {
         assertTrue(robot.console().contains("feature sim-rover-broken failed the health gate"), "said on the console:\n" + robot.console());
         assertRestored(original);
 
-        // a component whose class is missing: SCR cannot even enable it, and no DTO shows it
+        // a component whose class is missing: SCR 2.2.18 logs it and leaves it SATISFIED, never ACTIVE
         variant("sim-rover-missing", lines -> {
             List<String> out = new ArrayList<>(lines);
             out.add(bundleLine(BROKEN, "1.0.1", 30, brokenBundle(BROKEN + ".Missing", "1.0.1")));
@@ -191,7 +191,7 @@ class DeployTest {
         });
         ApplyResult missing = deployer().apply("sim-rover-missing");
         assertEquals(ApplyResult.Outcome.ROLLED_BACK, missing.outcome(), missing.message());
-        assertTrue(missing.message().contains("bundle " + BROKEN + " 1.0.1 declares components that SCR could not load"), missing.message());
+        assertTrue(missing.message().contains("(component " + BROKEN + " is satisfied but was never activated)"), missing.message());
         assertRestored(original);
     }
 

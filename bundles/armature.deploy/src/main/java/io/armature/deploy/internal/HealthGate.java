@@ -79,8 +79,7 @@ final class HealthGate {
                 problems.add("bundle " + b.getSymbolicName() + " " + b.getVersion() + " is not active");
             } else if (b.getState() == Bundle.ACTIVE && b.getHeaders().get("Service-Component") != null
                     && scr.getComponentDescriptionDTOs(b).isEmpty()) {
-                // SCR drops a component it cannot enable (its class cannot be loaded): no DTO says so
-                problems.add("bundle " + b.getSymbolicName() + " " + b.getVersion() + " declares components that SCR could not load");
+                problems.add("bundle " + b.getSymbolicName() + " " + b.getVersion() + " declares components that SCR could not read");
             }
         }
         for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
@@ -97,6 +96,10 @@ final class HealthGate {
                     problems.add("component " + d.name + " is missing a service it needs");
                 } else if (c.state == ComponentConfigurationDTO.UNSATISFIED_CONFIGURATION) {
                     problems.add("component " + d.name + " waits for its configuration");
+                } else if (c.state == ComponentConfigurationDTO.SATISFIED && d.immediate) {
+                    // an immediate component is activated as soon as it is satisfied; staying
+                    // satisfied means SCR could not create it (a missing class leaves it so)
+                    problems.add("component " + d.name + " is satisfied but was never activated");
                 }
             }
         }
