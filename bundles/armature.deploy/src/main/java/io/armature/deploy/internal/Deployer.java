@@ -128,6 +128,7 @@ public final class Deployer implements FeatureDeployer {
     private final Logger log;
     private final Journal journal;
     private final ReentrantLock changing = new ReentrantLock();
+    private final Map<String, String> fileShas = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Settings settings;
     private volatile Thread worker;
     private volatile boolean stopping;
@@ -556,7 +557,7 @@ public final class Deployer implements FeatureDeployer {
     }
 
     /** The checksum of a running bundle's jar: from the deployer's location, or by reading a file location. */
-    private static String knownSha(Bundle b) {
+    private String knownSha(Bundle b) {
         String location = b.getLocation();
         if (location.startsWith(LOCATION_SCHEME)) {
             String[] parts = location.substring(LOCATION_SCHEME.length()).split("/");
@@ -564,8 +565,17 @@ public final class Deployer implements FeatureDeployer {
         }
         Path file = locationFile(location);
         if (file != null && Files.isRegularFile(file)) {
-            try (InputStream in = Files.newInputStream(file)) {
-                return Sha256.of(in.readAllBytes());
+            try {
+                // feature:list and GET features look at every running jar for every feature: hash each file once
+                String key = file + "|" + Files.size(file) + "|" + Files.getLastModifiedTime(file).toMillis();
+                String sha = fileShas.get(key);
+                if (sha == null) {
+                    try (InputStream in = Files.newInputStream(file)) {
+                        sha = Sha256.of(in.readAllBytes());
+                    }
+                    fileShas.put(key, sha);
+                }
+                return sha;
             } catch (IOException e) {
                 return null;
             }
