@@ -120,8 +120,9 @@ class DeployTest {
         boot(30);
         int mark = robot.console().length();
         String original = robot.bundle("armature.board.sim").getVersion().toString();
+        String control = robot.bundle("armature.control").getVersion().toString();
         variant("sim-rover-next", lines -> {
-            List<String> out = swap(lines, "armature.board.sim", "0.1.1.next");
+            List<String> out = swap(swap(lines, "armature.board.sim", "0.1.1.next"), "armature.control", "0.1.1.next");
             out.removeIf(l -> l.startsWith("bundle armature.telemetry.mqtt ") || l.startsWith("bundle org.eclipse.paho.client.mqttv3 "));
             return out;
         });
@@ -130,26 +131,33 @@ class DeployTest {
         assertTrue(Poll.until(3_000, () -> Math.abs(left.measurement() - 15) < 0.5), "at speed: " + left.measurement());
 
         String applied = robot.gogo("feature:apply sim-rover-next");
-        assertTrue(applied.startsWith("APPLIED: feature sim-rover-next applied and healthy: 0 installed, 1 updated, 2 uninstalled"), applied);
+        assertTrue(applied.startsWith("APPLIED: feature sim-rover-next applied and healthy: 0 installed, 2 updated, 2 uninstalled"), applied);
+        assertTrue(applied.contains("update armature.control " + control + " -> 0.1.1.next"), applied);
+        assertEquals("0.1.1.next", robot.bundle("armature.control").getVersion().toString());
         assertTrue(applied.contains("update armature.board.sim " + original + " -> 0.1.1.next"), applied);
         assertTrue(applied.contains("uninstall armature.telemetry.mqtt"), applied);
         assertEquals("0.1.1.next", robot.bundle("armature.board.sim").getVersion().toString());
         assertEquals(Bundle.ACTIVE, robot.bundle("armature.board.sim").getState());
         assertEquals(List.of(), symbolicNames().stream().filter(n -> n.contains("mqtt")).toList());
-        assertTrue(Poll.until(3_000, () -> Math.abs(left.measurement() - 15) < 0.5), "the new board's wheel at speed: " + left.measurement());
+        TunableLoop next = activeLoop("left");
+        assertTrue(next != left, "the new control bundle's loop drives");
+        assertEquals(15.0, next.setpoint(), "the setpoint carried over to the new loop");
+        assertTrue(Poll.until(3_000, () -> Math.abs(next.measurement() - 15) < 0.5), "the new board's wheel at speed: " + next.measurement());
         String list = robot.gogo("feature:list");
         assertTrue(list.contains("installed: sim-rover-next") && list.contains("* sim-rover-next: the running set"), list);
 
         ApplyResult back = deployer().apply("sim-rover");
         assertEquals(ApplyResult.Outcome.APPLIED, back.outcome(), back.message());
         assertEquals(original, robot.bundle("armature.board.sim").getVersion().toString());
+        assertEquals(control, robot.bundle("armature.control").getVersion().toString());
         assertEquals(Bundle.ACTIVE, robot.bundle("armature.telemetry.mqtt").getState());
-        assertTrue(Poll.until(3_000, () -> Math.abs(left.measurement() - 15) < 0.5), "the wheel at speed: " + left.measurement());
+        TunableLoop again = activeLoop("left");
+        assertTrue(Poll.until(3_000, () -> Math.abs(again.measurement() - 15) < 0.5), "the wheel at speed: " + again.measurement());
         assertEquals(ApplyResult.Outcome.UNCHANGED, deployer().apply("sim-rover").outcome());
         assertFalse(robot.console().substring(mark).contains("ERROR"), robot.console().substring(mark));
         Matcher took = Pattern.compile("\\((\\d+) ms\\)").matcher(applied);
         assertTrue(took.find(), applied);
-        System.out.printf("feature change (board swapped, 2 bundles removed) applied and through the health gate in %s ms; back in %d ms%n",
+        System.out.printf("feature change (board and control swapped, 2 bundles removed) applied and through the health gate in %s ms; back in %d ms%n",
                 took.group(1), back.durationMillis());
     }
 

@@ -24,6 +24,8 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
 import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.framework.hooks.resolver.ResolverHookFactory;
 import org.osgi.framework.Version;
 import org.osgi.framework.startlevel.BundleStartLevel;
 import org.osgi.framework.wiring.BundleWire;
@@ -367,15 +369,21 @@ public final class Deployer implements FeatureDeployer {
             }
         }
         added.sort(Comparator.comparingInt((Bundle b) -> b.adapt(BundleStartLevel.class).getStartLevel()));
-        for (Bundle b : added) {
-            startQuietly(b);
+        ServiceRegistration<ResolverHookFactory> hook = context.registerService(ResolverHookFactory.class,
+                new PreferNewExports(new HashSet<>(added), new HashSet<>(retire)), null);
+        try {
+            for (Bundle b : added) {
+                startQuietly(b);
+            }
+            retire.sort(Comparator.comparingInt((Bundle b) -> b.adapt(BundleStartLevel.class).getStartLevel()).reversed());
+            for (Bundle b : retire) {
+                b.stop();
+                b.uninstall();
+            }
+            refresh();
+        } finally {
+            hook.unregister();
         }
-        retire.sort(Comparator.comparingInt((Bundle b) -> b.adapt(BundleStartLevel.class).getStartLevel()).reversed());
-        for (Bundle b : retire) {
-            b.stop();
-            b.uninstall();
-        }
-        refresh();
         List<Bundle> bundles = new ArrayList<>();
         Map<String, Bundle> bySymbolicName = new HashMap<>();
         for (Bundle b : context.getBundles()) {
