@@ -44,7 +44,8 @@ public final class FeatureRuntime implements AutoCloseable {
     /** The API packages, exported from the system bundle at the versions armature.api exports them. */
     static final String API_PACKAGES = apiPackages();
 
-    private final Framework framework;
+    private Framework framework;
+    private final Map<String, String> properties;
     private final Path workDir;
     private final Path configDir;
     private final Path dataDir;
@@ -53,8 +54,9 @@ public final class FeatureRuntime implements AutoCloseable {
     private final PrintStream originalOut;
     private final PrintStream originalErr;
 
-    private FeatureRuntime(Framework framework, Path workDir, Path configDir, Path dataDir, int httpPort,
+    private FeatureRuntime(Framework framework, Map<String, String> properties, Path workDir, Path configDir, Path dataDir, int httpPort,
             ByteArrayOutputStream console, PrintStream originalOut, PrintStream originalErr) {
+        this.properties = properties;
         this.console = console;
         this.originalOut = originalOut;
         this.originalErr = originalErr;
@@ -187,7 +189,21 @@ public final class FeatureRuntime implements AutoCloseable {
             });
             done.wait(30_000);
         }
-        return new FeatureRuntime(framework, work, configDir, dataDir, port, console, originalOut, originalErr);
+        return new FeatureRuntime(framework, props, work, configDir, dataDir, port, console, originalOut, originalErr);
+    }
+
+    /**
+     * Stops the framework as a shutdown of the robot would, then starts it again from its storage,
+     * as the launcher does at the next boot: the installed bundles, their start levels and their
+     * data areas stay; nothing is installed again from the feature jar.
+     */
+    public void restart() throws Exception {
+        framework.stop();
+        framework.waitForStop(TimeUnit.SECONDS.toMillis(30));
+        Map<String, String> again = new HashMap<>(properties);
+        again.remove(Constants.FRAMEWORK_STORAGE_CLEAN);
+        framework = ServiceLoader.load(FrameworkFactory.class).iterator().next().newFramework(again);
+        framework.start();
     }
 
     /** Sets {@code key=value} in a FileInstall .cfg file, replacing the line that sets it. */

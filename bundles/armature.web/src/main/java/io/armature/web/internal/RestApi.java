@@ -34,6 +34,9 @@ import io.armature.control.ControlLoop;
 import io.armature.control.LoopStatistics;
 import io.armature.control.PidGains;
 import io.armature.control.TunableLoop;
+import io.armature.deploy.ApplyResult;
+import io.armature.deploy.BundleChange;
+import io.armature.deploy.FeatureDeployer;
 import io.armature.hal.Actuator;
 import io.armature.hal.Board;
 import io.armature.hal.Channel;
@@ -73,6 +76,10 @@ public final class RestApi extends HttpServlet {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile SafetySupervisor safety;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile FeatureDeployer deployer;
 
     @Activate
     public RestApi(@Reference ConsoleCredentials credentials, @Reference(service = LoggerFactory.class) Logger log) {
@@ -124,6 +131,10 @@ public final class RestApi extends HttpServlet {
         safety = s;
     }
 
+    void setDeployer(FeatureDeployer d) {
+        deployer = d;
+    }
+
     private static String name(Map<String, Object> props) {
         return String.valueOf(props.get(ControlLoop.PROPERTY_NAME));
     }
@@ -166,6 +177,9 @@ public final class RestApi extends HttpServlet {
                 throw new ApiException(405, "method " + oneWord(r.method()) + " is not allowed; use GET to read and POST to act");
             }
             guard.checkPost(r.header().apply(ApiGuard.CSRF_HEADER), r.header().apply("Content-Type"));
+            if (parts.length == 3 && parts[0].equals("features") && parts[2].equals("apply")) {
+                return applyFeature(parts[1], r);
+            }
             return new Reply(200, post(parts, r));
         } catch (ApiException e) {
             return error(e.status(), e.getMessage());
@@ -196,6 +210,10 @@ public final class RestApi extends HttpServlet {
                 g.writeEndArray();
             });
             case "streams" -> json(this::writeStreams);
+            case "features" -> {
+                FeatureDeployer d = requireDeployer();
+                yield json(g -> writeFeatures(g, d));
+            }
             default -> {
                 if (parts.length == 2 && parts[0].equals("loops")) {
                     String name = loop(parts[1]).name();
@@ -351,6 +369,78 @@ public final class RestApi extends HttpServlet {
         g.writeEndArray();
     }
 
+    /** The features in the repository, the installed one, and what applying each would change. */
+    private static void writeFeatures(JsonGenerator g, FeatureDeployer d) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("installed", d.installed().orElse(null));
+        g.writeArrayFieldStart("features");
+        for (String name : d.available()) {
+            g.writeStartObject();
+            g.writeStringField("name", name);
+            g.writeBooleanField("installed", d.installed().filter(name::equals).isPresent());
+            try {
+                writeChanges(g, d.diff(name));
+            } catch (IllegalArgumentException e) {
+                g.writeStringField("error", e.getMessage());
+            }
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+        g.writeEndObject();
+    }
+
+    /**
+     * Applies a feature; blocks until its health gate passed or the previous set is back. 200 when
+     * applied or unchanged, 409 with the outcome when refused or rolled back.
+     */
+    private Reply applyFeature(String name, Request r) throws ApiException, IOException {
+        FeatureDeployer d = requireDeployer();
+        body(r);
+        if (!d.available().contains(name)) {
+            try {
+                d.diff(name);
+            } catch (IllegalArgumentException e) {
+                throw new ApiException(404, e.getMessage());
+            }
+        }
+        ApplyResult result = d.apply(name);
+        String json = json(g -> {
+            g.writeStartObject();
+            g.writeStringField("feature", result.feature());
+            g.writeStringField("outcome", result.outcome().name());
+            g.writeStringField("message", result.message());
+            g.writeNumberField("millis", result.durationMillis());
+            writeChanges(g, result.changes());
+            if (result.outcome() == ApplyResult.Outcome.REFUSED || result.outcome() == ApplyResult.Outcome.ROLLED_BACK) {
+                g.writeStringField("error", result.message()); // as every refusal of the API says why
+            }
+            g.writeEndObject();
+        });
+        boolean refused = result.outcome() == ApplyResult.Outcome.REFUSED || result.outcome() == ApplyResult.Outcome.ROLLED_BACK;
+        return new Reply(refused ? 409 : 200, json);
+    }
+
+    private static void writeChanges(JsonGenerator g, List<BundleChange> changes) throws IOException {
+        g.writeArrayFieldStart("changes");
+        for (BundleChange c : changes) {
+            g.writeStartObject();
+            g.writeStringField("kind", c.kind().name());
+            g.writeStringField("bundle", c.symbolicName());
+            g.writeStringField("from", c.fromVersion());
+            g.writeStringField("to", c.toVersion());
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+    }
+
+    private FeatureDeployer requireDeployer() throws ApiException {
+        FeatureDeployer d = deployer;
+        if (d == null) {
+            throw new ApiException(404, "no feature deployer is installed (bundle armature.deploy)");
+        }
+        return d;
+    }
+
     /** JSON has no NaN or infinity: such a value (a loop before its first measurement) is null. */
     private static void writeNumber(JsonGenerator g, String field, double v) throws IOException {
         if (Double.isFinite(v)) {
@@ -421,7 +511,7 @@ public final class RestApi extends HttpServlet {
 
     private static ApiException notFound(String[] parts) {
         return new ApiException(404, "no such resource " + PATH + oneWord(String.join("/", parts))
-                + "; see status, loops, loops/{name}, streams, csrf (GET) and loops/{name}/setpoint|gains|controller, estop, reset (POST)");
+                + "; see status, loops, loops/{name}, streams, features, csrf (GET) and loops/{name}/setpoint|gains|controller, estop, reset, features/{name}/apply (POST)");
     }
 
     private static String oneWord(String s) {

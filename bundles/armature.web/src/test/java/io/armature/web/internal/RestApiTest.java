@@ -9,7 +9,9 @@ import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -22,6 +24,9 @@ import org.osgi.service.log.Logger;
 import io.armature.control.ControlLoop;
 import io.armature.control.PidGains;
 import io.armature.control.TunableLoop;
+import io.armature.deploy.ApplyResult;
+import io.armature.deploy.BundleChange;
+import io.armature.deploy.FeatureDeployer;
 import io.armature.safety.Heartbeat;
 import io.armature.safety.SafetyState;
 import io.armature.safety.SafetySupervisor;
@@ -316,5 +321,82 @@ class RestApiTest {
             }
             trip = Optional.empty();
         }
+    }
+
+    /** A deployer that knows sim-rover (installed) and sim-rover-next, and answers apply with a set outcome. */
+    private static final class FakeDeployer implements FeatureDeployer {
+        final List<String> applied = new ArrayList<>();
+        ApplyResult.Outcome outcome = ApplyResult.Outcome.APPLIED;
+
+        @Override
+        public List<String> available() {
+            return List.of("sim-rover", "sim-rover-next");
+        }
+
+        @Override
+        public Optional<String> installed() {
+            return Optional.of("sim-rover");
+        }
+
+        @Override
+        public List<BundleChange> diff(String feature) {
+            if (!available().contains(feature)) {
+                throw new IllegalArgumentException("no feature '" + feature + "' in /repo; available: sim-rover, sim-rover-next");
+            }
+            return feature.equals("sim-rover") ? List.of()
+                    : List.of(new BundleChange(BundleChange.Kind.UPDATE, "armature.board.sim", "0.1.0", "0.1.1"));
+        }
+
+        @Override
+        public ApplyResult apply(String feature) {
+            applied.add(feature);
+            return new ApplyResult(feature, outcome, outcome == ApplyResult.Outcome.APPLIED ? "applied" : "failed the health gate; rolled back",
+                    diff(feature), 42);
+        }
+    }
+
+    @Test
+    void featuresListsWhatApplyingEachWouldChange() {
+        api.setDeployer(new FakeDeployer());
+        RestApi.Reply r = get("/features", AUTH);
+        assertEquals(200, r.status(), r.json());
+        assertEquals("{\"installed\":\"sim-rover\",\"features\":[{\"name\":\"sim-rover\",\"installed\":true,\"changes\":[]},"
+                + "{\"name\":\"sim-rover-next\",\"installed\":false,\"changes\":[{\"kind\":\"UPDATE\",\"bundle\":\"armature.board.sim\","
+                + "\"from\":\"0.1.0\",\"to\":\"0.1.1\"}]}]}", r.json());
+    }
+
+    @Test
+    void applyAnswers200WhenAppliedAnd409WhenRolledBack() {
+        FakeDeployer d = new FakeDeployer();
+        api.setDeployer(d);
+        RestApi.Reply ok = post("/features/sim-rover-next/apply", "{}");
+        assertEquals(200, ok.status(), ok.json());
+        assertTrue(ok.json().startsWith("{\"feature\":\"sim-rover-next\",\"outcome\":\"APPLIED\",\"message\":\"applied\",\"millis\":42,"), ok.json());
+        d.outcome = ApplyResult.Outcome.ROLLED_BACK;
+        RestApi.Reply back = post("/features/sim-rover-next/apply", "{}");
+        assertEquals(409, back.status(), back.json());
+        assertTrue(back.json().contains("\"outcome\":\"ROLLED_BACK\"") && back.json().contains("\"error\":\"failed the health gate; rolled back\""),
+                back.json());
+        assertEquals(List.of("sim-rover-next", "sim-rover-next"), d.applied);
+    }
+
+    @Test
+    void applyIsRefusedWithoutTheGuardsOrForAnUnknownFeatureAndNothingIsApplied() {
+        FakeDeployer d = new FakeDeployer();
+        api.setDeployer(d);
+        assertEquals(403, post("/features/sim-rover-next/apply", "{}", Map.of(ApiGuard.CSRF_HEADER, "")).status());
+        assertEquals(415, post("/features/sim-rover-next/apply", "{}", Map.of("Content-Type", "text/plain")).status());
+        assertEquals(400, post("/features/sim-rover-next/apply", "{\"force\": true}").status());
+        RestApi.Reply unknown = post("/features/moon-rover/apply", "{}");
+        assertEquals(404, unknown.status(), unknown.json());
+        assertEquals("{\"error\":\"no feature 'moon-rover' in /repo; available: sim-rover, sim-rover-next\"}", unknown.json());
+        assertEquals(List.of(), d.applied);
+    }
+
+    @Test
+    void withoutADeployerFeaturesAreNotFound() {
+        RestApi.Reply r = get("/features", AUTH);
+        assertEquals(404, r.status());
+        assertEquals("{\"error\":\"no feature deployer is installed (bundle armature.deploy)\"}", r.json());
     }
 }
