@@ -30,7 +30,7 @@ import io.armature.testing.PtyPair;
 class Esp32RoverTest {
 
     /** Runs last: after a supervisor restart the link once went silent for 500 ms (see the closing note), and nothing may depend on it. */
-    private static final int LAST = 100;
+    private static final int LAST = Integer.MAX_VALUE; // after the unannotated cases, which JUnit orders at Integer.MAX_VALUE / 2
 
     private static Path dir;
     private static PtyPair line;
