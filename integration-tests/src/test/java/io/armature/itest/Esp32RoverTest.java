@@ -29,7 +29,7 @@ import io.armature.testing.PtyPair;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class Esp32RoverTest {
 
-    /** Runs last: after a supervisor restart the link once went silent for 500 ms (see the closing note), and nothing may depend on it. */
+    /** Runs last: after a supervisor restart the link once went silent for 500 ms, and no other case may depend on that. */
     private static final int LAST = Integer.MAX_VALUE; // after the unannotated cases, which JUnit orders at Integer.MAX_VALUE / 2
 
     private static Path dir;
