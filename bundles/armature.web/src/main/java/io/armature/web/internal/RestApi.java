@@ -477,11 +477,11 @@ public final class RestApi extends HttpServlet {
     }
 
     @FunctionalInterface
-    private interface JsonWriter {
+    interface JsonWriter {
         void write(JsonGenerator g) throws IOException;
     }
 
-    private static String json(JsonWriter w) throws IOException {
+    static String json(JsonWriter w) throws IOException {
         StringWriter out = new StringWriter();
         try (JsonGenerator g = JSON.createGenerator(out)) {
             w.write(g);
