@@ -7,6 +7,7 @@
 #   scripts/bench.sh stream     sample stream vs JCTools SpscArrayQueue and ArrayBlockingQueue
 #   scripts/bench.sh mcu        microcontroller protocol: round trip over a pty vs a raw pty echo, parser vs CRC alone,
 #                               bytes per frame; PWM write through the OSGi service vs a direct call
+#   scripts/bench.sh web        loop lateness with 50 WebSocket telemetry clients (+1 flooding, +1 never reading) vs none
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which="${1:-all}"
@@ -23,9 +24,11 @@ case "$which" in
   loop) mvn -B -ntp -q -pl integration-tests exec:exec@loop-benchmark ;;
   stream) mvn -B -ntp -q -pl integration-tests exec:exec@stream-benchmark ;;
   mcu) mvn -B -ntp -q -pl integration-tests exec:exec@mcu-benchmark ;;
+  web) mvn -B -ntp -q -pl integration-tests exec:exec@web-benchmark ;;
   all) mvn -B -ntp -q -pl integration-tests exec:java@startup-benchmark
        mvn -B -ntp -q -pl integration-tests exec:exec@loop-benchmark
        mvn -B -ntp -q -pl integration-tests exec:exec@stream-benchmark
-       mvn -B -ntp -q -pl integration-tests exec:exec@mcu-benchmark ;;
-  *) echo "unknown benchmark '$which': startup, loop, stream, mcu or all" >&2; exit 2 ;;
+       mvn -B -ntp -q -pl integration-tests exec:exec@mcu-benchmark
+       mvn -B -ntp -q -pl integration-tests exec:exec@web-benchmark ;;
+  *) echo "unknown benchmark '$which': startup, loop, stream, mcu, web or all" >&2; exit 2 ;;
 esac

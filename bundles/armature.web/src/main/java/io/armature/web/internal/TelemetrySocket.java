@@ -60,7 +60,7 @@ import io.armature.control.TunableLoop;
  * the component's own thread, never on a control loop's; each client has a bounded queue
  * ({@link TelemetryClient}).
  */
-@Component(service = {Servlet.class, TelemetrySocket.class}, immediate = true, configurationPid = TelemetrySocket.PID,
+@Component(service = Servlet.class, immediate = true, configurationPid = TelemetrySocket.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL, property = {
         "osgi.http.whiteboard.servlet.pattern=" + TelemetrySocket.PATH,
         "osgi.http.whiteboard.servlet.name=armature-telemetry-socket"})
