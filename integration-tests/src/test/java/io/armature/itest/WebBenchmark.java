@@ -45,7 +45,7 @@ public final class WebBenchmark {
         // A small kernel send buffer, so that the client that never reads fills it and its queue within a
         // slice and is dropped there (with the default 64 KiB it takes about 10 s on loopback).
         try (FeatureRuntime robot = FeatureRuntime.startReady("sim-rover", Map.of(),
-                configDir -> FeatureRuntime.setConfig(configDir.resolve("armature.web.telemetry.cfg"), "sendBufferBytes", "4096"))) {
+                configDir -> java.nio.file.Files.writeString(configDir.resolve("armature.web.telemetry.cfg"), "sendBufferBytes=4096\n"))) {
             int port = robot.httpPort();
             String password = robot.consolePassword();
             String token = WsClient.token(port, password);
