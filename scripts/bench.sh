@@ -9,6 +9,7 @@
 #                               bytes per frame; PWM write through the OSGi service vs a direct call
 #   scripts/bench.sh mqtt       MQTT telemetry to mosquitto: messages/s a subscriber receives at QoS 0 and 1, and the
 #                               control loop's p99 lateness with that telemetry on over off
+#   scripts/bench.sh web        loop lateness with 50 WebSocket telemetry clients (+1 flooding, +1 never reading) vs none
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which="${1:-all}"
@@ -26,10 +27,12 @@ case "$which" in
   stream) mvn -B -ntp -q -pl integration-tests exec:exec@stream-benchmark ;;
   mcu) mvn -B -ntp -q -pl integration-tests exec:exec@mcu-benchmark ;;
   mqtt) mvn -B -ntp -q -pl integration-tests exec:exec@mqtt-benchmark ;;
+  web) mvn -B -ntp -q -pl integration-tests exec:exec@web-benchmark ;;
   all) mvn -B -ntp -q -pl integration-tests exec:java@startup-benchmark
        mvn -B -ntp -q -pl integration-tests exec:exec@loop-benchmark
        mvn -B -ntp -q -pl integration-tests exec:exec@stream-benchmark
        mvn -B -ntp -q -pl integration-tests exec:exec@mcu-benchmark
-       mvn -B -ntp -q -pl integration-tests exec:exec@mqtt-benchmark ;;
-  *) echo "unknown benchmark '$which': startup, loop, stream, mcu, mqtt or all" >&2; exit 2 ;;
+       mvn -B -ntp -q -pl integration-tests exec:exec@mqtt-benchmark
+       mvn -B -ntp -q -pl integration-tests exec:exec@web-benchmark ;;
+  *) echo "unknown benchmark '$which': startup, loop, stream, mcu, mqtt, web or all" >&2; exit 2 ;;
 esac

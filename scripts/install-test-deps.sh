@@ -2,9 +2,10 @@
 # Installs what the build and the tests need on a fresh Debian or Ubuntu machine: a JDK (17 or
 # newer), Maven, socat (the tests' serial peer: a real pty pair), mosquitto with its clients
 # (the MQTT tests' real broker, mosquitto_sub and mosquitto_pub), openssl (the MQTT TLS tests make
-# their certificate authority with it), and node 20 or newer with the ROS tool clients the ROS
-# bridge tests run (roslib, @foxglove/ws-protocol: npm ci in integration-tests/ros-clients).
-# Run as root or with sudo available; installs only what is missing.
+# their certificate authority with it), Chromium (the browser tests of the Robot page), and node 20
+# or newer with the pinned npm packages the tests run: the ROS tool clients (roslib,
+# @foxglove/ws-protocol) in integration-tests/ros-clients and playwright-core in
+# integration-tests/web-tests. Run as root or with sudo available; installs only what is missing.
 set -euo pipefail
 
 need=()
@@ -17,6 +18,7 @@ command -v socat >/dev/null 2>&1 || need+=(socat)
   || need+=(mosquitto mosquitto-clients)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
@@ -47,5 +49,11 @@ if [ "$(node_major)" = "" ] || [ "$(node_major)" -lt 20 ]; then
   fi
 fi
 
-# The ROS tool clients, exactly as package-lock.json pins them
-(cd "$(dirname "$0")/../integration-tests/ros-clients" && npm ci --no-audit --no-fund --loglevel=error)
+# The npm packages the tests run, exactly as each package-lock.json pins them: the ROS tool clients,
+# and Playwright (playwright-core only: it drives the system Chromium, no browser download).
+for dir in ros-clients web-tests; do
+  d="$(dirname "$0")/../integration-tests/$dir"
+  if [ ! -d "$d/node_modules" ] || [ "$d/package-lock.json" -nt "$d/node_modules" ]; then
+    (cd "$d" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done

@@ -415,6 +415,15 @@ public final class FeatureRuntime implements AutoCloseable {
         }
     }
 
+    /** @return the Web Console password the runtime generated and printed once at its first start */
+    public String consolePassword() {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("Web Console user 'admin', password (\\S+) \\(shown once").matcher(console());
+        if (!m.find()) {
+            throw new AssertionError("no generated console password on the console:\n" + console());
+        }
+        return m.group(1);
+    }
+
     /** @return what the runtime printed to stdout and stderr since it started */
     public String console() {
         return console.toString(StandardCharsets.UTF_8);

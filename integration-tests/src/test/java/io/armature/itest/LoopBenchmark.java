@@ -171,13 +171,13 @@ public final class LoopBenchmark {
         }
     }
 
-    private static void add(long[] into, long[] from) {
+    static void add(long[] into, long[] from) {
         for (int i = 0; i < into.length; i++) {
             into[i] += from[i];
         }
     }
 
-    private static long total(long[] counts) {
+    static long total(long[] counts) {
         long t = 0;
         for (long c : counts) {
             t += c;
@@ -185,7 +185,7 @@ public final class LoopBenchmark {
         return t;
     }
 
-    private static long countFrom(long[] counts, long fromMicros) {
+    static long countFrom(long[] counts, long fromMicros) {
         long t = 0;
         for (int i = (int) Math.min(fromMicros, counts.length - 1); i < counts.length; i++) {
             t += counts[i];
@@ -193,7 +193,7 @@ public final class LoopBenchmark {
         return t;
     }
 
-    private static double percentile(long[] counts, double p) {
+    static double percentile(long[] counts, double p) {
         long n = total(counts);
         long target = (long) Math.ceil(n * p / 100.0);
         long seen = 0;

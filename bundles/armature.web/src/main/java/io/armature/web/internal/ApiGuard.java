@@ -78,12 +78,17 @@ final class ApiGuard {
      * @throws ApiException 403 for a missing or wrong token, 415 for a body that is not JSON
      */
     void checkPost(String token, String contentType) throws ApiException {
-        if (token == null || !MessageDigest.isEqual(csrfToken.getBytes(StandardCharsets.UTF_8), token.trim().getBytes(StandardCharsets.UTF_8))) {
+        if (!tokenMatches(token)) {
             throw new ApiException(403, "missing or wrong " + CSRF_HEADER + " header; GET /armature/api/csrf gives the token");
         }
         if (contentType == null || !contentType.toLowerCase(Locale.ROOT).split(";")[0].trim().equals("application/json")) {
             throw new ApiException(415, "Content-Type must be application/json");
         }
+    }
+
+    /** @return true when {@code token} is this process's CSRF token; compared in constant time */
+    boolean tokenMatches(String token) {
+        return token != null && MessageDigest.isEqual(csrfToken.getBytes(StandardCharsets.UTF_8), token.trim().getBytes(StandardCharsets.UTF_8));
     }
 
     private static String oneLine(String s) {

@@ -49,7 +49,7 @@ import io.armature.sensor.SampleStream;
  * POST the CSRF token and a JSON body (see {@link ApiGuard}, {@link JsonBody}); a refused request
  * is a 4xx with {@code {"error": "..."}} and changes nothing.
  */
-@Component(service = Servlet.class, immediate = true, property = {
+@Component(service = {Servlet.class, RestApi.class}, immediate = true, property = {
         "osgi.http.whiteboard.servlet.pattern=" + RestApi.PATH + "*",
         "osgi.http.whiteboard.servlet.name=armature-rest-api"})
 public final class RestApi extends HttpServlet {
@@ -168,6 +168,18 @@ public final class RestApi extends HttpServlet {
     Reply handle(Request r) {
         try {
             guard.authenticate(r.header().apply("Authorization"));
+        } catch (ApiException e) {
+            return error(e.status(), e.getMessage());
+        }
+        return handleAuthenticated(r);
+    }
+
+    /**
+     * Handles a request whose caller has already shown the console's credentials (to the Web
+     * Console, for the Robot page): every other check applies as in {@link #handle}.
+     */
+    Reply handleAuthenticated(Request r) {
+        try {
             guard.checkOrigin(r.header().apply("Origin"), r.scheme(), r.header().apply("Host"));
             String[] parts = r.path().replaceAll("^/+|/+$", "").split("/", -1);
             if (r.method().equals("GET")) {
@@ -295,7 +307,7 @@ public final class RestApi extends HttpServlet {
         g.writeEndObject();
     }
 
-    private void writeSafety(JsonGenerator g) throws IOException {
+    void writeSafety(JsonGenerator g) throws IOException {
         SafetySupervisor s = safety;
         g.writeStartObject();
         if (s == null) {
@@ -442,12 +454,35 @@ public final class RestApi extends HttpServlet {
     }
 
     /** JSON has no NaN or infinity: such a value (a loop before its first measurement) is null. */
-    private static void writeNumber(JsonGenerator g, String field, double v) throws IOException {
+    static void writeNumber(JsonGenerator g, String field, double v) throws IOException {
         if (Double.isFinite(v)) {
             g.writeNumberField(field, v);
         } else {
             g.writeNullField(field);
         }
+    }
+
+    ApiGuard guard() {
+        return guard;
+    }
+
+    /** @return the supervisor, or null when none is installed */
+    SafetySupervisor safety() {
+        return safety;
+    }
+
+    Set<Board> boards() {
+        return boards;
+    }
+
+    /** @return the instance of that loop that drives, or null when there is none */
+    TunableLoop tunableLoop(String name) {
+        return pick(loops.get(name));
+    }
+
+    /** @return the statistics of the newest engine that runs that loop, or null */
+    LoopStatistics loopStatistics(String name) {
+        return newest(statistics.get(name));
     }
 
     private Map<String, SampleStream<?>> streamsByName() {
@@ -456,7 +491,7 @@ public final class RestApi extends HttpServlet {
         return byName;
     }
 
-    private Set<String> loopNames() {
+    Set<String> loopNames() {
         Set<String> names = new java.util.TreeSet<>();
         loops.forEach((n, all) -> {
             if (!all.isEmpty()) {
@@ -519,7 +554,7 @@ public final class RestApi extends HttpServlet {
         return clean.length() <= 60 ? clean : clean.substring(0, 60) + "...";
     }
 
-    private static Reply error(int status, String message) {
+    static Reply error(int status, String message) {
         try {
             return new Reply(status, json(g -> {
                 g.writeStartObject();
@@ -532,11 +567,11 @@ public final class RestApi extends HttpServlet {
     }
 
     @FunctionalInterface
-    private interface JsonWriter {
+    interface JsonWriter {
         void write(JsonGenerator g) throws IOException;
     }
 
-    private static String json(JsonWriter w) throws IOException {
+    static String json(JsonWriter w) throws IOException {
         StringWriter out = new StringWriter();
         try (JsonGenerator g = JSON.createGenerator(out)) {
             w.write(g);
