@@ -27,8 +27,8 @@ public interface VisionPipeline {
     String KIND_LINE = "line";
 
     /**
-     * Object detection through OpenCV dnn: {@link VisionSample#targetId()} the class index,
-     * {@link VisionSample#confidence()} its score 0..1, {@link VisionSample#value()} its bearing in rad.
+     * Image classification through OpenCV dnn: {@link VisionSample#targetId()} the best class index,
+     * {@link VisionSample#confidence()} its score, {@link VisionSample#value()} NaN.
      */
     String KIND_DNN = "dnn";
 
