@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import org.opencv.core.Core;
 import org.opencv.core.CvException;
 import org.opencv.core.CvType;
 import org.opencv.core.Mat;
@@ -119,6 +120,7 @@ public final class DnnPipeline extends PipelineBase {
             String targetName = c.target() == null ? "" : c.target().trim().toLowerCase(Locale.ROOT);
             Integer backend = BACKENDS.get(backendName);
             Integer target = TARGETS.get(targetName);
+            String requested = backendName + "/" + targetName;
             if (backend == null) {
                 throw new IllegalArgumentException("dnn '" + pipelineName + "': backend must be one of " + BACKENDS.keySet() + ", was '" + c.backend() + "'");
             }
@@ -136,12 +138,11 @@ public final class DnnPipeline extends PipelineBase {
             if (net.empty()) {
                 throw new IllegalArgumentException("dnn '" + pipelineName + "': OpenCV read no network from " + model);
             }
-            String requested = backendName + "/" + targetName;
-            String fallback = null;
-            List<Integer> available = Dnn.getAvailableTargets(backend);
-            if (!available.contains(target)) {
-                fallback = "this OpenCV build cannot run it";
-            } else {
+            // Dnn.getAvailableTargets would say this, but in the org.openpnp 4.9.0 build its JNI
+            // wrapper crashes the JVM; the build information and the OpenCL loader say it too.
+            String fallback = unavailable(backendName, targetName, Core.getBuildInformation(),
+                    Files.isDirectory(Path.of("/etc/OpenCL/vendors")));
+            if (fallback == null) {
                 net.setPreferableBackend(backend);
                 net.setPreferableTarget(target);
                 try {
@@ -165,6 +166,39 @@ public final class DnnPipeline extends PipelineBase {
             } else {
                 backendInUse = requested;
             }
+        }
+
+        /** What each backend needs in OpenCV's build information, and the targets it runs on. */
+        private static final Map<String, String> BACKEND_BUILD = Map.of("cuda", "NVIDIA CUDA", "openvino", "Inference Engine",
+                "vkcom", "Vulkan", "halide", "Halide", "webnn", "WebNN", "timvx", "TIM-VX", "cann", "CANN");
+        private static final Map<String, List<String>> BACKEND_TARGETS = Map.of(
+                "default", List.of("cpu", "cpu_fp16", "opencl", "opencl_fp16"), "opencv", List.of("cpu", "cpu_fp16", "opencl", "opencl_fp16"),
+                "cuda", List.of("cuda", "cuda_fp16"), "openvino", List.of("cpu", "opencl", "opencl_fp16", "myriad", "hddl", "fpga", "npu"),
+                "vkcom", List.of("vulkan"), "halide", List.of("cpu", "opencl"), "webnn", List.of("cpu"), "timvx", List.of("npu"),
+                "cann", List.of("npu"));
+
+        /**
+         * @param buildInformation {@code Core.getBuildInformation()}
+         * @param openClDriver     whether an OpenCL driver is installed ({@code /etc/OpenCL/vendors})
+         * @return why the backend and target cannot run here, or null when they can
+         */
+        static String unavailable(String backend, String target, String buildInformation, boolean openClDriver) {
+            if (!BACKEND_TARGETS.get(backend).contains(target)) {
+                return "backend " + backend + " does not run on target " + target;
+            }
+            String needs = BACKEND_BUILD.get(backend);
+            if (needs != null && !buildInformation.matches("(?s).*\\n\\s*" + java.util.regex.Pattern.quote(needs) + "[^\\n]*:\\s*YES.*")) {
+                return "this OpenCV build has no " + needs;
+            }
+            if (target.startsWith("opencl")) {
+                if (!buildInformation.matches("(?s).*\\n\\s*OpenCL:\\s*YES.*")) {
+                    return "this OpenCV build has no OpenCL";
+                }
+                if (!openClDriver) {
+                    return "no OpenCL driver is installed";
+                }
+            }
+            return null;
         }
 
         private void warmUp() {
