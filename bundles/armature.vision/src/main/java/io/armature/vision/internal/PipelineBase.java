@@ -54,7 +54,9 @@ abstract class PipelineBase implements VisionPipeline {
     private ServiceRegistration<VisionPipeline> registration;
 
     @Reference
-    private OpenCVInterface opencv;
+    void setOpenCv(OpenCVInterface loaded) {
+        // a reference only: the component starts once OpenCV's native library is loaded
+    }
 
     @Reference(service = LoggerFactory.class)
     void setLogger(Logger logger) {

@@ -18,9 +18,10 @@ abstract class SourceComponent<C> {
 
     protected Logger log;
 
-    /** Present once OpenCV's native library is loaded. */
     @Reference
-    private OpenCVInterface opencv;
+    void setOpenCv(OpenCVInterface loaded) {
+        // a reference only: the component starts once OpenCV's native library is loaded
+    }
     private BundleContext context;
     private CapturingSource source;
 

@@ -50,8 +50,9 @@ public final class SyntheticCamera extends SourceComponent<SyntheticCamera.Confi
         @AttributeDefinition(name = "Camera forward offset (m)", description = "Lens ahead of the robot's centre, -1..1 m.")
         double cameraForwardM() default 0.08;
 
-        @AttributeDefinition(name = "Markers", description = "One marker a value: 'id x y facingDeg' (x, y in m on the floor; facing: the direction its face looks, degrees counter-clockwise from x).")
-        String[] markers() default {"7 2.5 0.6 200"};
+        @AttributeDefinition(name = "Markers", description = "Markers separated by ';', each 'id x y facingDeg' (x, y in m on the floor; "
+                + "facing: the direction its face looks, degrees counter-clockwise from x).")
+        String markers() default "7 2.5 0.6 200";
 
         @AttributeDefinition(name = "Dictionary", description = "ArUco dictionary the markers are drawn from, for example DICT_4X4_50.")
         String dictionary() default "DICT_4X4_50";
@@ -103,7 +104,7 @@ public final class SyntheticCamera extends SourceComponent<SyntheticCamera.Confi
         double lineW = Names.range("lineWidthM", c.lineWidthM(), 0.005, 1);
         int dictionary = Names.arucoDictionary(c.dictionary());
         List<SyntheticScene.Marker> markers = new ArrayList<>();
-        for (String spec : c.markers() == null ? new String[0] : c.markers()) {
+        for (String spec : c.markers() == null ? new String[0] : c.markers().split(";")) {
             if (spec == null || spec.isBlank()) {
                 continue;
             }

@@ -29,7 +29,7 @@ class LatestFrameDeliveryTest {
 
     private static CapturingSource source(double fps) {
         double[] pose = {0, 0.05, 0.1};
-        Medium cam = SyntheticPipelinesTest.camera(pose, Map.of("markers", new String[0], "line", "-1,0 10,0", "fps", fps));
+        Medium cam = SyntheticPipelinesTest.camera(pose, Map.of("markers", "", "line", "-1,0 10,0", "fps", fps));
         return new CapturingSource("front", cam, null);
     }
 

@@ -53,7 +53,7 @@ class SyntheticPipelinesTest {
     @Test
     void markerAheadAndToTheLeftGivesItsBearingAndRange() {
         double[] pose = {0, 0, 0};
-        Medium cam = camera(pose, Map.of("markers", new String[] {"7 2.0 0.3 180"}));
+        Medium cam = camera(pose, Map.of("markers", "7 2.0 0.3 180"));
         ArucoPipeline p = aruco(-1);
         try {
             VisionSample s = run(p, cam);
@@ -71,7 +71,7 @@ class SyntheticPipelinesTest {
     @Test
     void turningTheRobotMovesTheBearingByTheSameAngle() {
         double[] pose = {0, 0, 0.2};
-        Medium cam = camera(pose, Map.of("markers", new String[] {"7 2.0 0.3 180"}));
+        Medium cam = camera(pose, Map.of("markers", "7 2.0 0.3 180"));
         ArucoPipeline p = aruco(7);
         try {
             VisionSample s = run(p, cam);
@@ -88,7 +88,7 @@ class SyntheticPipelinesTest {
     @Test
     void listenersGetEveryMarkerAndTheLatestIsTheNearest() {
         double[] pose = {0, 0, 0};
-        Medium cam = camera(pose, Map.of("markers", new String[] {"7 2.5 -0.4 180", "3 1.5 0.3 180"}));
+        Medium cam = camera(pose, Map.of("markers", "7 2.5 -0.4 180; 3 1.5 0.3 180"));
         ArucoPipeline p = aruco(-1);
         List<Integer> seen = new ArrayList<>();
         VisionListener listener = r -> seen.add(r.targetId());
@@ -107,7 +107,7 @@ class SyntheticPipelinesTest {
     @Test
     void markerSeenFromBehindIsNotFound() {
         double[] pose = {0, 0, 0};
-        Medium cam = camera(pose, Map.of("markers", new String[] {"7 2.0 0 0"})); // its face looks away
+        Medium cam = camera(pose, Map.of("markers", "7 2.0 0 0")); // its face looks away
         ArucoPipeline p = aruco(-1);
         try {
             assertFalse(run(p, cam).found());
@@ -127,7 +127,7 @@ class SyntheticPipelinesTest {
     void onTheLineTheHeadingErrorIsZeroAndItsSignSaysWhereTheLineIs() {
         LinePipeline p = line();
         double[] pose = {0, 0, 0};
-        Medium cam = camera(pose, Map.of("markers", new String[0], "line", "-1,0 10,0"));
+        Medium cam = camera(pose, Map.of("markers", "", "line", "-1,0 10,0"));
         try {
             VisionSample on = run(p, cam);
             assertTrue(on.found());
@@ -154,7 +154,7 @@ class SyntheticPipelinesTest {
     @Test
     void noLineInViewIsNotFound() {
         LinePipeline p = line();
-        Medium cam = camera(new double[] {0, 0, Math.PI}, Map.of("markers", new String[0], "line", "1,0 10,0")); // facing away
+        Medium cam = camera(new double[] {0, 0, Math.PI}, Map.of("markers", "", "line", "1,0 10,0")); // facing away
         try {
             VisionSample s = run(p, cam);
             assertFalse(s.found());
@@ -169,7 +169,7 @@ class SyntheticPipelinesTest {
     void badConfigurationIsRefusedWithOneLine() {
         double[] pose = {0, 0, 0};
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> camera(pose, Map.of("markers", new String[] {"7 2.0 north 180"})));
+                () -> camera(pose, Map.of("markers", "7 2.0 north 180")));
         assertEquals("markers: each must be 'id x y facingDeg', was '7 2.0 north 180'", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> camera(pose, Map.of("dictionary", "DICT_5X5_FOO")));
         assertEquals("dictionary must be an ArUco dictionary such as DICT_4X4_50, was 'DICT_5X5_FOO'", e.getMessage());
