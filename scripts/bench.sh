@@ -7,10 +7,16 @@
 #   scripts/bench.sh stream     sample stream vs JCTools SpscArrayQueue and ArrayBlockingQueue
 #   scripts/bench.sh mcu        microcontroller protocol: round trip over a pty vs a raw pty echo, parser vs CRC alone,
 #                               bytes per frame; PWM write through the OSGi service vs a direct call
+#   scripts/bench.sh vision     the 640x480 line pipeline in Java (armature.vision) vs C++ on Debian's OpenCV, in
+#                               alternating rounds: median per-pair ratio Java/C++, fps, bytes per frame
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which="${1:-all}"
-scripts/install-test-deps.sh
+if [ "$which" = all ] || [ "$which" = vision ]; then
+  scripts/install-test-deps.sh vision
+else
+  scripts/install-test-deps.sh
+fi
 if [ "$which" = all ] || [ "$which" = loop ]; then
   if ! command -v cyclictest >/dev/null 2>&1; then
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -23,9 +29,11 @@ case "$which" in
   loop) mvn -B -ntp -q -pl integration-tests exec:exec@loop-benchmark ;;
   stream) mvn -B -ntp -q -pl integration-tests exec:exec@stream-benchmark ;;
   mcu) mvn -B -ntp -q -pl integration-tests exec:exec@mcu-benchmark ;;
+  vision) mvn -B -ntp -q -pl integration-tests exec:exec@vision-benchmark ;;
   all) mvn -B -ntp -q -pl integration-tests exec:java@startup-benchmark
        mvn -B -ntp -q -pl integration-tests exec:exec@loop-benchmark
        mvn -B -ntp -q -pl integration-tests exec:exec@stream-benchmark
-       mvn -B -ntp -q -pl integration-tests exec:exec@mcu-benchmark ;;
-  *) echo "unknown benchmark '$which': startup, loop, stream, mcu or all" >&2; exit 2 ;;
+       mvn -B -ntp -q -pl integration-tests exec:exec@mcu-benchmark
+       mvn -B -ntp -q -pl integration-tests exec:exec@vision-benchmark ;;
+  *) echo "unknown benchmark '$which': startup, loop, stream, mcu, vision or all" >&2; exit 2 ;;
 esac
