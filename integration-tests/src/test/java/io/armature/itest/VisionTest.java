@@ -41,7 +41,14 @@ class VisionTest {
 
     @BeforeAll
     static void boot() throws Exception {
-        robot = FeatureRuntime.startReady("sim-rover");
+        // vision is opt-in on the sim-rover: turn on the example configuration, as the README says
+        robot = FeatureRuntime.startReady("sim-rover", java.util.Map.of(), configDir -> {
+            try (Stream<Path> files = Files.list(configDir)) {
+                for (Path f : (Iterable<Path>) files.filter(f -> f.getFileName().toString().matches("armature\\.vision\\..*\\.cfg\\.example"))::iterator) {
+                    Files.move(f, f.resolveSibling(f.getFileName().toString().replace(".cfg.example", ".cfg")));
+                }
+            }
+        });
     }
 
     @AfterAll
