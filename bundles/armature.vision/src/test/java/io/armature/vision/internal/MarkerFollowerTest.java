@@ -68,7 +68,7 @@ class MarkerFollowerTest {
     void aMarkerStraightAheadDrivesBothWheelsAtTopSpeed() throws Exception {
         follower.follow(7);
         see(7, 0, 2.0);
-        assertTrue(waitFor(() -> follower.state() == MarkerFollower.State.FOLLOWING));
+        assertTrue(waitFor(() -> follower.state() == MarkerFollower.State.FOLLOWING && setpoints.size() == 2));
         // 0.8 1/s x 1.6 m is above the 0.3 m/s limit: 0.3 m/s on a 0.04 m wheel is 7.5 rad/s
         assertEquals(7.5, setpoints.get("left"), 1e-9);
         assertEquals(7.5, setpoints.get("right"), 1e-9);
@@ -78,7 +78,7 @@ class MarkerFollowerTest {
     void aMarkerToTheLeftTurnsLeft() throws Exception {
         follower.follow(7);
         see(7, 0.2, 1.0);
-        assertTrue(waitFor(() -> follower.state() == MarkerFollower.State.FOLLOWING));
+        assertTrue(waitFor(() -> follower.state() == MarkerFollower.State.FOLLOWING && setpoints.size() == 2));
         double v = 0.3 * Math.cos(0.2);
         double w = 2.0 * 0.2;
         assertEquals((v - w * 0.1) / 0.04, setpoints.get("left"), 1e-9);
@@ -89,9 +89,9 @@ class MarkerFollowerTest {
     void arrivingStopsTheWheels() throws Exception {
         follower.follow(7);
         see(7, 0, 1.0);
-        assertTrue(waitFor(() -> follower.state() == MarkerFollower.State.FOLLOWING));
+        assertTrue(waitFor(() -> follower.state() == MarkerFollower.State.FOLLOWING && setpoints.size() == 2));
         see(7, 0.05, 0.39);
-        assertTrue(waitFor(() -> follower.state() == MarkerFollower.State.ARRIVED));
+        assertTrue(waitFor(() -> follower.state() == MarkerFollower.State.ARRIVED && setpoints.get("right") == 0.0));
         assertEquals(0.0, setpoints.get("left"));
         assertEquals(0.0, setpoints.get("right"));
     }
@@ -102,6 +102,7 @@ class MarkerFollowerTest {
         see(3, 0, 1.0);
         see(7, Double.NaN, 1.0);
         see(7, 0.1, Double.POSITIVE_INFINITY);
+        assertTrue(waitFor(() -> setpoints.size() == 2));
         Thread.sleep(200);
         assertEquals(MarkerFollower.State.SEARCHING, follower.state());
         // searching turns in place: the wheels turn opposite ways at 0.6 rad/s x 0.1 m / 0.04 m
