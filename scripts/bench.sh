@@ -10,10 +10,16 @@
 #   scripts/bench.sh mqtt       MQTT telemetry to mosquitto: messages/s a subscriber receives at QoS 0 and 1, and the
 #                               control loop's p99 lateness with that telemetry on over off
 #   scripts/bench.sh web        loop lateness with 50 WebSocket telemetry clients (+1 flooding, +1 never reading) vs none
+#   scripts/bench.sh vision     the 640x480 line pipeline in Java (armature.vision) vs C++ on Debian's OpenCV, in
+#                               alternating rounds: median per-pair ratio Java/C++, fps, bytes per frame
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which="${1:-all}"
-scripts/install-test-deps.sh
+if [ "$which" = all ] || [ "$which" = vision ]; then
+  scripts/install-test-deps.sh vision
+else
+  scripts/install-test-deps.sh
+fi
 if [ "$which" = all ] || [ "$which" = loop ]; then
   if ! command -v cyclictest >/dev/null 2>&1; then
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -28,11 +34,13 @@ case "$which" in
   mcu) mvn -B -ntp -q -pl integration-tests exec:exec@mcu-benchmark ;;
   mqtt) mvn -B -ntp -q -pl integration-tests exec:exec@mqtt-benchmark ;;
   web) mvn -B -ntp -q -pl integration-tests exec:exec@web-benchmark ;;
+  vision) mvn -B -ntp -q -pl integration-tests exec:exec@vision-benchmark ;;
   all) mvn -B -ntp -q -pl integration-tests exec:java@startup-benchmark
        mvn -B -ntp -q -pl integration-tests exec:exec@loop-benchmark
        mvn -B -ntp -q -pl integration-tests exec:exec@stream-benchmark
        mvn -B -ntp -q -pl integration-tests exec:exec@mcu-benchmark
        mvn -B -ntp -q -pl integration-tests exec:exec@mqtt-benchmark
-       mvn -B -ntp -q -pl integration-tests exec:exec@web-benchmark ;;
-  *) echo "unknown benchmark '$which': startup, loop, stream, mcu, mqtt, web or all" >&2; exit 2 ;;
+       mvn -B -ntp -q -pl integration-tests exec:exec@web-benchmark
+       mvn -B -ntp -q -pl integration-tests exec:exec@vision-benchmark ;;
+  *) echo "unknown benchmark '$which': startup, loop, stream, mcu, mqtt, web, vision or all" >&2; exit 2 ;;
 esac

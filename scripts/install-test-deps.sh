@@ -5,7 +5,9 @@
 # their certificate authority with it), Chromium (the browser tests of the Robot page), and node 20
 # or newer with the pinned npm packages the tests run: the ROS tool clients (roslib,
 # @foxglove/ws-protocol) in integration-tests/ros-clients and playwright-core in
-# integration-tests/web-tests. Run as root or with sudo available; installs only what is missing.
+# integration-tests/web-tests. With the argument "vision", also what the vision benchmark builds
+# its C++ side with: g++, pkg-config and Debian's OpenCV (libopencv-dev). Run as root or with sudo
+# available; installs only what is missing.
 set -euo pipefail
 
 need=()
@@ -19,6 +21,11 @@ command -v socat >/dev/null 2>&1 || need+=(socat)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+if [ "${1:-}" = vision ]; then
+  command -v g++ >/dev/null 2>&1 || need+=(g++)
+  command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+  pkg-config --exists opencv4 2>/dev/null || need+=(libopencv-dev)
+fi
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"

@@ -8,8 +8,12 @@ import org.osgi.annotation.versioning.ConsumerType;
 public interface VisionListener {
 
     /** Service property: the pipeline name ({@code String}) this listener wants. */
-    String PROPERTY_PIPELINE = "armature.vision.pipeline";
+    String PROPERTY_PIPELINE = VisionPipeline.PROPERTY_PIPELINE;
 
-    /** Called on the pipeline's thread; must return quickly. */
-    void onResult(VisionResult result);
+    /**
+     * Called on the pipeline's thread for every processed frame; must return quickly and must not
+     * keep {@code result}: the pipeline reuses that instance for the next frame (copy it with
+     * {@link VisionSample#copyFrom(VisionSample)}).
+     */
+    void onResult(VisionSample result);
 }

@@ -1,8 +1,9 @@
 /**
- * Frame sources and vision pipeline results.
+ * Frame sources, vision pipelines and their results. Nothing here depends on OpenCV: a
+ * consumer of results (a loop, a navigation command) needs only this package.
  */
 @Export
-@Version("1.0.0")
+@Version("2.0.0")
 package io.armature.vision;
 
 import org.osgi.annotation.bundle.Export;

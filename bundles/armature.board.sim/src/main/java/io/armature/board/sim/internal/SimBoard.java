@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -28,6 +29,7 @@ import io.armature.hal.Channel;
 import io.armature.hal.ChannelInfo;
 import io.armature.hal.Channels;
 import io.armature.hal.PwmOutput;
+import io.armature.vision.GroundTruthPose;
 
 /**
  * The simulated rover board. Its channels drive and read a {@link RoverPlant}: PWM duty,
@@ -136,6 +138,7 @@ public final class SimBoard implements Board {
 
     private final Map<String, Channel> channels = new LinkedHashMap<>();
     private BoardServices services;
+    private ServiceRegistration<GroundTruthPose> poseRegistration;
 
     private Logger log;
     private volatile Settings settings;
@@ -228,6 +231,10 @@ public final class SimBoard implements Board {
         synchronized (this) {
             applyCommands(); // the plant sees the safe outputs: no duty, brakes on
         }
+        if (poseRegistration != null) {
+            poseRegistration.unregister();
+            poseRegistration = null;
+        }
         if (services != null) {
             services.close();
             services = null;
@@ -287,6 +294,16 @@ public final class SimBoard implements Board {
 
     private void register(BundleContext context) {
         services = BoardServices.registerChannels(context, settings.id(), channels.values());
+        // the rover's true pose, for a synthetic camera to render the world from
+        poseRegistration = context.registerService(GroundTruthPose.class, this::readPose,
+                new java.util.Hashtable<>(Map.of(Board.PROPERTY_BOARD, settings.id())));
+    }
+
+    /** Writes x (m), y (m) and heading (rad) of one plant step into {@code pose}. */
+    public synchronized void readPose(double[] pose) {
+        pose[0] = plant.x();
+        pose[1] = plant.y();
+        pose[2] = plant.heading();
     }
 
     private void startStepper() {

@@ -1,0 +1,296 @@
+package io.armature.vision.internal;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.opencv.core.Core;
+import org.opencv.core.CvException;
+import org.opencv.core.CvType;
+import org.opencv.core.Mat;
+import org.opencv.core.Scalar;
+import org.opencv.core.Size;
+import org.opencv.dnn.Dnn;
+import org.opencv.dnn.Net;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.log.Logger;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+import io.armature.vision.VisionSample;
+
+/**
+ * Image classification through OpenCV dnn (any model format it reads: ONNX, Darknet, Caffe,
+ * TensorFlow): the class with the highest score, and that score. The backend and target come from
+ * the configuration; when this OpenCV build cannot run them, or the model fails on them, the
+ * pipeline says so in one warning and runs on the CPU. Each frame's input blob and output come
+ * from OpenCV's Java binding, which returns new Mats: this pipeline allocates a few hundred
+ * bytes a frame.
+ */
+@Component(service = {}, immediate = true, configurationPid = DnnPipeline.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
+@Designate(ocd = DnnPipeline.Config.class, factory = true)
+public final class DnnPipeline extends PipelineBase {
+
+    public static final String PID = "armature.vision.dnn";
+
+    static final Map<String, Integer> BACKENDS = Map.of(
+            "default", Dnn.DNN_BACKEND_DEFAULT, "opencv", Dnn.DNN_BACKEND_OPENCV, "cuda", Dnn.DNN_BACKEND_CUDA,
+            "openvino", Dnn.DNN_BACKEND_INFERENCE_ENGINE, "vkcom", Dnn.DNN_BACKEND_VKCOM, "halide", Dnn.DNN_BACKEND_HALIDE,
+            "webnn", Dnn.DNN_BACKEND_WEBNN, "timvx", Dnn.DNN_BACKEND_TIMVX, "cann", Dnn.DNN_BACKEND_CANN);
+    static final Map<String, Integer> TARGETS = Map.ofEntries(
+            Map.entry("cpu", Dnn.DNN_TARGET_CPU), Map.entry("opencl", Dnn.DNN_TARGET_OPENCL),
+            Map.entry("opencl_fp16", Dnn.DNN_TARGET_OPENCL_FP16), Map.entry("myriad", Dnn.DNN_TARGET_MYRIAD),
+            Map.entry("vulkan", Dnn.DNN_TARGET_VULKAN), Map.entry("fpga", Dnn.DNN_TARGET_FPGA), Map.entry("cuda", Dnn.DNN_TARGET_CUDA),
+            Map.entry("cuda_fp16", Dnn.DNN_TARGET_CUDA_FP16), Map.entry("hddl", Dnn.DNN_TARGET_HDDL), Map.entry("npu", Dnn.DNN_TARGET_NPU),
+            Map.entry("cpu_fp16", Dnn.DNN_TARGET_CPU_FP16));
+
+    @ObjectClassDefinition(name = "Armature DNN pipeline", description = "Image classification through OpenCV dnn, backend and target from configuration.")
+    public @interface Config {
+        @AttributeDefinition(name = "Name", description = "Pipeline name: the armature.vision.pipeline service property.")
+        String name() default "objects";
+
+        @AttributeDefinition(name = "Source", description = "Name of the frame source to read.")
+        String source() default "front";
+
+        @AttributeDefinition(name = "Model", description = "Model file: .onnx, .weights (Darknet), .caffemodel, .pb ...")
+        String model();
+
+        @AttributeDefinition(name = "Model configuration", description = "Second file some formats need (.cfg for Darknet, .prototxt for Caffe); empty for none.")
+        String modelConfig() default "";
+
+        @AttributeDefinition(name = "Input width (px)", description = "Width the frame is resized to for the network, 1..4096.")
+        int inputWidth() default 224;
+
+        @AttributeDefinition(name = "Input height (px)", description = "Height the frame is resized to for the network, 1..4096.")
+        int inputHeight() default 224;
+
+        @AttributeDefinition(name = "Scale", description = "Pixel values are multiplied by this after the mean is subtracted, 0..1000 (1/255 maps 8 bits to 0..1).")
+        double scale() default 0.00392156862745098;
+
+        @AttributeDefinition(name = "Mean (B,G,R)", description = "Subtracted from each pixel before scaling, 'b,g,r'.")
+        String mean() default "0,0,0";
+
+        @AttributeDefinition(name = "Swap red and blue", description = "Feed the network RGB (frames are BGR).")
+        boolean swapRB() default true;
+
+        @AttributeDefinition(name = "Backend", description = "default, opencv, cuda, openvino, vkcom, halide, webnn, timvx or cann.")
+        String backend() default "opencv";
+
+        @AttributeDefinition(name = "Target", description = "cpu, cpu_fp16, opencl, opencl_fp16, cuda, cuda_fp16, vulkan, myriad, hddl, npu or fpga.")
+        String target() default "cpu";
+
+        @AttributeDefinition(name = "Least confidence", description = "A best score below this is 'nothing found', 0..1.")
+        double minConfidence() default 0.5;
+    }
+
+    /** The network and its settings, built and checked from one configuration. */
+    static final class Model {
+        final Net net;
+        final Size inputSize;
+        final double scale;
+        final Scalar mean;
+        final boolean swapRB;
+        final double minConfidence;
+        final String backendInUse;
+        final int[][] index = new int[8][];
+        float[] scores = new float[0];
+
+        Model(Config c, String pipelineName, Logger log) {
+            String model = c.model() == null ? "" : c.model().trim();
+            if (model.isEmpty() || !Files.isReadable(Path.of(model))) {
+                throw new IllegalArgumentException("dnn '" + pipelineName + "': model '" + c.model() + "' is missing or unreadable");
+            }
+            String second = c.modelConfig() == null ? "" : c.modelConfig().trim();
+            if (!second.isEmpty() && !Files.isReadable(Path.of(second))) {
+                throw new IllegalArgumentException("dnn '" + pipelineName + "': modelConfig '" + second + "' is missing or unreadable");
+            }
+            inputSize = new Size(Names.range("inputWidth", c.inputWidth(), 1, 4096), Names.range("inputHeight", c.inputHeight(), 1, 4096));
+            scale = Names.range("scale", c.scale(), 0, 1000);
+            mean = parseMean(c.mean());
+            swapRB = c.swapRB();
+            minConfidence = Names.range("minConfidence", c.minConfidence(), 0, 1);
+            String backendName = c.backend() == null ? "" : c.backend().trim().toLowerCase(Locale.ROOT);
+            String targetName = c.target() == null ? "" : c.target().trim().toLowerCase(Locale.ROOT);
+            Integer backend = BACKENDS.get(backendName);
+            Integer target = TARGETS.get(targetName);
+            String requested = backendName + "/" + targetName;
+            if (backend == null) {
+                throw new IllegalArgumentException("dnn '" + pipelineName + "': backend must be one of " + BACKENDS.keySet() + ", was '" + c.backend() + "'");
+            }
+            if (target == null) {
+                throw new IllegalArgumentException("dnn '" + pipelineName + "': target must be one of " + TARGETS.keySet() + ", was '" + c.target() + "'");
+            }
+            for (int d = 1; d < index.length; d++) {
+                index[d] = new int[d];
+            }
+            try {
+                net = Dnn.readNet(model, second);
+            } catch (CvException e) {
+                throw new IllegalArgumentException("dnn '" + pipelineName + "': OpenCV cannot read the model " + model + ": " + firstLine(e));
+            }
+            if (net.empty()) {
+                throw new IllegalArgumentException("dnn '" + pipelineName + "': OpenCV read no network from " + model);
+            }
+            // Dnn.getAvailableTargets would say this, but in the org.openpnp 4.9.0 build its JNI
+            // wrapper crashes the JVM; the build information and the OpenCL loader say it too.
+            String fallback = unavailable(backendName, targetName, Core.getBuildInformation(),
+                    Files.isDirectory(Path.of("/etc/OpenCL/vendors")));
+            if (fallback == null) {
+                net.setPreferableBackend(backend);
+                net.setPreferableTarget(target);
+                try {
+                    warmUp();
+                } catch (CvException e) {
+                    fallback = "the model failed on it: " + firstLine(e);
+                }
+            }
+            if (fallback != null) {
+                net.setPreferableBackend(Dnn.DNN_BACKEND_OPENCV);
+                net.setPreferableTarget(Dnn.DNN_TARGET_CPU);
+                try {
+                    warmUp();
+                } catch (CvException e) {
+                    throw new IllegalArgumentException("dnn '" + pipelineName + "': the model does not run on the CPU either: " + firstLine(e));
+                }
+                backendInUse = "opencv/cpu (fallback from " + requested + ")";
+                if (log != null) {
+                    log.warn("dnn pipeline '{}': backend {} requested but {}; falling back to the CPU (opencv/cpu)", pipelineName, requested, fallback);
+                }
+            } else {
+                backendInUse = requested;
+            }
+        }
+
+        /** What each backend needs in OpenCV's build information, and the targets it runs on. */
+        private static final Map<String, String> BACKEND_BUILD = Map.of("cuda", "NVIDIA CUDA", "openvino", "Inference Engine",
+                "vkcom", "Vulkan", "halide", "Halide", "webnn", "WebNN", "timvx", "TIM-VX", "cann", "CANN");
+        private static final Map<String, List<String>> BACKEND_TARGETS = Map.of(
+                "default", List.of("cpu", "cpu_fp16", "opencl", "opencl_fp16"), "opencv", List.of("cpu", "cpu_fp16", "opencl", "opencl_fp16"),
+                "cuda", List.of("cuda", "cuda_fp16"), "openvino", List.of("cpu", "opencl", "opencl_fp16", "myriad", "hddl", "fpga", "npu"),
+                "vkcom", List.of("vulkan"), "halide", List.of("cpu", "opencl"), "webnn", List.of("cpu"), "timvx", List.of("npu"),
+                "cann", List.of("npu"));
+
+        /**
+         * @param buildInformation {@code Core.getBuildInformation()}
+         * @param openClDriver     whether an OpenCL driver is installed ({@code /etc/OpenCL/vendors})
+         * @return why the backend and target cannot run here, or null when they can
+         */
+        static String unavailable(String backend, String target, String buildInformation, boolean openClDriver) {
+            if (!BACKEND_TARGETS.get(backend).contains(target)) {
+                return "backend " + backend + " does not run on target " + target;
+            }
+            String needs = BACKEND_BUILD.get(backend);
+            if (needs != null && !buildInformation.matches("(?s).*\\n\\s*" + java.util.regex.Pattern.quote(needs) + "[^\\n]*:\\s*YES.*")) {
+                return "this OpenCV build has no " + needs;
+            }
+            if (target.startsWith("opencl")) {
+                if (!buildInformation.matches("(?s).*\\n\\s*OpenCL:\\s*YES.*")) {
+                    return "this OpenCV build has no OpenCL";
+                }
+                if (!openClDriver) {
+                    return "no OpenCL driver is installed";
+                }
+            }
+            return null;
+        }
+
+        private void warmUp() {
+            Mat blank = new Mat((int) inputSize.height, (int) inputSize.width, CvType.CV_8UC3, new Scalar(0, 0, 0));
+            Mat out = classify(blank);
+            out.release();
+            blank.release();
+        }
+
+        /** Runs the network on {@code image}; the caller releases the returned scores. */
+        Mat classify(Mat image) {
+            Mat blob = Dnn.blobFromImage(image, scale, inputSize, mean, swapRB, false);
+            net.setInput(blob);
+            Mat out = net.forward();
+            blob.release();
+            return out;
+        }
+
+        private static Scalar parseMean(String spec) {
+            String[] p = spec == null ? new String[0] : spec.trim().split("\\s*,\\s*");
+            try {
+                if (p.length != 3) {
+                    throw new NumberFormatException();
+                }
+                return new Scalar(Double.parseDouble(p[0]), Double.parseDouble(p[1]), Double.parseDouble(p[2]));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("mean must be 'b,g,r', was '" + spec + "'");
+            }
+        }
+
+        private static String firstLine(Exception e) {
+            String m = String.valueOf(e.getMessage()).strip();
+            int nl = m.indexOf('\n');
+            return nl < 0 ? m : m.substring(0, nl);
+        }
+    }
+
+    private volatile Model model;
+
+    @Activate
+    void activate(Config c, BundleContext context) {
+        model = new Model(c, Names.require("name", c.name()), log);
+        start(c.name(), c.source(), context);
+    }
+
+    @Modified
+    void modified(Config c, BundleContext context) {
+        Model next = new Model(c, Names.require("name", c.name()), log);
+        restart(c.name(), c.source(), context, () -> model = next);
+    }
+
+    @Override
+    public String kind() {
+        return KIND_DNN;
+    }
+
+    @Override
+    public String backend() {
+        Model m = model;
+        return m == null ? "" : m.backendInUse;
+    }
+
+    @Override
+    protected void process(Mat frame, long sequence, long stamp, VisionSample result) {
+        Model m = model;
+        Mat out = m.classify(frame);
+        int count = (int) out.total();
+        if (m.scores.length != count) {
+            m.scores = new float[count]; // once: the model's output size
+        }
+        int dims = out.dims();
+        if (dims < m.index.length) {
+            out.get(m.index[dims], m.scores);
+        } else {
+            out.get(new int[dims], m.scores);
+        }
+        out.release();
+        int best = -1;
+        float bestScore = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < count; i++) {
+            if (m.scores[i] > bestScore) {
+                bestScore = m.scores[i];
+                best = i;
+            }
+        }
+        boolean found = best >= 0 && bestScore >= m.minConfidence;
+        result.set(sequence, stamp, System.nanoTime(), found, found ? best : -1, Double.NaN, Double.NaN, best >= 0 ? bestScore : 0);
+        emit(result);
+    }
+
+    @Override
+    protected void releaseResources() {
+        // the network's native memory goes with its Net object
+    }
+}

@@ -1,0 +1,108 @@
+package io.armature.vision.internal;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+
+import io.armature.vision.FrameSource;
+import io.armature.vision.VisionPipeline;
+import io.armature.vision.VisionSample;
+
+/** {@code robot:vision} and {@code robot:follow}. */
+@Component(service = VisionCommands.class, immediate = true, property = {
+        "osgi.command.scope=robot",
+        "osgi.command.function=vision",
+        "osgi.command.function=follow"})
+public final class VisionCommands {
+
+    private final Map<String, FrameSource> sources = new ConcurrentSkipListMap<>();
+    private final Map<String, VisionPipeline> pipelines = new ConcurrentSkipListMap<>();
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile MarkerFollower follower;
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addSource(FrameSource s) {
+        sources.put(s.name(), s);
+    }
+
+    void removeSource(FrameSource s) {
+        sources.remove(s.name(), s);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addPipeline(VisionPipeline p) {
+        pipelines.put(p.name(), p);
+    }
+
+    void removePipeline(VisionPipeline p) {
+        pipelines.remove(p.name(), p);
+    }
+
+    /** robot:vision: sources and pipelines with frame rates, latency and dropped frames. */
+    public String vision() {
+        StringBuilder out = new StringBuilder("Sources:\n");
+        if (sources.isEmpty()) {
+            out.append("  none\n");
+        }
+        for (FrameSource s : sources.values()) {
+            out.append(String.format(Locale.ROOT, "  %-10s %-9s %dx%d  %5.1f fps (nominal %.0f)  captured %d  dropped %d  errors %d%n",
+                    s.name(), s.kind(), s.width(), s.height(), s.measuredFramesPerSecond(), s.framesPerSecond(), s.framesCaptured(),
+                    s.droppedFrames(), s.captureErrors()));
+        }
+        out.append("Pipelines:\n");
+        if (pipelines.isEmpty()) {
+            out.append("  none\n");
+        }
+        VisionSample latest = new VisionSample();
+        for (VisionPipeline p : pipelines.values()) {
+            String result = p.readLatest(latest) ? latest.toString() : "no frame yet";
+            out.append(String.format(Locale.ROOT, "  %-10s %-6s on %-8s %5.1f fps  latency %5.1f ms  processed %d  dropped %d  %s  latest: %s%n",
+                    p.name(), p.kind(), p.source(), p.framesPerSecond(), p.latencyMillis(), p.framesProcessed(), p.droppedFrames(),
+                    p.backend(), result));
+        }
+        MarkerFollower f = follower;
+        if (f != null) {
+            out.append("Follower: ").append(f.status()).append('\n');
+        }
+        return out.toString();
+    }
+
+    /** robot:follow marker &lt;id&gt;: drive to the marker. */
+    public String follow(String what, int id) {
+        if (!"marker".equals(what)) {
+            throw new IllegalArgumentException("usage: robot:follow marker <id> | robot:follow stop | robot:follow");
+        }
+        MarkerFollower f = requireFollower();
+        f.follow(id);
+        return "following marker " + id;
+    }
+
+    /** robot:follow stop: stop following and stop the wheels. */
+    public String follow(String what) {
+        if (!"stop".equals(what)) {
+            throw new IllegalArgumentException("usage: robot:follow marker <id> | robot:follow stop | robot:follow");
+        }
+        requireFollower().stop();
+        return "stopped";
+    }
+
+    /** robot:follow: what the follower does. */
+    public String follow() {
+        return requireFollower().status();
+    }
+
+    private MarkerFollower requireFollower() {
+        MarkerFollower f = follower;
+        if (f == null) {
+            throw new IllegalArgumentException("no marker follower: configure armature.vision.follow");
+        }
+        return f;
+    }
+}

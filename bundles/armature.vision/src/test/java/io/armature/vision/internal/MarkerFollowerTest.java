@@ -1,0 +1,123 @@
+package io.armature.vision.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.reflect.Proxy;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.armature.control.TunableLoop;
+import io.armature.testing.ComponentConfigs;
+import io.armature.vision.VisionSample;
+
+/** The follower's steering, against two recorded wheel loops: marker sightings in, wheel setpoints (rad/s) out. */
+class MarkerFollowerTest {
+
+    private final Map<String, Double> setpoints = new ConcurrentHashMap<>();
+    private MarkerFollower follower;
+
+    private TunableLoop loop(String name) {
+        return (TunableLoop) Proxy.newProxyInstance(TunableLoop.class.getClassLoader(), new Class<?>[] {TunableLoop.class}, (p, m, args) -> {
+            switch (m.getName()) {
+                case "name":
+                    return name;
+                case "setSetpoint":
+                    setpoints.put(name, (Double) args[0]);
+                    return null;
+                case "hashCode":
+                    return System.identityHashCode(p);
+                case "equals":
+                    return p == args[0];
+                default:
+                    return null;
+            }
+        });
+    }
+
+    @BeforeEach
+    void start() {
+        follower = new MarkerFollower();
+        follower.addLoop(loop("left"));
+        follower.addLoop(loop("right"));
+        follower.activate(ComponentConfigs.of(MarkerFollower.Config.class, Map.of()), null);
+    }
+
+    @AfterEach
+    void stop() {
+        follower.deactivate();
+    }
+
+    private void see(int id, double bearing, double range) {
+        follower.onResult(new VisionSample().set(1, System.nanoTime(), System.nanoTime(), true, id, bearing, range, 1));
+    }
+
+    private boolean waitFor(java.util.function.BooleanSupplier c) throws InterruptedException {
+        for (int i = 0; i < 40 && !c.getAsBoolean(); i++) {
+            Thread.sleep(25);
+        }
+        return c.getAsBoolean();
+    }
+
+    @Test
+    void aMarkerStraightAheadDrivesBothWheelsAtTopSpeed() throws Exception {
+        follower.follow(7);
+        see(7, 0, 2.0);
+        assertTrue(waitFor(() -> follower.state() == MarkerFollower.State.FOLLOWING && setpoints.size() == 2));
+        // 0.8 1/s x 1.6 m is above the 0.3 m/s limit: 0.3 m/s on a 0.04 m wheel is 7.5 rad/s
+        assertEquals(7.5, setpoints.get("left"), 1e-9);
+        assertEquals(7.5, setpoints.get("right"), 1e-9);
+    }
+
+    @Test
+    void aMarkerToTheLeftTurnsLeft() throws Exception {
+        follower.follow(7);
+        see(7, 0.2, 1.0);
+        assertTrue(waitFor(() -> follower.state() == MarkerFollower.State.FOLLOWING && setpoints.size() == 2));
+        double v = 0.3 * Math.cos(0.2);
+        double w = 2.0 * 0.2;
+        assertEquals((v - w * 0.1) / 0.04, setpoints.get("left"), 1e-9);
+        assertEquals((v + w * 0.1) / 0.04, setpoints.get("right"), 1e-9);
+    }
+
+    @Test
+    void arrivingStopsTheWheels() throws Exception {
+        follower.follow(7);
+        see(7, 0, 1.0);
+        assertTrue(waitFor(() -> follower.state() == MarkerFollower.State.FOLLOWING && setpoints.size() == 2));
+        see(7, 0.05, 0.39);
+        assertTrue(waitFor(() -> follower.state() == MarkerFollower.State.ARRIVED && setpoints.get("right") == 0.0));
+        assertEquals(0.0, setpoints.get("left"));
+        assertEquals(0.0, setpoints.get("right"));
+    }
+
+    @Test
+    void otherMarkersAndBadNumbersAreNotASighting() throws Exception {
+        follower.follow(7);
+        see(3, 0, 1.0);
+        see(7, Double.NaN, 1.0);
+        see(7, 0.1, Double.POSITIVE_INFINITY);
+        assertTrue(waitFor(() -> setpoints.size() == 2));
+        Thread.sleep(200);
+        assertEquals(MarkerFollower.State.SEARCHING, follower.state());
+        // searching turns in place: the wheels turn opposite ways at 0.6 rad/s x 0.1 m / 0.04 m
+        assertEquals(-1.5, setpoints.get("left"), 1e-9);
+        assertEquals(1.5, setpoints.get("right"), 1e-9);
+        follower.stop();
+        assertEquals(0.0, setpoints.get("left"));
+        assertEquals(MarkerFollower.State.IDLE, follower.state());
+    }
+
+    @Test
+    void badRequestsAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> follower.follow(-2));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> follower.modified(
+                ComponentConfigs.of(MarkerFollower.Config.class, Map.of("stopDistanceM", 0.0)), null));
+        assertEquals("stopDistanceM must be 0.05..10, was 0.0", e.getMessage());
+    }
+}
