@@ -23,20 +23,23 @@ import org.osgi.service.log.Logger;
 
 import io.armature.control.ControlLoop;
 import io.armature.control.PidGains;
-import io.armature.control.TunableLoop;
 import io.armature.deploy.ApplyResult;
 import io.armature.deploy.BundleChange;
 import io.armature.deploy.FeatureDeployer;
-import io.armature.safety.Heartbeat;
 import io.armature.safety.SafetyState;
-import io.armature.safety.SafetySupervisor;
 import io.armature.safety.TripReason;
+import io.armature.testing.FakeLoop;
+import io.armature.testing.FakeSupervisor;
 
 class RestApiTest {
 
     private static final String AUTH = "Basic " + Base64.getEncoder().encodeToString("admin:s3cret".getBytes(StandardCharsets.UTF_8));
 
     private final FakeLoop left = new FakeLoop("left", 20.0);
+
+    {
+        left.setpoint = 5.0;
+    }
     private final FakeSupervisor supervisor = new FakeSupervisor();
     private RestApi api;
     private String token;
@@ -191,138 +194,6 @@ class RestApiTest {
         assertRefused(400, "reason must be one line", post("/estop", "{\"reason\": \"two\\nlines\"}"));
         assertRefused(404, "no loop 'right'; loops: left", post("/loops/right/setpoint", "{\"setpoint\": 10}"));
     }
-
-    /** A loop that refuses what a wheel-speed loop refuses: setpoints beyond ±max, unknown controllers. */
-    static final class FakeLoop implements TunableLoop {
-        private final String name;
-        private final double max;
-        volatile double setpoint = 5.0;
-        volatile PidGains gains = PidGains.of(0.1, 0.5, 0);
-        volatile String controller = "pid";
-
-        FakeLoop(String name, double max) {
-            this.name = name;
-            this.max = max;
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public String unit() {
-            return "rad/s";
-        }
-
-        @Override
-        public double setpoint() {
-            return setpoint;
-        }
-
-        @Override
-        public double measurement() {
-            return Double.NaN;
-        }
-
-        @Override
-        public double output() {
-            return 0;
-        }
-
-        @Override
-        public void setSetpoint(double value) {
-            if (!Double.isFinite(value)) {
-                throw new IllegalArgumentException("setpoint must be finite, was " + value);
-            }
-            if (Math.abs(value) > max) {
-                throw new IllegalArgumentException("setpoint " + value + " is beyond the loop's limit of ±" + max);
-            }
-            setpoint = value;
-        }
-
-        @Override
-        public PidGains gains() {
-            return gains;
-        }
-
-        @Override
-        public void setGains(PidGains g) {
-            gains = g;
-        }
-
-        @Override
-        public String controller() {
-            return controller;
-        }
-
-        @Override
-        public void switchController(String n) {
-            if (!n.equals("pid") && !n.equals("lqr")) {
-                throw new IllegalArgumentException("no controller '" + n + "' for loop '" + name + "'; installed: lqr, pid");
-            }
-            controller = n;
-        }
-
-        @Override
-        public Optional<String> fault() {
-            return Optional.empty();
-        }
-
-        @Override
-        public boolean isStandby() {
-            return false;
-        }
-
-        @Override
-        public long undrivenCycles() {
-            return 0;
-        }
-    }
-
-    static final class FakeSupervisor implements SafetySupervisor {
-        volatile Optional<TripReason> trip = Optional.empty();
-        volatile String unhealthy;
-
-        @Override
-        public SafetyState state() {
-            return trip.isPresent() ? SafetyState.TRIPPED : SafetyState.OK;
-        }
-
-        @Override
-        public boolean mayMove() {
-            return trip.isEmpty();
-        }
-
-        @Override
-        public Heartbeat heartbeat(String name, long timeoutNanos) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void fault(String source, String reason) {
-            trip = Optional.of(new TripReason(source, reason, 0));
-        }
-
-        @Override
-        public Optional<TripReason> tripReason() {
-            return trip;
-        }
-
-        @Override
-        public void estop(String source, String reason) {
-            trip = Optional.of(new TripReason("estop:" + source, reason, 0));
-        }
-
-        @Override
-        public void reset(String source) {
-            if (unhealthy != null) {
-                throw new IllegalStateException(unhealthy + ": cannot reset");
-            }
-            trip = Optional.empty();
-        }
-    }
-
     /** A deployer that knows sim-rover (installed) and sim-rover-next, and answers apply with a set outcome. */
     private static final class FakeDeployer implements FeatureDeployer {
         final List<String> applied = new ArrayList<>();

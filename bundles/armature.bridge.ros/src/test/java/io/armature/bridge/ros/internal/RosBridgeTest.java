@@ -25,19 +25,17 @@ import org.osgi.framework.BundleContext;
 import org.osgi.service.log.Logger;
 
 import io.armature.control.ControlLoop;
-import io.armature.control.PidGains;
-import io.armature.control.TunableLoop;
-import io.armature.safety.Heartbeat;
-import io.armature.safety.SafetyState;
 import io.armature.safety.SafetySupervisor;
 import io.armature.safety.TripReason;
+import io.armature.testing.FakeLoop;
+import io.armature.testing.FakeSupervisor;
 import io.armature.testing.ComponentConfigs;
 
 /** The component with stand-in wheel loops and supervisor, driven over a real WebSocket on 127.0.0.1. */
 class RosBridgeTest {
 
-    private final FakeLoop left = new FakeLoop("left");
-    private final FakeLoop right = new FakeLoop("right");
+    private final FakeLoop left = new FakeLoop("left", 30);
+    private final FakeLoop right = new FakeLoop("right", 30);
     private final FakeSupervisor supervisor = new FakeSupervisor();
     private RosBridge bridge;
     private Client client;
@@ -132,7 +130,7 @@ class RosBridgeTest {
         start("cmdVelTimeoutMillis", 10_000);
         cmdVel("{\"linear\":{\"x\":0.1}}");
         assertTrue(Poll.until(10_000, () -> left.setpoint == 2.5), "moving");
-        supervisor.trip = new TripReason("gogo", "e-stop pressed", System.nanoTime());
+        supervisor.trip = Optional.of(new TripReason("gogo", "e-stop pressed", System.nanoTime()));
         assertTrue(Poll.until(10_000, () -> left.setpoint == 0 && right.setpoint == 0), "the trip set the wheels to 0");
         int sets = left.sets;
         cmdVel("{\"linear\":{\"x\":0.1}}");
@@ -305,122 +303,6 @@ class RosBridgeTest {
                 Thread.sleep(10);
             }
             return c.getAsBoolean();
-        }
-    }
-
-    private static final class FakeLoop implements TunableLoop {
-        final String name;
-        volatile double setpoint;
-        volatile int sets;
-
-        FakeLoop(String name) {
-            this.name = name;
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public String unit() {
-            return "rad/s";
-        }
-
-        @Override
-        public double setpoint() {
-            return setpoint;
-        }
-
-        @Override
-        public double measurement() {
-            return 0;
-        }
-
-        @Override
-        public double output() {
-            return 0;
-        }
-
-        @Override
-        public void setSetpoint(double value) {
-            if (!Double.isFinite(value) || Math.abs(value) > 30) {
-                throw new IllegalArgumentException("setpoint beyond 30 rad/s: " + value);
-            }
-            setpoint = value;
-            sets++;
-        }
-
-        @Override
-        public PidGains gains() {
-            return null;
-        }
-
-        @Override
-        public void setGains(PidGains gains) {
-        }
-
-        @Override
-        public String controller() {
-            return "pid";
-        }
-
-        @Override
-        public void switchController(String name) {
-        }
-
-        @Override
-        public Optional<String> fault() {
-            return Optional.empty();
-        }
-
-        @Override
-        public boolean isStandby() {
-            return false;
-        }
-
-        @Override
-        public long undrivenCycles() {
-            return 0;
-        }
-    }
-
-    private static final class FakeSupervisor implements SafetySupervisor {
-        volatile TripReason trip;
-
-        @Override
-        public SafetyState state() {
-            return trip == null ? SafetyState.OK : SafetyState.TRIPPED;
-        }
-
-        @Override
-        public boolean mayMove() {
-            return trip == null;
-        }
-
-        @Override
-        public Heartbeat heartbeat(String name, long timeoutNanos) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void fault(String source, String reason) {
-            trip = new TripReason(source, reason, System.nanoTime());
-        }
-
-        @Override
-        public Optional<TripReason> tripReason() {
-            return Optional.ofNullable(trip);
-        }
-
-        @Override
-        public void estop(String source, String reason) {
-            fault(source, reason);
-        }
-
-        @Override
-        public void reset(String source) {
-            trip = null;
         }
     }
 }
