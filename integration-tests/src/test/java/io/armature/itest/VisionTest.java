@@ -111,6 +111,20 @@ class VisionTest {
 
     @Test
     @Order(4)
+    void openCvStartsAgainWhenTheFrameworkRestartsInTheSameJvm() throws Exception {
+        // a class of the running framework's OpenCV keeps its class loader, and the library it
+        // loaded, alive across the restart: the new framework's copy gets the same cache path
+        Class<?> held = robot.bundle("armature.opencv").loadClass("org.opencv.core.Core");
+        robot.restart();
+        assertTrue(Poll.until(30_000, () -> robot.bundle("armature.opencv").getState() == Bundle.ACTIVE), robot.console());
+        assertMarkerPipelineRuns("after the restart");
+        assertTrue(robot.console().lines().noneMatch(l -> l.contains("already loaded in another classloader")), robot.console());
+        assertTrue(held.getClassLoader() != robot.bundle("armature.opencv").loadClass("org.opencv.core.Core").getClassLoader(),
+                "the restarted framework has its own OpenCV class loader");
+    }
+
+    @Test
+    @Order(5)
     void openCvSurvivesTenStopStartRefreshCyclesLeavingNothingInTemp() throws Exception {
         Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
         Set<String> before = openCvEntries(tmp);
@@ -125,13 +139,7 @@ class VisionTest {
             assertEquals(Bundle.ACTIVE, opencv.getState(), "armature.opencv active after cycle " + cycle);
             System.gc(); // lets the previous class loader, and with it its copy of the library, go
         }
-        long[] last = {-1};
-        assertTrue(Poll.until(20_000, () -> {
-            long n = processed(robot.gogo("robot:vision"), "markers");
-            boolean moving = last[0] >= 0 && n > last[0];
-            last[0] = n;
-            return moving;
-        }), "the marker pipeline processes frames again:\n" + robot.gogo("robot:vision"));
+        assertMarkerPipelineRuns("after the cycles");
         Set<String> after = openCvEntries(tmp);
         after.removeAll(before);
         assertEquals(Set.of(), after, "new OpenCV files or directories in " + tmp);
@@ -148,6 +156,16 @@ class VisionTest {
                 + mapped + " mapped by this JVM (Felix alone would keep 11)");
         assertTrue(cache < 11, "unused copies of the library are removed from the bundle cache, " + cache + " left");
         assertTrue(robot.console().lines().noneMatch(l -> l.contains("already loaded in another classloader")), robot.console());
+    }
+
+    private static void assertMarkerPipelineRuns(String when) throws Exception {
+        long[] last = {-1};
+        assertTrue(Poll.until(20_000, () -> {
+            long n = processed(robot.gogo("robot:vision"), "markers");
+            boolean moving = last[0] >= 0 && n > last[0];
+            last[0] = n;
+            return moving;
+        }), "the marker pipeline processes frames " + when + ":\n" + robot.gogo("robot:vision") + "\n" + robot.console());
     }
 
     private static Set<String> openCvEntries(Path tmp) throws IOException {
