@@ -33,8 +33,9 @@ import io.armature.telemetry.TelemetrySource;
  * bare Paho client of the same settings offering the same load (as many messages of the same
  * size, in a burst every period) from a plain thread.</li>
  * <li>The control loop's lateness with that telemetry on against off: an empty 1 kHz loop in the
- * loop engine, interleaved slices (off, on, off, on...), each side's 1 us lateness histograms
- * pooled (HdrHistogram); p99 and p99.9 and their ratio on/off (target p99 ratio <= 1.1).</li>
+ * loop engine, interleaved slices (off, on, off, on...), 1 us lateness histograms (HdrHistogram):
+ * p99 and p99.9 of each side's pooled slices and their ratio, and the p99 ratio on/off of each
+ * pair, whose median is held to the target (<= 1.1).</li>
  * </ol>
  * Prints figures; asserts nothing.
  *
@@ -262,20 +263,26 @@ public final class MqttBenchmark {
         Histogram on = new Histogram(1, 1_000_000_000L, 3);
         long received = 0;
         double onSeconds = 0;
+        double[] pairRatios = new double[pairs];
         try {
             LoopStatistics stats = robot.service(LoopStatistics.class, "(armature.loop.name=bench)", 5_000);
             Thread.sleep(500);
             for (int i = 0; i < pairs; i++) {
-                slice(stats, seconds, off);
+                Histogram offPair = new Histogram(1, 1_000_000_000L, 3);
+                Histogram onPair = new Histogram(1, 1_000_000_000L, 3);
+                slice(stats, seconds, offPair);
                 try (Counter counter = new Counter(broker, 0)) {
                     enable(robot, broker, 0, rate);
                     Thread.sleep(500); // flowing
                     long m0 = counter.messages.get();
-                    slice(stats, seconds, on);
+                    slice(stats, seconds, onPair);
                     received += counter.messages.get() - m0;
                     onSeconds += seconds;
                     disable(robot);
                 }
+                off.add(offPair);
+                on.add(onPair);
+                pairRatios[i] = (double) onPair.getValueAtPercentile(99) / offPair.getValueAtPercentile(99);
             }
         } finally {
             loop.unregister();
@@ -288,7 +295,13 @@ public final class MqttBenchmark {
         System.out.printf(Locale.ROOT, "%-16s %10d %8.1f %9.1f %14d%n", "telemetry off", off.getTotalCount(), off99, off999, above(off, 500));
         System.out.printf(Locale.ROOT, "%-16s %10d %8.1f %9.1f %14d   (%.0f messages/s received meanwhile)%n", "telemetry on",
                 on.getTotalCount(), on99, on999, above(on, 500), received / onSeconds);
-        System.out.printf(Locale.ROOT, "ratio on/off: p99 %.2f (target <= 1.1), p99.9 %.2f%n", on99 / off99, on999 / off999);
+        System.out.printf(Locale.ROOT, "ratio on/off of the pooled slices: p99 %.2f, p99.9 %.2f%n", on99 / off99, on999 / off999);
+        double[] sorted = pairRatios.clone();
+        java.util.Arrays.sort(sorted);
+        // each pair's two slices are 4 s apart, so a burst of load from outside the benchmark that
+        // lands in one slice moves one pair's ratio, where it would move the pooled tail
+        System.out.printf(Locale.ROOT, "p99 ratio on/off per pair: median %.2f (target <= 1.1), from %.2f to %.2f%n",
+                sorted[pairs / 2], sorted[0], sorted[pairs - 1]);
     }
 
     /** Adds one slice's lateness (1 us buckets, the first 100 ms left out) to {@code into}. */

@@ -1,12 +1,17 @@
 package io.armature.telemetry.mqtt.internal;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * The named, typed values of one telemetry message, in order, before they are written as JSON or
  * as Sparkplug B metrics. A name's kind never changes between messages of one source unless the
  * source changes what it reports: Sparkplug B then sends a new birth.
+ *
+ * <p>Values are kept unboxed in arrays that grow once and are reused after {@link #clear()}, so
+ * that a source published hundreds of times a second does not allocate per value; {@link
+ * #json(StringBuilder)} then writes the message with one allocation, its payload.
  */
 final class Fields {
 
@@ -19,26 +24,57 @@ final class Fields {
     record Field(String name, Kind kind, Object value) {
     }
 
-    private final List<Field> fields = new ArrayList<>();
+    private String[] names = new String[8];
+    private Kind[] kinds = new Kind[8];
+    /** DOUBLE values; LONG values and BOOLEAN ones (1 or 0) go to {@link #longs}, STRING ones to {@link #texts}. */
+    private double[] doubles = new double[8];
+    private long[] longs = new long[8];
+    private String[] texts = new String[8];
+    private int size;
+
+    /** Forgets every value; the arrays stay for the next message. */
+    Fields clear() {
+        Arrays.fill(texts, 0, size, null);
+        size = 0;
+        return this;
+    }
+
+    private int next(String name, Kind kind) {
+        if (size == names.length) {
+            int n = size * 2;
+            names = Arrays.copyOf(names, n);
+            kinds = Arrays.copyOf(kinds, n);
+            doubles = Arrays.copyOf(doubles, n);
+            longs = Arrays.copyOf(longs, n);
+            texts = Arrays.copyOf(texts, n);
+        }
+        names[size] = name;
+        kinds[size] = kind;
+        return size++;
+    }
 
     Fields add(String name, double value) {
-        fields.add(new Field(name, Kind.DOUBLE, value));
+        int i = next(name, Kind.DOUBLE); // grows the arrays first: index the new one
+        doubles[i] = value;
         return this;
     }
 
     Fields add(String name, long value) {
-        fields.add(new Field(name, Kind.LONG, value));
+        int i = next(name, Kind.LONG); // grows the arrays first: index the new one
+        longs[i] = value;
         return this;
     }
 
     Fields add(String name, boolean value) {
-        fields.add(new Field(name, Kind.BOOLEAN, value));
+        int i = next(name, Kind.BOOLEAN);
+        longs[i] = value ? 1 : 0;
         return this;
     }
 
     /** A text; null is kept as null (JSON {@code null}, a Sparkplug B null String). */
     Fields add(String name, String value) {
-        fields.add(new Field(name, Kind.STRING, value));
+        int i = next(name, Kind.STRING); // grows the arrays first: index the new one
+        texts[i] = value;
         return this;
     }
 
@@ -56,30 +92,62 @@ final class Fields {
         return add(name, value == null ? null : value.toString());
     }
 
+    /** @return the fields as records, in order (for Sparkplug B, which builds objects per metric anyway) */
     List<Field> list() {
-        return fields;
+        List<Field> out = new ArrayList<>(size);
+        for (int i = 0; i < size; i++) {
+            Object v = switch (kinds[i]) {
+                case DOUBLE -> doubles[i];
+                case LONG -> longs[i];
+                case BOOLEAN -> longs[i] != 0;
+                case STRING -> texts[i];
+            };
+            out.add(new Field(names[i], kinds[i], v));
+        }
+        return out;
     }
 
     /** @return the names and kinds, in order: equal signatures need no new Sparkplug B birth */
     String signature() {
         StringBuilder b = new StringBuilder();
-        for (Field f : fields) {
-            b.append(f.name()).append(':').append(f.kind()).append('\n');
+        for (int i = 0; i < size; i++) {
+            b.append(names[i]).append(':').append(kinds[i]).append('\n');
         }
         return b.toString();
     }
 
     /** @return a flat JSON object of the fields, in order */
     String json() {
-        Json j = new Json();
-        for (Field f : fields) {
-            switch (f.kind()) {
-                case DOUBLE -> j.field(f.name(), (double) (Double) f.value());
-                case LONG -> j.field(f.name(), (long) (Long) f.value());
-                case BOOLEAN -> j.field(f.name(), (boolean) (Boolean) f.value());
-                case STRING -> j.field(f.name(), (String) f.value());
+        StringBuilder b = new StringBuilder();
+        write(b);
+        return b.toString();
+    }
+
+    /**
+     * @param scratch emptied and used to write the object; reuse it across messages
+     * @return a flat JSON object of the fields, in order, as UTF-8
+     */
+    byte[] json(StringBuilder scratch) {
+        scratch.setLength(0);
+        write(scratch);
+        return Json.utf8(scratch);
+    }
+
+    private void write(StringBuilder b) {
+        b.append('{');
+        for (int i = 0; i < size; i++) {
+            if (i > 0) {
+                b.append(',');
+            }
+            Json.quote(b, names[i]);
+            b.append(':');
+            switch (kinds[i]) {
+                case DOUBLE -> Json.number(b, doubles[i]);
+                case LONG -> b.append(longs[i]);
+                case BOOLEAN -> b.append(longs[i] != 0);
+                case STRING -> Json.text(b, texts[i]);
             }
         }
-        return j.toString();
+        b.append('}');
     }
 }

@@ -10,21 +10,13 @@ final class Json {
 
     Json field(String key, String value) {
         key(key);
-        if (value == null) {
-            b.append("null");
-        } else {
-            quote(b, value);
-        }
+        text(b, value);
         return this;
     }
 
     Json field(String key, double value) {
         key(key);
-        if (Double.isFinite(value)) {
-            b.append(value);
-        } else {
-            b.append("null");
-        }
+        number(b, value);
         return this;
     }
 
@@ -61,6 +53,38 @@ final class Json {
         String s = b.toString();
         b.setLength(b.length() - 1);
         return s;
+    }
+
+    /** Appends {@code value} as a JSON number, or {@code null} when it is not finite. */
+    static void number(StringBuilder out, double value) {
+        if (Double.isFinite(value)) {
+            out.append(value); // no allocation: the JDK formats through a per-thread buffer
+        } else {
+            out.append("null");
+        }
+    }
+
+    /** Appends {@code s} as a JSON string, or {@code null}. */
+    static void text(StringBuilder out, String s) {
+        if (s == null) {
+            out.append("null");
+        } else {
+            quote(out, s);
+        }
+    }
+
+    /** @return {@code s} in UTF-8, with one allocation (the result) when it is all ASCII, as telemetry nearly always is */
+    static byte[] utf8(CharSequence s) {
+        int n = s.length();
+        byte[] out = new byte[n];
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                return s.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            }
+            out[i] = (byte) c;
+        }
+        return out;
     }
 
     /** Appends {@code s} as a JSON string: quotes, backslashes and control characters escaped. */

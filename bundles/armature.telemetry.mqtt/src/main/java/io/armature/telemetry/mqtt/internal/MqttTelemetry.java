@@ -204,11 +204,16 @@ public final class MqttTelemetry {
         /** Sparkplug B: connected and its NBIRTH sent; only the component's thread touches it. */
         boolean born;
         volatile String lastCommandError;
-        /** Per loop, stream and source name; the snapshot map a source fills. Only the component's thread touches them. */
-        final Map<String, Names> loopNames = new java.util.HashMap<>();
-        final Map<String, Names> streamNames = new java.util.HashMap<>();
-        final Map<String, Names> sourceNames = new java.util.HashMap<>();
+        /**
+         * Per loop, stream and source name, its message; the messages of one period; the snapshot
+         * map a source fills; the text of a JSON payload. Only the component's thread touches them.
+         */
+        final Map<String, Telemetry> loopMessages = new java.util.HashMap<>();
+        final Map<String, Telemetry> streamMessages = new java.util.HashMap<>();
+        final Map<String, Telemetry> sourceMessages = new java.util.HashMap<>();
+        final List<Telemetry> collected = new ArrayList<>();
         final Map<String, Object> snapshot = new LinkedHashMap<>();
+        final StringBuilder json = new StringBuilder(256);
         volatile boolean closed;
         volatile boolean everConnected;
         volatile boolean warnedUnreachable;
@@ -505,11 +510,20 @@ public final class MqttTelemetry {
 
     /** On the component's thread: sends now, or keeps the message while the broker is away (the oldest go first). */
     private void publish(Session ss, String topic, String payload, int qos, boolean retained) {
-        send(ss, new MqttMessageTo(topic, payload.getBytes(StandardCharsets.UTF_8), qos, retained));
+        send(ss, topic, payload.getBytes(StandardCharsets.UTF_8), qos, retained);
     }
 
-    private void send(Session ss, MqttMessageTo m) {
-        ss.buffer.addLast(m);
+    private void send(Session ss, String topic, byte[] payload, int qos, boolean retained) {
+        if (ss.buffer.isEmpty() && ss.client.isConnected()) {
+            try {
+                ss.client.publish(topic, payload, qos, retained);
+                ss.published.incrementAndGet();
+                return;
+            } catch (MqttException lostJustNow) {
+                // kept below for after the reconnect
+            }
+        }
+        ss.buffer.addLast(new MqttMessageTo(topic, payload, qos, retained));
         if (ss.buffer.size() > ss.settings.bufferSize()) {
             ss.buffer.pollFirst();
             ss.overwritten.incrementAndGet();
@@ -562,22 +576,33 @@ public final class MqttTelemetry {
         publish(ss, ss.base + "/status", j.toString(), 0, true);
     }
 
-    /** One telemetry message: its full JSON topic, its Sparkplug B device, its values. */
-    private record Telemetry(String topic, String device, Fields fields) {
-    }
+    /**
+     * One loop's, stream's or source's telemetry message: its full JSON topic, its Sparkplug B
+     * device, and its values, refilled for every message.
+     */
+    private static final class Telemetry {
+        final String topic;
+        final String device;
+        final Fields fields = new Fields();
 
-    /** Where a loop, stream or source publishes: its full JSON topic and its Sparkplug B device id. */
-    private record Names(String topic, String device) {
-    }
-
-    /** @return the names of {@code name}, made once per session (only the component's thread calls it) */
-    private static Names names(Session ss, Map<String, Names> cache, String topicLevel, String devicePrefix, String name) {
-        Names n = cache.get(name);
-        if (n == null) {
-            n = new Names(ss.base + "/" + topicLevel + "/" + name, device(devicePrefix, name));
-            cache.put(name, n);
+        Telemetry(String topic, String device) {
+            this.topic = topic;
+            this.device = device;
         }
-        return n;
+    }
+
+    /**
+     * @return the message of {@code name}, made once per session and emptied for new values
+     *         (only the component's thread calls it)
+     */
+    private static Telemetry telemetry(Session ss, Map<String, Telemetry> cache, String topicLevel, String devicePrefix, String name) {
+        Telemetry t = cache.get(name);
+        if (t == null) {
+            t = new Telemetry(ss.base + "/" + topicLevel + "/" + name, device(devicePrefix, name));
+            cache.put(name, t);
+        }
+        t.fields.clear();
+        return t;
     }
 
     private void publishTelemetry(Session ss) {
@@ -590,13 +615,14 @@ public final class MqttTelemetry {
             return;
         }
         for (Telemetry t : all) {
-            publish(ss, t.topic(), t.fields().json(), ss.settings.telemetryQos(), false);
+            send(ss, t.topic, t.fields.json(ss.json), ss.settings.telemetryQos(), false);
         }
     }
 
     /** @return the loops, streams and telemetry sources as they are now, each loop once (the one that drives) */
     private List<Telemetry> collectTelemetry(Session ss) {
-        List<Telemetry> out = new ArrayList<>();
+        List<Telemetry> out = ss.collected;
+        out.clear();
         Map<String, LoopStatistics> stats = new TreeMap<>();
         for (Map.Entry<String, LoopStatistics> e : statistics) {
             stats.put(e.getKey(), e.getValue()); // the newest instance of a name wins
@@ -605,7 +631,8 @@ public final class MqttTelemetry {
         java.util.Set<String> names = new java.util.TreeSet<>(stats.keySet());
         names.addAll(driving.keySet());
         for (String name : names) {
-            Fields f = new Fields();
+            Telemetry t = telemetry(ss, ss.loopMessages, "loops", LOOP_DEVICE, name);
+            Fields f = t.fields;
             TunableLoop l = driving.get(name);
             if (l != null) {
                 f.add(Sparkplug.SETPOINT, l.setpoint()).add("measurement", l.measurement()).add("output", l.output())
@@ -617,13 +644,13 @@ public final class MqttTelemetry {
                         .add("latenessP99Micros", st.latenessNanos(99.0) / 1e3).add("latenessMaxMicros", st.maxLatenessNanos() / 1e3)
                         .add("failure", st.failure().orElse(null));
             }
-            Names n = names(ss, ss.loopNames, "loops", LOOP_DEVICE, name);
-            out.add(new Telemetry(n.topic(), n.device(), f));
+            out.add(t);
         }
         for (SampleStream<?> s : streams) {
-            Names n = names(ss, ss.streamNames, "streams", "stream-", s.name());
-            out.add(new Telemetry(n.topic(), n.device(), new Fields().add("rateHz", s.rateHz())
-                    .add("published", s.published()).add("lost", s.lostCount()).add("invalid", s.invalidCount()).add("readers", (long) s.readers())));
+            Telemetry t = telemetry(ss, ss.streamMessages, "streams", "stream-", s.name());
+            out.add(t);
+            t.fields.add("rateHz", s.rateHz())
+                    .add("published", s.published()).add("lost", s.lostCount()).add("invalid", s.invalidCount()).add("readers", (long) s.readers());
         }
         for (Map.Entry<TelemetrySource, String> e : sources.entrySet()) {
             Map<String, Object> values = ss.snapshot;
@@ -634,10 +661,9 @@ public final class MqttTelemetry {
                 log.warn("telemetry source {} failed: {}", e.getValue(), failed.toString());
                 continue;
             }
-            Fields f = new Fields();
-            values.forEach(f::value);
-            Names n = names(ss, ss.sourceNames, "telemetry", "source-", e.getValue());
-            out.add(new Telemetry(n.topic(), n.device(), f));
+            Telemetry t = telemetry(ss, ss.sourceMessages, "telemetry", "source-", e.getValue());
+            values.forEach(t.fields::value);
+            out.add(t);
         }
         return out;
     }
@@ -800,11 +826,11 @@ public final class MqttTelemetry {
         }
         java.util.Set<String> gone = new java.util.HashSet<>(sp.devicesBorn());
         for (Telemetry t : all) {
-            gone.remove(t.device());
-            if (sp.deviceNeedsBirth(t.device(), t.fields())) {
-                sendNow(ss, sp.topic("DBIRTH", t.device()), sp.deviceBirth(t.device(), t.fields()));
+            gone.remove(t.device);
+            if (sp.deviceNeedsBirth(t.device, t.fields)) {
+                sendNow(ss, sp.topic("DBIRTH", t.device), sp.deviceBirth(t.device, t.fields));
             } else {
-                sendNow(ss, sp.topic("DDATA", t.device()), sp.deviceData(t.fields()));
+                sendNow(ss, sp.topic("DDATA", t.device), sp.deviceData(t.fields));
             }
         }
         for (String d : gone) {
