@@ -79,6 +79,23 @@ final class Mosquitto implements AutoCloseable {
         broker.waitFor(10, TimeUnit.SECONDS);
     }
 
+    /** Stops the broker process (SIGSTOP): its connections stay open, and nothing is read from them. */
+    void pause() throws Exception {
+        signal("-STOP");
+    }
+
+    /** Lets a paused broker run on (SIGCONT). */
+    void resume() throws Exception {
+        signal("-CONT");
+    }
+
+    private void signal(String signal) throws Exception {
+        Process kill = new ProcessBuilder("kill", signal, Long.toString(broker.pid())).redirectErrorStream(true).start();
+        if (kill.waitFor() != 0) {
+            throw new IllegalStateException("kill " + signal + " failed: " + new String(kill.getInputStream().readAllBytes()));
+        }
+    }
+
     String log() throws IOException {
         Path log = dir.resolve("mosquitto.log");
         return Files.exists(log) ? Files.readString(log) : "";

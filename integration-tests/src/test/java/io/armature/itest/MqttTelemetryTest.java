@@ -178,6 +178,49 @@ class MqttTelemetryTest extends MqttRobotTest {
         assertTrue(Poll.until(10_000, () -> mqttThreads().isEmpty()), "no MQTT thread left: " + mqttThreads());
     }
 
+    /**
+     * A broker that stops reading (paused, its connection open) while telemetry runs at 1 kHz: the
+     * client's queue, which Paho does not bound at QoS 0, stops at the component's limit; newer
+     * messages are dropped and counted instead of filling the heap the loops share; and telemetry
+     * flows again when the broker reads again.
+     */
+    @Test
+    void aBrokerThatStopsReadingCostsTheRobotABoundedBacklog() throws Exception {
+        broker = new Mosquitto(dir, "allow_anonymous true");
+        startRobot("brokerUri", broker.uri(), "telemetryRateHz", "1000", "keepAliveSeconds", "120");
+        awaitOnline();
+        try {
+            broker.pause();
+            // the socket buffers fill first (megabytes at ~7,000 messages/s), then the limit holds
+            assertTrue(Poll.until(45_000, () -> behind(robot.gogo("mqtt:status")) > 0), "drops counted: " + robot.gogo("mqtt:status"));
+            long published = published(robot.gogo("mqtt:status"));
+            Thread.sleep(2_000);
+            String status = robot.gogo("mqtt:status");
+            assertEquals(published, published(status), "nothing more is handed to the client while it cannot write: " + status);
+            assertTrue(behind(status) > 1_000, "2 s of telemetry dropped and counted: " + status);
+            assertTrue(status.contains("(connected)"), status);
+        } finally {
+            broker.resume();
+        }
+        try (Mosquitto.Sub sub = broker.sub(BASE + "/loops/left")) {
+            long resumed = System.nanoTime();
+            assertTrue(Poll.until(20_000, () -> sub.payloads(BASE + "/loops/left", resumed).size() >= 50),
+                    "telemetry flows again: " + robot.gogo("mqtt:status"));
+        }
+        long published = published(robot.gogo("mqtt:status"));
+        assertTrue(Poll.until(5_000, () -> published(robot.gogo("mqtt:status")) > published + 1_000), robot.gogo("mqtt:status"));
+    }
+
+    private static long published(String status) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("published (\\d+),").matcher(status);
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    private static long behind(String status) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+) dropped while the link was behind").matcher(status);
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+
     private static List<String> mqttThreads() {
         return Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
                 .filter(n -> n.startsWith("MQTT") || n.equals("armature-mqtt")).toList();
