@@ -164,6 +164,9 @@ public final class MqttTelemetry {
 
         @AttributeDefinition(name = "Connect timeout (s)", description = "1..60 s.")
         int connectTimeoutSeconds() default 5;
+
+        @AttributeDefinition(name = "Flush delay (us)", description = "tcp:// only: MQTT packets written within this many microseconds go out in one system call, 0..10000; 0 writes each packet on its own, as Paho does. ssl:// always writes each packet on its own.")
+        int flushDelayMicros() default 500;
     }
 
     private static final java.util.regex.Pattern NOT_IN_A_TOPIC_LEVEL = java.util.regex.Pattern.compile("[^A-Za-z0-9_.-]");

@@ -24,7 +24,8 @@ import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
  * setting; nothing is half-applied.
  *
  * @param socketFactory   a TLS socket factory over the configured trust store and client key
- *                        store; null for the JVM default (ssl://) or plain TCP
+ *                        store; for tcp:// one that coalesces flushes ({@code flushDelayMicros});
+ *                        null for the JVM default (ssl://) or plain TCP flushed per packet
  * @param trustStore      the trust store file as configured, for messages; null for the JVM's
  * @param sparkplugGroupId the Sparkplug B group id; null for plain JSON
  * @param telemetryQos    QoS of JSON loop, stream and telemetry-source messages, 0 or 1
@@ -136,6 +137,10 @@ record Settings(String brokerUri, String robotId, String clientId, String userna
         range("bufferSize", c.bufferSize(), 1, 100_000);
         range("keepAliveSeconds", c.keepAliveSeconds(), 2, 600);
         range("connectTimeoutSeconds", c.connectTimeoutSeconds(), 1, 60);
+        range("flushDelayMicros", c.flushDelayMicros(), 0, 10_000);
+        if (!tls && c.flushDelayMicros() > 0) {
+            socketFactory = new CoalescingSocketFactory(c.flushDelayMicros(), "armature-mqtt-tx");
+        }
         return new Settings(uri, robot, clientId, username, password, socketFactory, trustStore, c.telemetryRateHz(), c.statusRateHz(),
                 c.commandsEnabled(), c.bufferSize(), c.keepAliveSeconds(), c.connectTimeoutSeconds(), group, c.telemetryQos());
     }

@@ -46,6 +46,16 @@ class MqttSettingsTest {
     }
 
     @Test
+    void plainTcpCoalescesFlushesUnlessTurnedOffAndTlsNever() {
+        assertTrue(Settings.of(config(), "rover").connectOptions().getSocketFactory() instanceof CoalescingSocketFactory);
+        assertNull(Settings.of(config("flushDelayMicros", 0), "rover").connectOptions().getSocketFactory(), "0: Paho's own sockets");
+        assertNull(Settings.of(config("brokerUri", "ssl://127.0.0.1:8883"), "rover").connectOptions().getSocketFactory(),
+                "ssl:// with the JVM's trust: the JVM's TLS sockets");
+        assertEquals("flushDelayMicros must be 0..10000, was -1", refusal(config("flushDelayMicros", -1)));
+        assertEquals("flushDelayMicros must be 0..10000, was 20000", refusal(config("flushDelayMicros", 20_000)));
+    }
+
+    @Test
     void theLastWillSaysOfflineRetainedAndReconnectIsAutomatic() {
         MqttConnectOptions o = Settings.of(config("keepAliveSeconds", 4), "rover").connectOptions();
         assertEquals("armature/rover/online", o.getWillDestination());
