@@ -158,6 +158,33 @@ class VisionTest {
         assertTrue(robot.console().lines().noneMatch(l -> l.contains("already loaded in another classloader")), robot.console());
     }
 
+    @Test
+    @Order(6)
+    void theMarkerPipelineAllocatesNothingPerFrameInTheFramework() throws Exception {
+        assertMarkerPipelineRuns("before measuring");
+        assertTrue(robot.console().lines().noneMatch(l -> l.contains("this OpenCV build lacks")),
+                "the pipelines found the binding's native entry points:\n" + robot.console());
+        Thread.sleep(3000); // warm-up: the classes are new since the last refresh
+        long id = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("armature-vision-markers") && t.isAlive())
+                .findFirst().orElseThrow(() -> new AssertionError("no marker pipeline thread")).getId();
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long frames0 = processed(robot.gogo("robot:vision"), "markers");
+        long[] bytes = new long[5];
+        for (int i = 0; i < bytes.length; i++) {
+            long before = mx.getThreadAllocatedBytes(id);
+            Thread.sleep(1000);
+            bytes[i] = mx.getThreadAllocatedBytes(id) - before;
+        }
+        String vision = robot.gogo("robot:vision");
+        long frames = processed(vision, "markers") - frames0;
+        long[] sorted = bytes.clone();
+        java.util.Arrays.sort(sorted);
+        System.out.println("marker pipeline in the framework: " + frames + " frames, bytes per 1 s slice " + java.util.Arrays.toString(bytes));
+        assertTrue(frames > 10, "frames processed while measuring: " + frames);
+        assertTrue(Pattern.compile("(?m)^  markers .* latest: #\\d+ id 7 ").matcher(vision).find(), "marker 7 in view:\n" + vision);
+        assertEquals(0, sorted[bytes.length / 2], "median bytes allocated a slice on the marker pipeline thread: " + java.util.Arrays.toString(bytes));
+    }
+
     private static void assertMarkerPipelineRuns(String when) throws Exception {
         long[] last = {-1};
         assertTrue(Poll.until(20_000, () -> {

@@ -32,6 +32,12 @@ import io.armature.vision.VisionSample;
  * the navigation target follows: bearing (rad, positive to the left) and horizontal range (m).
  * Listeners get one result per marker in the frame (one not-found result when there is none);
  * the pipeline's latest result is the configured target id, or the nearest marker.
+ * <p>
+ * A frame allocates nothing on the Java heap: the detector's corners come through the binding's
+ * native entry point into preallocated arrays and each native corner Mat is freed right away
+ * ({@link OpenCvBindingInternals}). Where this OpenCV build lacks that entry point, the pipeline
+ * says so in one warning and detects through the public API, which allocates about 80 bytes a
+ * frame plus 72 per marker in view.
  */
 @Component(service = {}, immediate = true, configurationPid = ArucoPipeline.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = ArucoPipeline.Config.class, factory = true)
@@ -77,12 +83,17 @@ public final class ArucoPipeline extends PipelineBase {
     private static final class Detector {
         final ArucoDetector detector;
         final Mat gray = new Mat();
+        /** The public API's corners, one Java Mat per marker (used without the binding's internals). */
         final List<Mat> corners = new ArrayList<>(MAX_MARKERS);
+        /** The binding's vector_Mat: one row per marker holding its native corner Mat's address. */
+        final Mat cornerAddresses = new Mat();
+        final int[] addressWords = new int[2 * MAX_MARKERS];
+        /** Each marker's four corners as x, y pairs (px), in detectMarkers' order. */
+        final float[][] markerCorners = new float[MAX_MARKERS][8];
         final Mat ids = new Mat();
         final int[] idBuffer = new int[MAX_MARKERS];
         final MatOfPoint3f objectPoints;
         final MatOfPoint2f imagePoints = new MatOfPoint2f(new Point(), new Point(), new Point(), new Point());
-        final float[] cornerBuffer = new float[8];
         final Mat cameraMatrix;
         final MatOfDouble distortion;
         final Mat rvec = new Mat(3, 1, CvType.CV_64F);
@@ -104,8 +115,47 @@ public final class ArucoPipeline extends PipelineBase {
             distortion = camera.distortionMat();
         }
 
+        /** Detects through the binding's internals; @return markers found (at most MAX_MARKERS), corners in markerCorners */
+        int detectThroughInternals() {
+            OpenCvBindingInternals.detectMarkers(detector, gray, cornerAddresses, ids);
+            int count = cornerAddresses.rows();
+            for (int first = 0; first < count; first += MAX_MARKERS) {
+                int rows = Math.min(MAX_MARKERS, count - first);
+                cornerAddresses.get(first, 0, addressWords);
+                try {
+                    for (int k = 0; first == 0 && k < rows; k++) {
+                        OpenCvBindingInternals.getFloats(address(k), markerCorners[k]);
+                    }
+                } finally {
+                    for (int k = 0; k < rows; k++) {
+                        OpenCvBindingInternals.delete(address(k)); // the binding made each with new
+                    }
+                }
+            }
+            return Math.min(count, MAX_MARKERS);
+        }
+
+        private long address(int row) {
+            return OpenCvBindingInternals.address(addressWords[2 * row], addressWords[2 * row + 1]);
+        }
+
+        /** Detects through the public API (allocates); @return markers found (at most MAX_MARKERS), corners in markerCorners */
+        int detectThroughPublicApi() {
+            detector.detectMarkers(gray, corners, ids);
+            int count = corners.size();
+            for (int i = 0; i < count; i++) {
+                Mat c = corners.get(i);
+                if (i < MAX_MARKERS) {
+                    c.get(0, 0, markerCorners[i]);
+                }
+                c.release();
+            }
+            return Math.min(count, MAX_MARKERS);
+        }
+
         void release() {
             gray.release();
+            cornerAddresses.release();
             ids.release();
             objectPoints.release();
             imagePoints.release();
@@ -118,11 +168,22 @@ public final class ArucoPipeline extends PipelineBase {
 
     private volatile Detector detector;
     private final VisionSample each = new VisionSample();
+    private final boolean bindingInternals;
+
+    public ArucoPipeline() {
+        this(OpenCvBindingInternals.available());
+    }
+
+    /** @param bindingInternals detect through the binding's internals (when this build has them) rather than the public API */
+    ArucoPipeline(boolean bindingInternals) {
+        this.bindingInternals = bindingInternals && OpenCvBindingInternals.available();
+    }
 
     @Activate
     void activate(Config c, BundleContext context) {
         Names.require("source", c.source());
         detector = new Detector(c);
+        OpenCvBindingInternals.warnWhenMissing(log, "aruco", c.name());
         start(c.name(), c.source(), context);
     }
 
@@ -142,18 +203,14 @@ public final class ArucoPipeline extends PipelineBase {
     protected void process(Mat frame, long sequence, long stamp, VisionSample result) {
         Detector d = detector;
         Imgproc.cvtColor(frame, d.gray, Imgproc.COLOR_BGR2GRAY);
-        d.detector.detectMarkers(d.gray, d.corners, d.ids);
-        int n = Math.min(d.corners.size(), MAX_MARKERS);
+        int n = bindingInternals ? d.detectThroughInternals() : d.detectThroughPublicApi();
         if (n > 0) {
             d.ids.get(0, 0, d.idBuffer);
         }
         result.set(sequence, stamp, System.nanoTime(), false, -1, Double.NaN, Double.NaN, 0);
         for (int i = 0; i < n; i++) {
-            Mat c = d.corners.get(i);
             // detectMarkers gives a 1x4 row; solvePnP wants a 4x1 column: copy the 8 floats across
-            c.get(0, 0, d.cornerBuffer);
-            d.imagePoints.put(0, 0, d.cornerBuffer);
-            c.release();
+            d.imagePoints.put(0, 0, d.markerCorners[i]);
             if (!Calib3d.solvePnP(d.objectPoints, d.imagePoints, d.cameraMatrix, d.distortion, d.rvec, d.tvec, false,
                     Calib3d.SOLVEPNP_IPPE_SQUARE)) {
                 continue;

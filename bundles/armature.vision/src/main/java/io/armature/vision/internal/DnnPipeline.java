@@ -13,6 +13,7 @@ import org.opencv.core.Mat;
 import org.opencv.core.Scalar;
 import org.opencv.core.Size;
 import org.opencv.dnn.Dnn;
+import org.opencv.dnn.Image2BlobParams;
 import org.opencv.dnn.Net;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -30,9 +31,14 @@ import io.armature.vision.VisionSample;
  * Image classification through OpenCV dnn (any model format it reads: ONNX, Darknet, Caffe,
  * TensorFlow): the class with the highest score, and that score. The backend and target come from
  * the configuration; when this OpenCV build cannot run them, or the model fails on them, the
- * pipeline says so in one warning and runs on the CPU. Each frame's input blob and output come
- * from OpenCV's Java binding, which returns new Mats: this pipeline allocates a few hundred
- * bytes a frame.
+ * pipeline says so in one warning and runs on the CPU.
+ * <p>
+ * A frame allocates nothing on the Java heap: the input blob is written into a preallocated Mat
+ * ({@code Dnn.blobFromImageWithParams}, same parameters and result as {@code blobFromImage}), and
+ * the output comes through the binding's native entry point straight into a preallocated score
+ * array, its native Mat header freed right away ({@link OpenCvBindingInternals}). Where this
+ * OpenCV build lacks that entry point, the pipeline says so in one warning and takes the output
+ * through the public {@code Net.forward()}, which allocates a new Mat every frame.
  */
 @Component(service = {}, immediate = true, configurationPid = DnnPipeline.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = DnnPipeline.Config.class, factory = true)
@@ -94,15 +100,18 @@ public final class DnnPipeline extends PipelineBase {
     static final class Model {
         final Net net;
         final Size inputSize;
-        final double scale;
-        final Scalar mean;
-        final boolean swapRB;
+        final Image2BlobParams blobParameters;
+        final Mat blob = new Mat();
         final double minConfidence;
         final String backendInUse;
-        final int[][] index = new int[8][];
+        final boolean bindingInternals;
+        /** The last output's scores; sized once, to the model's output. */
         float[] scores = new float[0];
+        /** Index of the output's first element, one 0 per dimension. */
+        private int[] origin = new int[0];
 
-        Model(Config c, String pipelineName, Logger log) {
+        Model(Config c, String pipelineName, Logger log, boolean bindingInternals) {
+            this.bindingInternals = bindingInternals;
             String model = c.model() == null ? "" : c.model().trim();
             if (model.isEmpty() || !Files.isReadable(Path.of(model))) {
                 throw new IllegalArgumentException("dnn '" + pipelineName + "': model '" + c.model() + "' is missing or unreadable");
@@ -112,9 +121,10 @@ public final class DnnPipeline extends PipelineBase {
                 throw new IllegalArgumentException("dnn '" + pipelineName + "': modelConfig '" + second + "' is missing or unreadable");
             }
             inputSize = new Size(Names.range("inputWidth", c.inputWidth(), 1, 4096), Names.range("inputHeight", c.inputHeight(), 1, 4096));
-            scale = Names.range("scale", c.scale(), 0, 1000);
-            mean = parseMean(c.mean());
-            swapRB = c.swapRB();
+            double scale = Names.range("scale", c.scale(), 0, 1000);
+            Scalar mean = parseMean(c.mean());
+            // blobFromImage(image, scale, size, mean, swapRB, crop = false) builds exactly these parameters
+            blobParameters = new Image2BlobParams(Scalar.all(scale), inputSize, mean, c.swapRB(), CvType.CV_32F);
             minConfidence = Names.range("minConfidence", c.minConfidence(), 0, 1);
             String backendName = c.backend() == null ? "" : c.backend().trim().toLowerCase(Locale.ROOT);
             String targetName = c.target() == null ? "" : c.target().trim().toLowerCase(Locale.ROOT);
@@ -126,9 +136,6 @@ public final class DnnPipeline extends PipelineBase {
             }
             if (target == null) {
                 throw new IllegalArgumentException("dnn '" + pipelineName + "': target must be one of " + TARGETS.keySet() + ", was '" + c.target() + "'");
-            }
-            for (int d = 1; d < index.length; d++) {
-                index[d] = new int[d];
             }
             try {
                 net = Dnn.readNet(model, second);
@@ -203,18 +210,54 @@ public final class DnnPipeline extends PipelineBase {
 
         private void warmUp() {
             Mat blank = new Mat((int) inputSize.height, (int) inputSize.width, CvType.CV_8UC3, new Scalar(0, 0, 0));
-            Mat out = classify(blank);
-            out.release();
+            classify(blank);
             blank.release();
         }
 
-        /** Runs the network on {@code image}; the caller releases the returned scores. */
-        Mat classify(Mat image) {
-            Mat blob = Dnn.blobFromImage(image, scale, inputSize, mean, swapRB, false);
+        /** Runs the network on {@code image}; @return the number of scores, which are in {@link #scores} */
+        int classify(Mat image) {
+            Dnn.blobFromImageWithParams(image, blob, blobParameters);
             net.setInput(blob);
+            if (bindingInternals) {
+                long out = OpenCvBindingInternals.forward(net);
+                try {
+                    int type = OpenCvBindingInternals.type(out);
+                    if (CvType.depth(type) != CvType.CV_32F) {
+                        throw new UnsupportedOperationException("the network's output is " + CvType.typeToString(type) + ", not CV_32F");
+                    }
+                    int count = sizeScores(OpenCvBindingInternals.total(out));
+                    if (count > 0) {
+                        OpenCvBindingInternals.getFloats(out, origin(OpenCvBindingInternals.dims(out)), scores);
+                    }
+                    return count;
+                } finally {
+                    OpenCvBindingInternals.delete(out);
+                }
+            }
             Mat out = net.forward();
-            blob.release();
-            return out;
+            try {
+                int count = sizeScores(out.total());
+                if (count > 0) {
+                    out.get(origin(out.dims()), scores);
+                }
+                return count;
+            } finally {
+                out.release();
+            }
+        }
+
+        private int sizeScores(long total) {
+            if (scores.length != total) {
+                scores = new float[(int) total]; // once: the model's output size
+            }
+            return scores.length;
+        }
+
+        private int[] origin(int dims) {
+            if (origin.length != dims) {
+                origin = new int[dims]; // once: the model's output dimensions
+            }
+            return origin;
         }
 
         private static Scalar parseMean(String spec) {
@@ -237,16 +280,27 @@ public final class DnnPipeline extends PipelineBase {
     }
 
     private volatile Model model;
+    private final boolean bindingInternals;
+
+    public DnnPipeline() {
+        this(OpenCvBindingInternals.available());
+    }
+
+    /** @param bindingInternals take the output through the binding's internals (when this build has them) rather than the public API */
+    DnnPipeline(boolean bindingInternals) {
+        this.bindingInternals = bindingInternals && OpenCvBindingInternals.available();
+    }
 
     @Activate
     void activate(Config c, BundleContext context) {
-        model = new Model(c, Names.require("name", c.name()), log);
+        model = new Model(c, Names.require("name", c.name()), log, bindingInternals);
+        OpenCvBindingInternals.warnWhenMissing(log, "dnn", c.name());
         start(c.name(), c.source(), context);
     }
 
     @Modified
     void modified(Config c, BundleContext context) {
-        Model next = new Model(c, Names.require("name", c.name()), log);
+        Model next = new Model(c, Names.require("name", c.name()), log, bindingInternals);
         restart(c.name(), c.source(), context, () -> model = next);
     }
 
@@ -264,18 +318,7 @@ public final class DnnPipeline extends PipelineBase {
     @Override
     protected void process(Mat frame, long sequence, long stamp, VisionSample result) {
         Model m = model;
-        Mat out = m.classify(frame);
-        int count = (int) out.total();
-        if (m.scores.length != count) {
-            m.scores = new float[count]; // once: the model's output size
-        }
-        int dims = out.dims();
-        if (dims < m.index.length) {
-            out.get(m.index[dims], m.scores);
-        } else {
-            out.get(new int[dims], m.scores);
-        }
-        out.release();
+        int count = m.classify(frame);
         int best = -1;
         float bestScore = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < count; i++) {
@@ -292,5 +335,9 @@ public final class DnnPipeline extends PipelineBase {
     @Override
     protected void releaseResources() {
         // the network's native memory goes with its Net object
+        Model m = model;
+        if (m != null) {
+            m.blob.release();
+        }
     }
 }

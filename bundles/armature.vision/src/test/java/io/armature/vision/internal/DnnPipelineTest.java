@@ -1,5 +1,6 @@
 package io.armature.vision.internal;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -19,9 +20,12 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.opencv.core.Core;
 import org.opencv.core.CvType;
 import org.opencv.core.Mat;
 import org.opencv.core.Scalar;
+import org.opencv.core.Size;
+import org.opencv.dnn.Dnn;
 import org.osgi.service.log.Logger;
 
 import io.armature.testing.ComponentConfigs;
@@ -30,7 +34,8 @@ import io.armature.vision.VisionSample;
 /**
  * A small Darknet classifier the test writes (a 1x1 convolution that weighs red and green, a
  * global average pool and a softmax) run through the DNN pipeline: it tells a red frame from a
- * green one, and a backend this OpenCV build lacks falls back to the CPU with one warning.
+ * green one, and a backend this OpenCV build lacks falls back to the CPU with one warning. Through
+ * the binding's internals a frame allocates nothing and gives the public API's blob and scores.
  */
 class DnnPipelineTest {
 
@@ -141,5 +146,81 @@ class DnnPipelineTest {
         e = assertThrows(IllegalArgumentException.class, () -> new DnnPipeline().activate(
                 ComponentConfigs.of(DnnPipeline.Config.class, missing), null));
         assertEquals("dnn 'objects': model '" + dir.resolve("none.onnx") + "' is missing or unreadable", e.getMessage());
+    }
+
+    @Test
+    void aFrameGivesTheBlobAndScoresOfThePublicApi() {
+        Mat image = new Mat(48, 64, CvType.CV_8UC3);
+        Core.randu(image, 0, 256);
+        for (boolean swapRB : new boolean[] {true, false}) {
+            Map<String, Object> c = config("opencv", "cpu");
+            c.put("scale", 0.0125);
+            c.put("mean", "10,20,30");
+            c.put("swapRB", swapRB);
+            DnnPipeline.Model m = new DnnPipeline.Model(ComponentConfigs.of(DnnPipeline.Config.class, c), "objects", null, true);
+            int count = m.classify(image);
+            Mat blob = Dnn.blobFromImage(image, 0.0125, new Size(8, 8), new Scalar(10, 20, 30), swapRB, false);
+            assertEquals(0, Core.norm(blob, m.blob, Core.NORM_INF), "the blob written in place is blobFromImage's, swapRB " + swapRB);
+            m.net.setInput(blob);
+            Mat out = m.net.forward();
+            float[] expected = new float[(int) out.total()];
+            out.get(new int[out.dims()], expected);
+            assertEquals(2, count, "two classes");
+            assertArrayEquals(expected, java.util.Arrays.copyOf(m.scores, count), "the scores are forward()'s, swapRB " + swapRB);
+            out.release();
+            blob.release();
+            m.blob.release();
+        }
+        image.release();
+    }
+
+    @Test
+    void theBindingInternalsClassifyAsThePublicApiDoes() {
+        DnnPipeline internals = new DnnPipeline(true);
+        DnnPipeline publicApi = new DnnPipeline(false);
+        internals.activate(ComponentConfigs.of(DnnPipeline.Config.class, config("opencv", "cpu")), null);
+        publicApi.activate(ComponentConfigs.of(DnnPipeline.Config.class, config("opencv", "cpu")), null);
+        try {
+            for (Scalar bgr : new Scalar[] {new Scalar(0, 0, 255), new Scalar(0, 255, 0), new Scalar(128, 128, 128), new Scalar(30, 90, 60)}) {
+                VisionSample a = classify(internals, bgr);
+                VisionSample b = classify(publicApi, bgr);
+                assertEquals(b.found(), a.found(), "found, " + bgr);
+                assertEquals(b.targetId(), a.targetId(), "class, " + bgr);
+                assertEquals(b.confidence(), a.confidence(), 0.0, "score, " + bgr);
+            }
+        } finally {
+            internals.stop();
+            publicApi.stop();
+        }
+    }
+
+    @Test
+    void steadyStateAllocatesNothingPerFrame() throws Exception {
+        PipelineThreadAllocation.assertNothingPerFrame("DNN pipeline, 8x8 classifier on 64x48 frames", 300, DnnPipelineTest::runOnItsThread);
+    }
+
+    /** Runs a pipeline on its own thread behind a 100 fps source of red frames, checking every result says red. */
+    private static PipelineThreadAllocation runOnItsThread(boolean bindingInternals) throws InterruptedException {
+        Mat red = new Mat(48, 64, CvType.CV_8UC3, new Scalar(0, 0, 255));
+        CapturingSource source = new CapturingSource("front", new FixedMedium("synthetic", 64, 48, 100, true) {
+            public boolean capture(Mat into) {
+                red.copyTo(into);
+                return true;
+            }
+
+            public void close() {
+                red.release();
+            }
+        }, null);
+        DnnPipeline pipeline = new DnnPipeline(bindingInternals);
+        pipeline.activate(ComponentConfigs.of(DnnPipeline.Config.class, config("opencv", "cpu")), null);
+        long[] redResults = new long[1];
+        PipelineThreadAllocation measured = PipelineThreadAllocation.measure(pipeline, source, r -> {
+            if (r.found() && r.targetId() == 0 && r.confidence() > 0.99) {
+                redResults[0]++;
+            }
+        });
+        assertEquals(pipeline.framesProcessed(), redResults[0], "every frame classified red");
+        return measured;
     }
 }
