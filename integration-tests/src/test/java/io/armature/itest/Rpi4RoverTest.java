@@ -195,7 +195,8 @@ class Rpi4RoverTest {
         bus.writeRegister(0x68, 0x75, new byte[] {0x68}, 0, 1); // WHO_AM_I answers 0x68
         Files.copy(tmp.resolve("armature.sensors.mpu6050-imu.cfg"), robot.configDir().resolve("armature.sensors.mpu6050-imu.cfg"));
         Object stream = robot.serviceObject("io.armature.sensor.SampleStream", 10_000);
-        assertTrue(robot.gogo("robot:streams").contains("imu"), robot.gogo("robot:streams"));
+        // the shell's stream list binds the new service on its own, a moment after it is registered
+        assertTrue(Poll.until(5_000, () -> robot.gogo("robot:streams").contains("imu")), robot.gogo("robot:streams"));
         assertTrue(stream != null);
         Bundle sensors = robot.bundle("armature.sensors");
         assertEquals(Bundle.ACTIVE, sensors.getState());
