@@ -102,7 +102,7 @@ class VisionTest {
     @Order(3)
     void badFollowCommandsChangeNothing() throws Exception {
         assertEquals("gogo: IllegalArgumentException: marker id must be 0 or more, was -1", robot.gogo("robot:follow marker -1"));
-        assertEquals("gogo: IllegalArgumentException: usage: robot:follow marker <id> | robot:follow stop | robot:follow",
+        assertEquals("gogo: IllegalArgumentException: usage: robot:follow marker <id> | robot:follow line | robot:follow stop | robot:follow",
                 robot.gogo("robot:follow line 3"));
         assertTrue(robot.gogo("robot:follow").startsWith("arrived"), robot.gogo("robot:follow"));
         assertEquals("stopped", robot.gogo("robot:follow stop"));
@@ -183,6 +183,50 @@ class VisionTest {
         assertTrue(frames > 10, "frames processed while measuring: " + frames);
         assertTrue(Pattern.compile("(?m)^  markers .* latest: #\\d+ id 7 ").matcher(vision).find(), "marker 7 in view:\n" + vision);
         assertEquals(0, sorted[bytes.length / 2], "median bytes allocated a slice on the marker pipeline thread: " + java.util.Arrays.toString(bytes));
+    }
+
+    @Test
+    @Order(7)
+    void followLineSteersBackOntoTheLineByItsHeadingErrorAndStopsAtItsEnd() throws Exception {
+        GroundTruthPose pose = robot.service(GroundTruthPose.class, null, 5_000);
+        double[] p = new double[3];
+        pose.read(p);
+        double startHeading = p[2];
+        // turn in place about 25 degrees to the left of the line, which runs along x from 0.3 to 4 m
+        robot.gogo("robot:setpoint left -2");
+        robot.gogo("robot:setpoint right 2");
+        assertTrue(Poll.until(5_000, () -> {
+            pose.read(p);
+            return p[2] - startHeading > Math.toRadians(25);
+        }), "turned in place: " + Math.toDegrees(p[2]));
+        robot.gogo("robot:setpoint left 0");
+        robot.gogo("robot:setpoint right 0");
+        Thread.sleep(500);
+
+        assertEquals("following the line", robot.gogo("robot:follow line"));
+        double worstOffset = 0;
+        double worstHeading = 0;
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!robot.gogo("robot:follow").startsWith("lost") && System.nanoTime() < deadline) {
+            pose.read(p);
+            if (p[0] > 1.5 && p[0] < 3.0) { // well after the turn back onto the line
+                worstOffset = Math.max(worstOffset, Math.abs(p[1]));
+                worstHeading = Math.max(worstHeading, Math.abs(Math.IEEEremainder(p[2], 2 * Math.PI)));
+            }
+            Thread.sleep(50);
+        }
+        String status = robot.gogo("robot:follow");
+        pose.read(p);
+        System.out.printf(java.util.Locale.ROOT, "line following: stopped at x %.2f m, y %.3f m; from x 1.5 to 3 m at most %.3f m off the line, "
+                + "%.1f degrees off its heading; %s%n", p[0], p[1], worstOffset, Math.toDegrees(worstHeading), status);
+        assertTrue(status.startsWith("lost (line): the line ended"), status);
+        assertTrue(p[0] > 3.0 && p[0] < 4.3, "stopped where the line ends (4 m): x " + p[0]);
+        assertTrue(worstOffset < 0.05, "on the line from 1.5 to 3 m: at most " + worstOffset + " m off");
+        assertTrue(worstHeading < Math.toRadians(6), "along the line: at most " + Math.toDegrees(worstHeading) + " degrees off");
+        double[] later = new double[3];
+        Thread.sleep(1500);
+        pose.read(later);
+        assertTrue(Math.hypot(later[0] - p[0], later[1] - p[1]) < 0.03, "the wheels stopped at the end of the line");
     }
 
     private static void assertMarkerPipelineRuns(String when) throws Exception {

@@ -21,16 +21,29 @@ import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
+import io.armature.control.Controller;
+import io.armature.control.ControllerFactory;
+import io.armature.control.PidGains;
 import io.armature.control.TunableLoop;
 import io.armature.vision.VisionListener;
+import io.armature.vision.VisionPipeline;
 import io.armature.vision.VisionSample;
 
 /**
- * Drives a differential-drive robot to an ArUco marker: it listens to the marker pipeline, and
- * on its own thread turns the marker's bearing and range into wheel-speed setpoints for the two
- * wheel loops (forward speed from the range left to the stop distance, turn rate from the
- * bearing). It stops the wheels when it arrives, when told to, when it is deactivated, and when
- * the marker has not been seen for a while and a search turn in place finds nothing.
+ * Drives a differential-drive robot to an ArUco marker, or along a line on the floor, on the two
+ * wheel-speed loops, from its own 20 Hz thread.
+ * <ul>
+ * <li>Marker: it listens to the marker pipeline and turns the marker's bearing and range into
+ * wheel-speed setpoints (forward speed from the range left to the stop distance, turn rate from the
+ * bearing). It stops when it arrives, and when the marker has not been seen for a while and a
+ * search turn in place finds nothing.</li>
+ * <li>Line: a feedback loop whose measurement is the line pipeline's heading error, read every
+ * period through {@link VisionPipeline#readLatest} (no lock, no allocation), and whose controller
+ * is the runtime's PID ({@link ControllerFactory} {@code pid}): its output, -1..1, is the turn
+ * rate as a share of the largest, while the robot drives at the line speed. It stops where the
+ * line is no longer seen (its end).</li>
+ * </ul>
+ * It stops the wheels when told to and when it is deactivated.
  */
 @Component(service = MarkerFollower.class, immediate = true, configurationPid = MarkerFollower.PID,
         configurationPolicy = ConfigurationPolicy.REQUIRE)
@@ -76,11 +89,30 @@ public final class MarkerFollower {
 
         @AttributeDefinition(name = "Search for (s)", description = "A search that finds nothing for this long stops the robot, 1..120 s.")
         int searchSeconds() default 20;
+
+        @AttributeDefinition(name = "Line pipeline", description = "Name of the line pipeline whose heading error robot:follow line steers by.")
+        String linePipeline() default "line";
+
+        @AttributeDefinition(name = "Line speed (m/s)", description = "Forward speed along the line, 0.01..2 m/s.")
+        double lineSpeedMps() default 0.15;
+
+        @AttributeDefinition(name = "Line turn limit (rad/s)", description = "Turn rate at the PID's full output, 0.1..5 rad/s.")
+        double lineMaxTurnRadPerSec() default 1.5;
+
+        @AttributeDefinition(name = "Line kp", description = "PID gains on the heading error (rad) to a share -1..1 of the turn limit; each at least 0.")
+        double lineKp() default 1.2;
+
+        @AttributeDefinition(name = "Line ki")
+        double lineKi() default 0.0;
+
+        @AttributeDefinition(name = "Line kd")
+        double lineKd() default 0.05;
     }
 
     /** Validated settings. */
     record Settings(String pipeline, String leftLoop, String rightLoop, double wheelRadius, double trackWidth, double stopDistance,
-            double maxSpeed, double speedGain, double turnGain, double searchTurn, long lostAfterNanos, long searchNanos) {
+            double maxSpeed, double speedGain, double turnGain, double searchTurn, long lostAfterNanos, long searchNanos,
+            String linePipeline, double lineSpeed, double lineMaxTurn, PidGains lineGains) {
 
         static Settings of(Config c) {
             return new Settings(Names.require("pipeline", c.pipeline()), Names.require("leftLoop", c.leftLoop()),
@@ -89,16 +121,25 @@ public final class MarkerFollower {
                     Names.range("maxSpeedMps", c.maxSpeedMps(), 0.01, 5), Names.range("speedGain", c.speedGain(), 0.01, 20),
                     Names.range("turnGain", c.turnGain(), 0.01, 20), Names.range("searchTurnRadPerSec", c.searchTurnRadPerSec(), 0, 3),
                     TimeUnit.MILLISECONDS.toNanos(Names.range("lostAfterMillis", c.lostAfterMillis(), 100, 10_000)),
-                    TimeUnit.SECONDS.toNanos(Names.range("searchSeconds", c.searchSeconds(), 1, 120)));
+                    TimeUnit.SECONDS.toNanos(Names.range("searchSeconds", c.searchSeconds(), 1, 120)),
+                    Names.require("linePipeline", c.linePipeline()), Names.range("lineSpeedMps", c.lineSpeedMps(), 0.01, 2),
+                    Names.range("lineMaxTurnRadPerSec", c.lineMaxTurnRadPerSec(), 0.1, 5),
+                    PidGains.of(Names.range("lineKp", c.lineKp(), 0, 100), Names.range("lineKi", c.lineKi(), 0, 100),
+                            Names.range("lineKd", c.lineKd(), 0, 100)));
         }
     }
 
     /** What the follower is doing. */
     enum State { IDLE, SEARCHING, FOLLOWING, ARRIVED, LOST }
 
+    /** What it follows. */
+    enum Mode { MARKER, LINE }
+
     private static final long PERIOD_NANOS = 50_000_000L; // 20 Hz: the camera's rate or faster
 
     private final Map<String, TunableLoop> loops = new ConcurrentHashMap<>();
+    private final Map<String, VisionPipeline> pipelines = new ConcurrentHashMap<>();
+    private volatile ControllerFactory pidFactory;
     private volatile Settings settings;
     private volatile Logger log;
     private ServiceRegistration<VisionListener> listener;
@@ -108,6 +149,11 @@ public final class MarkerFollower {
     private final VisionSample sighting = new VisionSample();
     private final VisionSample seen = new VisionSample();
     private volatile int target = -1;
+    private volatile Mode mode = Mode.MARKER;
+    // line mode, touched by the follower's thread only once started
+    private final VisionSample line = new VisionSample();
+    private Controller lineController;
+    private long lastLineStep;
     private volatile State state = State.IDLE;
     private volatile String detail = "";
     private long searchStarted;
@@ -125,6 +171,27 @@ public final class MarkerFollower {
 
     void removeLoop(TunableLoop loop) {
         loops.remove(loop.name(), loop);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addPipeline(VisionPipeline pipeline) {
+        pipelines.put(pipeline.name(), pipeline);
+    }
+
+    void removePipeline(VisionPipeline pipeline) {
+        pipelines.remove(pipeline.name(), pipeline);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            target = "(" + ControllerFactory.PROPERTY_NAME + "=pid)")
+    void setPidFactory(ControllerFactory factory) {
+        pidFactory = factory;
+    }
+
+    void unsetPidFactory(ControllerFactory factory) {
+        if (pidFactory == factory) {
+            pidFactory = null;
+        }
     }
 
     @Activate
@@ -206,8 +273,38 @@ public final class MarkerFollower {
             sighting.set(0, 0, 0, false, -1, Double.NaN, Double.NaN, 0);
         }
         target = id;
+        mode = Mode.MARKER;
         searchStarted = System.nanoTime();
         detail = "looking for marker " + id;
+        state = State.SEARCHING;
+    }
+
+    /**
+     * Starts driving along the line the line pipeline sees.
+     *
+     * @throws IllegalArgumentException when the wheel loops, the line pipeline or the PID are not there
+     */
+    public void followLine() {
+        Settings s = settings;
+        if (!loops.containsKey(s.leftLoop()) || !loops.containsKey(s.rightLoop())) {
+            throw new IllegalArgumentException("the wheel loops '" + s.leftLoop() + "' and '" + s.rightLoop() + "' are not both running");
+        }
+        VisionPipeline p = pipelines.get(s.linePipeline());
+        if (p == null || !VisionPipeline.KIND_LINE.equals(p.kind())) {
+            throw new IllegalArgumentException("no line pipeline '" + s.linePipeline() + "' is running");
+        }
+        ControllerFactory f = pidFactory;
+        if (f == null) {
+            throw new IllegalArgumentException("no PID controller is installed (bundle armature.control)");
+        }
+        halt(State.IDLE, ""); // the thread sees the new controller only with the new state
+        lineController = f.create(s.lineGains());
+        lineController.reset(Double.NaN);
+        lastLineStep = System.nanoTime();
+        target = -1;
+        mode = Mode.LINE;
+        searchStarted = lastLineStep;
+        detail = "looking for the line";
         state = State.SEARCHING;
     }
 
@@ -222,7 +319,8 @@ public final class MarkerFollower {
 
     /** @return one line: what the follower does, and the last sighting */
     public String status() {
-        return state.name().toLowerCase() + (target >= 0 ? " (marker " + target + ")" : "") + (detail.isEmpty() ? "" : ": " + detail);
+        String what = mode == Mode.LINE ? " (line)" : target >= 0 ? " (marker " + target + ")" : "";
+        return state.name().toLowerCase() + what + (detail.isEmpty() ? "" : ": " + detail);
     }
 
     private void halt(State next, String why) {
@@ -238,7 +336,11 @@ public final class MarkerFollower {
             LockSupport.parkNanos(Math.max(0, next - System.nanoTime()));
             State s = state;
             if (s == State.SEARCHING || s == State.FOLLOWING) {
-                step(System.nanoTime());
+                if (mode == Mode.LINE) {
+                    stepLine(System.nanoTime());
+                } else {
+                    step(System.nanoTime());
+                }
             }
         }
     }
@@ -275,6 +377,31 @@ public final class MarkerFollower {
         }
         detail = "turning to look for marker " + target;
         setWheels(0, Math.copySign(s.searchTurn(), lastBearing == 0 ? 1 : lastBearing));
+    }
+
+    /**
+     * One period along the line: the heading error (rad, positive when the line is to the left) is
+     * the robot's heading off the line with its sign turned, which the PID drives to 0.
+     */
+    private void stepLine(long now) {
+        Settings s = settings;
+        VisionPipeline p = pipelines.get(s.linePipeline());
+        double dt = Math.max(1e-3, (now - lastLineStep) / 1e9);
+        lastLineStep = now;
+        boolean fresh = p != null && p.readLatest(line) && line.found() && Double.isFinite(line.value())
+                && now - line.frameTimestampNanos() < s.lostAfterNanos();
+        if (!fresh) {
+            if (state == State.FOLLOWING || now - searchStarted > s.lostAfterNanos()) {
+                halt(State.LOST, state == State.FOLLOWING ? "the line ended or went out of sight" : "no line in sight");
+            }
+            return;
+        }
+        double error = line.value();
+        double share = lineController.calculate(0, -error, dt);
+        double v = s.lineSpeed() * Math.max(0.3, Math.cos(error));
+        state = State.FOLLOWING;
+        detail = String.format(java.util.Locale.ROOT, "heading error %.1f°, turning %.2f rad/s", Math.toDegrees(error), share * s.lineMaxTurn());
+        setWheels(v, share * s.lineMaxTurn());
     }
 
     /** Sets the wheel loops' setpoints for forward speed {@code v} (m/s) and turn rate {@code w} (rad/s, counter-clockwise). */

@@ -74,20 +74,26 @@ public final class VisionCommands {
         return out.toString();
     }
 
+    private static final String USAGE = "usage: robot:follow marker <id> | robot:follow line | robot:follow stop | robot:follow";
+
     /** robot:follow marker &lt;id&gt;: drive to the marker. */
     public String follow(String what, int id) {
         if (!"marker".equals(what)) {
-            throw new IllegalArgumentException("usage: robot:follow marker <id> | robot:follow stop | robot:follow");
+            throw new IllegalArgumentException(USAGE);
         }
         MarkerFollower f = requireFollower();
         f.follow(id);
         return "following marker " + id;
     }
 
-    /** robot:follow stop: stop following and stop the wheels. */
+    /** robot:follow line: drive along the line; robot:follow stop: stop following and stop the wheels. */
     public String follow(String what) {
+        if ("line".equals(what)) {
+            requireFollower().followLine();
+            return "following the line";
+        }
         if (!"stop".equals(what)) {
-            throw new IllegalArgumentException("usage: robot:follow marker <id> | robot:follow stop | robot:follow");
+            throw new IllegalArgumentException(USAGE);
         }
         requireFollower().stop();
         return "stopped";
