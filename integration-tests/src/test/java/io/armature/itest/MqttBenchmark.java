@@ -29,18 +29,20 @@ import io.armature.telemetry.TelemetrySource;
  * <li>Throughput at QoS 0 and QoS 1: {@code sources} telemetry sources (eight values each, like a
  * loop's) registered in the robot, published by the armature.telemetry.mqtt component at
  * {@code rate} Hz each, counted as the broker receives them (its own count, {@code $SYS}; the
- * target, >= 20,000/s at QoS 0, is throughput to the broker) and as a subscriber (Paho, same QoS)
- * receives them; and the bytes the component's thread allocates per message. The reference, measured in the same run: a
+ * target, >= 20,000/s at QoS 0, is throughput to the broker), once with a subscriber (Paho, same
+ * QoS) of every telemetry topic, which the single-threaded broker must also serve, and once
+ * without; and the bytes the component's thread allocates per message. The reference, measured in the same run: a
  * bare Paho client of the same settings offering the same load (as many messages of the same
- * size, in a burst every period) from a plain thread.</li>
- * <li>The control loop's lateness with that telemetry on against off: an empty 1 kHz loop in the
- * loop engine, interleaved slices (off, on, off, on...), 1 us lateness histograms (HdrHistogram):
- * p99 and p99.9 of each side's pooled slices and their ratio, and the p99 ratio on/off of each
- * pair, whose median is held to the target (<= 1.1).</li>
+ * size, in a burst every period) from a plain thread, with and without the subscriber.</li>
+ * <li>The control loop's lateness with that telemetry on against off, and against bare Paho
+ * offering the same traffic instead: an empty 1 kHz loop in the loop engine, rounds of
+ * interleaved slices (off, on, bare), 1 us lateness histograms (HdrHistogram): p99 and p99.9 of
+ * each kind's pooled slices and their ratios, and the p99 ratios of each round, whose on/off
+ * median is held to the target (<= 1.1).</li>
  * </ol>
  * Prints figures; asserts nothing.
  *
- * <p>Arguments: [pairs (10)] [slice seconds (3)] [sources (60)] [rate Hz per source (500)].
+ * <p>Arguments: [rounds (10)] [slice seconds (3)] [sources (60)] [rate Hz per source (500)].
  */
 public final class MqttBenchmark {
 
@@ -48,7 +50,7 @@ public final class MqttBenchmark {
     private static final int BUCKETS = 20_000; // 1 us lateness buckets up to 20 ms; the last holds the rest
 
     public static void main(String[] args) throws Exception {
-        int pairs = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
         double sliceSeconds = args.length > 1 ? Double.parseDouble(args[1]) : 3;
         int sources = args.length > 2 ? Integer.parseInt(args[2]) : 60;
         int rate = args.length > 3 ? Integer.parseInt(args[3]) : 500;
@@ -60,20 +62,26 @@ public final class MqttBenchmark {
                 registered.add(registerSource(robot, "bench" + i));
             }
             System.out.printf(Locale.ROOT, "MQTT benchmark: mosquitto on 127.0.0.1, %d telemetry sources at %d Hz each (+ the rover's own loops "
-                    + "and streams), %d interleaved pairs of %.1f s slices, GC %s%n", sources, rate, pairs, sliceSeconds, LoopBenchmark.gcNames());
+                    + "and streams), %d rounds of interleaved %.1f s slices, GC %s%n", sources, rate, rounds, sliceSeconds, LoopBenchmark.gcNames());
 
-            System.out.printf(Locale.ROOT, "%n[throughput: messages handed to the client, counted by the broker ($SYS), and received by a subscriber]%n");
-            System.out.printf(Locale.ROOT, "%-12s %12s %12s %12s %12s %14s %s%n", "QoS", "offered/s", "published/s", "at broker/s", "received/s",
-                    "bytes/s", "target");
+            System.out.printf(Locale.ROOT, "%n[throughput: messages handed to the client, counted by the broker ($SYS), and received by a subscriber"
+                    + " of every telemetry topic when there is one]%n");
+            System.out.printf(Locale.ROOT, "%-12s %-10s %10s %12s %12s %12s %14s %s%n", "QoS", "subscriber", "offered/s", "published/s", "at broker/s",
+                    "received/s", "bytes/s", "target");
+            double[] qos0 = null;
             for (int qos = 0; qos <= 1; qos++) {
-                double[] ours = throughput(robot, broker, qos, sources, rate);
-                double[] reference = reference(broker, qos, (int) Math.round(ours[1]), (int) ours[2], rate);
-                System.out.printf(Locale.ROOT, "%-12s ratio component/bare Paho: %.2f at the broker, %.2f received%n", "", ours[3] / reference[1],
-                        ours[0] / reference[0]);
+                // with a subscriber first: it measures the message size the reference then offers
+                double[] ours = throughput(robot, broker, qos, sources, rate, true);
+                qos0 = qos == 0 ? ours : qos0;
+                double[] reference = reference(broker, qos, (int) Math.round(ours[1]), (int) ours[2], rate, true);
+                double[] alone = throughput(robot, broker, qos, sources, rate, false);
+                double[] referenceAlone = reference(broker, qos, (int) Math.round(ours[1]), (int) ours[2], rate, false);
+                System.out.printf(Locale.ROOT, "%-12s ratio component/bare Paho at the broker: %.2f with the subscriber, %.2f without%n", "",
+                        ours[3] / reference[1], alone[3] / referenceAlone[1]);
             }
 
-            System.out.printf(Locale.ROOT, "%n[control loop lateness, telemetry off vs on at QoS 0]%n");
-            lateness(robot, broker, pairs, sliceSeconds, rate);
+            System.out.printf(Locale.ROOT, "%n[control loop lateness: telemetry off, on at QoS 0, and bare Paho offering the same instead]%n");
+            lateness(robot, broker, rounds, sliceSeconds, rate, (int) Math.round(qos0[1]), (int) qos0[2]);
             registered.forEach(ServiceRegistration::unregister);
         }
     }
@@ -129,7 +137,8 @@ public final class MqttBenchmark {
         volatile long[] brokerReceived = {-1, 0};
         final MqttAsyncClient client;
 
-        Counter(Mosquitto broker, int qos) throws Exception {
+        /** @param telemetry whether to subscribe to every telemetry topic, or only to the broker's count */
+        Counter(Mosquitto broker, int qos, boolean telemetry) throws Exception {
             client = new MqttAsyncClient(broker.uri(), "bench-subscriber-" + System.nanoTime(), new MemoryPersistence());
             client.setCallback(new MqttCallback() {
                 @Override
@@ -156,7 +165,9 @@ public final class MqttBenchmark {
             o.setCleanSession(true);
             o.setMaxInflight(65_535);
             client.connect(o).waitForCompletion(10_000);
-            client.subscribe("armature/sim-rover/#", qos).waitForCompletion(10_000);
+            if (telemetry) {
+                client.subscribe("armature/sim-rover/#", qos).waitForCompletion(10_000);
+            }
             client.subscribe(BROKER_RECEIVED, 0).waitForCompletion(10_000);
         }
 
@@ -191,10 +202,10 @@ public final class MqttBenchmark {
      * @return messages per second the subscriber received from the component, their mean size in
      *         bytes, the number of sources, and messages per second the broker received
      */
-    private static double[] throughput(FeatureRuntime robot, Mosquitto broker, int qos, int sources, int rate) throws Exception {
-        try (Counter counter = new Counter(broker, qos)) {
+    private static double[] throughput(FeatureRuntime robot, Mosquitto broker, int qos, int sources, int rate, boolean subscriber) throws Exception {
+        try (Counter counter = new Counter(broker, qos, subscriber)) {
             enable(robot, broker, qos, rate);
-            Thread.sleep(2_000); // warm-up: JIT, the broker's buffers
+            Thread.sleep(3_000); // warm-up: JIT, the socket buffers
             long m0 = counter.messages.get();
             long b0 = counter.bytes.get();
             long p0 = published(robot);
@@ -212,8 +223,10 @@ public final class MqttBenchmark {
             disable(robot);
             int others = robot.context().getServiceReferences(LoopStatistics.class, null).size()
                     + robot.context().getServiceReferences(io.armature.sensor.SampleStream.class, null).size();
-            System.out.printf(Locale.ROOT, "%-12s %12d %12.0f %12.0f %12.0f %14.0f %s%n", qos + " component", (long) (sources + others) * rate, published,
-                    atBroker, received, (counter.bytes.get() - b0) / seconds, qos == 0 ? ">= 20000 at the broker/s" : "-");
+            System.out.printf(Locale.ROOT, "%-12s %-10s %10d %12.0f %12.0f %12s %14s %s%n", qos + " component", subscriber ? "all" : "none",
+                    (long) (sources + others) * rate, published, atBroker, subscriber ? String.format(Locale.ROOT, "%.0f", received) : "-",
+                    subscriber ? String.format(Locale.ROOT, "%.0f", (counter.bytes.get() - b0) / seconds) : "-",
+                    qos == 0 ? ">= 20000 at the broker/s" : "-");
             String buffer = status.lines().filter(l -> l.startsWith("published")).findFirst().orElse("");
             System.out.printf(Locale.ROOT, "%-12s %s; the component's thread allocated %.0f bytes per message%n", "", buffer,
                     allocatedBytes / Math.max(1.0, published * seconds));
@@ -234,61 +247,81 @@ public final class MqttBenchmark {
 
     /**
      * The reference: a bare Paho client with the component's settings (clean session, memory
-     * persistence, 1000 in flight) publishing {@code perPeriod} messages of {@code bytes} bytes at
-     * {@code rate} Hz for 5 s after 2 s of warm-up, as the component is offered, on the robot's
-     * broker while the robot runs without MQTT. A period that comes late is skipped, as the
-     * component does; at QoS 1 a full window waits a little.
+     * persistence, 1000 in flight) on its own thread, publishing {@code perPeriod} messages of
+     * {@code bytes} bytes at {@code rate} Hz, as the component is offered. A period that comes late
+     * is skipped, as the component does; at QoS 1 a full window waits a little.
+     */
+    private static final class BarePublisher implements AutoCloseable {
+        final AtomicLong published = new AtomicLong();
+        private final MqttAsyncClient client;
+        private final Thread thread;
+        private volatile boolean running = true;
+
+        BarePublisher(Mosquitto broker, int qos, int bytes, int perPeriod, int rate) throws Exception {
+            byte[] payload = new byte[bytes];
+            java.util.Arrays.fill(payload, (byte) 'x');
+            client = new MqttAsyncClient(broker.uri(), "bench-reference-" + System.nanoTime(), new MemoryPersistence());
+            MqttConnectOptions o = new MqttConnectOptions();
+            o.setCleanSession(true);
+            o.setMaxInflight(1_000);
+            client.connect(o).waitForCompletion(10_000);
+            String[] topics = new String[perPeriod];
+            for (int i = 0; i < perPeriod; i++) {
+                topics[i] = "armature/sim-rover/telemetry/reference" + i;
+            }
+            long period = 1_000_000_000L / rate;
+            thread = new Thread(() -> {
+                long next = System.nanoTime();
+                while (running) {
+                    long now = System.nanoTime();
+                    if (now < next) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(next - now);
+                        continue;
+                    }
+                    for (int i = 0; i < perPeriod && running; i++) {
+                        try {
+                            client.publish(topics[i], payload, qos, false);
+                            published.incrementAndGet();
+                        } catch (org.eclipse.paho.client.mqttv3.MqttException full) {
+                            java.util.concurrent.locks.LockSupport.parkNanos(100_000); // QoS 1: the in-flight window is full
+                        }
+                    }
+                    next = Math.max(next + period, System.nanoTime());
+                }
+            }, "bench-reference");
+            thread.start();
+        }
+
+        @Override
+        public void close() throws Exception {
+            running = false;
+            thread.join(5_000);
+            client.disconnect(1_000).waitForCompletion(2_000);
+            client.close();
+        }
+    }
+
+    /**
+     * The bare Paho reference of {@link BarePublisher} for 5 s after 3 s of warm-up, on the
+     * robot's broker while the robot runs without MQTT.
      *
      * @return messages per second the subscriber received, and that the broker received
      */
-    private static double[] reference(Mosquitto broker, int qos, int bytes, int perPeriod, int rate) throws Exception {
-        byte[] payload = new byte[bytes];
-        java.util.Arrays.fill(payload, (byte) 'x');
-        MqttAsyncClient publisher = new MqttAsyncClient(broker.uri(), "bench-reference-" + System.nanoTime(), new MemoryPersistence());
-        MqttConnectOptions o = new MqttConnectOptions();
-        o.setCleanSession(true);
-        o.setMaxInflight(1_000);
-        publisher.connect(o).waitForCompletion(10_000);
-        try (Counter counter = new Counter(broker, qos)) {
-            long published = 0;
-            long m0 = 0;
-            long t0 = 0;
-            long[] broker0 = null;
-            long warmUpEnd = System.nanoTime() + 2_000_000_000L;
-            long end = warmUpEnd + 5_000_000_000L;
-            long period = 1_000_000_000L / rate;
-            long next = System.nanoTime();
-            for (long now = System.nanoTime(); now < end; now = System.nanoTime()) {
-                if (t0 == 0 && now >= warmUpEnd) {
-                    t0 = now;
-                    m0 = counter.messages.get();
-                    published = 0;
-                    broker0 = counter.brokerReceived; // the count that came last, and when
-                }
-                if (now < next) {
-                    java.util.concurrent.locks.LockSupport.parkNanos(next - now);
-                    continue;
-                }
-                for (int i = 0; i < perPeriod; i++) {
-                    try {
-                        publisher.publish("armature/sim-rover/telemetry/reference" + i, payload, qos, false);
-                        published++;
-                    } catch (org.eclipse.paho.client.mqttv3.MqttException full) {
-                        Thread.sleep(0, 100_000); // the in-flight window is full: QoS 1 waits for acknowledgements
-                    }
-                }
-                next = Math.max(next + period, System.nanoTime());
-            }
+    private static double[] reference(Mosquitto broker, int qos, int bytes, int perPeriod, int rate, boolean subscriber) throws Exception {
+        try (Counter counter = new Counter(broker, qos, subscriber); BarePublisher publisher = new BarePublisher(broker, qos, bytes, perPeriod, rate)) {
+            Thread.sleep(3_000);
+            long m0 = counter.messages.get();
+            long p0 = publisher.published.get();
+            long t0 = System.nanoTime();
+            long[] broker0 = counter.nextBrokerCount();
+            Thread.sleep(5_000);
+            double atBroker = Counter.brokerRate(broker0, counter.nextBrokerCount());
             double seconds = (System.nanoTime() - t0) / 1e9;
-            long[] broker1 = counter.brokerReceived; // the last count while publishing
-            Thread.sleep(200); // the last ones in transit
             double received = (counter.messages.get() - m0) / seconds;
-            System.out.printf(Locale.ROOT, "%-12s %12s %12.0f %12.0f %12.0f %14.0f%n", qos + " bare Paho", "-", published / seconds,
-                    Counter.brokerRate(broker0, broker1), received, received * bytes);
-            return new double[] {received, Counter.brokerRate(broker0, broker1)};
-        } finally {
-            publisher.disconnect(1_000).waitForCompletion(2_000);
-            publisher.close();
+            System.out.printf(Locale.ROOT, "%-12s %-10s %10s %12.0f %12.0f %12s %14s%n", qos + " bare Paho", subscriber ? "all" : "none", "-",
+                    (publisher.published.get() - p0) / seconds, atBroker, subscriber ? String.format(Locale.ROOT, "%.0f", received) : "-",
+                    subscriber ? String.format(Locale.ROOT, "%.0f", received * bytes) : "-");
+            return new double[] {received, atBroker};
         }
     }
 
@@ -299,51 +332,78 @@ public final class MqttBenchmark {
         return m.find() ? Long.parseLong(m.group(1)) : 0;
     }
 
-    private static void lateness(FeatureRuntime robot, Mosquitto broker, int pairs, double seconds, int rate) throws Exception {
+    /**
+     * Rounds of three slices, each after 2 s for the previous one's traffic to drain: telemetry
+     * off; the component publishing at QoS 0 to the broker with a subscriber of everything; and,
+     * instead of it, bare Paho offering the same messages from a plain thread of this JVM. The
+     * last tells what the traffic itself costs the loop on this machine (the broker and the
+     * subscriber share its cores) from what the component adds.
+     */
+    private static void lateness(FeatureRuntime robot, Mosquitto broker, int rounds, double seconds, int rate, int bytes, int perPeriod)
+            throws Exception {
         ServiceRegistration<ControlLoop> loop = LoopBenchmark.registerEmptyLoop(robot, "bench", 1000);
         Histogram off = new Histogram(1, 1_000_000_000L, 3);
         Histogram on = new Histogram(1, 1_000_000_000L, 3);
+        Histogram bare = new Histogram(1, 1_000_000_000L, 3);
         long received = 0;
-        double onSeconds = 0;
-        double[] pairRatios = new double[pairs];
+        long receivedBare = 0;
+        double[] onOff = new double[rounds];
+        double[] onBare = new double[rounds];
         try {
             LoopStatistics stats = robot.service(LoopStatistics.class, "(armature.loop.name=bench)", 5_000);
-            Thread.sleep(500);
-            for (int i = 0; i < pairs; i++) {
-                Histogram offPair = new Histogram(1, 1_000_000_000L, 3);
-                Histogram onPair = new Histogram(1, 1_000_000_000L, 3);
-                slice(stats, seconds, offPair);
-                try (Counter counter = new Counter(broker, 0)) {
+            for (int i = 0; i < rounds; i++) {
+                Histogram offRound = new Histogram(1, 1_000_000_000L, 3);
+                Histogram onRound = new Histogram(1, 1_000_000_000L, 3);
+                Histogram bareRound = new Histogram(1, 1_000_000_000L, 3);
+                Thread.sleep(2_000);
+                slice(stats, seconds, offRound);
+                try (Counter counter = new Counter(broker, 0, true)) {
                     enable(robot, broker, 0, rate);
                     Thread.sleep(500); // flowing
                     long m0 = counter.messages.get();
-                    slice(stats, seconds, onPair);
+                    slice(stats, seconds, onRound);
                     received += counter.messages.get() - m0;
-                    onSeconds += seconds;
                     disable(robot);
                 }
-                off.add(offPair);
-                on.add(onPair);
-                pairRatios[i] = (double) onPair.getValueAtPercentile(99) / offPair.getValueAtPercentile(99);
+                Thread.sleep(2_000);
+                try (Counter counter = new Counter(broker, 0, true); BarePublisher publisher = new BarePublisher(broker, 0, bytes, perPeriod, rate)) {
+                    Thread.sleep(500);
+                    long m0 = counter.messages.get();
+                    slice(stats, seconds, bareRound);
+                    receivedBare += counter.messages.get() - m0;
+                }
+                off.add(offRound);
+                on.add(onRound);
+                bare.add(bareRound);
+                onOff[i] = (double) onRound.getValueAtPercentile(99) / offRound.getValueAtPercentile(99);
+                onBare[i] = (double) onRound.getValueAtPercentile(99) / bareRound.getValueAtPercentile(99);
             }
         } finally {
             loop.unregister();
         }
-        double off99 = off.getValueAtPercentile(99) / 1e3;
-        double on99 = on.getValueAtPercentile(99) / 1e3;
-        double off999 = off.getValueAtPercentile(99.9) / 1e3;
-        double on999 = on.getValueAtPercentile(99.9) / 1e3;
-        System.out.printf(Locale.ROOT, "%-16s %10s %8s %9s %14s%n", "", "cycles", "p99 us", "p99.9 us", ">500 us");
-        System.out.printf(Locale.ROOT, "%-16s %10d %8.1f %9.1f %14d%n", "telemetry off", off.getTotalCount(), off99, off999, above(off, 500));
-        System.out.printf(Locale.ROOT, "%-16s %10d %8.1f %9.1f %14d   (%.0f messages/s received meanwhile)%n", "telemetry on",
-                on.getTotalCount(), on99, on999, above(on, 500), received / onSeconds);
-        System.out.printf(Locale.ROOT, "ratio on/off of the pooled slices: p99 %.2f, p99.9 %.2f%n", on99 / off99, on999 / off999);
-        double[] sorted = pairRatios.clone();
+        System.out.printf(Locale.ROOT, "%-22s %10s %8s %9s %14s%n", "", "cycles", "p99 us", "p99.9 us", ">500 us");
+        row("telemetry off", off, "");
+        row("telemetry on", on, String.format(Locale.ROOT, "(%.0f messages/s received meanwhile)", received / (rounds * seconds)));
+        row("bare Paho instead", bare, String.format(Locale.ROOT, "(%.0f messages/s received meanwhile)", receivedBare / (rounds * seconds)));
+        System.out.printf(Locale.ROOT, "pooled slices: p99 on/off %.2f, on/bare Paho %.2f; p99.9 on/off %.2f, on/bare Paho %.2f%n",
+                (double) on.getValueAtPercentile(99) / off.getValueAtPercentile(99), (double) on.getValueAtPercentile(99) / bare.getValueAtPercentile(99),
+                (double) on.getValueAtPercentile(99.9) / off.getValueAtPercentile(99.9),
+                (double) on.getValueAtPercentile(99.9) / bare.getValueAtPercentile(99.9));
+        // each round's slices are seconds apart, so a burst of load from outside the benchmark that
+        // lands in one slice moves one round's ratio, where it would move the pooled tail
+        System.out.printf(Locale.ROOT, "p99 per round: on/off median %s (target <= 1.1); on/bare Paho median %s%n", spread(onOff), spread(onBare));
+    }
+
+    private static void row(String label, Histogram h, String note) {
+        System.out.printf(Locale.ROOT, "%-22s %10d %8.1f %9.1f %14d   %s%n", label, h.getTotalCount(), h.getValueAtPercentile(99) / 1e3,
+                h.getValueAtPercentile(99.9) / 1e3, above(h, 500), note);
+    }
+
+    /** @return the median (the upper one of an even count) and the range */
+    private static String spread(double[] values) {
+        double[] sorted = values.clone();
         java.util.Arrays.sort(sorted);
-        // each pair's two slices are 4 s apart, so a burst of load from outside the benchmark that
-        // lands in one slice moves one pair's ratio, where it would move the pooled tail
-        System.out.printf(Locale.ROOT, "p99 ratio on/off per pair: median %.2f (target <= 1.1), from %.2f to %.2f%n",
-                sorted[pairs / 2], sorted[0], sorted[pairs - 1]);
+        return String.format(Locale.ROOT, "%.2f (from %.2f to %.2f)", sorted[sorted.length / 2], sorted[0], sorted[sorted.length - 1]);
     }
 
     /** Adds one slice's lateness (1 us buckets, the first 100 ms left out) to {@code into}. */
