@@ -705,6 +705,17 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
 
     @Override
     public void stopOutputs() {
+        if (ownBundle != null && ownBundle.getState() == org.osgi.framework.Bundle.STOPPING) {
+            // The engine of a stopping bundle stops for good: no cycle will beat again. Closing
+            // the heartbeat now, not when the framework gets round to deactivating this component,
+            // keeps that delay from reading as a stalled loop (during a side-by-side update, a
+            // trip that would stop the motor the successor is driving).
+            Heartbeat hb = heartbeat;
+            heartbeat = null;
+            if (hb != null) {
+                hb.close();
+            }
+        }
         if (standby || handsOver()) {
             return; // the successor continues from this loop's last output
         }

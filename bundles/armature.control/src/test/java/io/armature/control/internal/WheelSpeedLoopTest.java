@@ -36,6 +36,10 @@ class WheelSpeedLoopTest {
     private long now;
 
     private WheelSpeedLoop loop(Object... keyValues) {
+        return loop((org.osgi.framework.BundleContext) null, keyValues);
+    }
+
+    private WheelSpeedLoop loop(org.osgi.framework.BundleContext context, Object... keyValues) {
         Map<String, Object> simConfig = new HashMap<>();
         simConfig.put("realTime", false);
         simConfig.put("gyroNoise", 0.0);
@@ -50,7 +54,7 @@ class WheelSpeedLoopTest {
         for (int i = 0; i < keyValues.length; i += 2) {
             m.put((String) keyValues[i], keyValues[i + 1]);
         }
-        WheelSpeedLoop loop = new WheelSpeedLoop(ComponentConfigs.of(WheelSpeedLoop.Config.class, m), null);
+        WheelSpeedLoop loop = new WheelSpeedLoop(ComponentConfigs.of(WheelSpeedLoop.Config.class, m), context);
         loop.bindBoard(board);
         return loop;
     }
@@ -482,6 +486,25 @@ class WheelSpeedLoopTest {
         assertEquals(15, board.plant().left.speed(), 0.5, "after the reset it starts again from rest");
         loop.deactivate();
         assertTrue(supervisor.closed, "an orderly stop closes the heartbeat instead of missing it");
+    }
+
+    @Test
+    void whenItsBundleStopsTheEngineStoppingTheLoopClosesItsHeartbeatAtOnce() {
+        int[] state = {org.osgi.framework.Bundle.ACTIVE};
+        org.osgi.framework.Bundle bundle = (org.osgi.framework.Bundle) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {org.osgi.framework.Bundle.class}, (p, m, args) -> m.getName().equals("getState") ? state[0] : null);
+        org.osgi.framework.BundleContext context = (org.osgi.framework.BundleContext) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {org.osgi.framework.BundleContext.class},
+                (p, m, args) -> m.getName().equals("getBundle") ? bundle : null);
+        WheelSpeedLoop loop = loop(context);
+        FakeSupervisor supervisor = new FakeSupervisor();
+        loop.bindSupervisor(supervisor);
+        tick(loop);
+        loop.stopOutputs(); // an engine stopped while the bundle runs (a fault it restarts from): still supervised
+        assertFalse(supervisor.closed, "a loop its engine may restart keeps its heartbeat");
+        state[0] = org.osgi.framework.Bundle.STOPPING;
+        loop.stopOutputs();
+        assertTrue(supervisor.closed, "the bundle is stopping: no cycle will beat again, so the heartbeat is closed, not missed");
     }
 
     @Test
