@@ -7,8 +7,8 @@
 #   scripts/bench.sh stream     sample stream vs JCTools SpscArrayQueue and ArrayBlockingQueue
 #   scripts/bench.sh mcu        microcontroller protocol: round trip over a pty vs a raw pty echo, parser vs CRC alone,
 #                               bytes per frame; PWM write through the OSGi service vs a direct call
-#   scripts/bench.sh mqtt       MQTT telemetry to mosquitto: messages/s a subscriber receives at QoS 0 and 1, and the
-#                               control loop's p99 lateness with that telemetry on over off
+#   scripts/bench.sh mqtt       MQTT telemetry to mosquitto: messages/s the broker counts at QoS 0 and 1, with and
+#                               without a subscriber, vs bare Paho; the loop's p99 lateness with telemetry on over off
 #   scripts/bench.sh web        loop lateness with 50 WebSocket telemetry clients (+1 flooding, +1 never reading) vs none
 #   scripts/bench.sh vision     the 640x480 line pipeline in Java (armature.vision) vs C++ on Debian's OpenCV, in
 #                               alternating rounds: median per-pair ratio Java/C++, fps, bytes per frame
