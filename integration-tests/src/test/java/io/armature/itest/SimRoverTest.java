@@ -95,6 +95,18 @@ class SimRoverTest {
     }
 
     @Test
+    void withVisionOffOpenCvIsReadyButItsLibraryIsNeverLoaded() throws Exception {
+        assertEquals(Bundle.ACTIVE, robot.bundle("armature.opencv").getState());
+        assertTrue(robot.context().getAllServiceReferences("org.opencv.osgi.OpenCVInterface", null) != null, "the service is offered");
+        try (java.util.stream.Stream<String> maps = Files.lines(Path.of("/proc/self/maps"))) {
+            assertTrue(maps.noneMatch(l -> l.contains("libopencv_java")), "nobody asked for OpenCV, so its 65 MB library is not loaded");
+        }
+        try (java.util.stream.Stream<Path> files = Files.walk(robot.configDir().getParent().resolve("storage"))) {
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().startsWith("libopencv_java")), "nor copied out of its bundle");
+        }
+    }
+
+    @Test
     void simBoardChannelsAreServicesThatTurnTheWheel() throws Exception {
         Board board = robot.service(Board.class, "(armature.board=sim)", 5_000);
         assertEquals("sim", board.info().backend());

@@ -19,12 +19,15 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleActivator;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceFactory;
 import org.osgi.framework.ServiceRegistration;
 
 /**
- * Loads the OpenCV JNI library through this bundle's class loader (the framework finds it by
- * Bundle-NativeCode, in its bundle cache) and then registers {@link OpenCVInterface}, so that a
- * component referencing that service runs only once OpenCV's native methods are usable.
+ * Registers {@link OpenCVInterface} as a service factory that loads the OpenCV JNI library through
+ * this bundle's class loader (the framework finds it by Bundle-NativeCode, in its bundle cache)
+ * when a bundle first gets the service, so a component referencing it runs only once OpenCV's
+ * native methods are usable, and a robot that carries OpenCV with vision turned off never pays
+ * for extracting and loading the 65 MB library at start.
  *
  * <p>Felix extracts the library again for every new class loader of this bundle (after each
  * refresh), into a numbered directory of its bundle cache, because the JVM will not load one file
@@ -50,6 +53,30 @@ public final class OpenCvActivator implements BundleActivator {
 
     @Override
     public void start(BundleContext context) {
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put(PROPERTY_VERSION, Core.VERSION); // plain Java: no native call
+        OpenCVInterface loaded = new OpenCVInterface() { };
+        boolean[] done = {false};
+        registration = context.registerService(OpenCVInterface.class, new ServiceFactory<OpenCVInterface>() {
+            @Override
+            public OpenCVInterface getService(Bundle bundle, ServiceRegistration<OpenCVInterface> reg) {
+                synchronized (done) {
+                    if (!done[0]) {
+                        load(context); // an UnsatisfiedLinkError reaches the framework's log, and the caller gets no service
+                        done[0] = true;
+                    }
+                }
+                return loaded;
+            }
+
+            @Override
+            public void ungetService(Bundle bundle, ServiceRegistration<OpenCVInterface> reg, OpenCVInterface service) {
+                // the library stays loaded as long as this class loader lives
+            }
+        }, props);
+    }
+
+    private static void load(BundleContext context) {
         Path privateCopies = context.getDataFile(PRIVATE_COPIES).toPath();
         try {
             System.loadLibrary(Core.NATIVE_LIBRARY_NAME);
@@ -62,9 +89,6 @@ public final class OpenCvActivator implements BundleActivator {
             }
         }
         removeUnusedCopies(privateCopies);
-        Dictionary<String, Object> props = new Hashtable<>();
-        props.put(PROPERTY_VERSION, Core.VERSION);
-        registration = context.registerService(OpenCVInterface.class, new OpenCVInterface() { }, props);
     }
 
     /**
