@@ -45,14 +45,14 @@ import io.armature.vision.VisionSample;
  * </ul>
  * It stops the wheels when told to and when it is deactivated.
  */
-@Component(service = MarkerFollower.class, immediate = true, configurationPid = MarkerFollower.PID,
+@Component(service = Follower.class, immediate = true, configurationPid = Follower.PID,
         configurationPolicy = ConfigurationPolicy.REQUIRE)
-@Designate(ocd = MarkerFollower.Config.class)
-public final class MarkerFollower {
+@Designate(ocd = Follower.Config.class)
+public final class Follower {
 
     public static final String PID = "armature.vision.follow";
 
-    @ObjectClassDefinition(name = "Armature marker follower", description = "Drives to an ArUco marker on the wheel-speed loops.")
+    @ObjectClassDefinition(name = "Armature follower", description = "Drives to an ArUco marker, or along a line, on the wheel-speed loops.")
     public @interface Config {
         @AttributeDefinition(name = "Pipeline", description = "Name of the ArUco pipeline to listen to.")
         String pipeline() default "markers";
@@ -156,6 +156,10 @@ public final class MarkerFollower {
     private long lastLineStep;
     private volatile State state = State.IDLE;
     private volatile String detail = "";
+    private volatile String searching = "";
+    /** While following, what the last period saw and did: written each period, put in words only by {@link #status()}. */
+    private volatile double followA;
+    private volatile double followB;
     private long searchStarted;
     private double lastBearing;
 
@@ -203,7 +207,7 @@ public final class MarkerFollower {
         t.setUncaughtExceptionHandler((th, e) -> {
             halt(State.IDLE, "stopped: " + e);
             if (log != null) {
-                log.error("marker follower stopped: {}", e.toString());
+                log.error("follower stopped: {}", e.toString());
             }
         });
         thread = t;
@@ -276,6 +280,7 @@ public final class MarkerFollower {
         mode = Mode.MARKER;
         searchStarted = System.nanoTime();
         detail = "looking for marker " + id;
+        searching = "turning to look for marker " + id;
         state = State.SEARCHING;
     }
 
@@ -320,7 +325,13 @@ public final class MarkerFollower {
     /** @return one line: what the follower does, and the last sighting */
     public String status() {
         String what = mode == Mode.LINE ? " (line)" : target >= 0 ? " (marker " + target + ")" : "";
-        return state.name().toLowerCase() + what + (detail.isEmpty() ? "" : ": " + detail);
+        String d = detail;
+        if (state == State.FOLLOWING) {
+            d = mode == Mode.LINE
+                    ? String.format(java.util.Locale.ROOT, "heading error %.1f°, turning %.2f rad/s", Math.toDegrees(followA), followB)
+                    : String.format(java.util.Locale.ROOT, "%.2f m, bearing %.1f°", followA, Math.toDegrees(followB));
+        }
+        return state.name().toLowerCase() + what + (d.isEmpty() ? "" : ": " + d);
     }
 
     private void halt(State next, String why) {
@@ -363,7 +374,8 @@ public final class MarkerFollower {
             double w = s.turnGain() * bearing;
             state = State.FOLLOWING;
             searchStarted = now;
-            detail = String.format("%.2f m, bearing %.1f°", range, Math.toDegrees(bearing));
+            followA = range;
+            followB = bearing;
             setWheels(v, w);
             return;
         }
@@ -375,7 +387,7 @@ public final class MarkerFollower {
             halt(State.LOST, "marker " + target + " not in sight");
             return;
         }
-        detail = "turning to look for marker " + target;
+        detail = searching; // made once per follow, not per period
         setWheels(0, Math.copySign(s.searchTurn(), lastBearing == 0 ? 1 : lastBearing));
     }
 
@@ -400,7 +412,8 @@ public final class MarkerFollower {
         double share = lineController.calculate(0, -error, dt);
         double v = s.lineSpeed() * Math.max(0.3, Math.cos(error));
         state = State.FOLLOWING;
-        detail = String.format(java.util.Locale.ROOT, "heading error %.1f°, turning %.2f rad/s", Math.toDegrees(error), share * s.lineMaxTurn());
+        followA = error;
+        followB = share * s.lineMaxTurn();
         setWheels(v, share * s.lineMaxTurn());
     }
 

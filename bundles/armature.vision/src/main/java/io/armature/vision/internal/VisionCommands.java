@@ -25,7 +25,7 @@ public final class VisionCommands {
     private final Map<String, VisionPipeline> pipelines = new ConcurrentSkipListMap<>();
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
-    private volatile MarkerFollower follower;
+    private volatile Follower follower;
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addSource(FrameSource s) {
@@ -67,7 +67,7 @@ public final class VisionCommands {
                     p.name(), p.kind(), p.source(), p.framesPerSecond(), p.latencyMillis(), p.framesProcessed(), p.droppedFrames(),
                     p.backend(), result));
         }
-        MarkerFollower f = follower;
+        Follower f = follower;
         if (f != null) {
             out.append("Follower: ").append(f.status()).append('\n');
         }
@@ -81,7 +81,7 @@ public final class VisionCommands {
         if (!"marker".equals(what)) {
             throw new IllegalArgumentException(USAGE);
         }
-        MarkerFollower f = requireFollower();
+        Follower f = requireFollower();
         f.follow(id);
         return "following marker " + id;
     }
@@ -104,10 +104,10 @@ public final class VisionCommands {
         return requireFollower().status();
     }
 
-    private MarkerFollower requireFollower() {
-        MarkerFollower f = follower;
+    private Follower requireFollower() {
+        Follower f = follower;
         if (f == null) {
-            throw new IllegalArgumentException("no marker follower: configure armature.vision.follow");
+            throw new IllegalArgumentException("no follower: configure armature.vision.follow");
         }
         return f;
     }

@@ -20,10 +20,10 @@ import io.armature.vision.VisionPipeline;
 import io.armature.vision.VisionSample;
 
 /** The follower's steering, against two recorded wheel loops: marker sightings in, wheel setpoints (rad/s) out. */
-class MarkerFollowerTest {
+class FollowerTest {
 
     private final Map<String, Double> setpoints = new ConcurrentHashMap<>();
-    private MarkerFollower follower;
+    private Follower follower;
 
     /** A service of {@code type} that answers through {@code answers} (method name, arguments), with identity equality. */
     private static <T> T fake(Class<T> type, java.util.function.BiFunction<String, Object[], Object> answers) {
@@ -50,10 +50,10 @@ class MarkerFollowerTest {
 
     @BeforeEach
     void start() {
-        follower = new MarkerFollower();
+        follower = new Follower();
         follower.addLoop(loop("left"));
         follower.addLoop(loop("right"));
-        follower.activate(ComponentConfigs.of(MarkerFollower.Config.class, Map.of()), null);
+        follower.activate(ComponentConfigs.of(Follower.Config.class, Map.of()), null);
     }
 
     @AfterEach
@@ -76,7 +76,7 @@ class MarkerFollowerTest {
     void aMarkerStraightAheadDrivesBothWheelsAtTopSpeed() throws Exception {
         follower.follow(7);
         see(7, 0, 2.0);
-        assertTrue(waitFor(() -> follower.state() == MarkerFollower.State.FOLLOWING && setpoints.size() == 2));
+        assertTrue(waitFor(() -> follower.state() == Follower.State.FOLLOWING && setpoints.size() == 2));
         // 0.8 1/s x 1.6 m is above the 0.3 m/s limit: 0.3 m/s on a 0.04 m wheel is 7.5 rad/s
         assertEquals(7.5, setpoints.get("left"), 1e-9);
         assertEquals(7.5, setpoints.get("right"), 1e-9);
@@ -86,7 +86,7 @@ class MarkerFollowerTest {
     void aMarkerToTheLeftTurnsLeft() throws Exception {
         follower.follow(7);
         see(7, 0.2, 1.0);
-        assertTrue(waitFor(() -> follower.state() == MarkerFollower.State.FOLLOWING && setpoints.size() == 2));
+        assertTrue(waitFor(() -> follower.state() == Follower.State.FOLLOWING && setpoints.size() == 2));
         double v = 0.3 * Math.cos(0.2);
         double w = 2.0 * 0.2;
         assertEquals((v - w * 0.1) / 0.04, setpoints.get("left"), 1e-9);
@@ -97,9 +97,9 @@ class MarkerFollowerTest {
     void arrivingStopsTheWheels() throws Exception {
         follower.follow(7);
         see(7, 0, 1.0);
-        assertTrue(waitFor(() -> follower.state() == MarkerFollower.State.FOLLOWING && setpoints.size() == 2));
+        assertTrue(waitFor(() -> follower.state() == Follower.State.FOLLOWING && setpoints.size() == 2));
         see(7, 0.05, 0.39);
-        assertTrue(waitFor(() -> follower.state() == MarkerFollower.State.ARRIVED && setpoints.get("right") == 0.0));
+        assertTrue(waitFor(() -> follower.state() == Follower.State.ARRIVED && setpoints.get("right") == 0.0));
         assertEquals(0.0, setpoints.get("left"));
         assertEquals(0.0, setpoints.get("right"));
     }
@@ -112,20 +112,20 @@ class MarkerFollowerTest {
         see(7, 0.1, Double.POSITIVE_INFINITY);
         assertTrue(waitFor(() -> setpoints.size() == 2));
         Thread.sleep(200);
-        assertEquals(MarkerFollower.State.SEARCHING, follower.state());
+        assertEquals(Follower.State.SEARCHING, follower.state());
         // searching turns in place: the wheels turn opposite ways at 0.6 rad/s x 0.1 m / 0.04 m
         assertEquals(-1.5, setpoints.get("left"), 1e-9);
         assertEquals(1.5, setpoints.get("right"), 1e-9);
         follower.stop();
         assertEquals(0.0, setpoints.get("left"));
-        assertEquals(MarkerFollower.State.IDLE, follower.state());
+        assertEquals(Follower.State.IDLE, follower.state());
     }
 
     @Test
     void badRequestsAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> follower.follow(-2));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> follower.modified(
-                ComponentConfigs.of(MarkerFollower.Config.class, Map.of("stopDistanceM", 0.0)), null));
+                ComponentConfigs.of(Follower.Config.class, Map.of("stopDistanceM", 0.0)), null));
         assertEquals("stopDistanceM must be 0.05..10, was 0.0", e.getMessage());
     }
 
@@ -176,7 +176,7 @@ class MarkerFollowerTest {
         follower.setPidFactory(PROPORTIONAL);
         seeLine(true, 0.2);
         follower.followLine();
-        assertTrue(waitFor(() -> follower.state() == MarkerFollower.State.FOLLOWING && setpoints.size() == 2), follower.status());
+        assertTrue(waitFor(() -> follower.state() == Follower.State.FOLLOWING && setpoints.size() == 2), follower.status());
         // share 1.2 x 0.2 = 0.24 of 1.5 rad/s; 0.15 m/s x cos 0.2 forward; track 0.20 m, wheel 0.04 m
         double w = 0.24 * 1.5;
         double v = 0.15 * Math.cos(0.2);
@@ -191,9 +191,9 @@ class MarkerFollowerTest {
         follower.setPidFactory(PROPORTIONAL);
         seeLine(true, 0);
         follower.followLine();
-        assertTrue(waitFor(() -> follower.state() == MarkerFollower.State.FOLLOWING && setpoints.getOrDefault("left", 0.0) > 0));
+        assertTrue(waitFor(() -> follower.state() == Follower.State.FOLLOWING && setpoints.getOrDefault("left", 0.0) > 0));
         seeLine(false, 0);
-        assertTrue(waitFor(() -> follower.state() == MarkerFollower.State.LOST), follower.status());
+        assertTrue(waitFor(() -> follower.state() == Follower.State.LOST), follower.status());
         assertEquals(0.0, setpoints.get("left"));
         assertEquals(0.0, setpoints.get("right"));
         assertEquals("lost (line): the line ended or went out of sight", follower.status());
@@ -205,7 +205,7 @@ class MarkerFollowerTest {
         follower.addPipeline(linePipeline());
         assertEquals("no PID controller is installed (bundle armature.control)",
                 assertThrows(IllegalArgumentException.class, follower::followLine).getMessage());
-        assertEquals(MarkerFollower.State.IDLE, follower.state());
+        assertEquals(Follower.State.IDLE, follower.state());
         assertTrue(setpoints.values().stream().allMatch(v -> v == 0.0), "nothing moved: " + setpoints);
     }
 }
