@@ -116,13 +116,6 @@ final class Fields {
         return b.toString();
     }
 
-    /** @return a flat JSON object of the fields, in order */
-    String json() {
-        StringBuilder b = new StringBuilder();
-        write(b);
-        return b.toString();
-    }
-
     /**
      * @param scratch emptied and used to write the object; reuse it across messages
      * @return a flat JSON object of the fields, in order, as UTF-8

@@ -1,6 +1,5 @@
 package io.armature.telemetry.mqtt.internal;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +10,11 @@ import org.junit.jupiter.api.Test;
 
 class FieldsTest {
 
+    /** @return the JSON payload of {@code f} as text */
+    static String text(Fields f) {
+        return new String(f.json(new StringBuilder()), StandardCharsets.UTF_8);
+    }
+
     @Test
     void aClearedMessageKeepsNothingOfTheLastOne() {
         Fields f = new Fields();
@@ -18,17 +22,17 @@ class FieldsTest {
             f.add("v" + i, i * 0.5).add("t" + i, "x");
         }
         f.clear().add("setpoint", 12.5).add("fault", (String) null).add("moving", true);
-        assertEquals("{\"setpoint\":12.5,\"fault\":null,\"moving\":true}", f.json());
+        assertEquals("{\"setpoint\":12.5,\"fault\":null,\"moving\":true}", text(f));
         assertEquals("setpoint:DOUBLE\nfault:STRING\nmoving:BOOLEAN\n", f.signature());
         assertEquals(java.util.List.of(new Fields.Field("setpoint", Fields.Kind.DOUBLE, 12.5), new Fields.Field("fault", Fields.Kind.STRING, null),
                 new Fields.Field("moving", Fields.Kind.BOOLEAN, true)), f.list());
     }
 
     @Test
-    void payloadsAreUtf8AndTheSameAsTheText() {
+    void payloadsAreJsonInUtf8() {
         StringBuilder scratch = new StringBuilder();
         Fields f = new Fields().add("unit", "rad/s").add("n", 3L).add("x", Double.POSITIVE_INFINITY);
-        assertArrayEquals(f.json().getBytes(StandardCharsets.UTF_8), f.json(scratch));
+        assertEquals("{\"unit\":\"rad/s\",\"n\":3,\"x\":null}", new String(f.json(scratch), StandardCharsets.US_ASCII));
         f.clear().add("unit", "°C");
         assertEquals("{\"unit\":\"°C\"}", new String(f.json(scratch), StandardCharsets.UTF_8));
     }
