@@ -28,10 +28,29 @@ public interface TunableLoop {
     double output();
 
     /**
+     * Sets a setpoint that holds until it is replaced. Motion commands go through
+     * {@code io.armature.motion.MotionCommands}, which calls this loop; a trip of the supervisor
+     * clears the setpoint to 0 and returns the motion profile to rest.
+     *
      * @param value the new setpoint, within the loop's limits
      * @throws IllegalArgumentException when NaN, infinite or beyond the limits; the previous setpoint stays
+     * @throws IllegalStateException    for a non-zero value while the supervisor is tripped; the previous setpoint stays
      */
     void setSetpoint(double value);
+
+    /**
+     * Sets a setpoint that holds until {@code leaseExpiryNanos} ({@link System#nanoTime()} clock):
+     * when no new setpoint came by then, the loop goes to 0 in its next cycle by itself (a deadman).
+     *
+     * @param value            the new setpoint, within the loop's limits
+     * @param leaseExpiryNanos when the setpoint lapses; {@link Long#MAX_VALUE} for never
+     * @throws IllegalArgumentException as {@link #setSetpoint(double)}
+     * @throws IllegalStateException    as {@link #setSetpoint(double)}
+     */
+    void setSetpoint(double value, long leaseExpiryNanos);
+
+    /** @return when the setpoint in force lapses ({@link System#nanoTime()} clock); {@link Long#MAX_VALUE} for never */
+    long leaseExpiryNanos();
 
     /** @return the gains in force */
     PidGains gains();

@@ -2,7 +2,7 @@
  * Control loops, controllers and loop statistics.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.armature.control;
 
 import org.osgi.annotation.bundle.Export;

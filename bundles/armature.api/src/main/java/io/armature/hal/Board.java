@@ -41,14 +41,15 @@ public interface Board {
      * on the permit is armed: when it lapses the board drives every actuator safe by itself, and
      * while it is lapsed a write that would move an actuator (a non-zero duty, a level other than
      * the safe one) does not take effect and is counted in {@link #refusedWrites()}. Before the
-     * first feed the board runs unsupervised. The safety supervisor feeds it every cycle.
+     * first feed the board refuses motion too (fail-closed), unless it is configured
+     * {@code unsupervised} for a bench. The safety supervisor feeds it every cycle.
      */
     void permitMotion(long expiryNanos);
 
     /** Ends the motion permit at once: every actuator goes safe now and stays there until the next feed. */
     void revokeMotion();
 
-    /** @return true while actuators may leave their safe state: unsupervised, or within a fed permit */
+    /** @return true while actuators may leave their safe state: within a fed permit, or unsupervised before the first feed */
     boolean motionPermitted();
 
     /** @return writes that would have moved an actuator without a valid permit, since start */

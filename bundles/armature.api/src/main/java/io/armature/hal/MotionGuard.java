@@ -29,7 +29,7 @@ public final class MotionGuard implements AutoCloseable {
 
     private final String boardId;
     private final BiConsumer<String, RuntimeException> safeStateFailed;
-    private final MotionPermit permit = new MotionPermit();
+    private final MotionPermit permit;
     private final Object lock = new Object();
     private volatile List<Actuator> actuators = List.of();
     private volatile boolean stopped;
@@ -42,11 +42,21 @@ public final class MotionGuard implements AutoCloseable {
      *                        driven safe; called on the thread that tried, must not throw
      */
     public MotionGuard(String boardId, BiConsumer<String, RuntimeException> safeStateFailed) {
+        this(boardId, false, safeStateFailed);
+    }
+
+    /**
+     * @param boardId         the board's id, for messages
+     * @param unsupervised    true to allow motion before the first feed (a bench without a supervisor)
+     * @param safeStateFailed as {@link #MotionGuard(String, BiConsumer)}
+     */
+    public MotionGuard(String boardId, boolean unsupervised, BiConsumer<String, RuntimeException> safeStateFailed) {
+        this.permit = new MotionPermit(unsupervised);
         this.boardId = Objects.requireNonNull(boardId, "boardId");
         this.safeStateFailed = Objects.requireNonNull(safeStateFailed, "safeStateFailed");
     }
 
-    /** @return the board's motion permit: unsupervised until the first feed, armed after */
+    /** @return the board's motion permit */
     public MotionPermit permit() {
         return permit;
     }

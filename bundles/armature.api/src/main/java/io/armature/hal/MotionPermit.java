@@ -4,18 +4,34 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The motion permit of one board, as {@link Board#permitMotion}, {@link Board#revokeMotion} and
- * {@link Board#motionPermitted} describe it: unsupervised until the first feed, then armed; while
- * armed, motion is allowed only until the last fed expiry. Backends share it so that every board
- * keeps the same rules; it is thread-safe and allocates nothing.
+ * {@link Board#motionPermitted} describe it: fail-closed, motion is allowed only until the last
+ * fed expiry, so a board that no supervisor feeds does not move. Only a board configured
+ * {@code unsupervised} (a bench, with no supervisor at all) allows motion before its first feed;
+ * once fed or revoked it is armed like any other. Backends share it so that every board keeps
+ * the same rules; it is thread-safe and allocates nothing.
  *
  * <p>A channel checks {@link #allowsMotion()} before a write that would move an actuator, and
  * re-checks {@link #permitted()} after the write: a revoke between the two wins.
  */
 public final class MotionPermit {
 
+    private final boolean unsupervised;
     private volatile boolean armed;
     private volatile long expiryNanos;
     private final AtomicLong refused = new AtomicLong();
+
+    /** A supervised permit: no motion before the first feed. */
+    public MotionPermit() {
+        this(false);
+    }
+
+    /**
+     * @param unsupervised true to allow motion until the first feed or revoke: a bench without
+     *                     a supervisor, never a robot
+     */
+    public MotionPermit(boolean unsupervised) {
+        this.unsupervised = unsupervised;
+    }
 
     /** Motion is allowed until {@code expiryNanos} ({@link System#nanoTime()} clock); arms the permit. */
     public void permit(long expiryNanos) {
@@ -29,9 +45,17 @@ public final class MotionPermit {
         armed = true;
     }
 
-    /** @return true while unarmed (unsupervised) or within the fed expiry */
+    /** @return true within the fed expiry, or, for an unsupervised permit, before the first feed or revoke */
     public boolean permitted() {
-        return !armed || System.nanoTime() - expiryNanos < 0;
+        if (!armed) {
+            return unsupervised;
+        }
+        return System.nanoTime() - expiryNanos < 0;
+    }
+
+    /** @return true when this permit allows motion before any supervisor fed it (bench mode) */
+    public boolean unsupervised() {
+        return unsupervised;
     }
 
     /** @return true once a supervisor fed or revoked the permit */

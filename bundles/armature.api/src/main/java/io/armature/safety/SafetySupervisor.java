@@ -37,6 +37,15 @@ public interface SafetySupervisor {
      */
     void fault(String source, String reason);
 
+    /**
+     * @return how many times this supervisor has tripped since it started (a latched trip it
+     *         started with counts as one); it grows after the state turns
+     *         {@link SafetyState#TRIPPED}. A command path reads it before checking
+     *         {@link #mayMove()} and stamps its command with it: a command whose stamp is older
+     *         than the latest trip never takes effect, not even after a reset. A volatile read.
+     */
+    long trips();
+
     /** @return the reason of the current trip; empty while {@link SafetyState#OK} */
     Optional<TripReason> tripReason();
 
@@ -49,7 +58,7 @@ public interface SafetySupervisor {
     void estop(String source, String reason);
 
     /**
-     * Clears a trip.
+     * Clears a trip. Moves nothing: every setpoint was cleared by the trip.
      *
      * @param source who asked
      * @throws IllegalStateException when a condition is still unhealthy; the message names it and

@@ -65,7 +65,22 @@ public final class FakeLoop implements TunableLoop {
             throw new IllegalArgumentException("setpoint " + value + " is beyond the loop's limit of ±" + maxSetpoint);
         }
         setpoint = value;
+        leaseExpiryNanos = Long.MAX_VALUE;
         sets++;
+    }
+
+    /** The lease of the last setpoint, {@link Long#MAX_VALUE} for none. */
+    public volatile long leaseExpiryNanos = Long.MAX_VALUE;
+
+    @Override
+    public long leaseExpiryNanos() {
+        return leaseExpiryNanos;
+    }
+
+    @Override
+    public void setSetpoint(double value, long leaseExpiryNanos) {
+        setSetpoint(value);
+        this.leaseExpiryNanos = leaseExpiryNanos;
     }
 
     @Override

@@ -19,6 +19,7 @@ public final class FakeSupervisor implements SafetySupervisor {
     public volatile Optional<TripReason> trip = Optional.empty();
     /** A condition that keeps reset refused, or null. */
     public volatile String unhealthy;
+    private volatile long trips;
 
     @Override
     public SafetyState state() {
@@ -36,8 +37,19 @@ public final class FakeSupervisor implements SafetySupervisor {
     }
 
     @Override
+    public long trips() {
+        return trips;
+    }
+
+    @Override
     public void fault(String source, String reason) {
-        trip = Optional.of(new TripReason(source, reason, 0));
+        trip(new TripReason(source, reason, 0));
+    }
+
+    /** Trips with this reason, as a fault or an e-stop would (a test may also set {@link #trip}, which does not count a trip). */
+    public void trip(TripReason reason) {
+        trip = Optional.of(reason);
+        trips++;
     }
 
     @Override
@@ -47,7 +59,7 @@ public final class FakeSupervisor implements SafetySupervisor {
 
     @Override
     public void estop(String source, String reason) {
-        trip = Optional.of(new TripReason("estop:" + source, reason, 0));
+        trip(new TripReason("estop:" + source, reason, 0));
     }
 
     @Override

@@ -1,7 +1,10 @@
 package io.armature.safety.internal;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -18,6 +21,7 @@ import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -139,6 +143,63 @@ public final class Supervisor implements SafetySupervisor {
         }
     }
 
+    /**
+     * The configuration in force: immutable, swapped whole by {@link #modified}. The watchdog's
+     * device and timeout are taken at start only.
+     */
+    record Settings(long cycleNanos, long permitNanos, String[] requiredBoards, String[] requiredLoops, String[] watchedStreams,
+            long stallNanos, long maxInvalidPerSecond, String estopBoard, String estopChannel, long debounceNanos, long watchdogFeedNanos,
+            String watchdogDevice, int watchdogTimeoutSeconds, int startupGraceMillis) {
+
+        /** @throws IllegalArgumentException naming the first bad value */
+        static Settings of(Config config) {
+            range("cycleMicros", config.cycleMicros(), 100, 100_000);
+            range("permitMillis", config.permitMillis(), 1, 1000);
+            range("estopDebounceMillis", config.estopDebounceMillis(), 0, 500);
+            range("watchdogFeedMillis", config.watchdogFeedMillis(), 10, 60_000);
+            range("watchdogTimeoutSeconds", config.watchdogTimeoutSeconds(), 0, 3600);
+            if (config.watchdogTimeoutSeconds() > 0 && 2L * config.watchdogFeedMillis() > config.watchdogTimeoutSeconds() * 1000L) {
+                throw new IllegalArgumentException("watchdogTimeoutSeconds " + config.watchdogTimeoutSeconds() + " is less than twice watchdogFeedMillis "
+                        + config.watchdogFeedMillis() + ": one late feed would reset the machine");
+            }
+            range("streamStallMillis", config.streamStallMillis(), 5, 60_000);
+            range("maxInvalidPerSecond", config.maxInvalidPerSecond(), 0, 100_000);
+            range("startupGraceMillis", config.startupGraceMillis(), 0, 600_000);
+            String estop = config.estopInput() == null ? "" : config.estopInput().trim();
+            if (!estop.isEmpty() && !estop.matches("[^/]+/[^/]+")) {
+                throw new IllegalArgumentException("estopInput must be board/channel, for example sim/estop.in; was '" + estop + "'");
+            }
+            String device = config.watchdogDevice() == null ? "" : config.watchdogDevice().trim();
+            return new Settings(config.cycleMicros() * 1000L, config.permitMillis() * 1_000_000L, names(config.requiredBoards()),
+                    names(config.requiredLoops()), names(config.watchedStreams()), config.streamStallMillis() * 1_000_000L,
+                    config.maxInvalidPerSecond(), estop.isEmpty() ? null : estop.substring(0, estop.indexOf('/')),
+                    estop.isEmpty() ? null : estop.substring(estop.indexOf('/') + 1), config.estopDebounceMillis() * 1_000_000L,
+                    config.watchdogFeedMillis() * 1_000_000L, device, config.watchdogTimeoutSeconds(), config.startupGraceMillis());
+        }
+
+        /**
+         * What a supervisor whose configuration was refused at start runs with: the defaults, and
+         * the e-stop input of the refused configuration when that much of it reads. It starts
+         * tripped, so nothing moves until a good configuration and a reset.
+         */
+        static Settings fallback(Config refused) {
+            Settings d = new Settings(1_000_000L, 50_000_000L, new String[0], new String[0], new String[0], 100_000_000L, 50, null, null,
+                    5_000_000L, 1_000_000_000L, "", 0, 0);
+            String estop = refused.estopInput() == null ? "" : refused.estopInput().trim();
+            if (estop.matches("[^/]+/[^/]+")) {
+                return new Settings(d.cycleNanos, d.permitNanos, d.requiredBoards, d.requiredLoops, d.watchedStreams, d.stallNanos,
+                        d.maxInvalidPerSecond, estop.substring(0, estop.indexOf('/')), estop.substring(estop.indexOf('/') + 1), d.debounceNanos,
+                        d.watchdogFeedNanos, d.watchdogDevice, d.watchdogTimeoutSeconds, d.startupGraceMillis);
+            }
+            return d;
+        }
+    }
+
+    /** Framework property: the runtime's data directory; default {@code armature-data} in the working directory. */
+    static final String DATA_DIR_PROPERTY = "armature.data.dir";
+    /** The file in the data directory that holds a latched trip across restarts. */
+    static final String LATCH_FILE = "safety-latched-trip";
+
     private final Map<String, Board> boards = new ConcurrentHashMap<>();
     // The supervision cycle runs every millisecond: it reads these arrays, swapped whole when a
     // heartbeat or board comes or goes, so that it iterates without allocating or locking.
@@ -147,13 +208,8 @@ public final class Supervisor implements SafetySupervisor {
     private final Map<String, Integer> runningLoops = new ConcurrentHashMap<>();
     private final Logger log;
     private final BundleContext context;
-    private final long cycleNanos;
-    private final long permitNanos;
-    private final String[] requiredBoards;
-    private final String[] requiredLoops;
-    private final String[] watchedStreams;
-    private final long stallNanos;
-    private final long maxInvalidPerSecond;
+    private volatile Settings settings;
+    private volatile String configRefused; // the reason the configuration at start was refused, until a good one comes
     private final Map<String, StreamWatch> streams = new ConcurrentHashMap<>();
     private final Map<String, Long> gone = new ConcurrentHashMap<>();
 
@@ -170,13 +226,11 @@ public final class Supervisor implements SafetySupervisor {
         }
     }
     private final Map<ServiceReference<ControlLoop>, String> loops = new ConcurrentHashMap<>();
-    private final String estopBoard;
-    private final String estopChannel;
-    private final long debounceNanos;
-    private final long watchdogFeedNanos;
     private final Thread thread;
+    private final Path latchFile;
 
     private volatile TripReason trip;
+    private volatile long trips;
     private volatile boolean running = true;
     private volatile boolean estopPressed;
     private long estopLowSince = -1;
@@ -184,58 +238,53 @@ public final class Supervisor implements SafetySupervisor {
     private long lastWatchdogFeed;
     private final long graceUntil;
     private boolean allPresentOnce;
+    // the trip as last logged and written to the latch file, by the supervisor's own thread
+    private TripReason recorded;
 
     @Activate
     public Supervisor(Config config, BundleContext context, @Reference(service = LoggerFactory.class) Logger log) {
-        this(config, context, log, true);
+        this(config, context, log, true, dataDirectory(context));
     }
 
-    /** @param ownThread false in unit tests, which call {@link #check(long)} themselves */
-    Supervisor(Config config, BundleContext context, Logger log, boolean ownThread) {
-        range("cycleMicros", config.cycleMicros(), 100, 100_000);
-        range("permitMillis", config.permitMillis(), 1, 1000);
-        range("estopDebounceMillis", config.estopDebounceMillis(), 0, 500);
-        range("watchdogFeedMillis", config.watchdogFeedMillis(), 10, 60_000);
-        range("watchdogTimeoutSeconds", config.watchdogTimeoutSeconds(), 0, 3600);
-        if (config.watchdogTimeoutSeconds() > 0 && 2L * config.watchdogFeedMillis() > config.watchdogTimeoutSeconds() * 1000L) {
-            throw new IllegalArgumentException("watchdogTimeoutSeconds " + config.watchdogTimeoutSeconds() + " is less than twice watchdogFeedMillis "
-                    + config.watchdogFeedMillis() + ": one late feed would reset the machine");
-        }
+    /**
+     * @param ownThread false in unit tests, which call {@link #check(long)} themselves
+     * @param dataDir   where a latched trip is kept across restarts
+     */
+    Supervisor(Config config, BundleContext context, Logger log, boolean ownThread, Path dataDir) {
         this.log = log;
         this.context = context;
-        this.cycleNanos = config.cycleMicros() * 1000L;
-        this.permitNanos = config.permitMillis() * 1_000_000L;
-        this.requiredBoards = names(config.requiredBoards());
-        this.requiredLoops = names(config.requiredLoops());
-        this.watchedStreams = names(config.watchedStreams());
-        range("streamStallMillis", config.streamStallMillis(), 5, 60_000);
-        range("maxInvalidPerSecond", config.maxInvalidPerSecond(), 0, 100_000);
-        this.stallNanos = config.streamStallMillis() * 1_000_000L;
-        this.maxInvalidPerSecond = config.maxInvalidPerSecond();
-        range("startupGraceMillis", config.startupGraceMillis(), 0, 600_000);
-        this.graceUntil = System.nanoTime() + config.startupGraceMillis() * 1_000_000L;
-        String estop = config.estopInput() == null ? "" : config.estopInput().trim();
-        if (!estop.isEmpty() && !estop.matches("[^/]+/[^/]+")) {
-            throw new IllegalArgumentException("estopInput must be board/channel, for example sim/estop.in; was '" + estop + "'");
+        this.latchFile = dataDir.resolve(LATCH_FILE);
+        TripReason latched = readLatch();
+        if (latched != null) {
+            trip(latched.source(), latched.message());
         }
-        this.estopBoard = estop.isEmpty() ? null : estop.substring(0, estop.indexOf('/'));
-        this.estopChannel = estop.isEmpty() ? null : estop.substring(estop.indexOf('/') + 1);
-        this.debounceNanos = config.estopDebounceMillis() * 1_000_000L;
-        this.watchdogFeedNanos = config.watchdogFeedMillis() * 1_000_000L;
-        String device = config.watchdogDevice() == null ? "" : config.watchdogDevice().trim();
-        if (!device.isEmpty()) {
+        Settings s;
+        try {
+            s = Settings.of(config);
+        } catch (IllegalArgumentException e) {
+            // No supervisor at all would leave the boards to their permits and the web without an
+            // e-stop: run tripped on the defaults instead, until a good configuration and a reset.
+            s = Settings.fallback(config);
+            configRefused = e.getMessage();
+            log.error("armature.safety configuration refused: {}; the supervisor runs tripped on its defaults until a good configuration and a reset",
+                    e.getMessage());
+            trip("config", "configuration refused: " + e.getMessage());
+        }
+        this.settings = s;
+        this.graceUntil = System.nanoTime() + s.startupGraceMillis() * 1_000_000L;
+        if (!s.watchdogDevice().isEmpty()) {
             try {
-                watchdog = Watchdog.open(Path.of(device), config.watchdogTimeoutSeconds());
+                watchdog = Watchdog.open(Path.of(s.watchdogDevice()), s.watchdogTimeoutSeconds());
                 int actual = watchdog.timeoutSeconds();
-                if (actual > 0 && 2L * config.watchdogFeedMillis() > actual * 1000L) {
+                if (actual > 0 && 2L * s.watchdogFeedNanos() > actual * 1_000_000_000L) {
                     // the driver rounded the timeout down below what the feed interval needs
-                    trip("watchdog", "watchdog " + device + " took a timeout of " + actual + " s, less than twice the feed interval of "
-                            + config.watchdogFeedMillis() + " ms");
+                    trip("watchdog", "watchdog " + s.watchdogDevice() + " took a timeout of " + actual + " s, less than twice the feed interval of "
+                            + s.watchdogFeedNanos() / 1_000_000 + " ms");
                 }
-                log.info("hardware watchdog {} armed{}", device, actual > 0 ? ", timeout " + actual + " s" : "");
+                log.info("hardware watchdog {} armed{}", s.watchdogDevice(), actual > 0 ? ", timeout " + actual + " s" : "");
             } catch (IOException e) {
                 // Without its watchdog the robot must not move: trip until someone fixes it.
-                trip("watchdog", "cannot open watchdog device " + device + ": " + e.getMessage());
+                trip("watchdog", "cannot open watchdog device " + s.watchdogDevice() + ": " + e.getMessage());
             }
         }
         if (context != null) {
@@ -253,6 +302,83 @@ public final class Supervisor implements SafetySupervisor {
         if (ownThread) {
             thread.start();
         }
+    }
+
+    private static Path dataDirectory(BundleContext context) {
+        String dir = context == null ? null : context.getProperty(DATA_DIR_PROPERTY);
+        return Path.of(dir == null || dir.isBlank() ? "armature-data" : dir.trim());
+    }
+
+    /**
+     * A configuration change: applied whole at the next cycle, or refused with one line, and
+     * then the configuration in force stays. Either way a trip stays latched: only a reset ends
+     * it.
+     */
+    @Modified
+    void modified(Config config) {
+        Settings next;
+        try {
+            next = Settings.of(config);
+        } catch (IllegalArgumentException e) {
+            log.error("armature.safety configuration refused, the one in force stays: {}", e.getMessage());
+            return;
+        }
+        Settings now = settings;
+        if (!next.watchdogDevice().equals(now.watchdogDevice()) || next.watchdogTimeoutSeconds() != now.watchdogTimeoutSeconds()) {
+            log.error("armature.safety configuration refused, the one in force stays: the watchdog device and timeout change only "
+                    + "when the supervisor starts (restart bundle armature.safety)");
+            return;
+        }
+        settings = next;
+        if (configRefused != null) {
+            log.info("armature.safety configuration accepted; the trip stays latched until a reset");
+            configRefused = null;
+        }
+    }
+
+    /** @return the trip written before the last stop, if any; an unreadable record counts as a trip */
+    private TripReason readLatch() {
+        if (!Files.exists(latchFile)) {
+            return null;
+        }
+        try (java.io.InputStream in = Files.newInputStream(latchFile)) {
+            String text = new String(in.readNBytes(4096), StandardCharsets.UTF_8).strip();
+            int tab = text.indexOf('\t');
+            String source = tab > 0 ? text.substring(0, tab) : "latched";
+            String message = tab > 0 ? text.substring(tab + 1) : text;
+            return new TripReason(source, "latched before restart: " + (message.isBlank() ? "no reason recorded" : message), System.nanoTime());
+        } catch (IOException | RuntimeException e) {
+            return new TripReason("latched", "latched before restart (its record " + latchFile + " cannot be read: " + e + ")", System.nanoTime());
+        }
+    }
+
+    /**
+     * Logs a new trip and writes it to the data directory, on the supervisor's thread (never on
+     * the thread that tripped, which may be a loop's); removes the record after a reset.
+     */
+    private void record() {
+        TripReason t = trip;
+        if (t == recorded) {
+            return;
+        }
+        if (t != null) {
+            log.error("SAFETY TRIP ({}): {}; motors are safe until robot:reset", t.source(), t.message());
+            try {
+                Files.createDirectories(latchFile.getParent());
+                Path tmp = latchFile.resolveSibling(LATCH_FILE + ".tmp");
+                Files.writeString(tmp, t.source() + "\t" + t.message().replace('\n', ' ') + "\n", StandardCharsets.UTF_8);
+                Files.move(tmp, latchFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException | RuntimeException e) {
+                log.error("cannot keep the trip across a restart in {}: {}", latchFile, e.toString());
+            }
+        } else {
+            try {
+                Files.deleteIfExists(latchFile);
+            } catch (IOException e) {
+                log.error("cannot remove {} after the reset: {}; the next start will be tripped", latchFile, e.toString());
+            }
+        }
+        recorded = t;
     }
 
     /** Accepts both a list and one comma-separated string, as a .cfg file gives it. */
@@ -310,7 +436,7 @@ public final class Supervisor implements SafetySupervisor {
         boards.remove(board.info().id(), board);
         updateBoards();
         String id = board.info().id();
-        if (contains(requiredBoards, id) && !boards.containsKey(id) && running) {
+        if (contains(settings.requiredBoards(), id) && !boards.containsKey(id) && running) {
             trip("board:" + id, "required board '" + id + "' went away");
         }
     }
@@ -366,7 +492,7 @@ public final class Supervisor implements SafetySupervisor {
         if (name != null) {
             runningLoops.computeIfPresent(name, (n, count) -> count == 1 ? null : count - 1);
         }
-        if (name != null && contains(requiredLoops, name) && !loopRunning(name) && running) {
+        if (name != null && contains(settings.requiredLoops(), name) && !loopRunning(name) && running) {
             trip("loop:" + name, "required loop '" + name + "' went away (its bundle stopped?)");
         }
     }
@@ -396,7 +522,9 @@ public final class Supervisor implements SafetySupervisor {
         }
         // No revoke here: the permits lapse by themselves within permitMillis. That way a
         // supervisor that is merely updated hands over without stopping the robot, and one
-        // that is stopped still leaves the motors safe.
+        // that is stopped still leaves the motors safe. A latched trip is written down, so the
+        // next supervisor starts tripped.
+        record();
         Watchdog w = watchdog;
         if (w != null) {
             try {
@@ -424,6 +552,7 @@ public final class Supervisor implements SafetySupervisor {
     private void run() {
         long next = System.nanoTime();
         while (running) {
+            long cycleNanos = settings.cycleNanos();
             next += cycleNanos;
             long now = System.nanoTime();
             if (next - now > 0) {
@@ -435,12 +564,23 @@ public final class Supervisor implements SafetySupervisor {
         }
     }
 
-    /** One supervision cycle. */
+    /**
+     * One supervision cycle. The e-stop input, heartbeats and stalls of present streams act from
+     * the first cycle; the start-up grace delays only the trips for required boards, loops and
+     * streams that are not there yet, and until all are there nothing is fed.
+     */
     void check(long now) {
-        boolean pressed = readEstop(now);
+        Settings cfg = settings;
+        boolean pressed = readEstop(cfg, now);
+        if (pressed && !estopPressed) {
+            estopPressed = true;
+            trip("estop:input", "e-stop button " + cfg.estopBoard() + "/" + cfg.estopChannel() + " pressed");
+        } else if (!pressed) {
+            estopPressed = false;
+        }
         if (trip != null) {
-            estopPressed = pressed;
-            for (String name : watchedStreams) {
+            record();
+            for (String name : cfg.watchedStreams()) {
                 StreamWatch w = streams.get(name);
                 if (w == null) {
                     continue;
@@ -461,52 +601,66 @@ public final class Supervisor implements SafetySupervisor {
             }
         }
         boolean allPresent = true;
-        for (String id : requiredBoards) {
+        for (String id : cfg.requiredBoards()) {
             allPresent &= boards.containsKey(id);
         }
-        for (String name : requiredLoops) {
+        for (String name : cfg.requiredLoops()) {
             allPresent &= loopRunning(name);
         }
-        for (String name : watchedStreams) {
+        for (String name : cfg.watchedStreams()) {
             allPresent &= streams.containsKey(name);
         }
-        if (!allPresent && !allPresentOnce && now - graceUntil < 0) {
-            return; // still starting: neither trip nor feed yet
-        }
+        boolean starting = !allPresent && !allPresentOnce && now - graceUntil < 0;
         allPresentOnce |= allPresent;
-        for (String id : requiredBoards) {
-            if (!boards.containsKey(id)) {
-                trip("board:" + id, "required board '" + id + "' is not present");
+        if (!starting) {
+            for (String id : cfg.requiredBoards()) {
+                if (!boards.containsKey(id)) {
+                    trip("board:" + id, "required board '" + id + "' is not present");
+                }
+            }
+            for (String name : cfg.requiredLoops()) {
+                if (!loopRunning(name)) {
+                    trip("loop:" + name, "required loop '" + name + "' is not running");
+                }
             }
         }
-        for (String name : requiredLoops) {
-            if (!loopRunning(name)) {
-                trip("loop:" + name, "required loop '" + name + "' is not running");
+        for (String name : cfg.watchedStreams()) {
+            checkStream(cfg, name, now, starting);
+        }
+        if (starting) {
+            record();
+            return; // still starting: the robot cannot be moving yet, so nothing is fed
+        }
+        feed(cfg, now);
+        record();
+    }
+
+    /**
+     * Feeds every board's permit, under the lock {@link #trip} takes: a feed can never take
+     * effect after a trip's revoke.
+     */
+    private void feed(Settings cfg, long now) {
+        synchronized (this) {
+            if (trip != null) {
+                return;
             }
-        }
-        for (String name : watchedStreams) {
-            checkStream(name, now);
-        }
-        if (pressed && !estopPressed) {
-            estopPressed = true;
-            trip("estop:input", "e-stop button " + estopBoard + "/" + estopChannel + " pressed");
-        } else if (!pressed) {
-            estopPressed = false;
-        }
-        if (trip == null) {
-            long expiry = now + permitNanos;
+            long expiry = now + cfg.permitNanos();
             for (Board b : boardArray) {
                 b.permitMotion(expiry);
             }
-            feedWatchdog(now);
         }
+        feedWatchdog(cfg, now);
     }
 
-    private void checkStream(String name, long now) {
+    private void checkStream(Settings cfg, String name, long now, boolean starting) {
+        long stallNanos = cfg.stallNanos();
         StreamWatch w = streams.get(name);
         if (w == null) {
             Long since = gone.get(name);
             if (since == null) {
+                if (starting) {
+                    return; // it may still come
+                }
                 trip("stream:" + name, "watched sensor stream '" + name + "' is not present");
             } else if (now - since > stallNanos) {
                 trip("stream:" + name, "watched sensor stream '" + name + "' went away " + (now - since) / 1_000_000 + " ms ago");
@@ -525,23 +679,23 @@ public final class Supervisor implements SafetySupervisor {
         if (w.invalidAtWindowStart < 0 || now - w.windowStart >= 1_000_000_000L) {
             w.invalidAtWindowStart = invalid;
             w.windowStart = now;
-        } else if (invalid - w.invalidAtWindowStart > maxInvalidPerSecond) {
+        } else if (invalid - w.invalidAtWindowStart > cfg.maxInvalidPerSecond()) {
             trip("stream:" + name, "sensor stream '" + name + "' delivered " + (invalid - w.invalidAtWindowStart)
-                    + " invalid samples within a second (limit " + maxInvalidPerSecond + ")");
+                    + " invalid samples within a second (limit " + cfg.maxInvalidPerSecond() + ")");
         }
     }
 
-    private boolean readEstop(long now) {
-        if (estopBoard == null) {
+    private boolean readEstop(Settings cfg, long now) {
+        if (cfg.estopBoard() == null) {
             return false;
         }
-        Board b = boards.get(estopBoard);
+        Board b = boards.get(cfg.estopBoard());
         if (b == null) {
             return false; // a missing board is its own fault
         }
         boolean low;
         try {
-            low = !b.channel(estopChannel, DigitalInput.class).read();
+            low = !b.channel(cfg.estopChannel(), DigitalInput.class).read();
         } catch (RuntimeException e) {
             return true; // an e-stop input that cannot be read counts as pressed
         }
@@ -552,12 +706,12 @@ public final class Supervisor implements SafetySupervisor {
         if (estopLowSince < 0) {
             estopLowSince = now;
         }
-        return now - estopLowSince >= debounceNanos;
+        return now - estopLowSince >= cfg.debounceNanos();
     }
 
-    private void feedWatchdog(long now) {
+    private void feedWatchdog(Settings cfg, long now) {
         Watchdog w = watchdog;
-        if (w == null || now - lastWatchdogFeed < watchdogFeedNanos) {
+        if (w == null || now - lastWatchdogFeed < cfg.watchdogFeedNanos()) {
             return;
         }
         try {
@@ -568,17 +722,18 @@ public final class Supervisor implements SafetySupervisor {
         }
     }
 
-    /** Trips (if not tripped already): every board goes safe now. The first reason is kept. */
+    /**
+     * Trips (if not tripped already): every board goes safe now. The first reason is kept. The
+     * supervisor's own thread logs it and writes it down within a cycle, so that a loop thread
+     * that reports a fault does no I/O.
+     */
     synchronized void trip(String source, String message) {
-        boolean first = trip == null;
-        if (first) {
+        if (trip == null) {
             trip = new TripReason(source, message, System.nanoTime()); // loops see it and stop driving
+            trips++; // after the trip is visible: see SafetySupervisor.trips
         }
         for (Board b : boardArray) {
             b.revokeMotion();
-        }
-        if (first) {
-            log.error("SAFETY TRIP ({}): {}; motors are safe until robot:reset", source, message);
         }
     }
 
@@ -626,6 +781,11 @@ public final class Supervisor implements SafetySupervisor {
     }
 
     @Override
+    public long trips() {
+        return trips;
+    }
+
+    @Override
     public Optional<TripReason> tripReason() {
         return Optional.ofNullable(trip);
     }
@@ -666,29 +826,38 @@ public final class Supervisor implements SafetySupervisor {
         if (!unhealthy.isEmpty()) {
             throw new IllegalStateException("cannot reset: " + String.join("; ", unhealthy) + " (still tripped: " + trip.message() + ")");
         }
-        log.info("safety reset by {} after: {}", source, trip.message());
+        log.info("safety reset by {} after: {}; nothing moves until a new command", source, trip.message());
         trip = null;
+        if (!thread.isAlive()) {
+            record(); // without the supervisor's own thread (unit tests), the record goes now
+        }
     }
 
     /** @return every condition that is not healthy now, in words */
     List<String> unhealthy(long now) {
+        Settings cfg = settings;
+        long stallNanos = cfg.stallNanos();
         List<String> bad = new ArrayList<>();
+        String refused = configRefused;
+        if (refused != null) {
+            bad.add("the configuration was refused (" + refused + "); fix armature.safety first");
+        }
         for (Beat b : beats) {
             if (b.lapsed(now) >= 0) {
                 bad.add(b.name + " has no heartbeat");
             }
         }
-        for (String id : requiredBoards) {
+        for (String id : cfg.requiredBoards()) {
             if (!boards.containsKey(id)) {
                 bad.add("board '" + id + "' is not present");
             }
         }
-        for (String name : requiredLoops) {
+        for (String name : cfg.requiredLoops()) {
             if (!loopRunning(name)) {
                 bad.add("loop '" + name + "' is not running");
             }
         }
-        for (String name : watchedStreams) {
+        for (String name : cfg.watchedStreams()) {
             StreamWatch w = streams.get(name);
             if (w == null) {
                 bad.add("sensor stream '" + name + "' is not present");
@@ -696,9 +865,9 @@ public final class Supervisor implements SafetySupervisor {
                 bad.add("sensor stream '" + name + "' is stalled");
             }
         }
-        if (estopBoard != null && boards.containsKey(estopBoard)) {
+        if (cfg.estopBoard() != null && boards.containsKey(cfg.estopBoard())) {
             try {
-                if (!boards.get(estopBoard).channel(estopChannel, DigitalInput.class).read()) {
+                if (!boards.get(cfg.estopBoard()).channel(cfg.estopChannel(), DigitalInput.class).read()) {
                     bad.add("the e-stop button is pressed");
                 }
             } catch (RuntimeException e) {

@@ -62,7 +62,7 @@ class SupervisorTest {
         for (int i = 0; i < keyValues.length; i += 2) {
             m.put((String) keyValues[i], keyValues[i + 1]);
         }
-        Supervisor s = new Supervisor(ComponentConfigs.of(Supervisor.Config.class, m), context(), logger(), false);
+        Supervisor s = new Supervisor(ComponentConfigs.of(Supervisor.Config.class, m), context(), logger(), false, dir);
         s.addBoard(board);
         return s;
     }
@@ -167,7 +167,7 @@ class SupervisorTest {
         long t0 = System.nanoTime();
         s.check(t0);
         assertTrue(s.mayMove(), "starting: no trip yet");
-        assertTrue(board.motionPermitted(), "and no feed yet: the board is still unsupervised");
+        assertFalse(board.motionPermitted(), "and no feed yet: a board no supervisor fed refuses motion (fail-closed)");
         s.check(t0 + 200 * MS);
         assertFalse(s.mayMove(), "after the grace, a missing loop trips");
         assertEquals("loop:left", s.tripReason().orElseThrow().source());
@@ -317,7 +317,7 @@ class SupervisorTest {
     }
 
     private Supervisor supervisor2(Path device) {
-        Supervisor s = new Supervisor(ComponentConfigs.of(Supervisor.Config.class, Map.of("watchdogDevice", device.toString())), context(), logger(), false);
+        Supervisor s = new Supervisor(ComponentConfigs.of(Supervisor.Config.class, Map.of("watchdogDevice", device.toString())), context(), logger(), false, dir);
         s.addBoard(board);
         return s;
     }
@@ -349,13 +349,129 @@ class SupervisorTest {
     }
 
     @Test
-    void badConfigurationIsRefusedWithTheReason() {
-        assertEquals("watchdogTimeoutSeconds 1 is less than twice watchdogFeedMillis 1000: one late feed would reset the machine",
-                assertThrows(IllegalArgumentException.class, () -> new Supervisor(ComponentConfigs.of(Supervisor.Config.class,
-                        Map.of("watchdogTimeoutSeconds", 1)), context(), logger(), false)).getMessage());
-        assertEquals("permitMillis must be 1..1000, was 0", assertThrows(IllegalArgumentException.class,
-                () -> new Supervisor(ComponentConfigs.of(Supervisor.Config.class, Map.of("permitMillis", 0)), context(), logger(), false)).getMessage());
-        assertThrows(IllegalArgumentException.class,
-                () -> new Supervisor(ComponentConfigs.of(Supervisor.Config.class, Map.of("estopInput", "estop.in")), context(), logger(), false));
+    void aBadConfigurationAtStartLeavesASupervisorThatIsTrippedWithTheReasonAndStillStops() {
+        Supervisor s = supervisor("permitMillis", 0);
+        assertFalse(s.mayMove());
+        assertEquals("configuration refused: permitMillis must be 1..1000, was 0", s.tripReason().orElseThrow().message());
+        s.check(System.nanoTime());
+        assertFalse(board.motionPermitted(), "a refused configuration feeds nothing");
+        s.estop("web", "pressed anyway");
+        assertEquals(SafetyState.TRIPPED, s.state(), "an e-stop is still answered");
+        assertTrue(assertThrows(IllegalStateException.class, () -> s.reset("gogo")).getMessage()
+                .contains("the configuration was refused (permitMillis must be 1..1000, was 0)"));
+        s.modified(ComponentConfigs.of(Supervisor.Config.class, Map.of()));
+        assertFalse(s.mayMove(), "a good configuration does not clear the trip by itself");
+        s.reset("gogo");
+        assertTrue(s.mayMove());
+
+        for (Map<String, Object> bad : List.<Map<String, Object>>of(Map.of("watchdogTimeoutSeconds", 1), Map.of("estopInput", "estop.in"),
+                Map.of("cycleMicros", 50))) {
+            Supervisor other = new Supervisor(ComponentConfigs.of(Supervisor.Config.class, bad), context(), logger(), false, dir.resolve("x" + bad.hashCode()));
+            assertFalse(other.mayMove(), "refused: " + bad);
+        }
+        Supervisor other = new Supervisor(ComponentConfigs.of(Supervisor.Config.class, Map.of("watchdogTimeoutSeconds", 1)), context(), logger(), false,
+                dir.resolve("y"));
+        assertEquals("configuration refused: watchdogTimeoutSeconds 1 is less than twice watchdogFeedMillis 1000: one late feed would reset the machine",
+                other.tripReason().orElseThrow().message());
+    }
+
+    @Test
+    void aConfigurationChangeKeepsALatchedTripAndABadValueKeepsTheConfigurationInForce() {
+        Supervisor s = supervisor("streamStallMillis", 100);
+        s.check(System.nanoTime());
+        s.estop("gogo", "stop");
+        s.modified(ComponentConfigs.of(Supervisor.Config.class, Map.of("streamStallMillis", 200)));
+        s.check(System.nanoTime());
+        assertEquals(SafetyState.TRIPPED, s.state(), "a configuration change is no reset");
+        assertEquals("estop:gogo", s.tripReason().orElseThrow().source());
+        drive();
+        assertEquals(0, duty());
+
+        s.modified(ComponentConfigs.of(Supervisor.Config.class, Map.of("cycleMicros", 50)));
+        assertTrue(logged.stream().anyMatch(l -> l.contains("configuration refused, the one in force stays")), logged.toString());
+        assertEquals(SafetyState.TRIPPED, s.state());
+        s.reset("gogo");
+        s.check(System.nanoTime());
+        assertTrue(board.motionPermitted(), "the configuration in force still feeds");
+    }
+
+    @Test
+    void aLatchedTripSurvivesARestartAndOnlyAResetEndsIt() throws Exception {
+        Supervisor first = supervisor();
+        first.check(System.nanoTime());
+        first.estop("web", "operator pressed E-STOP");
+        first.check(System.nanoTime());
+        first.deactivate();
+        assertTrue(Files.exists(dir.resolve(Supervisor.LATCH_FILE)));
+
+        Supervisor second = new Supervisor(ComponentConfigs.of(Supervisor.Config.class, Map.of()), context(), logger(), false, dir);
+        second.addBoard(board);
+        assertEquals(SafetyState.TRIPPED, second.state());
+        assertEquals("estop:web", second.tripReason().orElseThrow().source());
+        assertEquals("latched before restart: operator pressed E-STOP", second.tripReason().get().message());
+        assertEquals(1, second.trips());
+        second.check(System.nanoTime());
+        assertFalse(board.motionPermitted());
+        second.reset("gogo");
+        assertFalse(Files.exists(dir.resolve(Supervisor.LATCH_FILE)), "a reset removes the record");
+        second.deactivate();
+        Supervisor third = new Supervisor(ComponentConfigs.of(Supervisor.Config.class, Map.of()), context(), logger(), false, dir);
+        assertTrue(third.mayMove(), "stopped while healthy: starts healthy");
+
+        Files.writeString(dir.resolve(Supervisor.LATCH_FILE), "\u0000garbage");
+        Supervisor fourth = new Supervisor(ComponentConfigs.of(Supervisor.Config.class, Map.of()), context(), logger(), false, dir);
+        assertFalse(fourth.mayMove(), "an unreadable record counts as a trip");
+    }
+
+    @Test
+    void theEstopInputActsDuringTheStartupGraceWhileARequiredLoopIsMissing() {
+        Supervisor s = supervisor("requiredLoops", new String[] {"left"}, "startupGraceMillis", 10_000, "estopDebounceMillis", 0);
+        long t0 = System.nanoTime();
+        s.check(t0);
+        assertTrue(s.mayMove(), "starting");
+        assertFalse(board.motionPermitted(), "nothing fed while a required loop is missing");
+        board.modified(ComponentConfigs.of(SimBoard.Config.class, Map.of("realTime", false, "estopPressed", true)));
+        s.check(t0 + MS);
+        assertFalse(s.mayMove(), "the button works from the first cycle");
+        assertEquals("estop:input", s.tripReason().orElseThrow().source());
+    }
+
+    @Test
+    void aFeedNeverTakesEffectAfterATripsRevoke() throws Exception {
+        Supervisor s = supervisor("permitMillis", 1000); // a feed that lands after the revoke would still be in force at the end
+        java.util.concurrent.CountDownLatch feeding = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        io.armature.hal.MotionPermit permit = new io.armature.hal.MotionPermit();
+        io.armature.hal.Board slow = (io.armature.hal.Board) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {io.armature.hal.Board.class},
+                (p, m, a) -> switch (m.getName()) {
+                    case "info" -> new io.armature.hal.BoardInfo("slow", "test", "proxy", List.of());
+                    case "permitMotion" -> {
+                        feeding.countDown();
+                        release.await(); // the feed is between its check and its write
+                        permit.permit((Long) a[0]);
+                        yield null;
+                    }
+                    case "revokeMotion" -> {
+                        permit.revoke();
+                        yield null;
+                    }
+                    case "motionPermitted" -> permit.permitted();
+                    case "hashCode" -> System.identityHashCode(p);
+                    case "equals" -> p == a[0];
+                    default -> null;
+                });
+        s.addBoard(slow);
+        Thread cycle = new Thread(() -> s.check(System.nanoTime()));
+        cycle.start();
+        assertTrue(feeding.await(5, java.util.concurrent.TimeUnit.SECONDS));
+        Thread estop = new Thread(() -> s.estop("gogo", "while feeding"));
+        estop.start();
+        Thread.sleep(50); // the e-stop waits for the feed in progress, never the other way round
+        release.countDown();
+        cycle.join(5_000);
+        estop.join(5_000);
+        assertFalse(s.mayMove());
+        assertFalse(permit.permitted(), "the revoke came after the feed: the board is safe");
+        assertFalse(board.motionPermitted());
     }
 }
