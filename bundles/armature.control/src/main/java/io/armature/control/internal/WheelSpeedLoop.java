@@ -45,7 +45,11 @@ import io.armature.sensor.StreamChoice;
  * factory configuration per wheel. At rest on a zero setpoint the motor is braked and the loop
  * leaves its channels alone; a non-zero setpoint engages it, and it brakes again once the wheel
  * has stopped on a zero setpoint. Setpoint (rad/s), gains and controller changes are
- * immutable snapshots swapped atomically and applied at the start of the next cycle. A
+ * immutable snapshots swapped atomically and applied at the start of the next cycle. Motion
+ * authority: a trip of the supervisor, or the supervisor going away, clears the setpoint and
+ * returns the profile to rest, so that nothing moves after a reset until a new command; a
+ * setpoint given before the latest trip never takes effect; a leased setpoint lapses to 0 in
+ * the first cycle after its lease. The loop starts at rest: no configuration sets it moving. A
  * measurement or output that is not a finite number never reaches the motor: the loop drives
  * it safe and reports a fault; a controller that fails in its first cycles is rolled back.
  */
@@ -115,9 +119,6 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
         @AttributeDefinition(name = "kv", description = "Velocity feed-forward, duty fraction per rad/s, at least 0.")
         double kv() default 0.028;
 
-        @AttributeDefinition(name = "Setpoint (rad/s)", description = "Wheel speed to hold.")
-        double setpoint() default 0.0;
-
         @AttributeDefinition(name = "Largest setpoint (rad/s)", description = "Setpoints beyond ± this are refused, above 0.")
         double maxSetpoint() default 30.0;
 
@@ -135,9 +136,13 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
     }
 
     /** The loop's settings at one moment: immutable, swapped as a whole. */
-    record Settings(String name, double rateHz, int countsPerRevolution, boolean inverted, double setpoint, PidGains gains,
-            double maxSetpoint, double maxAcceleration, double maxJerk, int windowCycles) {
+    record Settings(String name, double rateHz, int countsPerRevolution, boolean inverted, double setpoint, long leaseExpiryNanos,
+            long stamp, PidGains gains, double maxSetpoint, double maxAcceleration, double maxJerk, int windowCycles) {
 
+        /** The stamp of a setpoint given while no supervisor was there: void once one comes. */
+        static final long NO_SUPERVISOR = -1;
+
+        /** @return settings from a configuration, at rest (setpoint 0, no lease) */
         static Settings of(Config c) {
             String name = c.armature_loop_name() == null ? "" : c.armature_loop_name().trim();
             if (!name.matches("[A-Za-z0-9_.-]+")) {
@@ -176,9 +181,8 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("loop '" + name + "': " + e.getMessage(), e);
             }
-            checkSetpoint(name, c.setpoint(), c.maxSetpoint());
             int window = (int) Math.max(1, Math.round(c.velocityWindowMillis() * rate / 1000.0));
-            return new Settings(name, rate, c.countsPerRevolution(), c.inverted(), c.setpoint(), gains, c.maxSetpoint(),
+            return new Settings(name, rate, c.countsPerRevolution(), c.inverted(), 0.0, Long.MAX_VALUE, NO_SUPERVISOR, gains, c.maxSetpoint(),
                     c.maxAcceleration(), c.maxJerk(), window);
         }
 
@@ -188,12 +192,25 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
             }
         }
 
-        Settings withSetpoint(double v) {
-            return new Settings(name, rateHz, countsPerRevolution, inverted, v, gains, maxSetpoint, maxAcceleration, maxJerk, windowCycles);
+        Settings withSetpoint(double v, long lease, long stampOfCommand) {
+            return new Settings(name, rateHz, countsPerRevolution, inverted, v, lease, stampOfCommand, gains, maxSetpoint, maxAcceleration, maxJerk,
+                    windowCycles);
         }
 
         Settings withGains(PidGains g) {
-            return new Settings(name, rateHz, countsPerRevolution, inverted, setpoint, g, maxSetpoint, maxAcceleration, maxJerk, windowCycles);
+            return new Settings(name, rateHz, countsPerRevolution, inverted, setpoint, leaseExpiryNanos, stamp, g, maxSetpoint, maxAcceleration,
+                    maxJerk, windowCycles);
+        }
+
+        /** @return these settings with the setpoint, lease and stamp of {@code commanded}: a configuration change never moves the wheel */
+        Settings withCommandOf(Settings commanded) {
+            double v = Math.max(-maxSetpoint, Math.min(maxSetpoint, commanded.setpoint));
+            return withSetpoint(v, commanded.leaseExpiryNanos, commanded.stamp);
+        }
+
+        /** @return the setpoint in force at {@code nowNanos}: 0 once its lease has lapsed */
+        double setpointAt(long nowNanos) {
+            return leaseExpiryNanos != Long.MAX_VALUE && nowNanos - leaseExpiryNanos >= 0 ? 0.0 : setpoint;
         }
     }
 
@@ -211,7 +228,7 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
     }
 
     /** What a predecessor was doing when it went away, for a bumpless take-over. */
-    private record Takeover(double setpoint, PidGains gains, double output) {
+    private record Takeover(double setpoint, long leaseExpiryNanos, PidGains gains, double output) {
     }
 
     private final AtomicReference<Settings> settings = new AtomicReference<>();
@@ -243,6 +260,13 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
     private volatile String controllerName = PidControllerFactory.NAME;
     private volatile String fault;
     private volatile long faults;
+    // the loop reports a fault once per episode, with strings made before the cycle runs
+    private boolean faultReported;
+    private final String faultSource;
+    private final String faultNotANumber;
+    private final String faultOutput;
+    // set when the supervisor goes away or changes: the loop thread returns its profile to rest
+    private volatile boolean restRequested;
     private volatile long undriven;
 
     private volatile SafetySupervisor supervisor;
@@ -266,6 +290,9 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
         settings.set(s);
         pid = new PidController(s.gains(), -1.0, 1.0, 0.002, 0.2);
         controller = pid;
+        faultSource = "loop:" + s.name();
+        faultNotANumber = "measurement is not a number; motor stopped";
+        faultOutput = "controller output is not a number; motor stopped";
     }
 
     @Modified
@@ -278,7 +305,10 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
                     + "': name, board and channels cannot change while the loop runs; delete the configuration and create a new one");
         }
         config = next;
-        settings.set(s); // picked up at the next cycle boundary
+        Settings was;
+        do {
+            was = settings.get();
+        } while (!settings.compareAndSet(was, s.withCommandOf(was))); // picked up at the next cycle boundary
     }
 
     private static boolean sameChannels(Config a, Config b) {
@@ -355,6 +385,7 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
         Heartbeat old = heartbeat;
         heartbeat = s.heartbeat("loop:" + name(), config.heartbeatTimeoutMillis() * 1_000_000L);
         supervisor = s;
+        clearSetpoint(); // what was commanded under another supervisor (or none) is not this one's to allow
         if (old != null) {
             old.close();
         }
@@ -363,6 +394,7 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
     void unbindSupervisor(SafetySupervisor s) {
         if (supervisor == s) {
             supervisor = null;
+            clearSetpoint(); // nobody owns the right to move now: stop, and move again only on a new command
             Heartbeat hb = heartbeat;
             heartbeat = null;
             if (hb != null) {
@@ -430,7 +462,7 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
 
     private void removePeer(TunableLoop peer) {
         if (peer == predecessor) {
-            pendingTakeover.set(new Takeover(peer.setpoint(), peer.gains(), peer.output()));
+            pendingTakeover.set(new Takeover(peer.setpoint(), peer.leaseExpiryNanos(), peer.gains(), peer.output()));
             predecessor = null;
         }
         if (peer == successor) {
@@ -502,6 +534,16 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
             return;
         }
         Settings s = settings.get();
+        SafetySupervisor sup = supervisor;
+        boolean tripped = sup != null && !sup.mayMove();
+        if (s.setpoint() != 0.0 && (tripped || (sup != null && s.stamp() != sup.trips()))) {
+            s = clearSetpoint(); // tripped, or commanded before the latest trip: never resumes by itself
+        }
+        if (tripped || restRequested) {
+            restRequested = false;
+            profileState.position = 0.0; // the profile is at rest: after a reset it starts from 0
+            profileState.velocity = 0.0;
+        }
         if (s != applied) {
             apply(s);
         }
@@ -515,22 +557,23 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
             trialCyclesLeft = TRIAL_CYCLES;
         }
 
+        double commanded = s.setpointAt(nowNanos);
         double measurement = measure(b, nowNanos, dtSeconds);
         lastMeasurement = measurement;
         if (!Double.isFinite(measurement) || !(dtSeconds > 0)) {
-            if (!engaged && s.setpoint() == 0.0) {
+            if (!engaged && commanded == 0.0) {
                 // at rest: nothing is driven on this measurement, so nothing to stop (an encoder
                 // stream not there yet, or pausing); a setpoint finds the fault at once
                 return;
             }
-            reportFault("measurement is not a number: " + measurement + " rad/s; motor stopped");
+            reportFault(faultNotANumber);
             if (engaged) {
                 disengage(b);
             }
             return;
         }
 
-        double target = s.setpoint();
+        double target = commanded;
         if (profile != null) {
             profile.step(profileState, target, dtSeconds);
             target = profileState.position;
@@ -539,8 +582,7 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
         if (standby) {
             return; // measuring only: the instance we replace drives the motor until it goes
         }
-        SafetySupervisor sup = supervisor;
-        if (sup != null && !sup.mayMove()) {
+        if (tripped) {
             if (engaged) {
                 disengage(b); // tripped: the board already refuses to move; start from rest after a reset
             }
@@ -551,8 +593,9 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
                 return; // at rest: the motor stays braked and the loop leaves the channels alone
             }
             engaged = true;
+            faultReported = false; // a new episode
             controller.reset(Double.NaN); // a fresh start from rest, not a hand-over
-        } else if (target == 0.0 && s.setpoint() == 0.0 && Math.abs(measurement) < REST_SPEED) {
+        } else if (target == 0.0 && commanded == 0.0 && Math.abs(measurement) < REST_SPEED) {
             disengage(b); // stopped on a zero setpoint: brake on, controller reset
             return;
         }
@@ -566,7 +609,7 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
             trialCyclesLeft--;
         }
         if (!Double.isFinite(output)) {
-            reportFault("controller '" + controllerName + "' output " + output + "; motor stopped");
+            reportFault(faultOutput);
             disengage(b);
             return;
         }
@@ -577,7 +620,10 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
 
     private void takeOver(Takeover t) {
         Settings s = settings.get();
-        settings.set(s.withSetpoint(Math.max(-s.maxSetpoint(), Math.min(s.maxSetpoint(), t.setpoint()))).withGains(t.gains()));
+        SafetySupervisor sup = supervisor;
+        long stamp = sup == null ? Settings.NO_SUPERVISOR : sup.trips();
+        settings.set(s.withSetpoint(Math.max(-s.maxSetpoint(), Math.min(s.maxSetpoint(), t.setpoint())), t.leaseExpiryNanos(), stamp)
+                .withGains(t.gains()));
         apply(settings.get());
         standby = false;
         if (t.output() != 0.0 || t.setpoint() != 0.0) {
@@ -618,13 +664,41 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
         faults++;
     }
 
+    /** Reports a fault once per episode (until the loop engages again): no string is made and no board revoked every cycle. */
     private void reportFault(String message) {
+        if (faultReported) {
+            return;
+        }
+        faultReported = true;
         fault = message;
         faults++;
         SafetySupervisor sup = supervisor;
         if (sup != null) {
-            sup.fault("loop:" + name(), message); // latched: a human decides when to move again
+            sup.fault(faultSource, message); // latched: a human decides when to move again
         }
+    }
+
+    /**
+     * Sets the setpoint to 0 with no lease, stamped with the supervisor's trips now, and asks the
+     * loop thread to return the profile to rest. Allocates one snapshot: once per trip, never in
+     * a steady state.
+     *
+     * @return the settings in force afterwards
+     */
+    private Settings clearSetpoint() {
+        restRequested = true;
+        SafetySupervisor sup = supervisor;
+        long stamp = sup == null ? Settings.NO_SUPERVISOR : sup.trips();
+        Settings s;
+        Settings next;
+        do {
+            s = settings.get();
+            if (s.setpoint() == 0.0 && s.leaseExpiryNanos() == Long.MAX_VALUE) {
+                return s;
+            }
+            next = s.withSetpoint(0.0, Long.MAX_VALUE, stamp);
+        } while (!settings.compareAndSet(s, next));
+        return next;
     }
 
     private void apply(Settings s) {
@@ -761,11 +835,28 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
 
     @Override
     public void setSetpoint(double value) {
+        setSetpoint(value, Long.MAX_VALUE);
+    }
+
+    @Override
+    public void setSetpoint(double value, long leaseExpiryNanos) {
+        // The stamp is read before the trip check: a trip between the two leaves the stamp
+        // older than the supervisor's count, and the loop voids the setpoint (see SafetySupervisor.trips).
+        SafetySupervisor sup = supervisor;
+        long stamp = sup == null ? Settings.NO_SUPERVISOR : sup.trips();
+        if (value != 0.0 && sup != null && !sup.mayMove()) {
+            throw new IllegalStateException("loop '" + name() + "': the robot is tripped; reset it, then command again");
+        }
         Settings s;
         do {
             s = settings.get();
             Settings.checkSetpoint(s.name(), value, s.maxSetpoint());
-        } while (!settings.compareAndSet(s, s.withSetpoint(value)));
+        } while (!settings.compareAndSet(s, s.withSetpoint(value, leaseExpiryNanos, stamp)));
+    }
+
+    @Override
+    public long leaseExpiryNanos() {
+        return settings.get().leaseExpiryNanos();
     }
 
     @Override

@@ -43,6 +43,7 @@ class WheelSpeedLoopTest {
         Map<String, Object> simConfig = new HashMap<>();
         simConfig.put("realTime", false);
         simConfig.put("gyroNoise", 0.0);
+        simConfig.put("unsupervised", true); // the loop is under test, not the permit: the supervisor's rules have tests of their own
         board.activate(ComponentConfigs.of(SimBoard.Config.class, simConfig), null);
         Map<String, Object> m = new HashMap<>();
         m.put("armature_loop_name", "left");
@@ -408,8 +409,9 @@ class WheelSpeedLoopTest {
     }
 
     /** A supervisor whose trip the test sets, counting beats. */
-    private static final class FakeSupervisor implements io.armature.safety.SafetySupervisor {
+    private static class FakeSupervisor implements io.armature.safety.SafetySupervisor {
         volatile boolean mayMove = true;
+        volatile long trips;
         final java.util.concurrent.atomic.AtomicLong beats = new java.util.concurrent.atomic.AtomicLong();
         boolean closed;
 
@@ -439,9 +441,17 @@ class WheelSpeedLoopTest {
         }
 
         @Override
-        public void fault(String source, String reason) {
-            mayMove = false;
+        public long trips() {
+            return trips;
         }
+
+        @Override
+        public void fault(String source, String reason) {
+            estop(source, reason);
+            faults.incrementAndGet();
+        }
+
+        final java.util.concurrent.atomic.AtomicLong faults = new java.util.concurrent.atomic.AtomicLong();
 
         @Override
         public java.util.Optional<io.armature.safety.TripReason> tripReason() {
@@ -450,7 +460,10 @@ class WheelSpeedLoopTest {
 
         @Override
         public void estop(String source, String reason) {
-            mayMove = false;
+            if (mayMove) {
+                mayMove = false;
+                trips++;
+            }
         }
 
         @Override
@@ -479,13 +492,114 @@ class WheelSpeedLoopTest {
             tick(loop);
         }
         assertEquals(0, pwm.duty(), "and stays away from it while tripped");
+        assertEquals(0.0, loop.setpoint(), "the trip cleared the setpoint");
+        assertThrows(IllegalStateException.class, () -> loop.setSetpoint(15), "no new motion is taken while tripped");
         supervisor.reset("test");
         for (int i = 0; i < 500; i++) {
             tick(loop);
         }
-        assertEquals(15, board.plant().left.speed(), 0.5, "after the reset it starts again from rest");
+        assertEquals(0.0, board.plant().left.speed(), 0.01, "a reset moves nothing by itself");
+        assertEquals(0, pwm.duty());
+        loop.setSetpoint(15);
+        for (int i = 0; i < 500; i++) {
+            tick(loop);
+        }
+        assertEquals(15, board.plant().left.speed(), 0.5, "a new command after the reset starts it again from rest");
         loop.deactivate();
         assertTrue(supervisor.closed, "an orderly stop closes the heartbeat instead of missing it");
+    }
+
+    @Test
+    void aTripReturnsTheProfileToRestSoANewCommandRampsFromZero() {
+        WheelSpeedLoop loop = loop("maxAcceleration", 50.0, "maxJerk", 1000.0);
+        FakeSupervisor supervisor = new FakeSupervisor();
+        loop.bindSupervisor(supervisor);
+        loop.setSetpoint(20);
+        for (int i = 0; i < 400; i++) {
+            tick(loop);
+        }
+        assertTrue(loop.profiledSetpoint() > 10, "ramping: " + loop.profiledSetpoint());
+        supervisor.estop("test", "stop");
+        for (int i = 0; i < 2000; i++) {
+            tick(loop); // before the fix the profile kept stepping toward 20 while tripped
+        }
+        supervisor.reset("test");
+        tick(loop);
+        assertEquals(0.0, loop.profiledSetpoint(), "at rest after the reset");
+        loop.setSetpoint(20);
+        for (int i = 0; i < 50; i++) {
+            tick(loop);
+        }
+        assertTrue(loop.profiledSetpoint() < 2, "a new command ramps from rest, no step: " + loop.profiledSetpoint());
+    }
+
+    @Test
+    void aSetpointGivenBeforeTheLatestTripNeverTakesEffect() {
+        WheelSpeedLoop loop = loop();
+        FakeSupervisor supervisor = new FakeSupervisor();
+        loop.bindSupervisor(supervisor);
+        loop.setSetpoint(15);
+        supervisor.trips++; // a trip and its reset between the command and the loop's next cycle
+        for (int i = 0; i < 300; i++) {
+            tick(loop);
+        }
+        assertEquals(0.0, loop.setpoint(), "stamped before the trip: void");
+        assertEquals(0.0, board.plant().left.speed(), 0.01);
+    }
+
+    @Test
+    void aLeasedSetpointLapsesToZeroInTheFirstCycleAfterItsLease() {
+        WheelSpeedLoop loop = loop();
+        FakeSupervisor supervisor = new FakeSupervisor();
+        loop.bindSupervisor(supervisor);
+        loop.setSetpoint(15, now + 300 * MS);
+        for (int i = 0; i < 299; i++) {
+            tick(loop);
+        }
+        assertEquals(15.0, loop.profiledSetpoint(), "within the lease");
+        tick(loop);
+        assertEquals(0.0, loop.profiledSetpoint(), "the lease ended: 0 in this cycle, without anyone telling the loop");
+        for (int i = 0; i < 1000; i++) {
+            tick(loop);
+        }
+        assertEquals(0.0, board.plant().left.speed(), 0.01, "stopped");
+        assertTrue(board.channel("motor.left.brake", DigitalOutput.class).get(), "and braked");
+    }
+
+    @Test
+    void theSupervisorGoingAwayClearsTheSetpointAndANewOneDoesNotRestartMotion() {
+        WheelSpeedLoop loop = loop();
+        FakeSupervisor supervisor = new FakeSupervisor();
+        loop.bindSupervisor(supervisor);
+        loop.setSetpoint(15);
+        for (int i = 0; i < 300; i++) {
+            tick(loop);
+        }
+        loop.unbindSupervisor(supervisor);
+        assertEquals(0.0, loop.setpoint());
+        loop.bindSupervisor(new FakeSupervisor());
+        for (int i = 0; i < 1000; i++) {
+            tick(loop);
+        }
+        assertEquals(0.0, board.plant().left.speed(), 0.01, "a new supervisor does not restart motion");
+    }
+
+    @Test
+    void aFaultIsReportedOncePerEpisode() {
+        WheelSpeedLoop loop = loop();
+        FakeSupervisor supervisor = new FakeSupervisor() {
+            @Override
+            public void fault(String source, String reason) {
+                faults.incrementAndGet(); // a supervisor that does not trip: the loop alone must not repeat itself
+            }
+        };
+        loop.bindSupervisor(supervisor);
+        loop.setSetpoint(20);
+        loop.setMeasurementForTest((t, dt) -> Double.NaN);
+        for (int i = 0; i < 1000; i++) {
+            tick(loop);
+        }
+        assertEquals(1, supervisor.faults.get(), "one report for one episode, not one a cycle");
     }
 
     @Test
