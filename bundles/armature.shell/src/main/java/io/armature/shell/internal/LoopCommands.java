@@ -8,11 +8,13 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 import io.armature.control.ControlLoop;
 import io.armature.control.LoopStatistics;
 import io.armature.control.PidGains;
 import io.armature.control.TunableLoop;
+import io.armature.motion.MotionCommands;
 
 /** {@code robot:loops}, {@code robot:setpoint}, {@code robot:pid}, {@code robot:controller}. */
 @Component(service = LoopCommands.class, immediate = true, property = {
@@ -96,10 +98,22 @@ public final class LoopCommands {
         return String.format(Locale.ROOT, "%.1f", nanos / 1000.0);
     }
 
-    /** robot:setpoint &lt;loop&gt; &lt;value&gt; */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile MotionCommands commands;
+
+    /** robot:setpoint &lt;loop&gt; &lt;value&gt; — through the motion-command path, as the shell's source */
     public String setpoint(String loop, String value) {
         TunableLoop l = loop(loop);
-        l.setSetpoint(parse(value, "setpoint"));
+        double v = parse(value, "setpoint");
+        MotionCommands c = commands;
+        if (c == null) {
+            throw new IllegalStateException("no motion-command service is running (bundle armature.control)");
+        }
+        if (!c.setpoint(RobotCommands.SOURCE, l.name(), v)) {
+            return l.name() + " setpoint " + format(v) + " " + l.unit() + " held: '" + c.owner(l.name()).orElse("?")
+                    + "' has priority over the shell on this loop";
+        }
         return l.name() + " setpoint " + format(l.setpoint()) + " " + l.unit();
     }
 

@@ -16,6 +16,7 @@ import org.osgi.service.component.runtime.dto.UnsatisfiedReferenceDTO;
 import io.armature.hal.Actuator;
 import io.armature.hal.Board;
 import io.armature.hal.Channel;
+import io.armature.motion.MotionCommands;
 import io.armature.safety.SafetySupervisor;
 
 /** {@code robot:status}: boards and channels, the state of every Armature component, and safety. */
@@ -23,7 +24,8 @@ import io.armature.safety.SafetySupervisor;
         "osgi.command.scope=robot",
         "osgi.command.function=status",
         "osgi.command.function=estop",
-        "osgi.command.function=reset"})
+        "osgi.command.function=reset",
+        "osgi.command.function=release"})
 public final class RobotCommands {
 
     private final List<Board> boards = new CopyOnWriteArrayList<>();
@@ -34,6 +36,10 @@ public final class RobotCommands {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile SafetySupervisor safety;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile MotionCommands commands;
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addBoard(Board b) {
@@ -84,7 +90,7 @@ public final class RobotCommands {
         out.append("Safety:\n");
         SafetySupervisor s = safety;
         if (s == null) {
-            out.append("  no safety supervisor installed: motion is not supervised");
+            out.append("  no safety supervisor installed: nothing moves");
         } else {
             out.append("  ").append(s.state());
             s.tripReason().ifPresent(r -> out.append(String.format(java.util.Locale.ROOT, " for %.1f s: %s: %s",
@@ -93,30 +99,43 @@ public final class RobotCommands {
         return out.toString();
     }
 
-    /** robot:estop [reason...] — every actuator safe now; latched until robot:reset. */
+    /** robot:estop [reason...] — every actuator safe now; latched until robot:reset. Works without a supervisor too. */
     public String estop(String... reason) {
-        SafetySupervisor s = requireSupervisor();
         String why = reason == null || reason.length == 0 ? "e-stop from the shell" : String.join(" ", reason);
-        s.estop("gogo", why);
-        return "E-STOP: motors safe (" + why + "); robot:reset to move again";
+        MotionCommands c = commands;
+        if (c == null) {
+            // the command path itself is gone (armature.control stopped): revoke the boards from here
+            boards.forEach(Board::revokeMotion);
+            return "E-STOP: no motion-command service is running; the motion permit of " + boards.size() + " board(s) revoked directly";
+        }
+        return "E-STOP: " + c.estop(SOURCE, why);
     }
 
-    /** robot:reset — clears a trip when every condition is healthy again. */
+    /** robot:reset — clears a trip when every condition is healthy again. Moves nothing. */
     public String reset() {
-        SafetySupervisor s = requireSupervisor();
-        if (s.mayMove()) {
+        SafetySupervisor s = safety;
+        if (s != null && s.mayMove()) {
             return "not tripped: motion is allowed";
         }
-        s.reset("gogo");
-        return "reset: motion is allowed again";
+        requireCommands().reset(SOURCE);
+        return "reset: motion is allowed again; every setpoint is 0 until a new command";
     }
 
-    private SafetySupervisor requireSupervisor() {
-        SafetySupervisor s = safety;
-        if (s == null) {
-            throw new IllegalStateException("no safety supervisor is installed (bundle armature.safety)");
+    /** robot:release — withdraws the shell's motion commands: each loop goes to the next source's command, or 0. */
+    public String release() {
+        requireCommands().release(SOURCE);
+        return "released: the shell commands no loop now";
+    }
+
+    /** The source name of the shell's commands in armature.motion. */
+    static final String SOURCE = "gogo";
+
+    private MotionCommands requireCommands() {
+        MotionCommands c = commands;
+        if (c == null) {
+            throw new IllegalStateException("no motion-command service is running (bundle armature.control)");
         }
-        return s;
+        return c;
     }
 
     /** @return which instance of a factory-configured component this is, for example " [left]" */

@@ -40,6 +40,7 @@ import io.armature.deploy.FeatureDeployer;
 import io.armature.hal.Actuator;
 import io.armature.hal.Board;
 import io.armature.hal.Channel;
+import io.armature.motion.MotionCommands;
 import io.armature.safety.SafetySupervisor;
 import io.armature.sensor.SampleStream;
 
@@ -80,6 +81,10 @@ public final class RestApi extends HttpServlet {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile FeatureDeployer deployer;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile MotionCommands commands;
 
     @Activate
     public RestApi(@Reference ConsoleCredentials credentials, @Reference(service = LoggerFactory.class) Logger log) {
@@ -129,6 +134,19 @@ public final class RestApi extends HttpServlet {
 
     void setSafety(SafetySupervisor s) {
         safety = s;
+    }
+
+    void setCommands(MotionCommands c) {
+        commands = c;
+    }
+
+    /** @return the motion-command path, through which every command of the web goes */
+    MotionCommands requireCommands() {
+        MotionCommands c = commands;
+        if (c == null) {
+            throw new IllegalStateException("no motion-command service is running (bundle armature.control): nothing moves");
+        }
+        return c;
     }
 
     void setDeployer(FeatureDeployer d) {
@@ -197,6 +215,8 @@ public final class RestApi extends HttpServlet {
             return error(e.status(), e.getMessage());
         } catch (IllegalArgumentException e) {
             return error(400, e.getMessage()); // the loop or the gains refused the value; nothing changed
+        } catch (SecurityException e) {
+            return error(403, e.getMessage()); // a source without the right, for example to reset
         } catch (IllegalStateException e) {
             return error(409, e.getMessage()); // for example: reset while a condition is still unhealthy
         } catch (IOException | RuntimeException e) {
@@ -240,7 +260,7 @@ public final class RestApi extends HttpServlet {
         if (parts.length == 3 && parts[0].equals("loops")) {
             TunableLoop loop = loop(parts[1]);
             switch (parts[2]) {
-                case "setpoint" -> loop.setSetpoint(body(r, "setpoint").number("setpoint"));
+                case "setpoint" -> requireCommands().setpoint(SOURCE, loop.name(), body(r, "setpoint").number("setpoint"));
                 case "gains" -> {
                     JsonBody b = body(r, "kp", "ki", "kd", "ks", "kv");
                     PidGains g = loop.gains();
@@ -258,13 +278,19 @@ public final class RestApi extends HttpServlet {
         switch (String.join("/", parts)) {
             case "estop" -> {
                 String reason = body(r, "reason").string("reason", "e-stop from the REST API", MAX_REASON);
-                requireSupervisor().estop(SOURCE, reason);
+                MotionCommands c = commands;
+                if (c != null) {
+                    c.estop(SOURCE, reason); // never refused, also without a supervisor
+                } else {
+                    boards.forEach(Board::revokeMotion); // the command path itself is gone: revoke from here
+                    log.error("E-STOP from the web with no motion-command service running: {} board(s) revoked directly", boards.size());
+                }
             }
             case "reset" -> {
                 body(r);
-                SafetySupervisor s = requireSupervisor();
-                if (!s.mayMove()) {
-                    s.reset(SOURCE);
+                SafetySupervisor s = safety;
+                if (s == null || !s.mayMove()) {
+                    requireCommands().reset(SOURCE);
                 }
             }
             default -> throw notFound(parts);
@@ -312,7 +338,7 @@ public final class RestApi extends HttpServlet {
         g.writeStartObject();
         if (s == null) {
             g.writeStringField("state", "UNSUPERVISED");
-            g.writeStringField("message", "no safety supervisor is installed: motion is not supervised");
+            g.writeStringField("message", "no safety supervisor is installed: nothing moves");
         } else {
             g.writeStringField("state", s.state().name());
             g.writeBooleanField("mayMove", s.mayMove());
@@ -337,6 +363,11 @@ public final class RestApi extends HttpServlet {
         if (l != null) {
             g.writeStringField("unit", l.unit());
             writeNumber(g, "setpoint", l.setpoint());
+            MotionCommands c = commands;
+            String owner = c == null ? null : c.owner(name).orElse(null);
+            if (owner != null) {
+                g.writeStringField("commandedBy", owner);
+            }
             writeNumber(g, "measurement", l.measurement());
             writeNumber(g, "output", l.output());
             g.writeStringField("controller", l.controller());
@@ -534,14 +565,6 @@ public final class RestApi extends HttpServlet {
 
     private static LoopStatistics newest(List<LoopStatistics> all) {
         return all == null || all.isEmpty() ? null : all.get(all.size() - 1);
-    }
-
-    private SafetySupervisor requireSupervisor() {
-        SafetySupervisor s = safety;
-        if (s == null) {
-            throw new IllegalStateException("no safety supervisor is installed (bundle armature.safety)");
-        }
-        return s;
     }
 
     private static ApiException notFound(String[] parts) {

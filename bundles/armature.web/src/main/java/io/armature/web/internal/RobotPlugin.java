@@ -210,8 +210,8 @@ public final class RobotPlugin extends AbstractServlet {
     }
 
     /**
-     * Applies a step to a loop's setpoint (through {@link TunableLoop#setSetpoint}, as the REST API
-     * does), samples its measurement about every millisecond for the requested time and answers the
+     * Applies a step to a loop's setpoint (through the motion-command path as the web's source, as
+     * the REST API does), samples its measurement about every millisecond for the requested time and answers the
      * figures with the record. One capture at a time.
      */
     RestApi.Reply step(HttpServletRequest req) {
@@ -241,6 +241,8 @@ public final class RobotPlugin extends AbstractServlet {
             return RestApi.error(e.status(), e.getMessage());
         } catch (IllegalArgumentException e) {
             return RestApi.error(400, e.getMessage());
+        } catch (IllegalStateException e) {
+            return RestApi.error(409, e.getMessage()); // tripped, or no supervisor: nothing moved
         } catch (IOException | RuntimeException e) {
             log.error("step response failed: {}", e.toString());
             return RestApi.error(500, "internal error: " + e.getClass().getSimpleName() + "; the runtime log has the details");
@@ -255,7 +257,7 @@ public final class RobotPlugin extends AbstractServlet {
         int n = (int) Math.ceil(seconds * 1000);
         double[] t = new double[n];
         double[] y = new double[n];
-        loop.setSetpoint(target); // refused (IllegalArgumentException) beyond the loop's limit: nothing changed
+        api.requireCommands().setpoint(RestApi.SOURCE, loop.name(), target); // refused beyond the loop's limit or while tripped: nothing changed
         long start = System.nanoTime();
         for (int i = 0; i < n; i++) {
             long due = start + TimeUnit.MILLISECONDS.toNanos(i);

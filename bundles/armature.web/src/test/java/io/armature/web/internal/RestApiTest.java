@@ -29,6 +29,7 @@ import io.armature.deploy.FeatureDeployer;
 import io.armature.safety.SafetyState;
 import io.armature.safety.TripReason;
 import io.armature.testing.FakeLoop;
+import io.armature.testing.FakeMotionCommands;
 import io.armature.testing.FakeSupervisor;
 
 class RestApiTest {
@@ -50,6 +51,7 @@ class RestApiTest {
         api = new RestApi(new ApiGuard((u, p) -> u.equals("admin") && p.equals("s3cret"), new SecureRandom()), log);
         api.addLoop(left, Map.of(ControlLoop.PROPERTY_NAME, "left"));
         api.setSafety(supervisor);
+        api.setCommands(new FakeMotionCommands(supervisor, left));
         RestApi.Reply csrf = get("/csrf", AUTH);
         assertEquals(200, csrf.status());
         Matcher m = Pattern.compile("\"token\":\"([^\"]+)\"").matcher(csrf.json());
@@ -138,6 +140,31 @@ class RestApiTest {
 
         assertEquals(200, post("/estop", "").status(), "a reason is optional");
         assertEquals("e-stop from the REST API", supervisor.trip.get().message());
+    }
+
+    @Test
+    void aResetMovesNothingAndASetpointWhileTrippedIsRefused() {
+        assertEquals(200, post("/loops/left/setpoint", "{\"setpoint\": 12}").status());
+        assertEquals(12.0, left.setpoint);
+        post("/estop", "{}");
+        left.setpoint = 0; // what the loop does on a trip
+        RestApi.Reply refused = post("/loops/left/setpoint", "{\"setpoint\": 12}");
+        assertEquals(409, refused.status(), refused.json());
+        assertTrue(refused.json().contains("tripped"), refused.json());
+        assertEquals(200, post("/reset", "{}").status());
+        assertEquals(0.0, left.setpoint, "the reset restarted nothing");
+    }
+
+    @Test
+    void anEstopWithoutASupervisorOrCommandServiceStillAnswers200() {
+        api.setSafety(null);
+        api.setCommands(new FakeMotionCommands(null, left));
+        RestApi.Reply r = post("/estop", "{}");
+        assertEquals(200, r.status(), r.json());
+        assertTrue(r.json().contains("nothing moves"), r.json());
+        api.setCommands(null);
+        assertEquals(200, post("/estop", "{}").status(), "not even the command path: the boards are revoked from here");
+        assertEquals(409, post("/loops/left/setpoint", "{\"setpoint\": 1}").status(), "and nothing moves");
     }
 
     @Test
