@@ -15,6 +15,7 @@ import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
@@ -24,7 +25,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import io.armature.control.Controller;
 import io.armature.control.ControllerFactory;
 import io.armature.control.PidGains;
-import io.armature.control.TunableLoop;
+import io.armature.motion.MotionCommands;
 import io.armature.vision.VisionListener;
 import io.armature.vision.VisionPipeline;
 import io.armature.vision.VisionSample;
@@ -56,18 +57,6 @@ public final class Follower {
     public @interface Config {
         @AttributeDefinition(name = "Pipeline", description = "Name of the ArUco pipeline to listen to.")
         String pipeline() default "markers";
-
-        @AttributeDefinition(name = "Left loop", description = "Name of the left wheel-speed loop (setpoint in rad/s).")
-        String leftLoop() default "left";
-
-        @AttributeDefinition(name = "Right loop", description = "Name of the right wheel-speed loop (setpoint in rad/s).")
-        String rightLoop() default "right";
-
-        @AttributeDefinition(name = "Wheel radius (m)", description = "0.005..1 m.")
-        double wheelRadiusM() default 0.04;
-
-        @AttributeDefinition(name = "Track width (m)", description = "Distance between the wheels, 0.02..5 m.")
-        double trackWidthM() default 0.20;
 
         @AttributeDefinition(name = "Stop distance (m)", description = "Range to the marker at which the robot stops, 0.05..10 m.")
         double stopDistanceM() default 0.40;
@@ -110,14 +99,12 @@ public final class Follower {
     }
 
     /** Validated settings. */
-    record Settings(String pipeline, String leftLoop, String rightLoop, double wheelRadius, double trackWidth, double stopDistance,
+    record Settings(String pipeline, double stopDistance,
             double maxSpeed, double speedGain, double turnGain, double searchTurn, long lostAfterNanos, long searchNanos,
             String linePipeline, double lineSpeed, double lineMaxTurn, PidGains lineGains) {
 
         static Settings of(Config c) {
-            return new Settings(Names.require("pipeline", c.pipeline()), Names.require("leftLoop", c.leftLoop()),
-                    Names.require("rightLoop", c.rightLoop()), Names.range("wheelRadiusM", c.wheelRadiusM(), 0.005, 1),
-                    Names.range("trackWidthM", c.trackWidthM(), 0.02, 5), Names.range("stopDistanceM", c.stopDistanceM(), 0.05, 10),
+            return new Settings(Names.require("pipeline", c.pipeline()), Names.range("stopDistanceM", c.stopDistanceM(), 0.05, 10),
                     Names.range("maxSpeedMps", c.maxSpeedMps(), 0.01, 5), Names.range("speedGain", c.speedGain(), 0.01, 20),
                     Names.range("turnGain", c.turnGain(), 0.01, 20), Names.range("searchTurnRadPerSec", c.searchTurnRadPerSec(), 0, 3),
                     TimeUnit.MILLISECONDS.toNanos(Names.range("lostAfterMillis", c.lostAfterMillis(), 100, 10_000)),
@@ -137,7 +124,6 @@ public final class Follower {
 
     private static final long PERIOD_NANOS = 50_000_000L; // 20 Hz: the camera's rate or faster
 
-    private final Map<String, TunableLoop> loops = new ConcurrentHashMap<>();
     private final Map<String, VisionPipeline> pipelines = new ConcurrentHashMap<>();
     private volatile ControllerFactory pidFactory;
     private volatile Settings settings;
@@ -168,14 +154,21 @@ public final class Follower {
         this.log = logger;
     }
 
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    void addLoop(TunableLoop loop) {
-        loops.put(loop.name(), loop);
+    /** The motion-command path: the follower drives as the source {@value #SOURCE}, with that source's lease. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void setCommands(MotionCommands c) {
+        commands = c;
     }
 
-    void removeLoop(TunableLoop loop) {
-        loops.remove(loop.name(), loop);
+    void unsetCommands(MotionCommands c) {
+        if (commands == c) {
+            commands = null;
+        }
     }
+
+    /** The follower's source name in {@code armature.motion}. */
+    static final String SOURCE = "follower";
+    private volatile MotionCommands commands;
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addPipeline(VisionPipeline pipeline) {
@@ -270,8 +263,8 @@ public final class Follower {
             throw new IllegalArgumentException("marker id must be 0 or more, was " + id);
         }
         Settings s = settings;
-        if (!loops.containsKey(s.leftLoop()) || !loops.containsKey(s.rightLoop())) {
-            throw new IllegalArgumentException("the wheel loops '" + s.leftLoop() + "' and '" + s.rightLoop() + "' are not both running");
+        if (commands == null) {
+            throw new IllegalArgumentException("no motion-command service is running (bundle armature.control): the follower cannot drive");
         }
         synchronized (sighting) {
             sighting.set(0, 0, 0, false, -1, Double.NaN, Double.NaN, 0);
@@ -291,8 +284,8 @@ public final class Follower {
      */
     public void followLine() {
         Settings s = settings;
-        if (!loops.containsKey(s.leftLoop()) || !loops.containsKey(s.rightLoop())) {
-            throw new IllegalArgumentException("the wheel loops '" + s.leftLoop() + "' and '" + s.rightLoop() + "' are not both running");
+        if (commands == null) {
+            throw new IllegalArgumentException("no motion-command service is running (bundle armature.control): the follower cannot drive");
         }
         VisionPipeline p = pipelines.get(s.linePipeline());
         if (p == null || !VisionPipeline.KIND_LINE.equals(p.kind())) {
@@ -417,29 +410,33 @@ public final class Follower {
         setWheels(v, share * s.lineMaxTurn());
     }
 
-    /** Sets the wheel loops' setpoints for forward speed {@code v} (m/s) and turn rate {@code w} (rad/s, counter-clockwise). */
+    /**
+     * Commands forward speed {@code v} (m/s) and turn rate {@code w} (rad/s, counter-clockwise)
+     * through the motion-command path, which owns the kinematics; 0 and 0 withdraws the
+     * follower's command. A refused command (tripped, beyond a wheel's limit, a source of higher
+     * priority) stops the follower: driving at the limit's edge is not ours to guess.
+     */
     private void setWheels(double v, double w) {
-        Settings s = settings;
-        if (s == null) {
+        MotionCommands c = commands;
+        if (c == null) {
+            state = State.IDLE;
+            detail = "no motion-command service is running";
             return;
         }
-        double left = (v - w * s.trackWidth() / 2) / s.wheelRadius();
-        double right = (v + w * s.trackWidth() / 2) / s.wheelRadius();
-        set(s.leftLoop(), left);
-        set(s.rightLoop(), right);
-    }
-
-    private void set(String loop, double radPerSec) {
-        TunableLoop l = loops.get(loop);
-        if (l == null) {
+        if (v == 0 && w == 0) {
+            c.release(SOURCE);
             return;
         }
         try {
-            l.setSetpoint(radPerSec);
-        } catch (IllegalArgumentException e) {
-            // beyond the loop's limit: drive at the limit's edge is not ours to guess; stop instead
-            l.setSetpoint(0);
-            halt(State.IDLE, "refused by loop '" + loop + "': " + e.getMessage());
+            if (!c.twist(SOURCE, v, w)) {
+                c.release(SOURCE);
+                state = State.IDLE;
+                detail = "a source of higher priority commands the wheels";
+            }
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            c.release(SOURCE);
+            state = State.IDLE;
+            detail = "refused: " + e.getMessage();
         }
     }
 }

@@ -51,8 +51,7 @@ class FollowerTest {
     @BeforeEach
     void start() {
         follower = new Follower();
-        follower.addLoop(loop("left"));
-        follower.addLoop(loop("right"));
+        follower.setCommands(new io.armature.testing.FakeMotionCommands(new io.armature.testing.FakeSupervisor(), loop("left"), loop("right")));
         follower.activate(ComponentConfigs.of(Follower.Config.class, Map.of()), null);
     }
 
