@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.AfterEach;
@@ -17,26 +18,54 @@ class MotionGuardTest {
     private static final long CHECK_NANOS = 1_000_000L;
 
     private final List<String> failures = new ArrayList<>();
-    private final MotionGuard guard = new MotionGuard("test", (channel, e) -> {
+    private final BiConsumer<String, RuntimeException> record = (channel, e) -> {
         synchronized (failures) {
             failures.add(channel + ": " + e.getMessage());
         }
-    });
+    };
+    private final MotionGuard guard = new MotionGuard("test", record);
+    private MotionGuard bench;
     private final Motor left = new Motor("motor.left.pwm");
     private final Motor right = new Motor("motor.right.pwm");
 
     @AfterEach
     void close() {
         guard.close();
+        if (bench != null) {
+            bench.close();
+        }
     }
 
     @Test
-    void anUnsupervisedBoardIsLeftAlone() throws InterruptedException {
+    void aGuardNoSupervisorFedRefusesMotionAndHoldsItsActuatorsSafe() {
+        assertFalse(guard.permit().unsupervised(), "supervised unless asked otherwise");
+        assertFalse(guard.permit().armed());
+        assertFalse(guard.permit().permitted(), "fail-closed: no feed, no motion");
+        assertFalse(guard.permit().allowsMotion(), "a moving write is refused before the first feed");
+        assertEquals(1, guard.permit().refusedWrites());
         guard.start("test-permit", List.of(left, right), CHECK_NANOS);
+        left.setDuty(30_000); // a write that skipped the check
+        assertTrue(until(() -> left.duty() == 0), "the watcher drives it safe: nobody vouches for it");
+        assertEquals(0, right.duty());
+        assertFalse(guard.permit().armed(), "driving safe does not arm the permit");
+    }
+
+    @Test
+    void anUnsupervisedGuardIsLeftAloneUntilTheFirstRevoke() throws InterruptedException {
+        bench = new MotionGuard("bench", true, record);
+        assertTrue(bench.permit().unsupervised());
+        bench.start("bench-permit", List.of(left, right), CHECK_NANOS);
+        assertTrue(bench.permit().allowsMotion(), "unsupervised: motion before the first feed");
         left.setDuty(30_000);
         Thread.sleep(20);
-        assertEquals(30_000, left.duty(), "before the first feed the board runs unsupervised");
-        assertEquals(0, guard.lapses());
+        assertEquals(30_000, left.duty(), "before the first feed or revoke the board runs unsupervised");
+        assertEquals(0, bench.lapses());
+        assertEquals(0, bench.permit().refusedWrites());
+        bench.revoke();
+        assertEquals(0, left.duty(), "the revoke drives it safe");
+        assertTrue(bench.permit().armed());
+        assertFalse(bench.permit().allowsMotion(), "armed and not fed: refused like any board");
+        assertEquals(1, bench.permit().refusedWrites());
     }
 
     @Test
@@ -93,6 +122,7 @@ class MotionGuardTest {
     @Test
     void closeDrivesSafeAndStopsTheBoard() {
         guard.start("test-permit", List.of(left), CHECK_NANOS);
+        guard.permit().permit(System.nanoTime() + 10_000_000_000L); // so that only close drives it safe
         left.setDuty(30_000);
         guard.checkRunning("motor.left.pwm");
         guard.close();

@@ -14,7 +14,9 @@ import io.armature.control.PidGains;
  * <li>Feed-forward: {@code ks·sign(setpoint) + kv·setpoint}.</li>
  * <li>Bumpless: a gain change ({@link #setGains}) or a hand-over from another controller
  * ({@link #reset(double)}) continues from the last output; the difference is absorbed by the
- * integral, or, with {@code ki = 0}, by an offset that ramps out over {@code transferRamp}.</li>
+ * integral as far as the output limits allow, and the rest (all of it with {@code ki = 0}) by an
+ * offset that ramps out over {@code transferRamp}. The integral is clamped in the hand-over cycle
+ * itself, so a hand-over at saturation gives no step one cycle later.</li>
  * <li>Disabling the output ({@link #setEnabled(boolean) setEnabled(false)}) resets the integral.</li>
  * <li>Continuous input (angles): the error is wrapped into half the input range.</li>
  * </ul>
@@ -169,12 +171,18 @@ public final class PidController implements Controller {
         if (!Double.isNaN(pendingTransfer)) {
             double difference = pendingTransfer - raw;
             pendingTransfer = Double.NaN;
+            double rest = difference;
             if (g.ki() > 0) {
-                integral += difference; // back-calculation: the integral carries the old output
-            } else {
-                offset = difference;
-                offsetRate = Math.abs(difference) / transferRampSeconds;
+                // back-calculation: the integral carries the old output, within the output limits
+                // now rather than at the next cycle's clamp, which would drop the output by a step
+                double carried = Math.max(minOutput, Math.min(maxOutput, integral + difference));
+                rest = integral + difference - carried;
+                integral = carried;
             }
+            // what the integral cannot carry ramps out; it replaces any offset still ramping, which
+            // the old output already included
+            offset = rest;
+            offsetRate = Math.abs(rest) / transferRampSeconds;
             raw = p + integral + d + ff;
         }
         double output = clamp(raw + offset);

@@ -92,6 +92,28 @@ class PidControllerTest {
     }
 
     @Test
+    void aHandOverAtTheOutputLimitIsBumpless() {
+        PidController pid = new PidController(PidGains.of(0.1, 2, 0), -1, 1, 0, 0.2);
+        pid.reset(1.0); // the other controller left the output saturated
+        // the measurement is 8 above the setpoint: p = -0.8, so the integral would need 1.8 to carry 1.0
+        double first = pid.calculate(10, 18, DT);
+        double integralAtHandOver = pid.integralTerm();
+        double second = pid.calculate(10, 18, DT);
+        assertEquals(1.0, first, 1e-9, "continues from the handed-over output");
+        // per cycle: the integral moves 2·(-8)·0.001 = -0.016, the hand-over rest ramps 0.8 out over 0.2 s, 0.004
+        assertEquals(first - 0.016 - 0.004, second, 1e-9, "no step down to p + the clamped integral (0.2)");
+        assertEquals(1.0, integralAtHandOver, 1e-9, "the integral term is clamped in the hand-over cycle, not one later");
+        double previous = second;
+        for (int i = 0; i < 300; i++) {
+            double out = pid.calculate(10, 18, DT);
+            assertTrue(previous - out <= 0.02 + 1e-9 && out <= previous, "cycle " + i + ": " + previous + " -> " + out);
+            assertTrue(pid.integralTerm() >= -1.0 && pid.integralTerm() <= 1.0, "integral term within the output limits");
+            previous = out;
+        }
+        assertEquals(-1.0, previous, 1e-9, "and the loop then drives the error down, to the limit");
+    }
+
+    @Test
     void disablingResetsTheIntegralAndOutputsZero() {
         PidController pid = new PidController(PidGains.of(0, 10, 0), -10, 10, 0, 0.2);
         for (int i = 0; i < 100; i++) {

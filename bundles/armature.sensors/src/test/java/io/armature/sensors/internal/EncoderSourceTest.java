@@ -26,7 +26,7 @@ class EncoderSourceTest {
     private final SimBoard board = new SimBoard();
 
     private EncoderSource source(Object... keyValues) {
-        board.activate(ComponentConfigs.of(SimBoard.Config.class, Map.of("realTime", false)), null);
+        board.activate(ComponentConfigs.of(SimBoard.Config.class, Map.of("realTime", false, "unsupervised", true)), null);
         Map<String, Object> m = new HashMap<>(Map.of("armature_stream", "encoder.right", "channelA", "encoder.right.a",
                 "channelB", "encoder.right.b"));
         for (int i = 0; i < keyValues.length; i += 2) {

@@ -26,7 +26,7 @@ class Mpu6050SourceTest {
     private final SimBoard board = new SimBoard();
 
     private Mpu6050Source source(Object... keyValues) throws IOException {
-        board.activate(ComponentConfigs.of(SimBoard.Config.class, Map.of("realTime", false, "gyroNoise", 0.0, "gyroBias", 0.0,
+        board.activate(ComponentConfigs.of(SimBoard.Config.class, Map.of("realTime", false, "unsupervised", true, "gyroNoise", 0.0, "gyroBias", 0.0,
                 "accelNoise", 0.0, "accelBias", 0.0)), null);
         Map<String, Object> m = new HashMap<>();
         for (int i = 0; i < keyValues.length; i += 2) {

@@ -52,7 +52,8 @@ import io.armature.hal.PwmOutput;
  * <p>Safe states: PWM duty 0 with the channel enabled (the pin holds its inactive level);
  * each output its configured level, which is also the level it is requested with, so it never
  * shows another one. The board goes safe on deactivate, on {@link #revokeMotion()} and, checked
- * every {@code permitCheckMillis}, when a fed motion permit lapses.
+ * every {@code permitCheckMillis}, when a fed motion permit lapses. Until a supervisor first feeds
+ * the permit, writes that would move are refused, unless the board is configured {@code unsupervised}.
  */
 @Component(service = {}, immediate = true, configurationPid = JetsonBoard.PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
         property = {
@@ -108,11 +109,16 @@ public final class JetsonBoard implements Board {
 
         @AttributeDefinition(name = "GPIO driver", description = "Filter selecting the GPIO driver service; the kernel's character device is (armature.gpio.driver=chardev).")
         String gpioDriver_target() default "(armature.gpio.driver=chardev)";
+
+        @AttributeDefinition(name = "Unsupervised (bench only)", description = "true lets the board move with no safety supervisor "
+                + "feeding its motion permit: actuators may leave their safe state before the first feed. For a bench, never a robot. "
+                + "When false (the default) the board refuses motion until a supervisor feeds it. Fixed while the board runs.")
+        boolean unsupervised() default false;
     }
 
     /** Values from a {@link Config} after validation. */
     record Settings(String id, boolean headerMap, List<ChannelSpec> channels, double pwmFrequencyHz, Path deviceTreeRoot,
-            Path sysfsRoot, Path devRoot, int exportTimeoutMillis, int permitCheckMillis) {
+            Path sysfsRoot, Path devRoot, int exportTimeoutMillis, int permitCheckMillis, boolean unsupervised) {
 
         static Settings of(Config c) {
             String id = c.armature_board() == null ? "" : c.armature_board().trim();
@@ -136,7 +142,8 @@ public final class JetsonBoard implements Board {
             boolean headerMap = header.equals(HEADER_JETSON);
             List<ChannelSpec> channels = ChannelSpec.parseAll(c.pwm(), c.outputs(), c.inputs(), headerMap);
             return new Settings(id, headerMap, channels, hz, path("deviceTreeRoot", c.deviceTreeRoot()),
-                    path("sysfsRoot", c.sysfsRoot()), path("devRoot", c.devRoot()), c.exportTimeoutMillis(), c.permitCheckMillis());
+                    path("sysfsRoot", c.sysfsRoot()), path("devRoot", c.devRoot()), c.exportTimeoutMillis(), c.permitCheckMillis(),
+                    c.unsupervised());
         }
 
         private static Path path(String name, String value) {
@@ -184,7 +191,7 @@ public final class JetsonBoard implements Board {
     public void activate(Config config, BundleContext context) throws IOException {
         Settings s = Settings.of(config);
         model = checkMachine(s);
-        guard = new MotionGuard(s.id(), this::safeStateFailed);
+        guard = new MotionGuard(s.id(), s.unsupervised(), this::safeStateFailed);
         settings = s;
         try {
             open(s);
@@ -199,6 +206,9 @@ public final class JetsonBoard implements Board {
         }
         if (log != null) {
             log.info("board '{}' up on {}: {}", s.id(), model, summary());
+            if (s.unsupervised()) {
+                log.warn("board '{}' is unsupervised: it moves with no safety supervisor; for a bench only", s.id());
+            }
         }
     }
 
@@ -208,8 +218,8 @@ public final class JetsonBoard implements Board {
         Settings current = settings;
         if (!next.id().equals(current.id()) || next.headerMap() != current.headerMap() || !next.channels().equals(current.channels())
                 || !next.deviceTreeRoot().equals(current.deviceTreeRoot()) || !next.sysfsRoot().equals(current.sysfsRoot())
-                || !next.devRoot().equals(current.devRoot())) {
-            throw new IllegalArgumentException("armature.board, header, channels and roots cannot change while the board runs; "
+                || !next.devRoot().equals(current.devRoot()) || next.unsupervised() != current.unsupervised()) {
+            throw new IllegalArgumentException("armature.board, header, channels, roots and unsupervised cannot change while the board runs; "
                     + "restart the bundle to change them. The previous configuration stays in force");
         }
         if (next.pwmFrequencyHz() != current.pwmFrequencyHz()) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.osgi.service.log.Logger;
 
 import io.armature.board.jetson.fake.GpioKernelSim;
 import io.armature.hal.ChannelType;
@@ -87,9 +89,34 @@ class JetsonBoardTest {
     private JetsonBoard start(Object... keyValues) throws IOException {
         JetsonBoard b = new JetsonBoard(pwmKernel);
         b.setGpioDriver(gpio);
+        b.setLogger(logger());
         b.activate(config(keyValues), null);
         board = b;
         return b;
+    }
+
+    private final List<String> logged = new CopyOnWriteArrayList<>();
+
+    /** A logger that keeps "LEVEL message" lines in {@link #logged}, with the {} filled in. */
+    private Logger logger() {
+        return (Logger) Proxy.newProxyInstance(Logger.class.getClassLoader(), new Class<?>[] {Logger.class}, (proxy, method, args) -> {
+            if (args != null && args.length > 0 && args[0] instanceof String format) {
+                String text = format;
+                for (int i = 1; i < args.length; i++) {
+                    Object[] values = args[i] instanceof Object[] varargs ? varargs : new Object[] {args[i]};
+                    for (Object v : values) {
+                        text = text.replaceFirst("\\{\\}", java.util.regex.Matcher.quoteReplacement(String.valueOf(v)));
+                    }
+                }
+                logged.add(method.getName().toUpperCase() + " " + text);
+            }
+            return method.getReturnType() == boolean.class ? Boolean.TRUE : null;
+        });
+    }
+
+    /** Feeds the motion permit for a minute, as a supervisor would: a supervised board moves only while fed. */
+    private void permit() {
+        board.permitMotion(System.nanoTime() + 60_000_000_000L);
     }
 
     private long duty(int chip) {
@@ -116,6 +143,7 @@ class JetsonBoardTest {
         assertTrue(gpio.level("gpiochip0", 106), "the brake is requested at its safe level, high");
         assertEquals("armature:estop.in", gpio.consumer("gpiochip0", 51), "pin 40");
 
+        permit();
         board.channel("motor.left.pwm", PwmOutput.class).setDuty(65535);
         assertEquals(50_000, duty(2), "pin 33 is 32c0000.pwm, pwmchip2 here: full duty is the whole 50000 ns period");
         board.channel("motor.right.pwm", PwmOutput.class).setDuty(32768);
@@ -193,8 +221,11 @@ class JetsonBoardTest {
     @Test
     void deactivateLeavesEveryOutputSafeAndReleasesTheLines() throws IOException {
         start();
+        permit();
         board.channel("motor.left.brake", DigitalOutput.class).set(false);
         board.channel("motor.left.pwm", PwmOutput.class).setDuty(65535);
+        assertEquals(50_000, duty(2), "moving before the stop");
+        assertFalse(gpio.level("gpiochip0", 106));
         board.deactivate();
         board = null;
         assertEquals(0, duty(2));
@@ -228,6 +259,7 @@ class JetsonBoardTest {
     @Test
     void aFrequencyChangeAppliesLiveAndPinChangesAreRefused() throws IOException {
         start();
+        permit();
         PwmOutput pwm = board.channel("motor.left.pwm", PwmOutput.class);
         pwm.setDuty(32768);
         board.modified(config("pwmFrequencyHz", 1000.0));
@@ -238,6 +270,56 @@ class JetsonBoardTest {
         assertTrue(e.getMessage().contains("previous configuration stays"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> pwm.setDuty(70_000));
         assertEquals(500_008, duty(2), "an out-of-range duty changes nothing");
+    }
+
+    @Test
+    void aBoardThatNoSupervisorFedRefusesMotion() throws Exception {
+        start();
+        PwmOutput pwm = board.channel("motor.left.pwm", PwmOutput.class);
+        DigitalOutput brake = board.channel("motor.left.brake", DigitalOutput.class);
+        DigitalOutput dir = board.channel("motor.left.dir", DigitalOutput.class);
+        assertFalse(board.motionPermitted(), "fail-closed: no feed, no motion");
+        pwm.setDuty(40_000);
+        brake.set(false);
+        dir.set(true);
+        assertEquals(0, pwm.duty());
+        assertEquals(0, duty(2), "the pin never left duty 0");
+        assertTrue(gpio.level("gpiochip0", 106), "the brake stays on");
+        assertFalse(gpio.level("gpiochip0", 105), "direction stays low");
+        assertEquals(3, board.refusedWrites());
+        pwm.setDuty(0); // safe writes are always allowed, and not counted
+        brake.set(true);
+        assertEquals(3, board.refusedWrites());
+        Thread.sleep(20);
+        assertEquals(0, board.permitLapses(), "nothing left its safe state, so the watcher had nothing to do");
+        assertTrue(logged.stream().noneMatch(l -> l.startsWith("WARN")), logged.toString());
+    }
+
+    @Test
+    void anUnsupervisedBoardMovesBeforeTheFirstFeedAndIsArmedByARevoke() throws IOException {
+        start("unsupervised", true);
+        assertEquals(List.of("WARN board 'jetson' is unsupervised: it moves with no safety supervisor; for a bench only"),
+                logged.stream().filter(l -> l.startsWith("WARN")).toList());
+        PwmOutput pwm = board.channel("motor.left.pwm", PwmOutput.class);
+        DigitalOutput brake = board.channel("motor.left.brake", DigitalOutput.class);
+        assertTrue(board.motionPermitted(), "unsupervised: motion before any feed");
+        brake.set(false);
+        pwm.setDuty(40_000);
+        assertEquals(30_518, duty(2));
+        assertFalse(gpio.level("gpiochip0", 106), "brake off");
+        assertEquals(0, board.refusedWrites());
+
+        board.revokeMotion();
+        assertFalse(board.motionPermitted(), "a revoke arms the permit: unsupervised no more");
+        assertEquals(0, duty(2), "safe at once");
+        assertTrue(gpio.level("gpiochip0", 106), "brake on");
+        pwm.setDuty(40_000);
+        brake.set(false);
+        assertEquals(0, duty(2), "armed and not fed: refused");
+        assertTrue(gpio.level("gpiochip0", 106));
+        assertEquals(2, board.refusedWrites());
+        IllegalArgumentException fixed = assertThrows(IllegalArgumentException.class, () -> board.modified(config("unsupervised", false)));
+        assertTrue(fixed.getMessage().contains("previous configuration stays"), fixed.getMessage());
     }
 
     @Test

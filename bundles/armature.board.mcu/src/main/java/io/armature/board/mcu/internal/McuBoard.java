@@ -52,10 +52,12 @@ import io.armature.sensors.stream.BroadcastStream;
  * every {@code reconnectMillis}.
  *
  * <p>Heartbeats go out every {@code heartbeatPeriodMillis} only while the motion permit is valid
- * (unsupervised, or fed by the safety supervisor), each asking the microcontroller to hold its
- * outputs safe by itself if the next one is later than {@code heartbeatTimeoutMillis}. So a
- * supervisor that stops feeding, a frozen JVM or a killed one stops the motors on the
- * microcontroller too.
+ * (fed by the safety supervisor, or, for a board configured {@code unsupervised}, before the
+ * first feed), each asking the microcontroller to hold its outputs safe by itself if the next one
+ * is later than {@code heartbeatTimeoutMillis}. So a board no supervisor feeds sends none and its
+ * microcontroller refuses to move, and a supervisor that stops feeding, a frozen JVM or a killed
+ * one stops the motors on the microcontroller too. When the permit becomes valid the first
+ * heartbeat goes out at once, ahead of the outputs.
  */
 @Component(service = {}, immediate = true, configurationPid = McuBoard.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = McuBoard.Config.class)
@@ -132,6 +134,11 @@ public final class McuBoard implements Board {
 
         @AttributeDefinition(name = "Largest speed (rad/s)", description = "A faster encoder velocity is out of range: flagged invalid.")
         double maxVelocity() default 100.0;
+
+        @AttributeDefinition(name = "Unsupervised (bench only)", description = "true lets the board move with no safety supervisor "
+                + "feeding its motion permit: heartbeats go out and outputs may leave their safe state before the first feed. For a bench, "
+                + "never a robot. When false (the default) the board sends no heartbeats and refuses motion until a supervisor feeds it.")
+        boolean unsupervised() default false;
     }
 
     private record OutputSpec(String name, boolean safeLevel) {
@@ -145,7 +152,7 @@ public final class McuBoard implements Board {
     private final OutputSpec[] outputSpecs;
     private final String[] adcNames;
     private final Config config;
-    private final MotionPermit permit = new MotionPermit();
+    private final MotionPermit permit;
     private final FrameReader reader = new FrameReader(this::onFrame);
     private final FrameWriter writer = new FrameWriter();
     private final Object sendLock = new Object();
@@ -203,6 +210,10 @@ public final class McuBoard implements Board {
         }
         if (outputSpecs.length > 16) {
             throw new IllegalArgumentException("at most 16 outputs, was " + outputSpecs.length);
+        }
+        this.permit = new MotionPermit(config.unsupervised());
+        if (config.unsupervised()) {
+            log.warn("board '{}' is unsupervised: it moves with no safety supervisor; for a bench only", id);
         }
         this.linkThread = new Thread(this::linkLoop, "armature-mcu-" + id);
         this.sendThread = new Thread(this::sendLoop, "armature-mcu-" + id + "-tx");
@@ -372,6 +383,8 @@ public final class McuBoard implements Board {
         volatile boolean dirty = true;
         volatile boolean safeRequested = true;
         volatile boolean mcuLapsed;
+        /** a heartbeat went out at the last due beat, or since: the send thread's, read by permitMotion */
+        volatile boolean beating;
         boolean streamsStarted; // the send thread's
 
         Connection(SerialLink link, HelloReply hello) {
@@ -641,10 +654,13 @@ public final class McuBoard implements Board {
     /** @return when the next heartbeat is due */
     private long sendDue(Connection c, long nextBeat, long period) throws IOException {
         long now = System.nanoTime();
-        // the heartbeat first: a microcontroller refuses to move anything before one
-        if (now - nextBeat >= 0) {
+        boolean permitted = permit.permitted();
+        // the heartbeat first: a microcontroller refuses to move anything before one, so when the
+        // permit becomes valid (the first feed, a feed after a lapse) it goes out at once
+        if (now - nextBeat >= 0 || (permitted && !c.beating)) {
             nextBeat = now + period;
-            if (permit.permitted()) {
+            c.beating = permitted;
+            if (permitted) {
                 send(c.link, writer.begin(Frames.HEARTBEAT).u16(config.heartbeatTimeoutMillis()));
             }
             for (int i = 0; i < c.adc.length; i++) {
@@ -656,7 +672,7 @@ public final class McuBoard implements Board {
             send(c.link, writer.begin(Frames.STREAM).u8(Frames.STREAM_IMU).u16(c.imu == null ? 0 : config.imuRateHz()));
             send(c.link, writer.begin(Frames.STREAM).u8(Frames.STREAM_ENCODERS).u16(c.encoders.isEmpty() ? 0 : config.encoderRateHz()));
         }
-        if (permit.armed() && !permit.permitted() && !allSafe(c)) {
+        if (!permit.permitted() && !allSafe(c)) {
             toSafeState(); // the permit lapsed: nobody vouches for these outputs any more
             c.safeRequested = true;
         }
@@ -726,6 +742,10 @@ public final class McuBoard implements Board {
     @Override
     public void permitMotion(long expiryNanos) {
         permit.permit(expiryNanos);
+        Connection c = connection;
+        if (c != null && !c.beating) {
+            LockSupport.unpark(sendThread); // the first heartbeat goes out now, not a period later
+        }
     }
 
     @Override

@@ -56,6 +56,7 @@ public final class McuSimulator implements AutoCloseable {
     private boolean safeCommanded = true;
     private long heartbeatDeadline = Long.MAX_VALUE;
     private boolean heartbeatSeen;
+    private long heartbeats;
     private long lapses;
 
     // the model, on the tick thread
@@ -159,6 +160,7 @@ public final class McuSimulator implements AutoCloseable {
                 synchronized (this) {
                     heartbeatDeadline = System.nanoTime() + Frames.u16(p, off) * 1_000_000L;
                     heartbeatSeen = true;
+                    heartbeats++;
                     lapsed = false;
                 }
                 status();
@@ -382,6 +384,11 @@ public final class McuSimulator implements AutoCloseable {
     /** @return times heartbeats lapsed */
     public synchronized long lapses() {
         return lapses;
+    }
+
+    /** @return good heartbeats received since start */
+    public synchronized long heartbeats() {
+        return heartbeats;
     }
 
     /** @return frames received that failed their checks */

@@ -76,6 +76,11 @@ class McuBoardTest {
         });
     }
 
+    /** Feeds the motion permit for a minute, as a supervisor would: a supervised board moves only while fed. */
+    private static void permit(McuBoard b) {
+        b.permitMotion(System.nanoTime() + 60_000_000_000L);
+    }
+
     private static boolean until(long millis, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + millis * 1_000_000;
         while (System.nanoTime() < deadline) {
@@ -92,6 +97,7 @@ class McuBoardTest {
         McuBoard b = board();
         assertEquals(10, b.channel("motor.left.pwm", PwmOutput.class).info().resolutionBits());
         assertEquals("armature-mcu-sim on " + line.host() + " 115200 8N1", b.info().model());
+        permit(b);
         b.channel("motor.left.brake", DigitalOutput.class).set(false);
         b.channel("motor.left.pwm", PwmOutput.class).setDuty(32768);
         b.channel("motor.right.dir", DigitalOutput.class).set(true);
@@ -151,6 +157,7 @@ class McuBoardTest {
     @Test
     void theLineVanishingDropsTheBoardAndItComesBackWithThePeer() throws Exception {
         McuBoard b = board();
+        permit(b); // the permit is the board's: it outlives the connection
         PwmOutput before = b.channel("motor.left.pwm", PwmOutput.class);
         line.kill();
         mcu.close();
@@ -163,6 +170,65 @@ class McuBoardTest {
         b.channel("motor.left.brake", DigitalOutput.class).set(false);
         b.channel("motor.left.pwm", PwmOutput.class).setDuty(65535);
         assertTrue(until(1_000, () -> mcu.pwmHardware(0) == 1023));
+    }
+
+    @Test
+    void aBoardThatNoSupervisorFedRefusesMotionAndSendsNoHeartbeats() throws Exception {
+        McuBoard b = board();
+        PwmOutput pwm = b.channel("motor.left.pwm", PwmOutput.class);
+        DigitalOutput brake = b.channel("motor.left.brake", DigitalOutput.class);
+        assertFalse(b.motionPermitted(), "fail-closed: no feed, no motion");
+        brake.set(false);
+        pwm.setDuty(30_000);
+        assertEquals(0, pwm.duty(), "the duty stays 0");
+        assertTrue(brake.get(), "the brake stays on");
+        assertEquals(2, b.refusedWrites());
+        assertTrue(until(1_000, () -> {
+            try {
+                return b.channel("battery.sense", AnalogInput.class).readMillivolts() == 2775;
+            } catch (IllegalStateException notYet) {
+                return false;
+            }
+        }), "the link is up: the ADC is polled on the heartbeat schedule");
+        Thread.sleep(100); // five heartbeat periods
+        assertEquals(0, mcu.heartbeats(), "no heartbeat without a permit");
+        assertEquals(0, mcu.pwmHardware(0));
+        assertEquals(0b1100, mcu.gpioLevels(), "both brakes on, as HELLO set them");
+        assertEquals(0, b.nacks(), "nothing that would move was sent: " + logged);
+        assertTrue(logged.stream().noneMatch(l -> l.startsWith("WARN")), logged.toString());
+
+        permit(b);
+        assertTrue(until(1_000, () -> mcu.heartbeats() > 0), "the first feed starts the heartbeats");
+        brake.set(false);
+        pwm.setDuty(30_000);
+        assertTrue(until(1_000, () -> mcu.pwmHardware(0) > 0), "and motion");
+        assertEquals(0, b.nacks(), logged.toString());
+    }
+
+    @Test
+    void anUnsupervisedBoardMovesBeforeTheFirstFeedAndIsArmedByARevoke() throws Exception {
+        McuBoard b = board("unsupervised", true);
+        assertEquals(List.of("WARN board 'mcu' is unsupervised: it moves with no safety supervisor; for a bench only"),
+                logged.stream().filter(l -> l.startsWith("WARN")).toList());
+        assertTrue(b.motionPermitted(), "unsupervised: motion before any feed");
+        assertTrue(until(1_000, () -> mcu.heartbeats() > 0), "heartbeats before any feed");
+        b.channel("motor.left.brake", DigitalOutput.class).set(false);
+        b.channel("motor.left.pwm", PwmOutput.class).setDuty(32768);
+        assertTrue(until(1_000, () -> mcu.pwmHardware(0) == 512), "moving: " + mcu.pwmHardware(0));
+        assertEquals(0, b.refusedWrites());
+
+        b.revokeMotion();
+        assertFalse(b.motionPermitted(), "a revoke arms the permit: unsupervised no more");
+        assertTrue(until(1_000, () -> mcu.pwmHardware(0) == 0 && (mcu.gpioLevels() & 0b0100) != 0), "safe on the microcontroller");
+        b.channel("motor.left.pwm", PwmOutput.class).setDuty(32768);
+        b.channel("motor.left.brake", DigitalOutput.class).set(false);
+        assertEquals(0, b.channel("motor.left.pwm", PwmOutput.class).duty(), "armed and not fed: refused");
+        assertTrue(b.channel("motor.left.brake", DigitalOutput.class).get());
+        assertEquals(2, b.refusedWrites());
+        long beats = mcu.heartbeats();
+        Thread.sleep(100); // five heartbeat periods
+        assertTrue(mcu.heartbeats() - beats <= 1, "heartbeats stopped with the revoke: " + (mcu.heartbeats() - beats));
+        assertTrue(until(1_000, () -> mcu.lapses() == 1), "so the microcontroller timed out too");
     }
 
     @Test

@@ -116,6 +116,11 @@ public final class Pi4jBoard implements Board {
 
         @AttributeDefinition(name = "ADS1115 data rate (samples/s)", description = "8, 16, 32, 64, 128, 250, 475 or 860; a conversion takes 1/rate.")
         int ads1115DataRate() default 128;
+
+        @AttributeDefinition(name = "Unsupervised (bench only)", description = "true lets the board move with no safety supervisor "
+                + "feeding its motion permit: actuators may leave their safe state before the first feed. For a bench, never a robot. "
+                + "When false (the default) the board refuses motion until a supervisor feeds it. Fixed while the board runs.")
+        boolean unsupervised() default false;
     }
 
     private Logger log;
@@ -144,7 +149,7 @@ public final class Pi4jBoard implements Board {
         Settings s = Settings.of(config);
         this.context = context;
         this.model = identify(s);
-        hardware = build(s);
+        hardware = build(s, false);
         settings = s;
         if (context != null) {
             Dictionary<String, Object> props = new Hashtable<>();
@@ -155,6 +160,9 @@ public final class Pi4jBoard implements Board {
         if (log != null) {
             log.info("Raspberry Pi board '{}' up: {}, {} channels, {} providers", s.id(), model, hardware.channels().size(),
                     s.providers().name().toLowerCase());
+            if (s.unsupervised()) {
+                log.warn("board '{}' is unsupervised: it moves with no safety supervisor; for a bench only", s.id());
+            }
         }
     }
 
@@ -172,6 +180,9 @@ public final class Pi4jBoard implements Board {
         if (!next.deviceTreeRoot().equals(current.deviceTreeRoot())) {
             fixed.add("deviceTreeRoot");
         }
+        if (next.unsupervised() != current.unsupervised()) {
+            fixed.add("unsupervised");
+        }
         if (!fixed.isEmpty()) {
             throw new IllegalArgumentException(String.join(", ", fixed)
                     + " cannot change while the board runs; restart the bundle to change it. The previous configuration stays in force");
@@ -188,14 +199,16 @@ public final class Pi4jBoard implements Board {
             return;
         }
         // New channels: everything goes safe and is rebuilt. If the new pins cannot be opened,
-        // the previous channels are rebuilt and the error reported.
+        // the previous channels are rebuilt and the error reported. A permit that was armed stays
+        // armed (revoked until the next feed): an unsupervised board does not become free to move.
         Hardware old = hardware;
+        boolean armed = old.guard().permit().armed();
         teardown(old);
         try {
-            hardware = build(next);
+            hardware = build(next, armed);
             settings = next;
         } catch (RuntimeException e) {
-            hardware = build(current);
+            hardware = build(current, armed);
             throw new IllegalArgumentException("new channels refused, the previous ones are back: " + e.getMessage(), e);
         }
         if (log != null) {
@@ -242,7 +255,8 @@ public final class Pi4jBoard implements Board {
         return tree.get().name();
     }
 
-    private Hardware build(Settings s) {
+    /** @param armed true when the permit of the channels this replaces was fed or revoked: the new one starts revoked */
+    private Hardware build(Settings s, boolean armed) {
         Optional<DeviceTree> tree;
         try {
             tree = DeviceTree.read(s.deviceTreeRoot());
@@ -253,7 +267,10 @@ public final class Pi4jBoard implements Board {
         Context pi4j = newContext(s, generation);
         Map<String, Channel> channels = new LinkedHashMap<>();
         List<Pi4jChannels.Input> inputs = new ArrayList<>();
-        MotionGuard guard = new MotionGuard(s.id(), this::safeStateFailed);
+        MotionGuard guard = new MotionGuard(s.id(), s.unsupervised(), this::safeStateFailed);
+        if (armed) {
+            guard.permit().revoke();
+        }
         try {
             for (Settings.PwmSpec p : s.pwm()) {
                 int channel = generation.pwmChannel(p.pin());

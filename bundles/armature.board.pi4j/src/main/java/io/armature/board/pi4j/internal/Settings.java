@@ -17,7 +17,7 @@ import java.util.Set;
  */
 record Settings(String id, Providers providers, Path deviceTreeRoot, int pwmChip, int pwmFrequencyHz,
         List<PwmSpec> pwm, List<OutputSpec> outputs, List<InputSpec> inputs, List<BusSpec> buses,
-        List<AdcSpec> adcs, Ads1115.Mode adcMode, int adcDataRate) {
+        List<AdcSpec> adcs, Ads1115.Mode adcMode, int adcDataRate, boolean unsupervised) {
 
     /** Which Pi4J providers drive the pins. */
     enum Providers {
@@ -149,7 +149,7 @@ record Settings(String id, Providers providers, Path deviceTreeRoot, int pwmChip
             adcs.add(new AdcSpec(name(names, "ads1115", f[0]), bus, address, input, fsr));
         }
         return new Settings(id, providers, root, c.pwmChip(), (int) hz, List.copyOf(pwm), List.copyOf(outputs), List.copyOf(inputs),
-                List.copyOf(buses), List.copyOf(adcs), mode, c.ads1115DataRate());
+                List.copyOf(buses), List.copyOf(adcs), mode, c.ads1115DataRate(), c.unsupervised());
     }
 
     /** Entries may come one per array element or comma-separated in one string (a FileInstall .cfg line). */

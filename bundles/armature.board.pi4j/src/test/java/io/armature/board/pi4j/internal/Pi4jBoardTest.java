@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +19,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.osgi.service.log.Logger;
 
 import com.pi4j.io.gpio.digital.DigitalState;
 import com.pi4j.plugin.mock.provider.gpio.digital.MockDigitalInput;
@@ -77,6 +79,32 @@ class Pi4jBoardTest {
         return (MockPwm) board.pi4j().registry().get(channel.replace('.', '-'));
     }
 
+    private MockDigitalOutput mockOutput(String channel) {
+        return (MockDigitalOutput) board.pi4j().registry().get(channel.replace('.', '-'));
+    }
+
+    /** Feeds the motion permit for a minute, as a supervisor would: a supervised board moves only while fed. */
+    private void permit() {
+        board.permitMotion(System.nanoTime() + 60_000_000_000L);
+    }
+
+    /** A logger that keeps "LEVEL message" lines, with the {} filled in. */
+    private static Logger logger(List<String> logged) {
+        return (Logger) Proxy.newProxyInstance(Logger.class.getClassLoader(), new Class<?>[] {Logger.class}, (proxy, method, args) -> {
+            if (args != null && args.length > 0 && args[0] instanceof String format) {
+                String text = format;
+                for (int i = 1; i < args.length; i++) {
+                    Object[] values = args[i] instanceof Object[] varargs ? varargs : new Object[] {args[i]};
+                    for (Object v : values) {
+                        text = text.replaceFirst("\\{\\}", java.util.regex.Matcher.quoteReplacement(String.valueOf(v)));
+                    }
+                }
+                logged.add(method.getName().toUpperCase() + " " + text);
+            }
+            return method.getReturnType() == boolean.class ? Boolean.TRUE : null;
+        });
+    }
+
     @Test
     void theBoardNamesThePiFromItsDeviceTreeAndListsItsChannels() throws IOException {
         board.activate(config(pi4()), null);
@@ -90,6 +118,7 @@ class Pi4jBoardTest {
     @Test
     void aDutyReachesThePwmAsTheOnTimeDutyScaleGives() throws IOException {
         board.activate(config(pi4()), null);
+        permit();
         PwmOutput pwm = board.channel("motor.left.pwm", PwmOutput.class);
         MockPwm mock = mockPwm("motor.left.pwm");
         long period = 50_000;
@@ -146,6 +175,7 @@ class Pi4jBoardTest {
         MockDigitalOutput dir = (MockDigitalOutput) board.pi4j().registry().get("motor-left-dir");
         assertEquals(DigitalState.HIGH, brake.state());
         assertEquals(DigitalState.LOW, dir.state());
+        permit();
         board.channel("motor.left.dir", DigitalOutput.class).set(true);
         assertEquals(DigitalState.HIGH, dir.state());
     }
@@ -258,6 +288,7 @@ class Pi4jBoardTest {
                 () -> board.modified(config(root, "inputs", new String[] {"x:40:up"})));
         assertEquals("inputs 'x:40:up': 40 must be 0..27", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> board.modified(config(root, "providers", "linux")));
+        permit();
         pwm.setDuty(1000);
         assertEquals(1000, pwm.duty());
         assertEquals(8, board.info().channels().size());
@@ -272,14 +303,78 @@ class Pi4jBoardTest {
     @Test
     void deactivateDrivesEverythingSafe() throws IOException {
         board.activate(config(pi4()), null);
+        permit();
         PwmOutput pwm = board.channel("motor.left.pwm", PwmOutput.class);
         MockPwm mock = mockPwm("motor.left.pwm");
         pwm.setDuty(50000);
         DigitalOutput brake = board.channel("motor.left.brake", DigitalOutput.class);
         brake.set(false);
+        assertTrue(mock.getDutyCycle() > 0 && !brake.get(), "moving before the stop");
         board.deactivate();
         assertEquals(0f, mock.getDutyCycle());
         assertTrue(brake.get());
         assertThrows(IllegalStateException.class, () -> pwm.setDuty(100));
+    }
+
+    @Test
+    void aBoardThatNoSupervisorFedRefusesMotion() throws Exception {
+        List<String> logged = new CopyOnWriteArrayList<>();
+        board.setLogger(logger(logged));
+        board.activate(config(pi4()), null);
+        PwmOutput pwm = board.channel("motor.left.pwm", PwmOutput.class);
+        DigitalOutput brake = board.channel("motor.left.brake", DigitalOutput.class);
+        DigitalOutput dir = board.channel("motor.left.dir", DigitalOutput.class);
+        assertFalse(board.motionPermitted(), "fail-closed: no feed, no motion");
+        pwm.setDuty(30000);
+        brake.set(false);
+        dir.set(true);
+        assertEquals(0, pwm.duty());
+        assertEquals(0f, mockPwm("motor.left.pwm").getDutyCycle(), "the pin never left duty 0");
+        assertEquals(DigitalState.HIGH, mockOutput("motor.left.brake").state(), "the brake stays on");
+        assertEquals(DigitalState.LOW, mockOutput("motor.left.dir").state());
+        assertEquals(3, board.refusedWrites());
+        pwm.setDuty(0); // safe writes are always allowed, and not counted
+        brake.set(true);
+        assertEquals(3, board.refusedWrites());
+        Thread.sleep(20);
+        assertEquals(0, board.permitLapses(), "nothing left its safe state, so the watcher had nothing to do");
+        assertTrue(logged.stream().noneMatch(l -> l.startsWith("WARN")), logged.toString());
+    }
+
+    @Test
+    void anUnsupervisedBoardMovesBeforeTheFirstFeedAndIsArmedByARevoke() throws IOException {
+        List<String> logged = new CopyOnWriteArrayList<>();
+        board.setLogger(logger(logged));
+        Path root = pi4();
+        board.activate(config(root, "unsupervised", true), null);
+        assertEquals(List.of("WARN board 'pi4j' is unsupervised: it moves with no safety supervisor; for a bench only"),
+                logged.stream().filter(l -> l.startsWith("WARN")).toList());
+        PwmOutput pwm = board.channel("motor.left.pwm", PwmOutput.class);
+        DigitalOutput brake = board.channel("motor.left.brake", DigitalOutput.class);
+        assertTrue(board.motionPermitted(), "unsupervised: motion before any feed");
+        pwm.setDuty(30000);
+        brake.set(false);
+        assertEquals(30000, pwm.duty());
+        assertTrue(mockPwm("motor.left.pwm").getDutyCycle() > 0);
+        assertEquals(DigitalState.LOW, mockOutput("motor.left.brake").state());
+        assertEquals(0, board.refusedWrites());
+
+        board.revokeMotion();
+        assertFalse(board.motionPermitted(), "a revoke arms the permit: unsupervised no more");
+        assertEquals(0f, mockPwm("motor.left.pwm").getDutyCycle(), "safe at once");
+        assertEquals(DigitalState.HIGH, mockOutput("motor.left.brake").state());
+        pwm.setDuty(30000);
+        brake.set(false);
+        assertEquals(0, pwm.duty(), "armed and not fed: refused");
+        assertTrue(brake.get());
+        assertEquals(2, board.refusedWrites());
+
+        // new channels are rebuilt with a new permit, which stays armed
+        board.modified(config(root, "unsupervised", true, "outputs", new String[] {"motor.left.brake:6:high, led.status:16:low"}));
+        assertFalse(board.motionPermitted(), "still armed after the channels were rebuilt");
+        board.channel("motor.left.pwm", PwmOutput.class).setDuty(30000);
+        assertEquals(0f, mockPwm("motor.left.pwm").getDutyCycle());
+        IllegalArgumentException fixed = assertThrows(IllegalArgumentException.class, () -> board.modified(config(root, "unsupervised", false)));
+        assertTrue(fixed.getMessage().startsWith("unsupervised cannot change while the board runs"), fixed.getMessage());
     }
 }

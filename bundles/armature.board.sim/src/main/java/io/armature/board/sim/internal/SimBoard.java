@@ -89,12 +89,17 @@ public final class SimBoard implements Board {
         @AttributeDefinition(name = "IMU bus hung", description = "Simulates an I2C bus lock-up: every transfer on i2c.1 blocks until "
                 + "this is false again (a sensor stream that stalls).")
         boolean i2cHung() default false;
+
+        @AttributeDefinition(name = "Unsupervised (bench only)", description = "true lets the board move with no safety supervisor "
+                + "feeding its motion permit: actuators may leave their safe state before the first feed. For a bench, never a robot. "
+                + "When false (the default) the board refuses motion until a supervisor feeds it. Fixed while the board runs.")
+        boolean unsupervised() default false;
     }
 
     /** Values from a {@link Config} after validation. */
     record Settings(String id, boolean realTime, int stepRateHz, double loadTorqueNm, double gyroNoise, double gyroBias,
             double accelNoise, double accelBias, int encoderCountsPerRevolution, long seed, double pwmFrequencyHz,
-            boolean estopPressed, boolean i2cHung) {
+            boolean estopPressed, boolean i2cHung, boolean unsupervised) {
 
         static Settings of(Config c) {
             String id = c.armature_board() == null ? "" : c.armature_board().trim();
@@ -113,7 +118,7 @@ public final class SimBoard implements Board {
                 throw new IllegalArgumentException("encoderCountsPerRevolution must be a multiple of 4 in 4..1000000, was " + cpr);
             }
             return new Settings(id, c.realTime(), c.stepRateHz(), c.loadTorqueNm(), c.gyroNoise(), c.gyroBias(),
-                    c.accelNoise(), c.accelBias(), cpr, c.seed(), c.pwmFrequencyHz(), c.estopPressed(), c.i2cHung());
+                    c.accelNoise(), c.accelBias(), cpr, c.seed(), c.pwmFrequencyHz(), c.estopPressed(), c.i2cHung(), c.unsupervised());
         }
 
         private static void range(String name, int v, int min, int max) {
@@ -181,6 +186,9 @@ public final class SimBoard implements Board {
         if (log != null) {
             log.info("simulated board '{}' up: {} channels, {} Hz, {}", s.id(), channels.size(), s.stepRateHz(),
                     s.realTime() ? "real time" : "stepped time");
+            if (s.unsupervised()) {
+                log.warn("board '{}' is unsupervised: it moves with no safety supervisor; for a bench only", s.id());
+            }
         }
     }
 
@@ -200,6 +208,9 @@ public final class SimBoard implements Board {
         }
         if (next.seed() != current.seed()) {
             fixed.add("seed");
+        }
+        if (next.unsupervised() != current.unsupervised()) {
+            fixed.add("unsupervised");
         }
         if (!fixed.isEmpty()) {
             throw new IllegalArgumentException(String.join(", ", fixed)
@@ -243,7 +254,7 @@ public final class SimBoard implements Board {
 
     private void build(Settings s) {
         settings = s;
-        liveness = new SimChannels.Liveness(s.id());
+        liveness = new SimChannels.Liveness(s.id(), s.unsupervised());
         plant = new RoverPlant(s.seed(), s.encoderCountsPerRevolution());
         String[] side = {"left", "right"};
         pwm = new SimChannels.Pwm[2];

@@ -24,16 +24,18 @@ final class SimChannels {
 
     /**
      * Shared by every channel of one board: once the board stops, no channel accepts a command;
-     * once a supervisor has armed the motion permit, a write that would move an actuator takes
-     * effect only while the permit is valid.
+     * a write that would move an actuator takes effect only while the motion permit is valid
+     * (fail-closed: not before the first feed, unless the board is unsupervised).
      */
     static final class Liveness {
         private final String boardId;
-        private final MotionPermit permit = new MotionPermit();
+        private final MotionPermit permit;
         private volatile boolean stopped;
 
-        Liveness(String boardId) {
+        /** @param unsupervised true to allow motion before the first feed: a bench, never a robot */
+        Liveness(String boardId, boolean unsupervised) {
             this.boardId = boardId;
+            this.permit = new MotionPermit(unsupervised);
         }
 
         void permit(long expiryNanos) {

@@ -5,13 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.osgi.service.log.Logger;
 
 import io.armature.hal.Actuator;
 import io.armature.hal.AnalogInput;
@@ -38,6 +41,28 @@ class SimBoardTest {
         return ComponentConfigs.of(SimBoard.Config.class, m);
     }
 
+    /** Feeds the motion permit for a minute, as a supervisor would: a supervised board moves only while fed. */
+    private void permit() {
+        board.permitMotion(System.nanoTime() + 60_000_000_000L);
+    }
+
+    /** A logger that keeps "LEVEL message" lines, with the {} filled in. */
+    private static Logger logger(List<String> logged) {
+        return (Logger) Proxy.newProxyInstance(Logger.class.getClassLoader(), new Class<?>[] {Logger.class}, (proxy, method, args) -> {
+            if (args != null && args.length > 0 && args[0] instanceof String format) {
+                String text = format;
+                for (int i = 1; i < args.length; i++) {
+                    Object[] values = args[i] instanceof Object[] varargs ? varargs : new Object[] {args[i]};
+                    for (Object v : values) {
+                        text = text.replaceFirst("\\{\\}", java.util.regex.Matcher.quoteReplacement(String.valueOf(v)));
+                    }
+                }
+                logged.add(method.getName().toUpperCase() + " " + text);
+            }
+            return method.getReturnType() == boolean.class ? Boolean.TRUE : null;
+        });
+    }
+
     @AfterEach
     void stop() {
         if (board.info() != null) {
@@ -48,6 +73,7 @@ class SimBoardTest {
     @Test
     void drivingTheLeftMotorChannelsTurnsTheLeftWheelAndItsEncoder() {
         board.activate(config(), null);
+        permit();
         List<Boolean> aEdges = new ArrayList<>();
         board.channel("encoder.left.a", DigitalInput.class).onEdge(Edge.RISING, (ch, level, t) -> aEdges.add(level));
         board.channel("motor.left.brake", DigitalOutput.class).set(false);
@@ -63,6 +89,7 @@ class SimBoardTest {
     @Test
     void directionPinReversesTheWheel() {
         board.activate(config(), null);
+        permit();
         board.channel("motor.right.brake", DigitalOutput.class).set(false);
         board.channel("motor.right.dir", DigitalOutput.class).set(true);
         board.channel("motor.right.pwm", PwmOutput.class).setDuty(PwmOutput.MAX_DUTY);
@@ -74,6 +101,7 @@ class SimBoardTest {
     @Test
     void aDutyOutsideTheRangeIsRefusedAndTheOldDutyKept() {
         board.activate(config(), null);
+        permit();
         PwmOutput pwm = board.channel("motor.left.pwm", PwmOutput.class);
         pwm.setDuty(1000);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> pwm.setDuty(65536));
@@ -106,6 +134,7 @@ class SimBoardTest {
     @Test
     void imuOnTheI2cBusFeelsTheRoverTurn() throws Exception {
         board.activate(config("gyroNoise", 0.0, "gyroBias", 0.0), null);
+        permit();
         I2cBus bus = board.channel("i2c.1", I2cBus.class);
         bus.writeRegister(0x68, 0x6B, new byte[] {0}, 0, 1); // wake
         bus.writeRegister(0x68, 0x1B, new byte[] {2 << 3}, 0, 1); // ±1000 °/s: a spinning rover exceeds ±250
@@ -122,6 +151,7 @@ class SimBoardTest {
     @Test
     void stoppingTheBoardLeavesEveryActuatorSafeAndRefusesCommands() {
         board.activate(config(), null);
+        permit();
         PwmOutput pwm = board.channel("motor.left.pwm", PwmOutput.class);
         DigitalOutput brake = board.channel("motor.left.brake", DigitalOutput.class);
         brake.set(false);
@@ -153,6 +183,7 @@ class SimBoardTest {
     @Test
     void loadChangesLiveAndBadValuesLeaveThePreviousConfiguration() {
         board.activate(config(), null);
+        permit();
         board.channel("motor.left.brake", DigitalOutput.class).set(false);
         board.channel("motor.left.pwm", PwmOutput.class).setDuty(PwmOutput.MAX_DUTY);
         board.advance(500 * MS);
@@ -173,7 +204,7 @@ class SimBoardTest {
 
     @Test
     void unsupervisedUntilThePermitIsFirstFedThenALapseDrivesEverythingSafe() {
-        board.activate(config(), null);
+        board.activate(config("unsupervised", true), null);
         PwmOutput pwm = board.channel("motor.left.pwm", PwmOutput.class);
         DigitalOutput brake = board.channel("motor.left.brake", DigitalOutput.class);
         assertTrue(board.motionPermitted(), "no supervisor yet: unsupervised");
@@ -198,6 +229,70 @@ class SimBoardTest {
         assertEquals(10_000, pwm.duty(), "a fresh permit lets it move again");
         board.revokeMotion();
         assertEquals(0, pwm.duty(), "revoked: safe at once");
+    }
+
+    @Test
+    void aBoardThatNoSupervisorFedRefusesMotion() {
+        List<String> logged = new CopyOnWriteArrayList<>();
+        board.setLogger(logger(logged));
+        board.activate(config(), null);
+        PwmOutput pwm = board.channel("motor.left.pwm", PwmOutput.class);
+        DigitalOutput brake = board.channel("motor.left.brake", DigitalOutput.class);
+        DigitalOutput led = board.channel("led.status", DigitalOutput.class);
+        assertFalse(board.motionPermitted(), "fail-closed: no feed, no motion");
+        brake.set(false);
+        pwm.setDuty(30_000);
+        led.set(true);
+        assertTrue(brake.get(), "the brake stays on");
+        assertEquals(0, pwm.duty(), "the duty stays 0");
+        assertFalse(led.get(), "an output stays at its safe level");
+        assertEquals(3, board.refusedWrites());
+        pwm.setDuty(0); // safe writes are always allowed, and not counted
+        brake.set(true);
+        assertEquals(3, board.refusedWrites());
+        board.advance(300 * MS);
+        assertEquals(0.0, board.plant().left.speed(), "the wheel never turned");
+        assertEquals(0, board.permitLapses(), "nothing left its safe state, so nothing to drive back");
+        assertTrue(logged.stream().noneMatch(l -> l.startsWith("WARN")), logged.toString());
+        permit();
+        brake.set(false);
+        pwm.setDuty(30_000);
+        assertEquals(30_000, pwm.duty(), "the first feed lets it move");
+        assertEquals(3, board.refusedWrites());
+    }
+
+    @Test
+    void anUnsupervisedBoardMovesBeforeTheFirstFeedAndIsArmedByARevoke() {
+        List<String> logged = new CopyOnWriteArrayList<>();
+        board.setLogger(logger(logged));
+        board.activate(config("unsupervised", true), null);
+        assertEquals(List.of("WARN board 'sim' is unsupervised: it moves with no safety supervisor; for a bench only"),
+                logged.stream().filter(l -> l.startsWith("WARN")).toList());
+        PwmOutput pwm = board.channel("motor.left.pwm", PwmOutput.class);
+        DigitalOutput brake = board.channel("motor.left.brake", DigitalOutput.class);
+        assertTrue(board.motionPermitted(), "unsupervised: motion before any feed");
+        brake.set(false);
+        pwm.setDuty(30_000);
+        assertEquals(30_000, pwm.duty());
+        assertFalse(brake.get());
+        assertEquals(0, board.refusedWrites());
+        board.advance(300 * MS);
+        assertTrue(board.plant().left.speed() > 5, "the wheel turns: " + board.plant().left.speed());
+
+        board.revokeMotion();
+        assertFalse(board.motionPermitted(), "a revoke arms the permit: unsupervised no more");
+        assertEquals(0, pwm.duty(), "safe at once");
+        assertTrue(brake.get());
+        pwm.setDuty(30_000);
+        brake.set(false);
+        assertEquals(0, pwm.duty(), "armed and not fed: refused");
+        assertTrue(brake.get());
+        assertEquals(2, board.refusedWrites());
+        board.advance(MS);
+        assertEquals(0, pwm.duty(), "still safe a step later");
+
+        IllegalArgumentException fixed = assertThrows(IllegalArgumentException.class, () -> board.modified(config("unsupervised", false)));
+        assertTrue(fixed.getMessage().startsWith("unsupervised cannot change while the board runs"), fixed.getMessage());
     }
 
     @Test
