@@ -141,7 +141,7 @@ class RestApiTest {
     }
 
     @Test
-    void estopStopsTheMotorWithTheReasonAndResetLetsItDriveAgain() throws Exception {
+    void estopStopsTheMotorWithTheReasonAndAfterTheResetOnlyANewSetpointDrivesIt() throws Exception {
         PwmOutput pwm = robot.service(PwmOutput.class, "(armature.channel=motor.left.pwm)", 5_000);
         assertEquals(200, post("loops/left/setpoint", "{\"setpoint\": 20}").statusCode());
         assertTrue(Poll.until(3_000, () -> pwm.duty() > 20_000), "driving: duty " + pwm.duty());
@@ -160,7 +160,11 @@ class RestApiTest {
         HttpResponse<String> reset = post("reset", "");
         assertEquals(200, reset.statusCode(), reset.body());
         assertEquals("{\"state\":\"OK\",\"mayMove\":true}", reset.body());
-        assertTrue(Poll.until(3_000, () -> pwm.duty() > 20_000), "drives again: duty " + pwm.duty());
+        Thread.sleep(500);
+        assertEquals(0, pwm.duty(), "a reset moves nothing by itself");
+        assertTrue(get("loops/left", password).body().contains("\"setpoint\":0.0"), get("loops/left", password).body());
+        assertEquals(200, post("loops/left/setpoint", "{\"setpoint\": 20}").statusCode());
+        assertTrue(Poll.until(3_000, () -> pwm.duty() > 20_000), "a new setpoint drives again: duty " + pwm.duty());
     }
 
     @Test

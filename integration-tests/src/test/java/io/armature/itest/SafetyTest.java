@@ -86,10 +86,12 @@ class SafetyTest {
     @Test
     void estopMakesTheMotorsSafeBeforeTheCallReturns_1000Trials() throws Exception {
         SafetySupervisor s = supervisor();
+        io.armature.motion.MotionCommands commands = robot.service(io.armature.motion.MotionCommands.class, null, 5_000);
         driveLeft();
         long[] latency = new long[1000];
         for (int i = 0; i < latency.length; i++) {
             s.reset("test");
+            commands.setpoint("gogo", "left", 12); // a reset moves nothing: each trial commands again
             long deadline = System.nanoTime() + 5_000_000_000L;
             while (pwm.duty() == 0 || brake.get()) { // the loop engages again after the reset
                 if (System.nanoTime() > deadline) {
@@ -226,8 +228,10 @@ class SafetyTest {
         assertEquals("gogo: IllegalStateException: cannot reset: the e-stop button is pressed (still tripped: e-stop button sim/estop.in pressed)",
                 robot.gogo("robot:reset").trim());
         Files.writeString(cfg, original);
-        assertTrue(Poll.until(5_000, () -> robot.gogo("robot:reset").trim().equals("reset: motion is allowed again")));
-        assertTrue(Poll.until(5_000, () -> pwm.duty() > 0), "and the loop drives again");
+        assertTrue(Poll.until(5_000, () -> robot.gogo("robot:reset").trim().startsWith("reset: motion is allowed again")));
+        Thread.sleep(200);
+        assertEquals(0, pwm.duty(), "the reset moved nothing");
+        driveLeft(); // a new command does
     }
 
     @Test
@@ -248,8 +252,10 @@ class SafetyTest {
         assertTrue(refused.contains("sensor stream 'imu' is stalled"), refused);
         assertEquals(0, pwm.duty(), "nothing moved on a refused reset");
         Files.writeString(cfg, original); // the bus recovers
-        assertTrue(Poll.until(5_000, () -> robot.gogo("robot:reset").trim().equals("reset: motion is allowed again")), robot.gogo("robot:status"));
-        assertTrue(Poll.until(5_000, () -> pwm.duty() > 0), "and the loop drives again");
+        assertTrue(Poll.until(5_000, () -> robot.gogo("robot:reset").trim().startsWith("reset: motion is allowed again")), robot.gogo("robot:status"));
+        Thread.sleep(200);
+        assertEquals(0, pwm.duty(), "the reset moved nothing");
+        driveLeft(); // a new command does
     }
 
     @Test
@@ -272,14 +278,20 @@ class SafetyTest {
     @Test
     void estopFromTheShellIsLatched() throws Exception {
         driveLeft();
-        assertEquals("E-STOP: motors safe (operator test); robot:reset to move again", robot.gogo("robot:estop operator test").trim());
+        assertEquals("E-STOP: tripped by estop:gogo: every board's motion permit is revoked; reset, then command again to move",
+                robot.gogo("robot:estop operator test").trim());
         assertEquals(0, pwm.duty());
         Thread.sleep(50);
         assertEquals(0, pwm.duty(), "still safe 50 cycles later");
-        robot.gogo("robot:setpoint left 0");
+        assertEquals("gogo: IllegalStateException: the robot is tripped (estop:gogo: operator test); reset it, then command again",
+                robot.gogo("robot:setpoint left 5").trim(), "no command is taken while tripped");
         assertEquals("gogo: IllegalStateException: motor.right.pwm stays in its safe state: board 'sim' has no motion permit "
                 + "(safety tripped? robot:status, robot:reset)", robot.gogo("hal:pwm motor.right.pwm 20000").trim());
-        assertEquals("reset: motion is allowed again", robot.gogo("robot:reset").trim());
+        assertEquals("reset: motion is allowed again; every setpoint is 0 until a new command", robot.gogo("robot:reset").trim());
+        Thread.sleep(300);
+        assertEquals(0, pwm.duty(), "the reset moved nothing");
+        assertTrue(java.util.regex.Pattern.compile("(?m)^left\\s+\\d+\\s+0\\.00\\s").matcher(robot.gogo("robot:loops")).find(),
+                "the trip cleared the setpoint: " + robot.gogo("robot:loops"));
         assertEquals("not tripped: motion is allowed", robot.gogo("robot:reset").trim());
     }
 }

@@ -146,13 +146,14 @@ public final class MotionCommandService implements MotionCommands {
         }
     }
 
+    /**
+     * Stops watching leases. The loops keep their setpoints: leased ones lapse by themselves, and
+     * during a side-by-side update of this bundle the new loops carry the old ones' setpoints over.
+     */
     @Deactivate
     void deactivate() {
         running = false;
         LockSupport.unpark(leases);
-        synchronized (this) {
-            clearAll("the motion-command service stopped");
-        }
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
@@ -242,13 +243,15 @@ public final class MotionCommandService implements MotionCommands {
     @Override
     public boolean setpoint(String source, String loop, double value) {
         CommandSource src = source(source);
-        if (!Double.isFinite(value)) {
-            throw new IllegalArgumentException("loop '" + loop + "': setpoint must be a number, was " + value);
-        }
         synchronized (this) {
             checkMayMove();
-            if (drivingLoop(loop) == null) {
+            TunableLoop target = drivingLoop(loop);
+            if (target == null) {
                 throw new IllegalStateException("loop '" + loop + "' is not running");
+            }
+            if (!Double.isFinite(value)) {
+                target.setSetpoint(value); // the loop refuses it, in its own words; nothing changes
+                throw new IllegalArgumentException("loop '" + loop + "': setpoint must be a number, was " + value);
             }
             long now = System.nanoTime();
             Map<String, Command> forLoop = commands.computeIfAbsent(loop, n -> new HashMap<>());

@@ -536,8 +536,8 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
         Settings s = settings.get();
         SafetySupervisor sup = supervisor;
         boolean tripped = sup != null && !sup.mayMove();
-        if (s.setpoint() != 0.0 && (tripped || (sup != null && s.stamp() != sup.trips()))) {
-            s = clearSetpoint(); // tripped, or commanded before the latest trip: never resumes by itself
+        while (s.setpoint() != 0.0 && (tripped || (sup != null && s.stamp() != sup.trips()))) {
+            s = clearSetpoint(s); // tripped, or commanded before the latest trip: never resumes by itself
         }
         if (tripped || restRequested) {
             restRequested = false;
@@ -686,6 +686,15 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
      * @return the settings in force afterwards
      */
     private Settings clearSetpoint() {
+        return clearSetpoint(null);
+    }
+
+    /**
+     * As {@link #clearSetpoint()}, but only if the settings in force are still {@code judged}
+     * (null for any): a command that came after the loop judged the setpoint stale (a reset and
+     * a new command in between) is not cleared.
+     */
+    private Settings clearSetpoint(Settings judged) {
         restRequested = true;
         SafetySupervisor sup = supervisor;
         long stamp = sup == null ? Settings.NO_SUPERVISOR : sup.trips();
@@ -693,6 +702,9 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
         Settings next;
         do {
             s = settings.get();
+            if (judged != null && s != judged) {
+                return s; // changed since: judged afresh in the next cycle
+            }
             if (s.setpoint() == 0.0 && s.leaseExpiryNanos() == Long.MAX_VALUE) {
                 return s;
             }

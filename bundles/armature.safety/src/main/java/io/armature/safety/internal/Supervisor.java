@@ -234,10 +234,10 @@ public final class Supervisor implements SafetySupervisor {
     private volatile boolean running = true;
     private volatile boolean estopPressed;
     private long estopLowSince = -1;
-    private Watchdog watchdog;
+    private volatile Watchdog watchdog;
     private long lastWatchdogFeed;
-    private final long graceUntil;
-    private boolean allPresentOnce;
+    private volatile long graceUntil;
+    private volatile boolean allPresentOnce;
     // the trip as last logged and written to the latch file, by the supervisor's own thread
     private TripReason recorded;
 
@@ -272,21 +272,7 @@ public final class Supervisor implements SafetySupervisor {
         }
         this.settings = s;
         this.graceUntil = System.nanoTime() + s.startupGraceMillis() * 1_000_000L;
-        if (!s.watchdogDevice().isEmpty()) {
-            try {
-                watchdog = Watchdog.open(Path.of(s.watchdogDevice()), s.watchdogTimeoutSeconds());
-                int actual = watchdog.timeoutSeconds();
-                if (actual > 0 && 2L * s.watchdogFeedNanos() > actual * 1_000_000_000L) {
-                    // the driver rounded the timeout down below what the feed interval needs
-                    trip("watchdog", "watchdog " + s.watchdogDevice() + " took a timeout of " + actual + " s, less than twice the feed interval of "
-                            + s.watchdogFeedNanos() / 1_000_000 + " ms");
-                }
-                log.info("hardware watchdog {} armed{}", s.watchdogDevice(), actual > 0 ? ", timeout " + actual + " s" : "");
-            } catch (IOException e) {
-                // Without its watchdog the robot must not move: trip until someone fixes it.
-                trip("watchdog", "cannot open watchdog device " + s.watchdogDevice() + ": " + e.getMessage());
-            }
-        }
+        watchdog = openWatchdog(s);
         if (context != null) {
             // On the system bundle's context. Felix calls synchronous listeners in the order they
             // registered, so SCR's (registered at a lower start level) may tear the bundle's
@@ -301,6 +287,28 @@ public final class Supervisor implements SafetySupervisor {
         thread.setUncaughtExceptionHandler((t, e) -> log.error("safety supervisor thread died: {}; boards go safe when their permits lapse", e.toString()));
         if (ownThread) {
             thread.start();
+        }
+    }
+
+    /** @return the watchdog the settings name, open and armed; null for none. A device that cannot be opened trips. */
+    private Watchdog openWatchdog(Settings s) {
+        if (s.watchdogDevice().isEmpty()) {
+            return null;
+        }
+        try {
+            Watchdog w = Watchdog.open(Path.of(s.watchdogDevice()), s.watchdogTimeoutSeconds());
+            int actual = w.timeoutSeconds();
+            if (actual > 0 && 2L * s.watchdogFeedNanos() > actual * 1_000_000_000L) {
+                // the driver rounded the timeout down below what the feed interval needs
+                trip("watchdog", "watchdog " + s.watchdogDevice() + " took a timeout of " + actual + " s, less than twice the feed interval of "
+                        + s.watchdogFeedNanos() / 1_000_000 + " ms");
+            }
+            log.info("hardware watchdog {} armed{}", s.watchdogDevice(), actual > 0 ? ", timeout " + actual + " s" : "");
+            return w;
+        } catch (IOException e) {
+            // Without its watchdog the robot must not move: trip until someone fixes it.
+            trip("watchdog", "cannot open watchdog device " + s.watchdogDevice() + ": " + e.getMessage());
+            return null;
         }
     }
 
@@ -325,9 +333,25 @@ public final class Supervisor implements SafetySupervisor {
         }
         Settings now = settings;
         if (!next.watchdogDevice().equals(now.watchdogDevice()) || next.watchdogTimeoutSeconds() != now.watchdogTimeoutSeconds()) {
-            log.error("armature.safety configuration refused, the one in force stays: the watchdog device and timeout change only "
-                    + "when the supervisor starts (restart bundle armature.safety)");
-            return;
+            // the new watchdog first (a failure trips), then the old one is disarmed: it is no longer ours to feed
+            Watchdog old = watchdog;
+            watchdog = openWatchdog(next);
+            if (old != null) {
+                try {
+                    old.disarmAndClose();
+                    log.info("hardware watchdog {} disarmed: the configuration names {}", old.device(),
+                            next.watchdogDevice().isEmpty() ? "none" : next.watchdogDevice());
+                } catch (IOException e) {
+                    log.error("cannot disarm watchdog {}: {}; it may reset the machine", old.device(), e.toString());
+                }
+            }
+        }
+        if (!allRequiredPresent(next)) {
+            // Newly required roles get the start-up grace to appear (FileInstall delivers the
+            // robot's configuration just after start). Until they are all there nothing is fed, so
+            // a robot that was moving stops within one permit, without a trip.
+            graceUntil = System.nanoTime() + next.startupGraceMillis() * 1_000_000L;
+            allPresentOnce = false;
         }
         settings = next;
         if (configRefused != null) {
@@ -600,16 +624,7 @@ public final class Supervisor implements SafetySupervisor {
                         + b.timeoutNanos / 1_000_000 + " ms)");
             }
         }
-        boolean allPresent = true;
-        for (String id : cfg.requiredBoards()) {
-            allPresent &= boards.containsKey(id);
-        }
-        for (String name : cfg.requiredLoops()) {
-            allPresent &= loopRunning(name);
-        }
-        for (String name : cfg.watchedStreams()) {
-            allPresent &= streams.containsKey(name);
-        }
+        boolean allPresent = allRequiredPresent(cfg);
         boolean starting = !allPresent && !allPresentOnce && now - graceUntil < 0;
         allPresentOnce |= allPresent;
         if (!starting) {
@@ -633,6 +648,20 @@ public final class Supervisor implements SafetySupervisor {
         }
         feed(cfg, now);
         record();
+    }
+
+    private boolean allRequiredPresent(Settings cfg) {
+        boolean allPresent = true;
+        for (String id : cfg.requiredBoards()) {
+            allPresent &= boards.containsKey(id);
+        }
+        for (String name : cfg.requiredLoops()) {
+            allPresent &= loopRunning(name);
+        }
+        for (String name : cfg.watchedStreams()) {
+            allPresent &= streams.containsKey(name);
+        }
+        return allPresent;
     }
 
     /**
