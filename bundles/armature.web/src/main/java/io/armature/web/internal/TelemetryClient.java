@@ -163,6 +163,9 @@ final class TelemetryClient implements FrameHandler {
     @Override
     public void onFrame(Frame frame, Callback callback) {
         byte op = frame.getOpCode();
+        if ((op == OpCode.PING || op == OpCode.PONG) && !withinRate(callback)) {
+            return; // control frames count too: a PING flood costs a PONG each
+        }
         if (op == OpCode.PING) {
             ByteBuffer payload = ByteBuffer.allocate(frame.getPayloadLength());
             if (frame.hasPayload()) {
@@ -178,19 +181,27 @@ final class TelemetryClient implements FrameHandler {
             }
             if (frame.isFin()) {
                 incomingMessageBytes = 0;
-                long now = System.nanoTime();
-                if (now - windowStartNanos > 1_000_000_000L) {
-                    windowStartNanos = now;
-                    windowMessages = 0;
-                }
-                if (++windowMessages > maxIncomingPerSecond) {
-                    callback.succeeded();
-                    close(POLICY_VIOLATION, "more than " + maxIncomingPerSecond + " messages a second");
+                if (!withinRate(callback)) {
                     return;
                 }
             }
         }
         callback.succeeded();
+    }
+
+    /** Counts one incoming message (data, PING or PONG); over the rate, closes with 1008 and completes the frame's callback. */
+    private boolean withinRate(Callback callback) {
+        long now = System.nanoTime();
+        if (now - windowStartNanos > 1_000_000_000L) {
+            windowStartNanos = now;
+            windowMessages = 0;
+        }
+        if (++windowMessages > maxIncomingPerSecond) {
+            callback.succeeded();
+            close(POLICY_VIOLATION, "more than " + maxIncomingPerSecond + " messages a second");
+            return false;
+        }
+        return true;
     }
 
     @Override

@@ -127,6 +127,8 @@ public final class TelemetrySocket extends HttpServlet implements TelemetryClien
     private final transient Set<TelemetryClient> clients = ConcurrentHashMap.newKeySet();
     private final transient Handshaker handshaker = Handshaker.newInstance();
     private final AtomicLong connected = new AtomicLong();
+    /** Clients connected or being upgraded: at most maxClients. */
+    private final java.util.concurrent.atomic.AtomicInteger slots = new java.util.concurrent.atomic.AtomicInteger();
     private final AtomicLong droppedSlow = new AtomicLong();
     private final AtomicLong closedTooLarge = new AtomicLong();
     private final AtomicLong closedFlooding = new AtomicLong();
@@ -181,6 +183,7 @@ public final class TelemetrySocket extends HttpServlet implements TelemetryClien
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         RestApi.Reply refusal;
+        boolean slotTaken = false;
         try {
             String authorization = req.getHeader("Authorization");
             if (authorization != null) {
@@ -201,9 +204,13 @@ public final class TelemetrySocket extends HttpServlet implements TelemetryClien
                 throw new ApiException(403, "missing or wrong token parameter: ws://<host>" + PATH + "?token=<the token of GET /armature/api/csrf>");
             }
             Settings s = settings;
-            if (clients.size() >= s.maxClients()) {
+            // A slot is taken before the upgrade and given back when the client closes (or the
+            // upgrade fails): concurrent handshakes cannot pass the bound together.
+            if (slots.incrementAndGet() > s.maxClients()) {
+                slots.decrementAndGet();
                 throw new ApiException(503, "too many telemetry clients: " + s.maxClients() + " at most");
             }
+            slotTaken = true;
             String remote = req.getRemoteAddr() + ":" + req.getRemotePort();
             WebSocketNegotiator negotiator = WebSocketNegotiator.from(
                     n -> new TelemetryClient(this, s.queueMessages(), s.maxIncomingBytes(), s.maxIncomingPerSecond(), remote),
@@ -216,6 +223,9 @@ public final class TelemetrySocket extends HttpServlet implements TelemetryClien
             refusal = RestApi.error(400, "not a valid WebSocket handshake");
         } catch (ApiException e) {
             refusal = RestApi.error(e.status(), e.getMessage());
+        }
+        if (slotTaken) {
+            slots.decrementAndGet();
         }
         refused.incrementAndGet();
         if (refusal.status() == 401) {
@@ -295,7 +305,9 @@ public final class TelemetrySocket extends HttpServlet implements TelemetryClien
 
     @Override
     public void closed(TelemetryClient client, int code, String reason) {
-        clients.remove(client);
+        if (clients.remove(client)) {
+            slots.decrementAndGet();
+        }
         if (code == TelemetryClient.MESSAGE_TOO_LARGE) {
             closedTooLarge.incrementAndGet();
         } else if (code == TelemetryClient.POLICY_VIOLATION && reason != null && reason.startsWith("more than")) {

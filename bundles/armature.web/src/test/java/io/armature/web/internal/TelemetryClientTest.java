@@ -146,6 +146,19 @@ class TelemetryClientTest {
     }
 
     @Test
+    void pingsCountInTheRateLimitSoAPingFloodIsClosedWith1008() {
+        Session s = new Session();
+        TelemetryClient c = open(new Owner(), s, 4);
+        for (int i = 0; i < 5; i++) {
+            c.onFrame(new Frame(OpCode.PING, true, ByteBuffer.wrap(new byte[] {1})), Callback.NOOP);
+        }
+        assertTrue(s.closeCodes.isEmpty(), "5 a second are allowed");
+        c.onFrame(new Frame(OpCode.PING, true, ByteBuffer.wrap(new byte[] {1})), Callback.NOOP);
+        assertEquals(List.of(TelemetryClient.POLICY_VIOLATION), s.closeCodes);
+        assertEquals(5, s.written.stream().filter(f -> f.getOpCode() == OpCode.PONG).count(), "no PONG for the PING over the limit");
+    }
+
+    @Test
     void aPingIsAnsweredWithItsPayload() {
         Session s = new Session();
         TelemetryClient c = open(new Owner(), s, 4);
