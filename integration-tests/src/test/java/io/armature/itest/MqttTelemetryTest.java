@@ -7,11 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
+import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.junit.jupiter.api.Test;
 
 import io.armature.control.TunableLoop;
+import io.armature.hal.PwmOutput;
+import io.armature.motion.MotionCommands;
 import io.armature.safety.SafetyState;
 import io.armature.safety.SafetySupervisor;
 
@@ -70,8 +75,14 @@ class MqttTelemetryTest extends MqttRobotTest {
         assertTrue(robot.gogo("mqtt:status").contains("commands disabled: accepted 0, refused 0, ignored 0\nclient Eclipse Paho 1.2.5"), robot.gogo("mqtt:status"));
     }
 
+    /**
+     * Commands go through the robot's one motion-command path as the source mqtt: a setpoint moves
+     * the wheel while it is renewed and lapses to 0 after the lease when it is not; an e-stop puts
+     * the motor's PWM to 0; a reset from MQTT is refused (mqtt has no reset rights by default) and
+     * the robot stays tripped; bad commands are refused with one line and change nothing.
+     */
     @Test
-    void commandsMoveTheWheelAndTripTheSupervisorAndBadOnesAreRefusedAndChangeNothing() throws Exception {
+    void commandsGoThroughTheMotionPathLapseWithoutRenewalAndResetFromMqttIsRefused() throws Exception {
         broker = new Mosquitto(dir, "allow_anonymous true");
         // A retained command waits at the broker and would be replayed at every (re)subscription: refused.
         broker.pub(BASE + "/cmd/setpoint/left", "4", "-r");
@@ -89,43 +100,120 @@ class MqttTelemetryTest extends MqttRobotTest {
             assertTrue(errors.lines().get(1).endsWith("\"error\":\"setpoint must be a number, was ''\"}"), errors.lines().get(1));
 
             SafetySupervisor safety = robot.healthySupervisor();
-            broker.pub(BASE + "/cmd/setpoint/left", "3");
-            assertTrue(Poll.until(10_000, () -> Math.abs(left.measurement() - 3) < 0.5),
-                    "the wheel turns at the setpoint given over MQTT: " + left.measurement() + " rad/s, " + safety.tripReason());
-            assertEquals(3.0, left.setpoint());
+            MotionCommands motion = robot.service(MotionCommands.class, null, 5_000);
+            long lease = mqttLeaseMillis(motion);
+            PwmOutput pwm = robot.service(PwmOutput.class, "(armature.channel=motor.left.pwm)", 5_000);
+            MqttClient fleet = fleetClient();
+            try (Renewal renewal = new Renewal(lease / 3, () -> publish(fleet, BASE + "/cmd/setpoint/left", "3"))) {
+                assertTrue(Poll.until(10_000, () -> Math.abs(left.measurement() - 3) < 0.5),
+                        "the wheel turns at the setpoint given over MQTT, renewed every " + lease / 3 + " ms: " + left.measurement() + " rad/s, "
+                                + safety.tripReason());
+                assertEquals(3.0, left.setpoint());
+                assertEquals(Optional.of("mqtt"), motion.owner("left"), "the MQTT command is in force");
 
-            String[][] bad = {
-                    {"abc", "setpoint must be a number, was 'abc'"},
-                    {"NaN", "setpoint must be a number, was 'NaN'"},
-                    {"1e9", "loop 'left': setpoint must be a number within ±30.0 rad/s, was 1.0E9"}};
-            for (int i = 0; i < bad.length; i++) {
-                broker.pub(BASE + "/cmd/setpoint/left", bad[i][0]);
-                int n = i + 3;
-                assertTrue(Poll.until(5_000, () -> errors.lines().size() >= n), "a refusal for " + bad[i][0] + ": " + errors.lines());
-                assertEquals(BASE + "/cmd/error {\"topic\":\"" + BASE + "/cmd/setpoint/left\",\"error\":\"" + bad[i][1] + "\"}",
-                        errors.lines().get(i + 2));
-                assertEquals(3.0, left.setpoint(), "refused " + bad[i][0] + ": the setpoint stays");
+                String[][] bad = {
+                        {"left", "abc", "setpoint must be a number, was 'abc'"},
+                        {"left", "NaN", "setpoint must be a number, was 'NaN'"},
+                        {"left", "1e9", "loop 'left': setpoint must be a number within ±30.0 rad/s, was 1.0E9"},
+                        {"nope", "1", "loop 'nope' is not running"}};
+                for (int i = 0; i < bad.length; i++) {
+                    broker.pub(BASE + "/cmd/setpoint/" + bad[i][0], bad[i][1]);
+                    int n = i + 3;
+                    assertTrue(Poll.until(5_000, () -> errors.lines().size() >= n), "a refusal for " + bad[i][1] + ": " + errors.lines());
+                    assertEquals(BASE + "/cmd/error {\"topic\":\"" + BASE + "/cmd/setpoint/" + bad[i][0] + "\",\"error\":\"" + bad[i][2] + "\"}",
+                            errors.lines().get(i + 2));
+                    assertEquals(3.0, left.setpoint(), "refused " + bad[i][1] + ": the setpoint stays");
+                }
+                broker.pub(BASE + "/cmd/fly", "1");
+                assertTrue(Poll.until(5_000, () -> robot.gogo("mqtt:status").contains("ignored 1")), robot.gogo("mqtt:status"));
             }
-            broker.pub(BASE + "/cmd/fly", "1");
-            broker.pub(BASE + "/cmd/setpoint/nope", "1");
-            assertTrue(Poll.until(5_000, () -> errors.lines().size() >= 6), errors.lines().toString());
-            assertTrue(errors.lines().get(5).contains("no loop 'nope'; loops: left, right"), errors.lines().get(5));
-            assertTrue(Poll.until(5_000, () -> robot.gogo("mqtt:status").contains("ignored 1")), robot.gogo("mqtt:status"));
 
-            broker.pub(BASE + "/cmd/estop", "stopped from the fleet");
-            assertTrue(Poll.until(5_000, () -> safety.state() == SafetyState.TRIPPED), "the e-stop tripped the supervisor");
+            // not renewed: the last setpoint lapses after the lease, and the wheel stops
+            Lapse lapse = lapse(left, 2.5, lease, () -> publish(fleet, BASE + "/cmd/setpoint/left", "2.5"));
+            System.out.printf(Locale.ROOT, "an MQTT setpoint not renewed: its lease ended %.1f ms after it was sent (lease %d ms), "
+                    + "and it was seen at 0 %.2f ms after that (loop period %.0f ms)%n", lapse.leaseMillis(), lease, lapse.afterLeaseMillis(),
+                    LOOP_PERIOD_MILLIS);
+            assertEquals(SafetyState.OK, safety.state(), "a lapse is not a trip: " + safety.tripReason());
+            lapse.check(lease, LAPSE_SLACK_MILLIS);
+            assertTrue(Poll.until(5_000, () -> Math.abs(left.measurement()) < 0.3), "the wheel stopped: " + left.measurement() + " rad/s");
+            assertEquals(Optional.empty(), motion.owner("left"), "nobody drives the wheel");
+
+            // an e-stop over MQTT while the wheel is driven: PWM 0 at once
+            try (Renewal renewal = new Renewal(lease / 3, () -> publish(fleet, BASE + "/cmd/setpoint/left", "3"))) {
+                assertTrue(Poll.until(10_000, () -> pwm.duty() > 0 && Math.abs(left.measurement() - 3) < 0.5), "driven again: " + pwm.duty());
+            }
+            assertTrue(pwm.duty() > 0, "still driven within the lease of the last renewal");
+            long sent = System.nanoTime();
+            publish(fleet, BASE + "/cmd/estop", "stopped from the fleet");
+            assertTrue(Poll.until(5_000, () -> safety.state() == SafetyState.TRIPPED && pwm.duty() == 0), "the e-stop put PWM to 0: " + pwm.duty());
+            System.out.printf(Locale.ROOT, "cmd/estop published -> tripped and PWM 0 within %.1f ms%n", (System.nanoTime() - sent) / 1e6);
             assertEquals("estop:mqtt", safety.tripReason().orElseThrow().source());
             assertEquals("stopped from the fleet", safety.tripReason().orElseThrow().message());
+            assertEquals(0.0, left.setpoint(), "the trip cleared the setpoint");
             assertTrue(Poll.until(5_000, () -> {
                 String s = broker.first(BASE + "/status", 2_000);
                 return s != null && s.contains("\"safety\":\"TRIPPED\",\"trip\":{\"source\":\"estop:mqtt\",\"message\":\"stopped from the fleet\"");
             }), "the retained status tells the fleet why");
 
+            // a reset from MQTT is refused: mqtt has no reset rights, the e-stop stays
             broker.pub(BASE + "/cmd/reset", null);
-            assertTrue(Poll.until(5_000, () -> safety.state() == SafetyState.OK), "reset over MQTT: " + safety.tripReason());
-            assertTrue(robot.gogo("mqtt:status").contains("commands enabled: accepted 3, refused 6, ignored 1"), robot.gogo("mqtt:status"));
-            assertEquals(6, errors.lines().size(), "an accepted command gets no error reply: " + errors.lines());
+            assertTrue(Poll.until(5_000, () -> errors.lines().size() >= 7), errors.lines().toString());
+            assertTrue(errors.lines().get(6).startsWith(BASE + "/cmd/error {\"topic\":\"" + BASE + "/cmd/reset\",\"error\":\"source 'mqtt' may not reset"),
+                    errors.lines().get(6));
+            Thread.sleep(500);
+            assertEquals(SafetyState.TRIPPED, safety.state(), "still tripped after the refused reset");
+            assertEquals("estop:mqtt", safety.tripReason().orElseThrow().source());
+            assertEquals(0, pwm.duty());
+            // and so is a setpoint while tripped
+            broker.pub(BASE + "/cmd/setpoint/left", "3");
+            assertTrue(Poll.until(5_000, () -> errors.lines().size() >= 8), errors.lines().toString());
+            assertTrue(errors.lines().get(7).contains("tripped"), errors.lines().get(7));
+            assertEquals(0.0, left.setpoint());
+            assertEquals(0, pwm.duty());
+
+            String status = robot.gogo("mqtt:status");
+            assertTrue(status.contains("motion source mqtt: priority 50, a command lapses " + lease + " ms after it arrived unless renewed, "
+                    + "may not reset (armature.motion)\ncommands enabled: accepted "), status);
+            assertTrue(status.matches("(?s).*commands enabled: accepted \\d+, refused 8, ignored 1\n.*"), status);
+            assertEquals(8, errors.lines().size(), "an accepted command gets no error reply: " + errors.lines());
+
+            // the operator resets (here the test, as the Robot page would): nothing moves until a new command
+            robot.healthySupervisor();
+            Thread.sleep(300);
+            assertEquals(0.0, left.setpoint(), "a reset moves nothing");
+            assertEquals(0, pwm.duty());
         }
+    }
+
+    /** A lost broker connection withdraws every MQTT command at once: the wheel stops without waiting for the lease. */
+    @Test
+    void whenTheBrokerConnectionIsLostTheWheelStopsAtOnceNotAtTheEndOfTheLease() throws Exception {
+        broker = new Mosquitto(dir, "allow_anonymous true");
+        startRobot("brokerUri", broker.uri(), "commandsEnabled", "true");
+        awaitOnline();
+        TunableLoop left = robot.service(TunableLoop.class, "(armature.loop.name=left)", 5_000);
+        SafetySupervisor safety = robot.healthySupervisor();
+        MotionCommands motion = robot.service(MotionCommands.class, null, 5_000);
+        long lease = mqttLeaseMillis(motion);
+        MqttClient fleet = fleetClient();
+        long period = lease / 10;
+        long killed;
+        long stopped;
+        try (Renewal renewal = new Renewal(period, () -> publish(fleet, BASE + "/cmd/setpoint/left", "3"))) {
+            assertTrue(Poll.until(10_000, () -> Math.abs(left.measurement() - 3) < 0.5), "driven: " + left.measurement() + ", " + safety.tripReason());
+            killed = System.nanoTime();
+            broker.kill();
+            stopped = waitFor(left, 0.0, killed + (lease + 5_000) * 1_000_000L);
+        }
+        assertTrue(stopped != 0, "the setpoint went to 0");
+        double millis = (stopped - killed) / 1e6;
+        System.out.printf(Locale.ROOT, "broker killed -> MQTT setpoint 0 after %.1f ms (lease %d ms, renewed every %d ms)%n", millis, lease, period);
+        // the lease of the last renewal would end at the earliest lease - period after the kill
+        assertTrue(millis < (lease - period) / 2.0, "withdrawn when the connection dropped, not at the end of the lease: " + millis + " ms");
+        assertTrue(Poll.until(5_000, () -> robot.console().contains("WARN  armature.telemetry.mqtt: MQTT broker " + broker.uri()
+                + " lost (Connection lost); every command of source 'mqtt' withdrawn; reconnecting")), "the loss is logged with the release: " + robot.console());
+        assertEquals(SafetyState.OK, safety.state(), "a lost link is not a trip");
+        assertTrue(Poll.until(5_000, () -> Math.abs(left.measurement()) < 0.3), "the wheel stopped: " + left.measurement() + " rad/s");
     }
 
     @Test

@@ -8,12 +8,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import org.eclipse.tahu.message.model.MetricDataType;
 import org.junit.jupiter.api.Test;
 
 import io.armature.control.TunableLoop;
+import io.armature.hal.PwmOutput;
+import io.armature.motion.MotionCommands;
 import io.armature.safety.SafetyState;
 import io.armature.safety.SafetySupervisor;
 
@@ -112,8 +116,13 @@ class SparkplugTelemetryTest extends MqttRobotTest {
         assertEquals(bdSeq, death.value("bdSeq"));
     }
 
+    /**
+     * DCMD and NCMD go through the motion-command path as the source mqtt, like JSON commands: a
+     * DCMD setpoint moves the wheel while renewed and lapses after the lease; NCMD E-Stop puts PWM
+     * to 0; NCMD Reset is refused (no reset rights by default) and the robot stays tripped.
+     */
     @Test
-    void commandsThroughDcmdAndNcmdAreCheckedLikeJsonOnes() throws Exception {
+    void commandsThroughDcmdAndNcmdGoThroughTheMotionPathAndAreCheckedLikeJsonOnes() throws Exception {
         broker = new Mosquitto(dir, "allow_anonymous true");
         // A retained command waits at the broker and would be replayed at every (re)subscription: refused.
         host = new SparkplugHost(broker.uri(), "armature");
@@ -128,40 +137,61 @@ class SparkplugTelemetryTest extends MqttRobotTest {
         assertEquals("no metric in the command", nodeDataWhere(cleared, d -> d.value("commands/refused").equals(2L)).value("commands/lastError"));
         TunableLoop left = robot.service(TunableLoop.class, "(armature.loop.name=left)", 5_000);
         SafetySupervisor safety = healthySupervisor();
+        MotionCommands motion = robot.service(MotionCommands.class, null, 5_000);
+        long lease = mqttLeaseMillis(motion);
+        PwmOutput pwm = robot.service(PwmOutput.class, "(armature.channel=motor.left.pwm)", 5_000);
 
-        host.command(NODE, "loop-left", "setpoint", MetricDataType.Double, 3.0, false);
-        assertTrue(Poll.until(10_000, () -> Math.abs(left.measurement() - 3) < 0.5),
-                "the wheel turns at the setpoint given by DCMD: " + left.measurement() + " rad/s, " + safety.tripReason());
-        assertEquals(3.0, left.setpoint());
-        long seen = System.nanoTime();
-        assertTrue(Poll.until(5_000, () -> host.of("DDATA", "loop-left", seen).stream().anyMatch(r -> r.value("setpoint").equals(3.0))),
-                "DDATA carries the new setpoint");
+        try (Renewal renewal = new Renewal(lease / 3, () -> host.command(NODE, "loop-left", "setpoint", MetricDataType.Double, 3.0, false))) {
+            assertTrue(Poll.until(10_000, () -> Math.abs(left.measurement() - 3) < 0.5),
+                    "the wheel turns at the setpoint given by DCMD, renewed every " + lease / 3 + " ms: " + left.measurement() + " rad/s, "
+                            + safety.tripReason());
+            assertEquals(3.0, left.setpoint());
+            assertEquals(Optional.of("mqtt"), motion.owner("left"));
+            long seen = System.nanoTime();
+            assertTrue(Poll.until(5_000, () -> host.of("DDATA", "loop-left", seen).stream().anyMatch(r -> r.value("setpoint").equals(3.0))),
+                    "DDATA carries the new setpoint");
 
-        Object[][] bad = {
-                {"loop-left", "setpoint", MetricDataType.String, "abc", false, "setpoint must be a Double metric, was String abc"},
-                {"loop-left", "setpoint", MetricDataType.Double, 1e9, false, "loop 'left': setpoint must be a number within ±30.0 rad/s, was 1.0E9"},
-                {"loop-left", "setpoint", MetricDataType.Double, Double.NaN, false, "setpoint must be a finite number, was NaN"},
-                {"loop-left", "gain", MetricDataType.Double, 1.0, false, "no writable metric 'gain' on loop-left; writable: setpoint"},
-                {"loop-nope", "setpoint", MetricDataType.Double, 1.0, false, "no loop 'nope'; loops: left, right"},
-                {"stream-imu", "rateHz", MetricDataType.Double, 1.0, false, "device 'stream-imu' takes no commands; loop devices take setpoint"}};
-        for (int i = 0; i < bad.length; i++) {
-            Object[] b = bad[i];
-            long sent = System.nanoTime();
-            host.command(NODE, (String) b[0], (String) b[1], (MetricDataType) b[2], b[3], (Boolean) b[4]);
-            long refusedCount = i + 3;
-            SparkplugHost.Received r = nodeDataWhere(sent, d -> d.value("commands/refused").equals(refusedCount));
-            assertEquals(b[5], r.value("commands/lastError"), "refusal " + i);
-            assertEquals(3.0, left.setpoint(), "refused " + b[3] + ": the setpoint stays");
+            Object[][] bad = {
+                    {"loop-left", "setpoint", MetricDataType.String, "abc", false, "setpoint must be a Double metric, was String abc"},
+                    {"loop-left", "setpoint", MetricDataType.Double, 1e9, false, "loop 'left': setpoint must be a number within ±30.0 rad/s, was 1.0E9"},
+                    {"loop-left", "setpoint", MetricDataType.Double, Double.NaN, false, "setpoint must be a finite number, was NaN"},
+                    {"loop-left", "gain", MetricDataType.Double, 1.0, false, "no writable metric 'gain' on loop-left; writable: setpoint"},
+                    {"loop-nope", "setpoint", MetricDataType.Double, 1.0, false, "loop 'nope' is not running"},
+                    {"stream-imu", "rateHz", MetricDataType.Double, 1.0, false, "device 'stream-imu' takes no commands; loop devices take setpoint"}};
+            for (int i = 0; i < bad.length; i++) {
+                Object[] b = bad[i];
+                long sent = System.nanoTime();
+                host.command(NODE, (String) b[0], (String) b[1], (MetricDataType) b[2], b[3], (Boolean) b[4]);
+                long refusedCount = i + 3;
+                SparkplugHost.Received r = nodeDataWhere(sent, d -> d.value("commands/refused").equals(refusedCount));
+                assertEquals(b[5], r.value("commands/lastError"), "refusal " + i);
+                assertEquals(3.0, left.setpoint(), "refused " + b[3] + ": the setpoint stays");
+            }
+            long garbage = System.nanoTime();
+            host.raw("spBv1.0/armature/NCMD/" + NODE, "{\"estop\":true}".getBytes(StandardCharsets.UTF_8));
+            SparkplugHost.Received notSparkplug = nodeDataWhere(garbage, d -> d.value("commands/refused").equals(9L));
+            assertTrue(String.valueOf(notSparkplug.value("commands/lastError")).startsWith("not a Sparkplug B payload"),
+                    String.valueOf(notSparkplug.value("commands/lastError")));
+            assertTrue(safety.mayMove(), "a payload that is not Sparkplug B changes nothing");
         }
-        long garbage = System.nanoTime();
-        host.raw("spBv1.0/armature/NCMD/" + NODE, "{\"estop\":true}".getBytes(StandardCharsets.UTF_8));
-        SparkplugHost.Received notSparkplug = nodeDataWhere(garbage, d -> d.value("commands/refused").equals(9L));
-        assertTrue(String.valueOf(notSparkplug.value("commands/lastError")).startsWith("not a Sparkplug B payload"),
-                String.valueOf(notSparkplug.value("commands/lastError")));
-        assertTrue(safety.mayMove(), "a payload that is not Sparkplug B changes nothing");
 
+        // not renewed: the last DCMD setpoint lapses after the lease
+        Lapse lapse = lapse(left, 2.5, lease, () -> host.command(NODE, "loop-left", "setpoint", MetricDataType.Double, 2.5, false));
+        System.out.printf(Locale.ROOT, "a DCMD setpoint not renewed: its lease ended %.1f ms after it was sent (lease %d ms), "
+                + "and it was seen at 0 %.2f ms after that (loop period %.0f ms)%n", lapse.leaseMillis(), lease, lapse.afterLeaseMillis(),
+                LOOP_PERIOD_MILLIS);
+        assertEquals(SafetyState.OK, safety.state(), "a lapse is not a trip: " + safety.tripReason());
+        lapse.check(lease, LAPSE_SLACK_MILLIS);
+        assertTrue(Poll.until(5_000, () -> Math.abs(left.measurement()) < 0.3), "the wheel stopped: " + left.measurement() + " rad/s");
+
+        // NCMD E-Stop while the wheel is driven: PWM 0
+        try (Renewal renewal = new Renewal(lease / 3, () -> host.command(NODE, "loop-left", "setpoint", MetricDataType.Double, 3.0, false))) {
+            assertTrue(Poll.until(10_000, () -> pwm.duty() > 0 && Math.abs(left.measurement() - 3) < 0.5), "driven again: " + pwm.duty());
+        }
+        long sent = System.nanoTime();
         host.command(NODE, null, "Node Control/E-Stop", MetricDataType.Boolean, true, false);
-        assertTrue(Poll.until(5_000, () -> safety.state() == SafetyState.TRIPPED), "the NCMD E-Stop tripped the supervisor");
+        assertTrue(Poll.until(5_000, () -> safety.state() == SafetyState.TRIPPED && pwm.duty() == 0), "the NCMD E-Stop put PWM to 0: " + pwm.duty());
+        System.out.printf(Locale.ROOT, "NCMD E-Stop published -> tripped and PWM 0 within %.1f ms%n", (System.nanoTime() - sent) / 1e6);
         assertEquals("estop:mqtt", safety.tripReason().orElseThrow().source());
         long tripped = System.nanoTime();
         SparkplugHost.Received trip = nodeDataWhere(tripped, d -> "TRIPPED".equals(d.value("safety")));
@@ -172,9 +202,14 @@ class SparkplugTelemetryTest extends MqttRobotTest {
         assertEquals("Node Control/Reset must be the Boolean true, was Boolean false",
                 nodeDataWhere(resetFalse, d -> d.value("commands/refused").equals(10L)).value("commands/lastError"));
         assertEquals(SafetyState.TRIPPED, safety.state(), "Reset=false resets nothing");
+        long resetTrue = System.nanoTime();
         host.command(NODE, null, "Node Control/Reset", MetricDataType.Boolean, true, false);
-        assertTrue(Poll.until(5_000, () -> safety.state() == SafetyState.OK), "reset by NCMD: " + safety.tripReason());
-        assertTrue(Poll.until(5_000, () -> robot.gogo("mqtt:status").contains("commands enabled: accepted 3, refused 10")),
+        String refusal = String.valueOf(nodeDataWhere(resetTrue, d -> d.value("commands/refused").equals(11L)).value("commands/lastError"));
+        assertTrue(refusal.startsWith("source 'mqtt' may not reset"), refusal);
+        Thread.sleep(500);
+        assertEquals(SafetyState.TRIPPED, safety.state(), "a reset from MQTT is refused: the e-stop stays");
+        assertEquals(0, pwm.duty());
+        assertTrue(Poll.until(5_000, () -> robot.gogo("mqtt:status").matches("(?s).*commands enabled: accepted \\d+, refused 11, ignored 0\n.*")),
                 robot.gogo("mqtt:status"));
     }
 

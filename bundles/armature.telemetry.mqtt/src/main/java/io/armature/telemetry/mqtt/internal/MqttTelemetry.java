@@ -47,6 +47,8 @@ import io.armature.control.LoopStatistics;
 import io.armature.control.TunableLoop;
 import io.armature.hal.Board;
 import io.armature.hal.BoardInfo;
+import io.armature.motion.CommandSource;
+import io.armature.motion.MotionCommands;
 import io.armature.safety.SafetySupervisor;
 import io.armature.safety.TripReason;
 import io.armature.sensor.SampleStream;
@@ -67,6 +69,11 @@ import io.armature.telemetry.TelemetrySource;
  * {@code cmd/error} with JSON {@code {topic, error}}; any other {@code cmd/} topic is ignored and
  * counted.</li>
  * </ul>
+ * Every command goes through {@link MotionCommands} as the source {@value CommandRouter#SOURCE}
+ * ({@link CommandRouter}): its priority, its lease (a setpoint not renewed within it lapses and
+ * the wheel goes to 0) and its reset rights are configured there ({@code armature.motion}), not
+ * here. When the broker connection is lost, or the component stops, every MQTT command is
+ * withdrawn at once.
  * With {@code payloadFormat=sparkplugb} the same robot is a Sparkplug B edge node instead (Eclipse
  * Tahu encodes the payloads), topics {@code spBv1.0/<sparkplugGroupId>/<type>/<robotId>[/<device>]}:
  * <ul>
@@ -80,8 +87,8 @@ import io.armature.telemetry.TelemetrySource;
  * <li>NCMD {@code Node Control/Rebirth = true} sends the births again, always; with
  * {@code commandsEnabled}, NCMD {@code Node Control/E-Stop = true} or {@code Node Control/Reset =
  * true}, and DCMD {@code setpoint} (Double) to a loop device. A command with any bad metric is
- * refused whole, changes nothing, and its reason is the node metric {@code commands/lastError},
- * sent at once in an NDATA.</li>
+ * refused whole, changes nothing (except that an e-stop in it is done), and its reason is the
+ * node metric {@code commands/lastError}, sent at once in an NDATA.</li>
  * </ul>
  * Sparkplug B keeps nothing while the broker is away: the births after a reconnect carry the
  * current values.
@@ -99,7 +106,7 @@ public final class MqttTelemetry {
     public static final String PID = "armature.telemetry.mqtt";
 
     @ObjectClassDefinition(name = "Armature MQTT telemetry",
-            description = "Publishes safety state, loops and sensor streams to an MQTT broker; optionally takes setpoint, e-stop and reset commands.")
+            description = "Publishes safety state, loops and sensor streams to an MQTT broker; optionally takes setpoint, e-stop and reset commands, as the motion source 'mqtt' (priority, lease and reset rights: armature.motion).")
     public @interface Config {
         @AttributeDefinition(name = "Broker URI", description = "tcp://host:port, or ssl://host:port for TLS.")
         String brokerUri() default "tcp://127.0.0.1:1883";
@@ -153,7 +160,7 @@ public final class MqttTelemetry {
         @AttributeDefinition(name = "Status rate (Hz)", description = "Status messages per second, 0.1..50.")
         double statusRateHz() default 1.0;
 
-        @AttributeDefinition(name = "Commands enabled", description = "Take setpoint, e-stop and reset commands from armature/<robotId>/cmd/.")
+        @AttributeDefinition(name = "Commands enabled", description = "Take setpoint, e-stop and reset commands from armature/<robotId>/cmd/ (Sparkplug B: NCMD, DCMD), as the motion source 'mqtt': a setpoint lapses after the source's lease unless renewed, and a reset needs reset rights for mqtt in armature.motion.")
         boolean commandsEnabled() default false;
 
         @AttributeDefinition(name = "Offline buffer (messages)", description = "Messages kept while the broker is away, 1..100000; the oldest go first.")
@@ -172,10 +179,17 @@ public final class MqttTelemetry {
     private static final java.util.regex.Pattern NOT_IN_A_TOPIC_LEVEL = java.util.regex.Pattern.compile("[^A-Za-z0-9_.-]");
 
     /** Sparkplug B device ids of loops: this and the loop's name. */
-    private static final String LOOP_DEVICE = "loop-";
+    static final String LOOP_DEVICE = "loop-";
 
-    /** Commands waiting for the component's thread beyond this are ignored (and counted): a flood cannot queue without bound. */
+    /**
+     * Commands waiting for the component's thread beyond this are ignored (and counted): a flood
+     * cannot queue without bound. Messages on the topics that can carry an e-stop ({@code cmd/estop},
+     * NCMD) have a bound of their own, so that a flood of setpoints never crowds an e-stop out.
+     */
     private static final int MAX_PENDING_COMMANDS = 64;
+
+    /** A refusal with the same reason as the one logged last is not logged again within this (renewals come every half lease). */
+    private static final long REFUSAL_LOG_QUIET_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     /**
      * Messages handed to the client and not yet written (QoS 0) or acknowledged (QoS 1) beyond
@@ -195,6 +209,14 @@ public final class MqttTelemetry {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile SafetySupervisor safety;
 
+    /** The one path of motion commands: every MQTT command goes through it. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile MotionCommands motion;
+
+    private final CommandRouter router = new CommandRouter(() -> motion, this::loopNames, this::estopWithoutMotion,
+            line -> this.log.info(line));
+
     private Logger log;
     private String frameworkRobot;
     private ScheduledExecutorService thread;
@@ -210,6 +232,10 @@ public final class MqttTelemetry {
         final AtomicLong refused = new AtomicLong();
         final AtomicLong ignored = new AtomicLong();
         final AtomicInteger pendingCommands = new AtomicInteger();
+        final AtomicInteger pendingStops = new AtomicInteger();
+        /** The last refusal logged and when; only the component's thread touches them. */
+        String refusalLogged;
+        long refusalLoggedNanos;
         /** The Sparkplug B edge node; null for JSON. */
         final Sparkplug sparkplug;
         /** Sparkplug B: connected and its NBIRTH sent; only the component's thread touches it. */
@@ -348,8 +374,10 @@ public final class MqttTelemetry {
             @Override
             public void connectionLost(Throwable cause) {
                 if (!ss.closed) {
-                    log.warn("MQTT broker {} lost ({}); reconnecting, keeping the newest {} messages meanwhile", s.brokerUri(),
-                            cause == null ? "connection closed" : ConnectFailures.describe(cause, s.trustStore()), s.bufferSize());
+                    // here, at once (the component's thread may be busy): the wheels stop now, not at the end of the lease
+                    String released = s.commandsEnabled() ? "; " + release() : "";
+                    log.warn("MQTT broker {} lost ({}){}; reconnecting, keeping the newest {} messages meanwhile", s.brokerUri(),
+                            cause == null ? "connection closed" : ConnectFailures.describe(cause, s.trustStore()), released, s.bufferSize());
                     ss.warnedUnreachable = true; // one warning per outage
                     schedule(ss, () -> connect(ss), ss.retryMillis);
                 }
@@ -357,17 +385,23 @@ public final class MqttTelemetry {
 
             @Override
             public void messageArrived(String topic, MqttMessage message) {
-                if (ss.pendingCommands.incrementAndGet() > MAX_PENDING_COMMANDS) {
-                    ss.pendingCommands.decrementAndGet();
+                long stamp = router.link(); // a command that arrived before a connection loss is stale
+                AtomicInteger pending = mayStop(ss, topic) ? ss.pendingStops : ss.pendingCommands;
+                if (pending.incrementAndGet() > MAX_PENDING_COMMANDS) {
+                    pending.decrementAndGet();
                     ss.ignored.incrementAndGet();
                     return;
                 }
                 boolean retained = message.isRetained();
                 byte[] payload = message.getPayload();
-                thread.execute(() -> {
-                    ss.pendingCommands.decrementAndGet();
-                    command(ss, topic, payload, retained);
-                });
+                try {
+                    thread.execute(() -> {
+                        pending.decrementAndGet();
+                        command(ss, stamp, topic, payload, retained);
+                    });
+                } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                    pending.decrementAndGet(); // deactivated meanwhile
+                }
             }
 
             @Override
@@ -499,6 +533,9 @@ public final class MqttTelemetry {
             return;
         }
         ss.closed = true; // the periodic tasks end at their next run
+        if (ss.settings.commandsEnabled()) {
+            log.info("MQTT commands stop (the component stops or its configuration changes): {}", release());
+        }
         MqttAsyncClient c = ss.client;
         try {
             if (c.isConnected()) {
@@ -702,12 +739,18 @@ public final class MqttTelemetry {
         return out;
     }
 
-    private void command(Session ss, String topic, byte[] payload, boolean retained) {
+    /** @return true for a topic whose message can carry an e-stop: {@code cmd/estop}, or the Sparkplug B NCMD */
+    private static boolean mayStop(Session ss, String topic) {
+        return ss.sparkplug == null ? topic.equals(ss.base + "/cmd/estop") : topic.equals(ss.sparkplug.topic("NCMD"));
+    }
+
+    /** On the component's thread: one command, through {@link #router}; a refusal is answered where the command came from. */
+    private void command(Session ss, long stamp, String topic, byte[] payload, boolean retained) {
         if (ss.closed) {
             return;
         }
         if (ss.sparkplug != null) {
-            sparkplugCommand(ss, topic, payload, retained);
+            sparkplugCommand(ss, stamp, topic, payload, retained);
             return;
         }
         String prefix = ss.base + "/cmd/";
@@ -715,79 +758,90 @@ public final class MqttTelemetry {
         if (what.equals("error")) {
             return; // our own replies
         }
-        if (!(what.startsWith("setpoint/") || what.equals("estop") || what.equals("reset"))) {
-            ss.ignored.incrementAndGet();
-            return;
-        }
         try {
-            checkEnvelope(payload, retained);
-            String text = new String(payload, StandardCharsets.UTF_8);
-            if (what.startsWith("setpoint/")) {
-                setpoint(what.substring("setpoint/".length()), CommandPayloads.number(text, "setpoint"));
-            } else if (what.equals("estop")) {
-                estop(CommandPayloads.reason(text));
-            } else {
-                reset();
+            if (router.json(stamp, what, payload, retained) == CommandRouter.Outcome.IGNORED) {
+                ss.ignored.incrementAndGet();
+                return;
+            }
+            if (retained && what.equals("estop")) {
+                log.warn("MQTT: the e-stop on {} was retained: the broker replays it at every reconnect, which stops the robot again; "
+                        + "clear it there with an empty retained message", topic);
             }
             ss.accepted.incrementAndGet();
-        } catch (RuntimeException e) { // IllegalArgumentException, IllegalStateException, or a service going away
-            refused(ss, topic, e);
-            publish(ss, ss.base + "/cmd/error", new Json().field("topic", topic).field("error", e.getMessage()).toString(), 1, false);
+        } catch (RuntimeException e) { // IllegalArgumentException, IllegalStateException, SecurityException, or a service going away
+            String reason = refused(ss, topic, e);
+            publish(ss, ss.base + "/cmd/error", new Json().field("topic", topic).field("error", reason).toString(), 1, false);
         }
     }
 
-    /** Refuses what no command may be: retained (it would be replayed at every subscription), or too long. */
-    private static void checkEnvelope(byte[] payload, boolean retained) {
-        if (retained) {
-            throw new IllegalArgumentException("retained commands are refused: publish commands without the retain flag");
-        }
-        if (payload.length > CommandPayloads.MAX_PAYLOAD_BYTES) {
-            throw new IllegalArgumentException("payload longer than " + CommandPayloads.MAX_PAYLOAD_BYTES + " bytes");
-        }
-    }
-
-    private void refused(Session ss, String topic, RuntimeException e) {
+    /** Counts and logs a refusal (the same reason again within {@link #REFUSAL_LOG_QUIET_NANOS} only at debug). @return its reason, one line */
+    private String refused(Session ss, String topic, RuntimeException e) {
+        String reason = CommandRouter.oneLine(e);
         ss.refused.incrementAndGet();
-        ss.lastCommandError = e.getMessage();
-        log.warn("MQTT command on {} refused: {}", topic, e.getMessage());
-    }
-
-    /** @return the loop that drives under {@code name} */
-    private TunableLoop loop(String name) {
-        Map<String, TunableLoop> driving = drivingLoops();
-        TunableLoop l = driving.get(name);
-        if (l == null) {
-            throw new IllegalArgumentException("no loop '" + name + "'; loops: "
-                    + (driving.isEmpty() ? "none running" : String.join(", ", driving.keySet())));
+        ss.lastCommandError = reason;
+        long now = System.nanoTime();
+        if (reason.equals(ss.refusalLogged) && now - ss.refusalLoggedNanos < REFUSAL_LOG_QUIET_NANOS) {
+            log.debug("MQTT command on {} refused: {}", topic, reason);
+        } else {
+            ss.refusalLogged = reason;
+            ss.refusalLoggedNanos = now;
+            log.warn("MQTT command on {} refused: {}", topic, reason);
         }
-        return l;
+        return reason;
     }
 
-    private void setpoint(String loopName, double value) {
-        setpoint(loop(loopName), loopName, value);
+    /**
+     * Withdraws every MQTT command: the wheels they drive go to 0 now, not at the end of the lease.
+     *
+     * @return what was done, for the log
+     */
+    private String release() {
+        String failed = router.linkLost();
+        return failed == null ? "every command of source '" + CommandRouter.SOURCE + "' withdrawn"
+                : "the commands of source '" + CommandRouter.SOURCE + "' could not be withdrawn (" + failed + "); they lapse with their lease";
     }
 
-    private void setpoint(TunableLoop l, String loopName, double value) {
-        l.setSetpoint(value); // refuses a value beyond the loop's limits; the previous setpoint stays
-        log.info("MQTT: {} setpoint {} {}", loopName, String.format(Locale.ROOT, "%.4g", value), l.unit());
+    /** @return the names of the loops known now (to find a loop from its Sparkplug B device id) */
+    private java.util.Collection<String> loopNames() {
+        java.util.Set<String> names = new java.util.TreeSet<>(loops.values());
+        statistics.forEach(e -> names.add(e.getKey()));
+        return names;
     }
 
-    private void estop(String reason) {
-        requireSupervisor().estop("mqtt", reason);
-    }
-
-    private void reset() {
-        SafetySupervisor s = requireSupervisor();
-        if (!s.mayMove()) {
-            s.reset("mqtt"); // refuses while a condition is unhealthy; stays tripped
-            log.info("MQTT: reset, motion is allowed again");
+    /**
+     * An e-stop while no motion-command service runs (it is being updated, or its bundle is not
+     * there): trips the supervisor when there is one and revokes every board's motion permit.
+     *
+     * @return what was done, in one line
+     */
+    private String estopWithoutMotion(String reason) {
+        List<String> done = new ArrayList<>();
+        SafetySupervisor s = safety;
+        if (s != null) {
+            try {
+                s.estop(CommandRouter.SOURCE, reason);
+                done.add("supervisor tripped");
+            } catch (RuntimeException e) {
+                done.add("supervisor e-stop failed: " + CommandRouter.oneLine(e));
+            }
         }
+        int revoked = 0;
+        for (Board b : boards) {
+            try {
+                b.revokeMotion();
+                revoked++;
+            } catch (RuntimeException e) {
+                done.add("board " + b.info().id() + " not revoked: " + CommandRouter.oneLine(e));
+            }
+        }
+        done.add("motion permit revoked on " + revoked + " board" + (revoked == 1 ? "" : "s"));
+        return String.join(", ", done);
     }
 
     // ---- Sparkplug B
 
     /** @return a Sparkplug B device id: {@code prefix} and the name, anything that may not stand in a topic level as '_' */
-    private static String device(String prefix, String name) {
+    static String device(String prefix, String name) {
         return prefix + NOT_IN_A_TOPIC_LEVEL.matcher(name).replaceAll("_");
     }
 
@@ -876,9 +930,10 @@ public final class MqttTelemetry {
 
     /**
      * NCMD (Rebirth always; E-Stop and Reset with commandsEnabled) and DCMD (setpoint of a loop
-     * device). Every metric is checked before any is applied: one bad metric refuses the command.
+     * device), through {@link #router}. Every metric is checked before any is applied: one bad
+     * metric refuses the command (an e-stop in it is done all the same).
      */
-    private void sparkplugCommand(Session ss, String topic, byte[] payload, boolean retained) {
+    private void sparkplugCommand(Session ss, long stamp, String topic, byte[] payload, boolean retained) {
         Sparkplug sp = ss.sparkplug;
         boolean node = topic.equals(sp.topic("NCMD"));
         String devicePrefix = sp.topic("DCMD") + "/";
@@ -887,83 +942,16 @@ public final class MqttTelemetry {
             return;
         }
         try {
-            checkEnvelope(payload, retained);
-            List<Runnable> actions = new ArrayList<>();
-            for (org.eclipse.tahu.message.model.Metric m : Sparkplug.decode(payload)) {
-                String name = m.getName();
-                if (name == null) {
-                    throw new IllegalArgumentException("a metric without a name (aliases are not used: name the metric)");
-                }
-                if (node) {
-                    actions.add(nodeCommand(ss, name, m));
-                } else {
-                    actions.add(deviceCommand(topic.substring(devicePrefix.length()), name, m));
-                }
+            if (node) {
+                router.node(stamp, payload, retained, ss.settings.commandsEnabled(), () -> publishNode(ss, true));
+            } else {
+                router.device(stamp, topic.substring(devicePrefix.length()), payload, retained);
             }
-            if (actions.isEmpty()) {
-                throw new IllegalArgumentException("no metric in the command");
-            }
-            actions.forEach(Runnable::run);
             ss.accepted.incrementAndGet();
         } catch (RuntimeException e) {
             refused(ss, topic, e);
         }
         publishNode(ss, false); // the counters and the last error at once
-    }
-
-    private Runnable nodeCommand(Session ss, String name, org.eclipse.tahu.message.model.Metric m) {
-        if (name.equals(Sparkplug.REBIRTH)) {
-            requireTrue(name, m);
-            return () -> publishNode(ss, true);
-        }
-        if (!(name.equals(Sparkplug.ESTOP) || name.equals(Sparkplug.RESET))) {
-            throw new IllegalArgumentException("no writable node metric '" + name + "'; writable: " + Sparkplug.REBIRTH
-                    + (ss.settings.commandsEnabled() ? ", " + Sparkplug.ESTOP + ", " + Sparkplug.RESET : ""));
-        }
-        if (!ss.settings.commandsEnabled()) {
-            throw new IllegalArgumentException(name + " refused: commands are disabled (commandsEnabled=false)");
-        }
-        requireTrue(name, m);
-        requireSupervisor();
-        return name.equals(Sparkplug.ESTOP) ? () -> estop("e-stop over MQTT (Sparkplug B " + Sparkplug.ESTOP + ")") : this::reset;
-    }
-
-    private Runnable deviceCommand(String device, String name, org.eclipse.tahu.message.model.Metric m) {
-        if (!device.startsWith(LOOP_DEVICE)) {
-            throw new IllegalArgumentException("device '" + device + "' takes no commands; loop devices take " + Sparkplug.SETPOINT);
-        }
-        String loopName = null;
-        for (String n : drivingLoops().keySet()) {
-            if (device(LOOP_DEVICE, n).equals(device)) {
-                loopName = n;
-            }
-        }
-        TunableLoop l = loop(loopName == null ? device.substring(LOOP_DEVICE.length()) : loopName);
-        if (!name.equals(Sparkplug.SETPOINT)) {
-            throw new IllegalArgumentException("no writable metric '" + name + "' on " + device + "; writable: " + Sparkplug.SETPOINT);
-        }
-        if (!(m.getValue() instanceof Double v)) {
-            throw new IllegalArgumentException(Sparkplug.SETPOINT + " must be a Double metric, was " + m.getDataType() + " " + m.getValue());
-        }
-        if (!Double.isFinite(v)) {
-            throw new IllegalArgumentException(Sparkplug.SETPOINT + " must be a finite number, was " + v);
-        }
-        String n = loopName;
-        return () -> setpoint(l, n, v);
-    }
-
-    private static void requireTrue(String name, org.eclipse.tahu.message.model.Metric m) {
-        if (!Boolean.TRUE.equals(m.getValue())) {
-            throw new IllegalArgumentException(name + " must be the Boolean true, was " + m.getDataType() + " " + m.getValue());
-        }
-    }
-
-    private SafetySupervisor requireSupervisor() {
-        SafetySupervisor s = safety;
-        if (s == null) {
-            throw new IllegalStateException("no safety supervisor is installed (bundle armature.safety)");
-        }
-        return s;
     }
 
     /** @return the connection and its counters, for {@code mqtt:status} */
@@ -973,11 +961,34 @@ public final class MqttTelemetry {
         return String.format(Locale.ROOT,
                 "broker %s (%s) as %s, topics %s/#%n"
                         + "published %d, buffered %d of %d while offline (%d older ones dropped), %d dropped while the link was behind%n"
-                        + "commands %s: accepted %d, refused %d, ignored %d",
+                        + "%scommands %s: accepted %d, refused %d, ignored %d",
                 ss.settings.brokerUri(), state, ss.settings.clientId(),
                 ss.sparkplug == null ? ss.base : Sparkplug.NAMESPACE + "/" + ss.settings.sparkplugGroupId() + "/+/" + ss.settings.robotId(),
                 ss.published.get(),
-                ss.buffered, ss.settings.bufferSize(), ss.overwritten.get(), ss.behind.get(), ss.settings.commandsEnabled() ? "enabled" : "disabled",
+                ss.buffered, ss.settings.bufferSize(), ss.overwritten.get(), ss.behind.get(),
+                ss.settings.commandsEnabled() ? source() + System.lineSeparator() : "",
+                ss.settings.commandsEnabled() ? "enabled" : "disabled",
                 ss.accepted.get(), ss.refused.get(), ss.ignored.get());
+    }
+
+    /** @return how the motion-command service takes MQTT commands: the source's priority, lease and reset rights */
+    private String source() {
+        MotionCommands m = motion;
+        if (m == null) {
+            return "motion source " + CommandRouter.SOURCE + ": no motion-command service is running (bundle armature.control): "
+                    + "setpoints and resets are refused, an e-stop trips the supervisor and revokes the boards' permits directly";
+        }
+        try {
+            for (CommandSource c : m.sources()) {
+                if (c.name().equals(CommandRouter.SOURCE)) {
+                    return String.format(Locale.ROOT, "motion source %s: priority %d, %s, %s", c.name(), c.priority(),
+                            c.leased() ? "a command lapses " + c.leaseMillis() + " ms after it arrived unless renewed" : "no lease",
+                            c.mayReset() ? "may reset" : "may not reset (armature.motion)");
+                }
+            }
+            return "motion source " + CommandRouter.SOURCE + ": not configured in armature.motion: every command but an e-stop is refused";
+        } catch (RuntimeException e) {
+            return "motion source " + CommandRouter.SOURCE + ": " + CommandRouter.oneLine(e);
+        }
     }
 }
