@@ -10,6 +10,8 @@
 #   scripts/bench.sh mqtt       MQTT telemetry to mosquitto: messages/s the broker counts at QoS 0 and 1, with and
 #                               without a subscriber, vs bare Paho; the loop's p99 lateness with telemetry on over off
 #   scripts/bench.sh web        loop lateness with 50 WebSocket telemetry clients (+1 flooding, +1 never reading) vs none
+#   scripts/bench.sh motion     e-stop to PWM 0 per source (in-process and REST) against a direct board revoke, lease
+#                               lapse to setpoint 0 and to a braked wheel, control bundle stop to safe outputs
 #   scripts/bench.sh vision     the 640x480 line pipeline in Java (armature.vision) vs C++ on Debian's OpenCV, in
 #                               alternating rounds: median per-pair ratio Java/C++, fps, bytes per frame
 set -euo pipefail
@@ -34,6 +36,7 @@ case "$which" in
   mcu) mvn -B -ntp -q -pl integration-tests exec:exec@mcu-benchmark ;;
   mqtt) mvn -B -ntp -q -pl integration-tests exec:exec@mqtt-benchmark ;;
   web) mvn -B -ntp -q -pl integration-tests exec:exec@web-benchmark ;;
+  motion) mvn -B -ntp -q -pl integration-tests exec:exec@motion-benchmark ;;
   vision) mvn -B -ntp -q -pl integration-tests exec:exec@vision-benchmark ;;
   all) mvn -B -ntp -q -pl integration-tests exec:java@startup-benchmark
        mvn -B -ntp -q -pl integration-tests exec:exec@loop-benchmark
@@ -41,6 +44,7 @@ case "$which" in
        mvn -B -ntp -q -pl integration-tests exec:exec@mcu-benchmark
        mvn -B -ntp -q -pl integration-tests exec:exec@mqtt-benchmark
        mvn -B -ntp -q -pl integration-tests exec:exec@web-benchmark
+       mvn -B -ntp -q -pl integration-tests exec:exec@motion-benchmark
        mvn -B -ntp -q -pl integration-tests exec:exec@vision-benchmark ;;
-  *) echo "unknown benchmark '$which': startup, loop, stream, mcu, mqtt, web, vision or all" >&2; exit 2 ;;
+  *) echo "unknown benchmark '$which': startup, loop, stream, mcu, mqtt, web, motion, vision or all" >&2; exit 2 ;;
 esac
