@@ -1,9 +1,9 @@
 // Drives the robot's Foxglove WebSocket server with the real @foxglove/ws-protocol 0.8.0 client, as
-// Foxglove Studio does. Usage: node foxglove.cjs ws://127.0.0.1:PORT SCENARIO
+// Foxglove Studio does. Usage: node foxglove.cjs ws://127.0.0.1:PORT[/?token=TOKEN] SCENARIO
 // Prints what it saw as one JSON line "RESULT {...}" and exits 0; exits 1 on an error or time-out.
 const { FoxgloveClient } = require('@foxglove/ws-protocol');
 const { WebSocket } = require('ws');
-const { medianOfLast, sleep } = require('./common.cjs');
+const { handshake, medianOfLast, sleep } = require('./common.cjs');
 
 const [url, scenario] = process.argv.slice(2);
 const fail = (why) => { console.error(`FAILED: ${why}`); process.exit(1); };
@@ -53,6 +53,16 @@ const scenarios = {
     };
   },
 
+  // /cmd_vel from a client channel of a client without the token: refused with one status line each.
+  async notoken({ client, state }) {
+    const cmdVel = client.advertise({ topic: '/cmd_vel', encoding: 'json', schemaName: 'geometry_msgs/msg/Twist' });
+    for (let i = 0; i < 15; i++) {
+      client.sendMessage(cmdVel, twist(0.2, 0));
+      await sleep(100);
+    }
+    return { statuses: state.statuses, channels: [...state.channels.keys()].sort() };
+  },
+
   // A best-effort client publisher of /cmd_vel, which the robot subscribes reliably: a warning, and no motion.
   async qos({ client, state }) {
     const cmdVel = client.advertise({ topic: '/cmd_vel', encoding: 'json', schemaName: 'geometry_msgs/msg/Twist',
@@ -67,9 +77,29 @@ const scenarios = {
   },
 };
 
+// Handshakes the robot must refuse before any upgrade, as Foxglove Studio's web app would open them.
+const handshakes = {
+  async crossorigin() {
+    const protocols = [FoxgloveClient.SUPPORTED_SUBPROTOCOL];
+    return { evil: await handshake(url, { origin: 'https://evil.example', protocols }),
+      foxgloveApp: await handshake(url, { origin: 'https://app.foxglove.dev', protocols }) };
+  },
+
+  async foreignhost() {
+    const port = new URL(url).port;
+    const protocols = [FoxgloveClient.SUPPORTED_SUBPROTOCOL];
+    return { foreign: await handshake(url, { host: `rebind.evil.example:${port}`, protocols }),
+      localhost: await handshake(url, { host: `localhost:${port}`, protocols }) };
+  },
+};
+
 (async () => {
+  if (handshakes[scenario]) {
+    console.log(`RESULT ${JSON.stringify(await handshakes[scenario]())}`);
+    process.exit(0);
+  }
   const run = scenarios[scenario];
-  if (!run) fail(`unknown scenario ${scenario}; scenarios: ${Object.keys(scenarios).join(', ')}`);
+  if (!run) fail(`unknown scenario ${scenario}; scenarios: ${[...Object.keys(scenarios), ...Object.keys(handshakes)].join(', ')}`);
   const connection = await connect();
   const result = await run(connection);
   console.log(`RESULT ${JSON.stringify(result)}`);

@@ -1,10 +1,10 @@
 // Drives the robot's rosbridge v2 server with the real roslib 2.1.0, as a ROS web tool would.
-// Usage: node rosbridge.mjs ws://127.0.0.1:PORT SCENARIO
+// Usage: node rosbridge.mjs ws://127.0.0.1:PORT[/?token=TOKEN] SCENARIO [TOKEN]
 // Prints what it saw as one JSON line "RESULT {...}" and exits 0; exits 1 on an error or time-out.
 import { Ros, Topic } from 'roslib';
-import { medianOfLast, sleep } from './common.cjs';
+import { handshake, medianOfLast, sleep } from './common.cjs';
 
-const [url, scenario] = process.argv.slice(2);
+const [url, scenario, token] = process.argv.slice(2);
 const fail = (why) => { console.error(`FAILED: ${why}`); process.exit(1); };
 setTimeout(() => fail(`scenario ${scenario} did not finish within 40 s`), 40_000).unref();
 
@@ -56,8 +56,10 @@ const scenarios = {
     };
   },
 
-  // /cmd_vel while the robot is tripped, and malformed Twists: each answered with a status error.
+  // /cmd_vel while the robot is tripped, and malformed Twists: each answered with a status error. The
+  // token goes with rosbridge's auth operation here ({op: 'auth', mac: token}), not in the URL.
   async refused(ros) {
+    ros.authenticate(token);
     const cmdVel = new Topic({ ros, name: '/cmd_vel', messageType: 'geometry_msgs/msg/Twist' });
     const seen = [];
     ros.on('status', (s) => seen.push(`${s.level}: ${s.msg}`));
@@ -76,6 +78,36 @@ const scenarios = {
     ros.on('status:broken', (s) => seen.push(`${s.level}: ${s.msg}`));
     await sleep(300);
     return { statuses: seen };
+  },
+
+  // /cmd_vel at 10 Hz for 1.5 s from a client without the token: each refused with one status line.
+  async notoken(ros) {
+    const seen = [];
+    ros.on('status', (s) => seen.push(`${s.level}: ${s.msg}`));
+    for (let i = 0; i < 15; i++) {
+      const id = `p${i}`; // roslib hands a status with an id only to listeners of that id
+      ros.on(`status:${id}`, (s) => seen.push(`${s.level}: ${s.msg}`));
+      ros.callOnConnection({ op: 'publish', id, topic: '/cmd_vel', msg: twist(0.2, 0) });
+      await sleep(100);
+    }
+    const list = await topics(ros); // reading over loopback needs no token
+    return { statuses: seen, topics: list.topics };
+  },
+
+  // /cmd_vel at 10 Hz for 2 s with the token, then silence with the connection kept open: the
+  // wheels stop by the motion service's lease alone. Prints STOPPED PUBLISHING right after the last.
+  async lease(ros) {
+    const errors = [];
+    ros.on('status', (s) => errors.push(`${s.level}: ${s.msg}`));
+    ros.on('status:lease', (s) => errors.push(`${s.level}: ${s.msg}`));
+    ros.callOnConnection({ op: 'advertise', topic: '/cmd_vel', type: 'geometry_msgs/msg/Twist' });
+    for (let i = 0; i < 20; i++) {
+      if (i > 0) await sleep(100);
+      ros.callOnConnection({ op: 'publish', id: 'lease', topic: '/cmd_vel', msg: twist(0.2, 0) });
+    }
+    console.log('STOPPED PUBLISHING'); // right after the last /cmd_vel
+    await sleep(2000);
+    return { errors };
   },
 
   // A reliable subscription of the best-effort /imu, and a transient-local one of the volatile /odom.
@@ -123,9 +155,28 @@ const scenarios = {
   },
 };
 
+// Handshakes the robot must refuse before any upgrade: no rosbridge connection is made.
+const handshakes = {
+  // a page of another site (its Origin), and one of an allowed origin
+  async crossorigin() {
+    return { evil: await handshake(url, { origin: 'https://evil.example' }),
+      foxgloveApp: await handshake(url, { origin: 'https://app.foxglove.dev' }) };
+  },
+
+  // DNS rebinding: the robot's address reached through a name of the attacker's
+  async foreignhost() {
+    const port = new URL(url).port;
+    return { foreign: await handshake(url, { host: `rebind.evil.example:${port}` }), localhost: await handshake(url, { host: `localhost:${port}` }) };
+  },
+};
+
 try {
+  if (handshakes[scenario]) {
+    console.log(`RESULT ${JSON.stringify(await handshakes[scenario]())}`);
+    process.exit(0);
+  }
   const run = scenarios[scenario];
-  if (!run) fail(`unknown scenario ${scenario}; scenarios: ${Object.keys(scenarios).join(', ')}`);
+  if (!run) fail(`unknown scenario ${scenario}; scenarios: ${[...Object.keys(scenarios), ...Object.keys(handshakes)].join(', ')}`);
   const ros = await connect();
   const result = await run(ros);
   console.log(`RESULT ${JSON.stringify(result)}`);

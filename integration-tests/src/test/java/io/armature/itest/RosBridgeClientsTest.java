@@ -26,7 +26,9 @@ import io.armature.safety.SafetySupervisor;
  * The sim-rover's ROS bridge driven by the real ROS tool clients from npm, run by node: roslib
  * 2.1.0 on the rosbridge v2 server and @foxglove/ws-protocol 0.8.0 (the protocol of Foxglove
  * Studio) on the Foxglove server. The scripts are in {@code ros-clients/}; each prints what it saw
- * as one JSON line, which is checked here against what the robot did.
+ * as one JSON line, which is checked here against what the robot did. Commands carry the robot's
+ * token (generated at the first start into the data directory), in the URL or with rosbridge's
+ * {@code auth}; the front doors refuse cross-origin and foreign-Host handshakes before the upgrade.
  */
 class RosBridgeClientsTest {
 
@@ -42,9 +44,25 @@ class RosBridgeClientsTest {
     }
 
     private void startRobot() throws Exception {
+        startRobot(configDir -> { });
+    }
+
+    private void startRobot(FeatureRuntime.ConfigEdits edits) throws Exception {
         assertTrue(Files.isDirectory(CLIENTS.resolve("node_modules/roslib")) && Files.isDirectory(CLIENTS.resolve("node_modules/@foxglove/ws-protocol")),
                 "the ROS clients are not installed: run scripts/install-test-deps.sh (npm ci in integration-tests/ros-clients)");
-        robot = FeatureRuntime.startReady("sim-rover", java.util.Map.of(), configDir -> { });
+        robot = FeatureRuntime.startReady("sim-rover", java.util.Map.of(), edits);
+    }
+
+    /** @return the robot's token: generated at its first start, printed once and kept in its data directory */
+    private String token() throws IOException {
+        String token = Files.readString(robot.dataDir().resolve("ros-token")).trim();
+        assertTrue(robot.console().contains("ROS bridge token " + token + " (needed to command"), "printed once at the first start");
+        return token;
+    }
+
+    /** @return the server's URL with the robot's token */
+    private String urlWithToken(String portKey) throws IOException {
+        return url(portKey) + "/?token=" + token();
     }
 
     private String url(String portKey) throws IOException {
@@ -71,9 +89,11 @@ class RosBridgeClientsTest {
 
         final String command;
 
-        NodeRun(String script, String url, String scenario) throws IOException {
-            command = "node " + script + " " + url + " " + scenario;
-            process = new ProcessBuilder("node", script, url, scenario).directory(CLIENTS.toFile()).redirectErrorStream(true).start();
+        NodeRun(String script, String url, String scenario, String... more) throws IOException {
+            command = "node " + script + " " + url.replaceAll("token=[^&]*", "token=...") + " " + scenario;
+            List<String> args = new ArrayList<>(List.of("node", script, url, scenario));
+            args.addAll(List.of(more));
+            process = new ProcessBuilder(args).directory(CLIENTS.toFile()).redirectErrorStream(true).start();
             ProcessOutput.collect(process, output, "node-" + scenario);
         }
 
@@ -120,6 +140,10 @@ class RosBridgeClientsTest {
      * misread). The wheel loops' skipped cycles are printed beside the result.
      */
     private NodeRun drive(String script, String portKey, String scenario, TunableLoop... watched) throws Exception {
+        return driveAt(script, urlWithToken(portKey), scenario, watched);
+    }
+
+    private NodeRun driveAt(String script, String url, String scenario, TunableLoop[] watched) throws Exception {
         List<LoopStatistics> stats = new ArrayList<>();
         for (TunableLoop l : watched) {
             stats.add(robot.service(LoopStatistics.class, "(armature.loop.name=" + l.name() + ")", 5_000));
@@ -127,7 +151,7 @@ class RosBridgeClientsTest {
         SafetySupervisor safety = robot.healthySupervisor();
         long[] overrunsBefore = stats.stream().mapToLong(LoopStatistics::overruns).toArray();
         long[] cyclesBefore = stats.stream().mapToLong(LoopStatistics::cycles).toArray();
-        NodeRun run = new NodeRun(script, url(portKey), scenario);
+        NodeRun run = new NodeRun(script, url, scenario);
         run.result(safety, watched);
         for (int i = 0; i < stats.size(); i++) {
             long skipped = stats.get(i).overruns() - overrunsBefore[i];
@@ -189,8 +213,9 @@ class RosBridgeClientsTest {
         assertTrue(r.contains("\"errors\":[]"), r);
 
         long t0 = System.nanoTime();
-        assertTrue(Poll.until(3_000, () -> left.setpoint() == 0 && right.setpoint() == 0), "the wheels stop when /cmd_vel goes stale");
-        System.out.printf(Locale.ROOT, "wheels set to 0 %.0f ms after the script's end (timeout 500 ms)%n", (System.nanoTime() - t0) / 1e6);
+        assertTrue(Poll.until(3_000, () -> left.setpoint() == 0 && right.setpoint() == 0), "the wheels stop when the client leaves");
+        System.out.printf(Locale.ROOT, "wheels set to 0 %.0f ms after the script's end (its source released; else its lease of 500 ms)%n",
+                (System.nanoTime() - t0) / 1e6);
         assertTrue(Poll.until(3_000, () -> Math.abs(left.measurement()) < 0.5), "and the left wheel comes to rest: " + left.measurement());
     }
 
@@ -222,11 +247,12 @@ class RosBridgeClientsTest {
         TunableLoop left = loop("left");
         TunableLoop right = loop("right");
         safety.estop("test", "e-stop pressed in the test");
-        NodeRun run = new NodeRun("rosbridge.mjs", url("rosbridgePort"), "refused");
+        // the token with rosbridge's auth operation, not in the URL
+        NodeRun run = new NodeRun("rosbridge.mjs", url("rosbridgePort"), "refused", token());
         String r = run.result(left, right);
         List<String> statuses = strings(r, "statuses");
-        assertEquals("error: /cmd_vel refused, no motion: the robot is tripped (estop:test: e-stop pressed in the test); reset it first",
-                statuses.get(0), r);
+        assertEquals("error: /cmd_vel refused, no motion: the robot is tripped (estop:test: e-stop pressed in the test); reset it, then "
+                + "command again", statuses.get(0), r);
         assertEquals("error: /cmd_vel refused, no motion: linear.x must be a finite number, was null", statuses.get(1), "NaN arrives as null");
         assertEquals("error: /cmd_vel refused, no motion: linear.x must be a finite number, was 'fast'", statuses.get(2));
         assertEquals("error: /cmd_vel refused, no motion: linear.x 50.0 m/s is beyond the limit of 1.0 m/s", statuses.get(3));
@@ -258,7 +284,7 @@ class RosBridgeClientsTest {
         robot.healthySupervisor();
         TunableLoop left = loop("left");
         TunableLoop right = loop("right");
-        NodeRun run = new NodeRun("foxglove.cjs", url("foxglovePort"), "qos");
+        NodeRun run = new NodeRun("foxglove.cjs", urlWithToken("foxglovePort"), "qos");
         String r = run.result(left, right);
         List<String> statuses = strings(r, "statuses");
         assertEquals("1: incompatible QoS: the robot's /cmd_vel subscription cannot receive from this publisher on /cmd_vel: reliability: "
@@ -267,5 +293,96 @@ class RosBridgeClientsTest {
         assertTrue(statuses.get(1).startsWith("2: message on /cmd_vel refused: malformed JSON: Unexpected end-of-input"), r);
         assertEquals(2, statuses.size(), r);
         assertEquals(0.0, run.maxAbsSetpoint, "a best-effort /cmd_vel never reaches the reliable subscription");
+    }
+
+    @Test
+    void aCrossOriginHandshakeIsRefusedOnBothServersAndTheFoxgloveAppIsTakenOnceAllowed() throws Exception {
+        startRobot(configDir -> Files.writeString(configDir.resolve("armature.bridge.ros.cfg"), "allowedOrigins=https://app.foxglove.dev\n",
+                java.nio.file.StandardOpenOption.APPEND));
+        for (String[] server : new String[][] {{"rosbridge.mjs", "rosbridgePort"}, {"foxglove.cjs", "foxglovePort"}}) {
+            String r = new NodeRun(server[0], url(server[1]), "crossorigin").result();
+            assertEquals(403.0, number(r, "status"), server[0] + ": a page of another site: " + r);
+            assertTrue(r.contains("\"evil\":{\"status\":403,\"body\":\"cross-origin handshake refused: Origin 'https://evil.example' is not in "
+                    + "allowedOrigins\"}"), r);
+            assertTrue(r.contains("\"foxgloveApp\":{\"status\":101}"), "the one-line opt-in lets the Foxglove web app connect: " + r);
+        }
+        String console = robot.console();
+        for (String label : new String[] {"rosbridge", "Foxglove"}) {
+            assertTrue(Pattern.compile(label + " handshake from 127\\.0\\.0\\.1:[0-9]+ refused \\(403\\): cross-origin handshake refused: "
+                    + "Origin 'https://evil.example' is not in allowedOrigins").matcher(console).find(), "one log line each:\n" + console);
+        }
+    }
+
+    @Test
+    void aForeignHostIsRefusedOnBothServers() throws Exception {
+        startRobot();
+        for (String[] server : new String[][] {{"rosbridge.mjs", "rosbridgePort"}, {"foxglove.cjs", "foxglovePort"}}) {
+            String r = new NodeRun(server[0], url(server[1]), "foreignhost").result();
+            String port = url(server[1]).replaceAll(".*:", "");
+            assertTrue(r.contains("\"foreign\":{\"status\":403,\"body\":\"handshake refused: Host 'rebind.evil.example:" + port
+                    + "' is not this server (127.0.0.1:" + port + "); a name other than the robot's is DNS rebinding"), server[0] + ": " + r);
+            assertTrue(r.contains("\"localhost\":{\"status\":101}"), "bound to loopback, localhost with the port is this server: " + r);
+        }
+    }
+
+    @Test
+    void aCmdVelWithoutTheTokenMovesNothingOnEitherServer() throws Exception {
+        startRobot();
+        robot.healthySupervisor();
+        TunableLoop left = loop("left");
+        TunableLoop right = loop("right");
+        NodeRun ros = new NodeRun("rosbridge.mjs", url("rosbridgePort"), "notoken");
+        String r = ros.result(left, right);
+        List<String> statuses = strings(r, "statuses");
+        assertEquals(15, statuses.size(), "one line for each /cmd_vel: " + r);
+        assertEquals("error: /cmd_vel refused, no motion: this client has no credential: send {\"op\": \"auth\", \"mac\": "
+                + "\"<the robot's token>\"} or connect with ?token=<the robot's token> (its operator has it: armature-data/ros-token)",
+                statuses.get(0));
+        assertTrue(strings(r, "topics").contains("/odom"), "reading over loopback needs no token: " + r);
+        assertEquals(0.0, ros.maxAbsSetpoint, "no setpoint without the token");
+
+        NodeRun fox = new NodeRun("foxglove.cjs", url("foxglovePort"), "notoken");
+        String f = fox.result(left, right);
+        List<String> foxStatuses = strings(f, "statuses");
+        assertEquals(15, foxStatuses.size(), f);
+        assertEquals("2: /cmd_vel refused, no motion: this client has no credential: connect with ?token=<the robot's token> (its operator "
+                + "has it: armature-data/ros-token)", foxStatuses.get(0));
+        assertEquals(0.0, fox.maxAbsSetpoint, "no setpoint without the token");
+        assertTrue(ros.maxAbsMeasurement < 0.5 && fox.maxAbsMeasurement < 0.5, "the wheels stayed still");
+    }
+
+    @Test
+    void withTheTokenTheWheelMovesAndStopsByTheLeaseWhenPublishingStops() throws Exception {
+        startRobot();
+        SafetySupervisor safety = robot.healthySupervisor();
+        TunableLoop left = loop("left");
+        NodeRun run = new NodeRun("rosbridge.mjs", urlWithToken("rosbridgePort"), "lease");
+        double maxSetpoint = 0;
+        double maxMeasurement = 0;
+        long stoppedAt = 0;
+        long zeroAt = 0;
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (run.process.isAlive() && System.nanoTime() < end && zeroAt == 0) {
+            double sp = left.setpoint();
+            maxSetpoint = Math.max(maxSetpoint, Math.abs(sp));
+            maxMeasurement = Math.max(maxMeasurement, Math.abs(left.measurement()));
+            if (stoppedAt == 0 && run.output.indexOf("STOPPED PUBLISHING") >= 0) {
+                stoppedAt = System.nanoTime();
+            }
+            if (stoppedAt != 0 && sp == 0) {
+                zeroAt = System.nanoTime();
+            }
+            Thread.sleep(2);
+        }
+        String r = run.result(left);
+        assertTrue(r.contains("\"errors\":[]"), r);
+        assertTrue(safety.mayMove(), "no trip meanwhile");
+        near(5.0, maxSetpoint, 1e-9, "0.2 m/s on 0.04 m wheels, rad/s");
+        assertTrue(maxMeasurement > 3.0, "the wheel turned: " + maxMeasurement + " rad/s");
+        assertTrue(stoppedAt != 0 && zeroAt != 0, "the setpoint went to 0 with the client still connected");
+        double afterMillis = (zeroAt - stoppedAt) / 1e6;
+        System.out.printf(Locale.ROOT, "left wheel setpoint 0 %.0f ms after the last /cmd_vel (lease 500 ms)%n", afterMillis);
+        assertTrue(afterMillis <= 500 + 250, "within the lease and a few periods: " + afterMillis + " ms");
+        assertTrue(afterMillis >= 250, "the lease holds through a missed period or two (the output pipe's delay aside): " + afterMillis + " ms");
     }
 }

@@ -20,6 +20,9 @@ import io.armature.bridge.ros.internal.TopicGraph.Topic;
  * in the rosbridge protocol; Foxglove subscriptions adapt to each publisher's QoS. Every refused
  * operation changes nothing and is answered with a status message (level 2, error); a QoS
  * mismatch with level 1, warning. All of it runs under the graph's lock: one lock order.
+ * Credentials come with the handshake only (the {@code token} query parameter): the protocol has
+ * no message for them. Bounds: at most {@code maxTopics} client channels and as many
+ * subscriptions per client.
  */
 final class FoxgloveSession implements TopicGraph.End, WsServer.Session {
 
@@ -32,20 +35,33 @@ final class FoxgloveSession implements TopicGraph.End, WsServer.Session {
     private final TopicGraph graph;
     private final Outbox out;
     private final String serverName;
+    private final ClientAccess access;
+    private final int maxTopics;
     private final Map<Integer, Topic> advertised = new HashMap<>();
     private final Map<Long, Subscription> subscriptions = new HashMap<>();
     private final Map<Long, Publisher> clientChannels = new HashMap<>();
     private boolean open;
 
-    FoxgloveSession(TopicGraph graph, Outbox out, String serverName) {
+    /**
+     * @param access    what the client may do
+     * @param maxTopics the most client channels the client may advertise, and subscriptions
+     */
+    FoxgloveSession(TopicGraph graph, Outbox out, String serverName, ClientAccess access, int maxTopics) {
         this.graph = graph;
         this.out = out;
         this.serverName = serverName;
+        this.access = access;
+        this.maxTopics = maxTopics;
     }
 
     @Override
     public String who() {
         return "Foxglove client " + out.remote();
+    }
+
+    @Override
+    public ClientAccess access() {
+        return access;
     }
 
     @Override
@@ -188,6 +204,11 @@ final class FoxgloveSession implements TopicGraph.End, WsServer.Session {
                 error("subscription " + id + " refused: that id is in use; unsubscribe it first");
                 continue;
             }
+            if (subscriptions.size() >= maxTopics) {
+                error("subscription " + id + " refused: this client has " + subscriptions.size()
+                        + " subscriptions already (maxTopicsPerClient); unsubscribe one first");
+                continue;
+            }
             Subscription sub = new Subscription(id, t);
             subscriptions.put(id, sub);
             graph.subscribe(t.name, null, sub);
@@ -219,6 +240,10 @@ final class FoxgloveSession implements TopicGraph.End, WsServer.Session {
                 }
                 if (clientChannels.containsKey(id)) {
                     throw new IllegalArgumentException("that id is in use");
+                }
+                if (clientChannels.size() >= maxTopics) {
+                    throw new IllegalArgumentException("this client advertises " + clientChannels.size()
+                            + " channels already (maxTopicsPerClient); unadvertise one first");
                 }
                 String type = MessageTypes.canonical(c.get("schemaName"));
                 Qos qos = c.get("qos") == null ? Qos.DEFAULT : Qos.parse(object(c.get("qos"), "qos"), Qos.DEFAULT);

@@ -1,16 +1,18 @@
 package io.armature.bridge.ros.internal;
 
+import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import org.java_websocket.drafts.Draft;
-import org.java_websocket.drafts.Draft_6455;
 import org.java_websocket.protocols.IProtocol;
 import org.java_websocket.protocols.Protocol;
 import org.osgi.framework.BundleContext;
@@ -26,15 +28,15 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.AttributeType;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 import io.armature.bridge.ros.internal.TopicGraph.Message;
 import io.armature.bridge.ros.internal.TopicGraph.Publisher;
 import io.armature.bridge.ros.internal.TopicGraph.Topic;
-import io.armature.control.ControlLoop;
-import io.armature.control.TunableLoop;
-import io.armature.safety.SafetySupervisor;
+import io.armature.motion.DriveGeometry;
+import io.armature.motion.MotionCommands;
 import io.armature.sensor.EncoderSample;
 import io.armature.sensor.ImuSample;
 import io.armature.sensor.SampleReader;
@@ -44,14 +46,18 @@ import io.armature.sensor.StreamChoice;
 /**
  * The robot to ROS 2 tools: a rosbridge v2 server and a Foxglove WebSocket server, on their own
  * ports, bound to 127.0.0.1 unless configured otherwise. {@code /cmd_vel}
- * ({@code geometry_msgs/msg/Twist}) sets the two wheel loops' setpoints; {@code /odom},
- * {@code /imu} and {@code /joint_states} are published from the encoder and IMU streams at
- * {@code publishRateHz}.
+ * ({@code geometry_msgs/msg/Twist}) goes to the motion-command service
+ * ({@link MotionCommands#twist}) as the source {@code rosbridge} or {@code foxglove}, by the server
+ * the client is on; {@code /odom}, {@code /imu} and {@code /joint_states} are published from the
+ * encoder and IMU streams at {@code publishRateHz}, the pose with the service's
+ * {@link DriveGeometry}.
  *
- * <p>Motion: a Twist that is malformed, not finite or beyond the limits is refused with a status
- * message and moves nothing; so is every Twist while the safety supervisor is tripped or absent.
- * When no Twist came for {@code cmdVelTimeoutMillis}, or the supervisor trips, the wheels the
- * bridge set in motion get setpoint 0, as they do when the bridge stops: its safe state.
+ * <p>Motion is the service's: it decides who drives, refuses commands while the robot is tripped
+ * or without a supervisor, and its lease is the deadman (a source that stops sending goes to 0).
+ * The bridge checks its input (a Twist that is malformed, not finite or beyond the limits is
+ * refused with a status message and moves nothing) and its front doors: the {@link FrontDoor}
+ * checks of every handshake, a credential (the robot's {@link RosToken}) for every command, and
+ * bounds on what clients can make it hold.
  */
 @Component(service = RosBridge.class, immediate = true, configurationPid = RosBridge.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = RosBridge.Config.class)
@@ -60,7 +66,8 @@ public final class RosBridge {
     public static final String PID = "armature.bridge.ros";
 
     @ObjectClassDefinition(name = "Armature ROS bridge",
-            description = "rosbridge v2 and Foxglove WebSocket servers: /cmd_vel drives the wheels; /odom, /imu and /joint_states are published.")
+            description = "rosbridge v2 and Foxglove WebSocket servers: /cmd_vel goes to the motion-command service; /odom, /imu and "
+                    + "/joint_states are published.")
     public @interface Config {
         @AttributeDefinition(name = "Host", description = "Address to listen on; 127.0.0.1 keeps the bridge to this machine.")
         String host() default "127.0.0.1";
@@ -71,12 +78,6 @@ public final class RosBridge {
         @AttributeDefinition(name = "Foxglove port", description = "Foxglove WebSocket (foxglove.websocket.v1) port, 1..65535; 0 for off.")
         int foxglovePort() default 8765;
 
-        @AttributeDefinition(name = "Left wheel loop", description = "Name of the left wheel-speed loop (setpoint in rad/s).")
-        String leftLoop() default "left";
-
-        @AttributeDefinition(name = "Right wheel loop", description = "Name of the right wheel-speed loop (setpoint in rad/s).")
-        String rightLoop() default "right";
-
         @AttributeDefinition(name = "Left encoder stream", description = "Stream of the left wheel's encoder.")
         String leftEncoderStream() default "encoder.left";
 
@@ -86,26 +87,45 @@ public final class RosBridge {
         @AttributeDefinition(name = "IMU stream", description = "Stream of the IMU published on /imu.")
         String imuStream() default "imu";
 
-        @AttributeDefinition(name = "Wheel radius (m)", description = "0.001..10 m.")
-        double wheelRadius() default 0.04;
-
-        @AttributeDefinition(name = "Wheel base (m)", description = "Distance between the wheels' contact points, 0.01..100 m.")
-        double wheelBase() default 0.20;
-
         @AttributeDefinition(name = "Max linear speed (m/s)", description = "A /cmd_vel with a larger |linear.x| is refused, 0..100 m/s.")
         double maxLinearSpeed() default 1.0;
 
         @AttributeDefinition(name = "Max angular speed (rad/s)", description = "A /cmd_vel with a larger |angular.z| is refused, 0..100 rad/s.")
         double maxAngularSpeed() default 6.0;
 
-        @AttributeDefinition(name = "/cmd_vel timeout (ms)", description = "With no /cmd_vel for this long the wheels are set to 0, 50..10000 ms.")
-        int cmdVelTimeoutMillis() default 500;
-
         @AttributeDefinition(name = "Publish rate (Hz)", description = "/odom, /imu and /joint_states messages per second each, 1..200.")
         double publishRateHz() default 20;
 
         @AttributeDefinition(name = "Max queued messages", description = "Messages waiting for one client, 1..100000; a client that falls further behind is disconnected.")
         int maxQueuedMessages() default 500;
+
+        @AttributeDefinition(name = "Max queued bytes", description = "Bytes waiting for one client, 4096..1073741824; a client that falls further behind is disconnected.")
+        int maxQueuedBytes() default 4 << 20;
+
+        @AttributeDefinition(name = "Max clients", description = "Clients of both servers together, 1..1000; a handshake beyond is refused (503).")
+        int maxClients() default 16;
+
+        @AttributeDefinition(name = "Max topics per client", description = "Topics one client may advertise, and subscriptions it may hold, 1..10000.")
+        int maxTopicsPerClient() default 64;
+
+        @AttributeDefinition(name = "Max latched bytes per topic", description = "Transient-local (latched) messages kept on one topic, in bytes of JSON, 1024..1073741824.")
+        int maxLatchedBytesPerTopic() default 1 << 20;
+
+        @AttributeDefinition(name = "Max latched bytes", description = "Transient-local messages kept on all topics together, in bytes of JSON; at least the per-topic bound.")
+        int maxLatchedBytes() default 16 << 20;
+
+        @AttributeDefinition(name = "Allowed origins", description = "Origins of web pages that may connect, such as https://app.foxglove.dev "
+                + "(comma-separated); a handshake with any other Origin header is refused (403). Clients that send none (roslib under node, "
+                + "Python, ROS tools) are not affected.")
+        String[] allowedOrigins() default {};
+
+        @AttributeDefinition(name = "Allowed hosts", description = "Further Host header values taken, such as rover.local:9090 "
+                + "(comma-separated); the bound address and port (and localhost when bound to loopback) always are.")
+        String[] allowedHosts() default {};
+
+        @AttributeDefinition(name = "Token", type = AttributeType.PASSWORD, description = "The credential to command (/cmd_vel), at least 16 "
+                + "characters; empty for the one generated at first start and kept in the data directory (armature-data/ros-token).")
+        String token() default "";
 
         @AttributeDefinition(name = "Odometry frame", description = "header.frame_id of /odom.")
         String odomFrame() default "odom";
@@ -131,28 +151,21 @@ public final class RosBridge {
      */
     static final int MAX_FRAME_BYTES = 4 * JsonTree.MAX_CHARS + 64;
 
-    private final Map<TunableLoop, String> loops = new ConcurrentHashMap<>();
     private final Map<String, StreamChoice<SampleStream<?>>> streams = new ConcurrentHashMap<>();
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
-    private volatile SafetySupervisor safety;
+    private volatile MotionCommands motion;
 
     private Logger log;
     private String robotName;
+    private Path dataDir;
+    /** where a generated token is printed once */
+    PrintStream console = System.out;
     private volatile Running running;
 
     @Reference(service = LoggerFactory.class)
     void setLogger(Logger logger) {
         this.log = logger;
-    }
-
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    void addLoop(TunableLoop loop, Map<String, Object> props) {
-        loops.put(loop, String.valueOf(props.get(ControlLoop.PROPERTY_NAME)));
-    }
-
-    void removeLoop(TunableLoop loop) {
-        loops.remove(loop);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -171,7 +184,10 @@ public final class RosBridge {
     void activate(BundleContext context, Config config) {
         String robot = context.getProperty("armature.robot");
         robotName = robot == null ? "armature" : robot;
-        running = start(Settings.of(config));
+        String dir = context.getProperty(RosToken.DATA_DIR_PROPERTY);
+        dataDir = Path.of(dir == null || dir.isBlank() ? "armature-data" : dir.trim());
+        Settings s = Settings.of(config);
+        running = start(s, token(s));
     }
 
     @Modified
@@ -186,10 +202,10 @@ public final class RosBridge {
         Running old = running;
         old.stop();
         try {
-            running = start(s);
+            running = start(s, token(s));
         } catch (IllegalStateException e) {
             log.error("ROS bridge configuration refused: {}; the previous configuration stays", e.getMessage());
-            running = start(old.settings);
+            running = start(old.settings, old.token);
         }
     }
 
@@ -210,8 +226,21 @@ public final class RosBridge {
         return n;
     }
 
-    private Running start(Settings s) {
-        Running r = new Running(s);
+    /** @return handshakes refused, since the configuration in force started */
+    long refusedHandshakes() {
+        long n = 0;
+        for (WsServer s : running.servers) {
+            n += s.refusedHandshakes();
+        }
+        return n;
+    }
+
+    private RosToken token(Settings s) {
+        return RosToken.resolve(s.token(), dataDir, log, console);
+    }
+
+    private Running start(Settings s, RosToken token) {
+        Running r = new Running(s, token);
         try {
             r.start();
         } catch (RuntimeException e) {
@@ -221,49 +250,43 @@ public final class RosBridge {
         return r;
     }
 
-    /** @return per loop name, the instance that drives (during a side-by-side update one of two stands by) */
-    private TunableLoop drivingLoop(String name) {
-        TunableLoop found = null;
-        for (Map.Entry<TunableLoop, String> e : loops.entrySet()) {
-            if (e.getValue().equals(name) && (found == null || !e.getKey().isStandby())) {
-                found = e.getKey();
-            }
-        }
-        return found;
-    }
-
     private SampleStream<?> stream(String name) {
         StreamChoice<SampleStream<?>> c = streams.get(name);
         return c == null ? null : c.chosen();
     }
 
-    /** One configuration at work: the servers, the topics, and the thread that publishes and watches /cmd_vel. */
+    /** One configuration at work: the servers, the topics, and the thread that publishes. */
     private final class Running {
         final Settings settings;
-        final TopicGraph graph = new TopicGraph();
+        final RosToken token;
+        final TopicGraph graph;
+        final WsServer.Slots slots;
         final List<WsServer> servers = new ArrayList<>();
         final ScheduledExecutorService thread;
-        final DiffDrive drive;
+        final Odometry odometry = new Odometry();
         final List<String> joints;
         final long wallAtStart = System.currentTimeMillis() * 1_000_000L;
         final long nanoAtStart = System.nanoTime();
-        final List<FoxgloveSession> foxgloveSessions = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<FoxgloveSession> foxgloveSessions = new CopyOnWriteArrayList<>();
+        /** per motion-command source, the client whose command was taken last: its leaving releases the source */
+        final Map<String, ClientAccess> lastCommander = new ConcurrentHashMap<>();
         Publisher odom;
         Publisher imu;
         Publisher jointStates;
         final Reader<EncoderSample> left = new Reader<>(EncoderSample.class, new EncoderSample());
-        final Reader<EncoderSample> right = new Reader<>(EncoderSample.class, new EncoderSample());
         final Reader<ImuSample> imuReader = new Reader<>(ImuSample.class, new ImuSample());
-        final Object motion = new Object();
-        /** guarded by motion: the bridge set the wheels moving and has not stopped them since */
-        boolean commanded;
-        long lastTwistNanos;
+        final Reader<EncoderSample> right = new Reader<>(EncoderSample.class, new EncoderSample());
+        volatile DriveGeometry geometry;
+        boolean toldNoGeometry;
+        final Object refusals = new Object();
         String lastRefusal = "";
         long lastRefusalLogNanos;
 
-        Running(Settings settings) {
+        Running(Settings settings, RosToken token) {
             this.settings = settings;
-            this.drive = new DiffDrive(settings.wheelRadius(), settings.wheelBase());
+            this.token = token;
+            this.graph = new TopicGraph(settings.maxLatchedBytesPerTopic(), settings.maxLatchedBytes());
+            this.slots = new WsServer.Slots(settings.maxClients());
             this.joints = List.of(settings.leftJoint(), settings.rightJoint());
             this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "armature-ros-bridge");
@@ -277,7 +300,7 @@ public final class RosBridge {
             graph.robotTopic("/odom", MessageTypes.ODOMETRY);
             graph.robotTopic("/imu", MessageTypes.IMU);
             graph.robotTopic("/joint_states", MessageTypes.JOINT_STATE);
-            graph.robotTopic(CMD_VEL, MessageTypes.TWIST);
+            graph.commandTopic(CMD_VEL, MessageTypes.TWIST, this::admitCommand);
             odom = graph.advertise("/odom", null, new RobotEnd("/odom publisher"), Qos.DEFAULT);
             imu = graph.advertise("/imu", null, new RobotEnd("/imu publisher"), Qos.SENSOR_DATA);
             jointStates = graph.advertise("/joint_states", null, new RobotEnd("/joint_states publisher"), Qos.DEFAULT);
@@ -286,15 +309,39 @@ public final class RosBridge {
 
             String host = settings.host();
             if (settings.rosbridgePort() != 0) {
-                List<Draft> drafts = List.of(new Draft_6455(List.of(), List.<IProtocol>of(new Protocol("")), MAX_FRAME_BYTES));
-                servers.add(new WsServer("rosbridge", new InetSocketAddress(host, settings.rosbridgePort()), drafts,
-                        out -> new RosbridgeSession(graph, out), settings.maxQueuedMessages(), log));
+                InetSocketAddress at = address(host, settings.rosbridgePort());
+                List<Draft> drafts = List.of(new ServerDraft(List.of(), List.<IProtocol>of(new Protocol("")), MAX_FRAME_BYTES));
+                FrontDoor door = new FrontDoor("rosbridge", ClientAccess.ROSBRIDGE_SOURCE, true, host, at.getAddress(), at.getPort(),
+                        settings.allowedOrigins(), settings.allowedHosts(), () -> token);
+                servers.add(new WsServer("rosbridge", at, drafts, door, slots, (out, access) -> {
+                    RosbridgeSession session = new RosbridgeSession(graph, out, access, token::matches, settings.maxTopicsPerClient());
+                    return new WsServer.Session() {
+                        @Override
+                        public void onText(String text) {
+                            session.onText(text);
+                        }
+
+                        @Override
+                        public void onBinary(java.nio.ByteBuffer frame) {
+                            session.onBinary(frame);
+                        }
+
+                        @Override
+                        public void closed() {
+                            session.closed();
+                            clientLeft(access);
+                        }
+                    };
+                }, settings.maxQueuedMessages(), settings.maxQueuedBytes(), log));
             }
             if (settings.foxglovePort() != 0) {
+                InetSocketAddress at = address(host, settings.foxglovePort());
                 List<IProtocol> protocols = List.of(new Protocol(FoxgloveSession.SUBPROTOCOL));
-                List<Draft> drafts = List.of(new Draft_6455(List.of(), protocols, MAX_FRAME_BYTES));
-                servers.add(new WsServer("Foxglove", new InetSocketAddress(host, settings.foxglovePort()), drafts, out -> {
-                    FoxgloveSession f = new FoxgloveSession(graph, out, "Armature " + robotName);
+                List<Draft> drafts = List.of(new ServerDraft(List.of(), protocols, MAX_FRAME_BYTES));
+                FrontDoor door = new FrontDoor("Foxglove", ClientAccess.FOXGLOVE_SOURCE, false, host, at.getAddress(), at.getPort(),
+                        settings.allowedOrigins(), settings.allowedHosts(), () -> token);
+                servers.add(new WsServer("Foxglove", at, drafts, door, slots, (out, access) -> {
+                    FoxgloveSession f = new FoxgloveSession(graph, out, "Armature " + robotName, access, settings.maxTopicsPerClient());
                     foxgloveSessions.add(f);
                     f.opened();
                     return new WsServer.Session() {
@@ -312,9 +359,10 @@ public final class RosBridge {
                         public void closed() {
                             foxgloveSessions.remove(f);
                             f.closed();
+                            clientLeft(access);
                         }
                     };
-                }, settings.maxQueuedMessages(), log));
+                }, settings.maxQueuedMessages(), settings.maxQueuedBytes(), log));
             }
             for (WsServer s : servers) {
                 s.startListening();
@@ -325,8 +373,18 @@ public final class RosBridge {
             for (WsServer s : servers) {
                 where.add(s.label() + " on ws://" + s.where());
             }
-            log.info("ROS bridge: {}; /cmd_vel drives loops {} and {}; /odom, /imu, /joint_states at {} Hz", String.join(", ", where),
-                    settings.leftLoop(), settings.rightLoop(), settings.publishRateHz());
+            log.info("ROS bridge: {}; /cmd_vel commands through the motion-command service (sources {} and {}) with the robot's token "
+                    + "(from {}); /odom, /imu, /joint_states at {} Hz; allowed origins: {}", String.join(", ", where),
+                    ClientAccess.ROSBRIDGE_SOURCE, ClientAccess.FOXGLOVE_SOURCE, token.present() ? token.where() : "none: commands are refused",
+                    settings.publishRateHz(), settings.allowedOrigins().isEmpty() ? "none" : String.join(", ", settings.allowedOrigins()));
+        }
+
+        private InetSocketAddress address(String host, int port) {
+            InetSocketAddress a = new InetSocketAddress(host, port);
+            if (a.isUnresolved()) {
+                throw new IllegalStateException("host '" + host + "' is not an address of this machine nor a name that resolves");
+            }
+            return a;
         }
 
         void stop() {
@@ -343,9 +401,10 @@ public final class RosBridge {
                     Thread.currentThread().interrupt();
                 }
             }
-            synchronized (motion) {
-                if (commanded) {
-                    stopWheels("the ROS bridge stopped");
+            // what the bridge's clients commanded ends with it, before any lease runs out
+            for (String source : List.of(ClientAccess.ROSBRIDGE_SOURCE, ClientAccess.FOXGLOVE_SOURCE)) {
+                if (lastCommander.remove(source) != null) {
+                    release(source, "the ROS bridge stopped");
                 }
             }
             left.close();
@@ -353,25 +412,65 @@ public final class RosBridge {
             imuReader.close();
         }
 
+        /** A client went: when its command was the last its source gave, the source's command ends now. */
+        void clientLeft(ClientAccess access) {
+            if (lastCommander.remove(access.source(), access)) {
+                release(access.source(), "its client disconnected");
+            }
+        }
+
+        private void release(String source, String why) {
+            MotionCommands m = motion;
+            if (m == null) {
+                return;
+            }
+            try {
+                m.release(source);
+                log.info("ROS bridge: commands of source {} released: {}", source, why);
+            } catch (RuntimeException e) {
+                log.warn("ROS bridge: releasing source {} failed: {}", source, e.getMessage());
+            }
+        }
+
         long wallNanos(long monotonicNanos) {
             return wallAtStart + (monotonicNanos - nanoAtStart);
         }
 
-        /** On the bridge's thread, at publishRateHz: publishes what the streams brought, and watches /cmd_vel. */
+        /** @return the drive's kinematics from the motion-command service; the last known while it is away */
+        DriveGeometry geometry() {
+            MotionCommands m = motion;
+            if (m != null) {
+                try {
+                    geometry = m.geometry();
+                } catch (RuntimeException e) { // going away while called: keep the last
+                    log.debug("ROS bridge: no drive geometry: {}", e.toString());
+                }
+            }
+            return geometry;
+        }
+
+        /** On the bridge's thread, at publishRateHz: publishes what the streams brought. */
         void tick() {
             try {
-                watchCmdVel();
                 boolean l = left.poll(stream(settings.leftEncoder()));
                 boolean r = right.poll(stream(settings.rightEncoder()));
                 if (l && r) {
                     EncoderSample ls = left.sample;
                     EncoderSample rs = right.sample;
-                    drive.integrate(ls.positionRadians, rs.positionRadians);
                     long stamp = wallNanos(Math.max(ls.timestampNanos, rs.timestampNanos));
-                    if (graph.hasMatchingSubscriber(odom)) {
-                        graph.publish(odom, new Message(RobotMessages.odometry(stamp, settings.odomFrame(), settings.baseFrame(), drive.x(),
-                                drive.y(), drive.heading(), drive.linear(ls.velocityRadiansPerSecond, rs.velocityRadiansPerSecond),
-                                drive.angular(ls.velocityRadiansPerSecond, rs.velocityRadiansPerSecond)), null, stamp));
+                    DriveGeometry drive = geometry();
+                    if (drive != null) {
+                        odometry.integrate(drive, ls.positionRadians, rs.positionRadians);
+                        if (graph.hasMatchingSubscriber(odom)) {
+                            graph.publish(odom, new Message(RobotMessages.odometry(stamp, settings.odomFrame(), settings.baseFrame(),
+                                    odometry.x(), odometry.y(), odometry.heading(),
+                                    drive.linear(ls.velocityRadiansPerSecond, rs.velocityRadiansPerSecond),
+                                    drive.angular(ls.velocityRadiansPerSecond, rs.velocityRadiansPerSecond)), null, stamp));
+                        }
+                    } else if (!toldNoGeometry && System.nanoTime() - nanoAtStart > 5_000_000_000L) {
+                        toldNoGeometry = true;
+                        log.warn("ROS bridge: no motion-command service (armature.control, PID armature.motion) gives the drive's geometry: "
+                                + "/odom waits for it");
                     }
                     if (graph.hasMatchingSubscriber(jointStates)) {
                         graph.publish(jointStates, new Message(RobotMessages.jointStates(stamp, joints, ls.positionRadians, rs.positionRadians,
@@ -382,37 +481,40 @@ public final class RosBridge {
                     long stamp = wallNanos(imuReader.sample.timestampNanos);
                     graph.publish(imu, new Message(RobotMessages.imu(stamp, settings.imuFrame(), imuReader.sample), null, stamp));
                 }
-            } catch (RuntimeException e) { // a stream or loop going away while read: try again at the next tick
+            } catch (RuntimeException e) { // a stream going away while read: try again at the next tick
                 log.debug("ROS bridge tick: {}", e.toString());
             }
         }
 
-        /** Stops the wheels when /cmd_vel went stale or the supervisor tripped, so nothing resumes by itself after a reset. */
-        void watchCmdVel() {
-            synchronized (motion) {
-                if (!commanded) {
-                    return;
-                }
-                long silentMillis = (System.nanoTime() - lastTwistNanos) / 1_000_000;
-                SafetySupervisor s = safety;
-                if (silentMillis >= settings.cmdVelTimeoutMillis()) {
-                    stopWheels("no /cmd_vel for " + silentMillis + " ms (timeout " + settings.cmdVelTimeoutMillis() + " ms)");
-                } else if (s == null || !s.mayMove()) {
-                    stopWheels("the safety supervisor " + (s == null ? "went away" : "tripped"));
-                }
+        /** The gate of /cmd_vel: only a client with the robot's token publishes on it, for anyone to hear. */
+        void admitCommand(Publisher from) {
+            ClientAccess a = from.end.access();
+            if (a != null && a.mayCommand()) {
+                return;
             }
+            String why;
+            if (!token.present()) {
+                why = "the bridge has no token to check credentials against (see the robot's log), so it takes no commands";
+            } else if (a != null && ClientAccess.ROSBRIDGE_SOURCE.equals(a.source())) {
+                why = "this client has no credential: send {\"op\": \"auth\", \"mac\": \"<the robot's token>\"} or connect with "
+                        + "?token=<the robot's token> (its operator has it: armature-data/ros-token)";
+            } else {
+                why = "this client has no credential: connect with ?token=<the robot's token> (its operator has it: armature-data/ros-token)";
+            }
+            throw new IllegalArgumentException(refused(CMD_VEL + " refused, no motion: " + why, from));
         }
 
-        /** Called holding motion. */
-        void stopWheels(String why) {
-            commanded = false;
-            for (String name : List.of(settings.leftLoop(), settings.rightLoop())) {
-                TunableLoop loop = drivingLoop(name);
-                if (loop != null) {
-                    loop.setSetpoint(0.0);
+        /** Logs a refusal, once per reason in 5 s (a client repeating it does not flood the log). @return the refusal */
+        String refused(String why, Publisher from) {
+            synchronized (refusals) {
+                long now = System.nanoTime();
+                if (!why.equals(lastRefusal) || now - lastRefusalLogNanos > 5_000_000_000L) {
+                    lastRefusal = why;
+                    lastRefusalLogNanos = now;
+                    log.warn("ROS bridge: {} (from {})", why, from.end.who());
                 }
             }
-            log.info("ROS bridge: wheels set to 0: {}", why);
+            return why;
         }
 
         /** One of the robot's own publishers or subscriptions: what it hears goes to the log. */
@@ -439,7 +541,10 @@ public final class RosBridge {
             }
         }
 
-        /** The robot's subscription to /cmd_vel: each Twist sets both wheel setpoints, or is refused and moves nothing. */
+        /**
+         * The robot's subscription to /cmd_vel: each Twist goes to the motion-command service as its
+         * client's source, or is refused, with one line to the client, and moves nothing.
+         */
         private final class CmdVel extends TopicGraph.OwnedSubscriber {
 
             CmdVel() {
@@ -458,47 +563,30 @@ public final class RosBridge {
 
             @Override
             public void deliver(Topic t, Message message, Publisher from) {
+                ClientAccess a = from.end.access();
+                if (a == null || !a.mayCommand()) {
+                    return; // the gate lets none through; a kept message replayed to a late joiner is not a command
+                }
                 try {
-                    drive(Twist.parse(message.parsed(), settings.maxLinearSpeed(), settings.maxAngularSpeed()));
-                } catch (IllegalArgumentException | IllegalStateException e) {
-                    String why = CMD_VEL + " refused, no motion: " + e.getMessage();
-                    from.end.error(why);
-                    long now = System.nanoTime();
-                    if (!why.equals(lastRefusal) || now - lastRefusalLogNanos > 5_000_000_000L) { // a client repeating it does not flood the log
-                        lastRefusal = why;
-                        lastRefusalLogNanos = now;
-                        log.warn("ROS bridge: {} (from {})", why, from.end.who());
+                    Twist twist = Twist.parse(message.parsed(), settings.maxLinearSpeed(), settings.maxAngularSpeed());
+                    MotionCommands m = motion;
+                    if (m == null) {
+                        throw new IllegalStateException("no motion-command service is running (MotionCommands: bundle armature.control, "
+                                + "PID armature.motion)");
                     }
-                }
-            }
-
-            private void drive(Twist twist) {
-                SafetySupervisor s = safety;
-                if (s == null) {
-                    throw new IllegalStateException("no safety supervisor is installed (bundle armature.safety)");
-                }
-                if (!s.mayMove()) {
-                    throw new IllegalStateException("the robot is tripped (" + s.tripReason().map(r -> r.source() + ": " + r.message())
-                            .orElse("no reason given") + "); reset it first");
-                }
-                TunableLoop l = drivingLoop(settings.leftLoop());
-                TunableLoop r = drivingLoop(settings.rightLoop());
-                if (l == null || r == null) {
-                    throw new IllegalStateException("wheel loop '" + (l == null ? settings.leftLoop() : settings.rightLoop()) + "' is not running");
-                }
-                double leftSpeed = drive.leftWheel(twist.linear(), twist.angular());
-                double rightSpeed = drive.rightWheel(twist.linear(), twist.angular());
-                synchronized (motion) {
-                    try {
-                        l.setSetpoint(leftSpeed);
-                        r.setSetpoint(rightSpeed);
-                    } catch (IllegalArgumentException beyondLoopLimit) {
-                        stopWheels("a wheel loop refused the setpoint");
-                        throw new IllegalArgumentException("wheel speeds " + String.format(java.util.Locale.ROOT, "%.3g and %.3g", leftSpeed,
-                                rightSpeed) + " rad/s refused by the wheel loops: " + beyondLoopLimit.getMessage());
+                    boolean inForce = m.twist(a.source(), twist.linear(), twist.angular());
+                    lastCommander.put(a.source(), a);
+                    if (inForce) {
+                        a.toldNotInForce = false;
+                    } else if (!a.toldNotInForce) {
+                        a.toldNotInForce = true;
+                        String owner = m.owner(m.geometry().leftLoop()).orElse("another source");
+                        from.end.warn(CMD_VEL + " taken but not in force: source '" + owner + "' of higher priority drives; "
+                                + "it takes effect when that one's command ends");
                     }
-                    lastTwistNanos = System.nanoTime();
-                    commanded = true;
+                } catch (RuntimeException e) {
+                    String why = e instanceof IllegalArgumentException || e instanceof IllegalStateException ? e.getMessage() : e.toString();
+                    from.end.error(refused(CMD_VEL + " refused, no motion: " + why, from));
                 }
             }
         }

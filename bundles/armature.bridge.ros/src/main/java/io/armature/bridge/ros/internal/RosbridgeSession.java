@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 import io.armature.bridge.ros.internal.TopicGraph.Message;
 import io.armature.bridge.ros.internal.TopicGraph.Publisher;
@@ -17,6 +18,13 @@ import io.armature.bridge.ros.internal.TopicGraph.Topic;
  * with {@code latch: true} offers transient_local, depth 1, as rosbridge does on ROS 2. Every
  * refused operation changes nothing and is answered with a status message ({@code level} error,
  * the request's {@code id}); a QoS mismatch with a status warning.
+ *
+ * <p>Credentials: {@code {"op": "auth", "mac": "<the robot's token>"}} (rosbridge v2's
+ * authentication message; the other fields of rosauth's MAC scheme, {@code client}, {@code dest},
+ * {@code rand}, {@code t}, {@code level}, {@code end}, may be sent and are not used) lets the
+ * client command; a wrong token closes the connection, as the protocol has it. A client from
+ * another host without the token may do nothing else until it authenticates. Bounds: at most
+ * {@code maxTopics} advertised topics and as many subscriptions per client.
  */
 final class RosbridgeSession implements TopicGraph.End, WsServer.Session {
 
@@ -25,6 +33,9 @@ final class RosbridgeSession implements TopicGraph.End, WsServer.Session {
 
     private final TopicGraph graph;
     private final Outbox out;
+    private final ClientAccess access;
+    private final Predicate<String> token;
+    private final int maxTopics;
     private final Map<String, Publisher> publishers = new HashMap<>();
     private final Map<String, Subscription> subscriptions = new HashMap<>();
     /** the id of the operation being handled, for its status messages */
@@ -32,14 +43,27 @@ final class RosbridgeSession implements TopicGraph.End, WsServer.Session {
     /** the thread handling it: a warning that another client's operation causes carries no id of ours */
     private volatile Thread handling;
 
-    RosbridgeSession(TopicGraph graph, Outbox out) {
+    /**
+     * @param access    what the client may do; raised by {@code auth}
+     * @param token     tells the robot's token
+     * @param maxTopics the most topics the client may advertise, and subscribe
+     */
+    RosbridgeSession(TopicGraph graph, Outbox out, ClientAccess access, Predicate<String> token, int maxTopics) {
         this.graph = graph;
         this.out = out;
+        this.access = access;
+        this.token = token;
+        this.maxTopics = maxTopics;
     }
 
     @Override
     public String who() {
         return "rosbridge client " + out.remote();
+    }
+
+    @Override
+    public ClientAccess access() {
+        return access;
     }
 
     @Override
@@ -76,15 +100,20 @@ final class RosbridgeSession implements TopicGraph.End, WsServer.Session {
             if (!(op instanceof String)) {
                 throw new IllegalArgumentException("a rosbridge message needs \"op\" (a string), for example \"subscribe\"");
             }
+            if (!access.mayRead() && !"auth".equals(op)) {
+                throw new IllegalArgumentException(op + " refused: a client from another host must authenticate first: send "
+                        + "{\"op\": \"auth\", \"mac\": \"<the robot's token>\"}, or connect with ?token=<the robot's token>");
+            }
             switch ((String) op) {
+                case "auth" -> auth(m);
                 case "advertise" -> advertise(m);
                 case "unadvertise" -> unadvertise(m);
                 case "publish" -> publish(m);
                 case "subscribe" -> subscribe(m);
                 case "unsubscribe" -> unsubscribe(m);
                 case "call_service" -> callService(m);
-                default -> throw new IllegalArgumentException("unknown op '" + op + "'; this bridge takes advertise, unadvertise, publish, "
-                        + "subscribe, unsubscribe, call_service");
+                default -> throw new IllegalArgumentException("unknown op '" + op + "'; this bridge takes auth, advertise, unadvertise, "
+                        + "publish, subscribe, unsubscribe, call_service");
             }
         } catch (IllegalArgumentException e) {
             status("error", e.getMessage(), currentId);
@@ -103,6 +132,29 @@ final class RosbridgeSession implements TopicGraph.End, WsServer.Session {
         subscriptions.clear();
     }
 
+    /** rosbridge v2 {@code auth}: the robot's token in {@code mac}. A wrong one closes the connection. */
+    private void auth(Map<?, ?> m) {
+        Object mac = m.get("mac");
+        if (mac instanceof String s && token.test(s)) {
+            access.authenticate();
+            return;
+        }
+        String why = "auth refused: " + (mac instanceof String ? "wrong token" : "\"mac\" must be the robot's token, a string")
+                + "; the connection closes";
+        status("error", why, currentId);
+        out.close(why);
+    }
+
+    private Publisher newPublisher(String topic, String type, Qos qos) {
+        if (publishers.size() >= maxTopics) {
+            throw new IllegalArgumentException("cannot publish on " + topic + ": this client advertises " + publishers.size()
+                    + " topics already (maxTopicsPerClient); unadvertise one first");
+        }
+        Publisher p = graph.advertise(topic, type, this, qos);
+        publishers.put(topic, p);
+        return p;
+    }
+
     private void advertise(Map<?, ?> m) {
         String topic = topicName(m);
         String type = MessageTypes.canonical(m.get("type"));
@@ -115,7 +167,7 @@ final class RosbridgeSession implements TopicGraph.End, WsServer.Session {
             }
             return; // advertised again, as roslib does on reconnect: nothing changes
         }
-        publishers.put(topic, graph.advertise(topic, type, this, qos));
+        newPublisher(topic, type, qos);
     }
 
     private void unadvertise(Map<?, ?> m) {
@@ -138,8 +190,7 @@ final class RosbridgeSession implements TopicGraph.End, WsServer.Session {
             // rosbridge publishes without an advertise when the topic's type is known
             Topic t = graph.find(topic).orElseThrow(() -> new IllegalArgumentException(
                     "cannot publish on " + topic + ": nothing advertises it and its type is unknown; advertise it first"));
-            p = graph.advertise(topic, t.type, this, Qos.DEFAULT);
-            publishers.put(topic, p);
+            p = newPublisher(topic, t.type, Qos.DEFAULT);
         }
         graph.publish(p, new Message(JsonOut.write(msg), msg, System.currentTimeMillis() * 1_000_000L));
     }
@@ -156,6 +207,10 @@ final class RosbridgeSession implements TopicGraph.End, WsServer.Session {
         int depth = queueLength > 0 ? queueLength : DEFAULT_DEPTH;
         Qos qos = m.get("qos") == null ? null : Qos.parse(object(m.get("qos"), "qos"), new Qos(Qos.DEFAULT.reliability(),
                 Qos.DEFAULT.durability(), depth));
+        if (!subscriptions.containsKey(topic) && subscriptions.size() >= maxTopics) {
+            throw new IllegalArgumentException("cannot subscribe to " + topic + ": this client has " + subscriptions.size()
+                    + " subscriptions already (maxTopicsPerClient); unsubscribe one first");
+        }
         Subscription old = subscriptions.remove(topic);
         if (old != null) {
             graph.unsubscribe(old.topic, old); // subscribing again replaces the options

@@ -1,20 +1,22 @@
 package io.armature.bridge.ros.internal;
 
+import java.util.List;
 import java.util.Locale;
 
 /**
  * The bridge's configuration, checked whole: a bad value refuses all of it with a one-line reason
  * naming the field.
  */
-record Settings(String host, int rosbridgePort, int foxglovePort, String leftLoop, String rightLoop, String leftEncoder,
-        String rightEncoder, String imuStream, double wheelRadius, double wheelBase, double maxLinearSpeed, double maxAngularSpeed,
-        int cmdVelTimeoutMillis, double publishRateHz, int maxQueuedMessages, String odomFrame, String baseFrame, String imuFrame,
-        String leftJoint, String rightJoint) {
+record Settings(String host, int rosbridgePort, int foxglovePort, String leftEncoder, String rightEncoder, String imuStream,
+        double maxLinearSpeed, double maxAngularSpeed, double publishRateHz, int maxQueuedMessages, int maxQueuedBytes, int maxClients,
+        int maxTopicsPerClient, int maxLatchedBytesPerTopic, int maxLatchedBytes, List<String> allowedOrigins, List<String> allowedHosts,
+        String token, String odomFrame, String baseFrame, String imuFrame, String leftJoint, String rightJoint) {
 
     static Settings of(RosBridge.Config c) {
-        Settings s = new Settings(c.host().trim(), c.rosbridgePort(), c.foxglovePort(), c.leftLoop().trim(), c.rightLoop().trim(),
-                c.leftEncoderStream().trim(), c.rightEncoderStream().trim(), c.imuStream().trim(), c.wheelRadius(), c.wheelBase(),
-                c.maxLinearSpeed(), c.maxAngularSpeed(), c.cmdVelTimeoutMillis(), c.publishRateHz(), c.maxQueuedMessages(),
+        Settings s = new Settings(c.host().trim(), c.rosbridgePort(), c.foxglovePort(), c.leftEncoderStream().trim(),
+                c.rightEncoderStream().trim(), c.imuStream().trim(), c.maxLinearSpeed(), c.maxAngularSpeed(), c.publishRateHz(),
+                c.maxQueuedMessages(), c.maxQueuedBytes(), c.maxClients(), c.maxTopicsPerClient(), c.maxLatchedBytesPerTopic(),
+                c.maxLatchedBytes(), FrontDoor.list(c.allowedOrigins()), FrontDoor.list(c.allowedHosts()), c.token().trim(),
                 c.odomFrame().trim(), c.baseFrame().trim(), c.imuFrame().trim(), c.leftJoint().trim(), c.rightJoint().trim());
         s.check();
         return s;
@@ -32,21 +34,31 @@ record Settings(String host, int rosbridgePort, int foxglovePort, String leftLoo
         if (rosbridgePort != 0 && rosbridgePort == foxglovePort) {
             throw new IllegalArgumentException("rosbridgePort and foxglovePort are both " + rosbridgePort + "; they need a port each");
         }
-        named("leftLoop", leftLoop);
-        named("rightLoop", rightLoop);
-        if (leftLoop.equals(rightLoop)) {
-            throw new IllegalArgumentException("leftLoop and rightLoop are both '" + leftLoop + "'");
-        }
         named("leftEncoderStream", leftEncoder);
         named("rightEncoderStream", rightEncoder);
         named("imuStream", imuStream);
-        range("wheelRadius", wheelRadius, 0.001, 10, "m");
-        range("wheelBase", wheelBase, 0.01, 100, "m");
         range("maxLinearSpeed", maxLinearSpeed, 0.0, 100, "m/s");
         range("maxAngularSpeed", maxAngularSpeed, 0.0, 100, "rad/s");
-        range("cmdVelTimeoutMillis", cmdVelTimeoutMillis, 50, 10_000, "ms");
         range("publishRateHz", publishRateHz, 1, 200, "Hz");
         range("maxQueuedMessages", maxQueuedMessages, 1, 100_000, "messages");
+        range("maxQueuedBytes", maxQueuedBytes, 4096, 1 << 30, "bytes");
+        range("maxClients", maxClients, 1, 1000, "clients");
+        range("maxTopicsPerClient", maxTopicsPerClient, 1, 10_000, "topics");
+        range("maxLatchedBytesPerTopic", maxLatchedBytesPerTopic, 1024, 1 << 30, "bytes");
+        range("maxLatchedBytes", maxLatchedBytes, maxLatchedBytesPerTopic, 1 << 30, "bytes (at least maxLatchedBytesPerTopic)");
+        for (String o : allowedOrigins) {
+            if (!FrontDoor.normalOrigin(o).matches("[a-z][a-z0-9+.-]*://[^/\\s?#]+")) {
+                throw new IllegalArgumentException("allowedOrigins: '" + o + "' is not an origin such as https://app.foxglove.dev");
+            }
+        }
+        for (String h : allowedHosts) {
+            if (!FrontDoor.isHost(h)) {
+                throw new IllegalArgumentException("allowedHosts: '" + h + "' is not a host name or host:port such as rover.local:9090");
+            }
+        }
+        if (!token.isEmpty()) {
+            RosToken.of(token);
+        }
         named("odomFrame", odomFrame);
         named("baseFrame", baseFrame);
         named("imuFrame", imuFrame);
@@ -75,5 +87,10 @@ record Settings(String host, int rosbridgePort, int foxglovePort, String leftLoo
 
     private static String plain(double v) {
         return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
+    }
+
+    @Override
+    public String toString() { // the token stays out of messages
+        return "Settings[host=" + host + ", rosbridgePort=" + rosbridgePort + ", foxglovePort=" + foxglovePort + "]";
     }
 }

@@ -14,8 +14,13 @@ import java.util.function.Consumer;
  * own or a client's. Data flows from a publisher to a subscriber only when their QoS match by the
  * ROS 2 rule ({@link Qos#incompatibility}); a pair that does not match is reported to both ends at
  * once, with both QoS named, so nothing is lost silently. A transient-local publisher keeps its
- * last {@code depth} messages for subscribers that join later. Thread-safe: every method holds the
- * graph's lock, and what it calls on the ends must not block (they queue).
+ * last {@code depth} messages for subscribers that join later, within bounds: at most
+ * {@code maxLatchedBytesPerTopic} of kept messages per topic and {@code maxLatchedBytes} in all
+ * (measured as JSON characters); beyond them a publisher's oldest kept messages go first, and a
+ * message that cannot be kept at all is still delivered but not kept, and its publisher is told
+ * once. A command topic (one that moves the robot) takes messages only from publishers its gate
+ * admits. Thread-safe: every method holds the graph's lock, and what it calls on the ends must not
+ * block (they queue).
  */
 final class TopicGraph {
 
@@ -29,6 +34,21 @@ final class TopicGraph {
 
         /** @return who this end is, for messages: {@code rosbridge client 127.0.0.1:51234} */
         String who();
+
+        /** @return what a client's end may do; null for the robot's own ends */
+        default ClientAccess access() {
+            return null;
+        }
+    }
+
+    /** Decides who may publish on a command topic. */
+    @FunctionalInterface
+    interface Gate {
+        /**
+         * @throws IllegalArgumentException with a one-line reason when {@code from} may not publish
+         *                                  here; then nobody receives the message
+         */
+        void admit(Publisher from);
     }
 
     /** Receives a topic's messages. */
@@ -90,12 +110,24 @@ final class TopicGraph {
         final List<Subscriber> subscribers = new ArrayList<>();
         /** the robot's own topic: stays when its last client leaves */
         final boolean robot;
+        /** for a command topic, who may publish; null for any publisher */
+        final Gate gate;
 
-        Topic(String name, String type, int id, boolean robot) {
+        Topic(String name, String type, int id, boolean robot, Gate gate) {
             this.name = name;
             this.type = type;
             this.id = id;
             this.robot = robot;
+            this.gate = gate;
+        }
+
+        /** @return the characters of the messages its publishers keep */
+        long keptChars() {
+            long n = 0;
+            for (Publisher p : publishers) {
+                n += p.historyChars;
+            }
+            return n;
         }
     }
 
@@ -105,6 +137,10 @@ final class TopicGraph {
         final End end;
         final Qos offered;
         final ArrayDeque<Message> history = new ArrayDeque<>();
+        /** the characters of the JSON of the kept messages */
+        long historyChars;
+        /** the publisher was told that a message of its was not kept */
+        boolean toldNotKept;
 
         Publisher(Topic topic, End end, Qos offered) {
             this.topic = topic;
@@ -113,9 +149,30 @@ final class TopicGraph {
         }
     }
 
+    /** Default bound of kept (transient-local) messages of one topic, in JSON characters. */
+    static final long DEFAULT_MAX_LATCHED_PER_TOPIC = 1L << 20;
+    /** Default bound of kept messages of every topic together, in JSON characters. */
+    static final long DEFAULT_MAX_LATCHED = 16L << 20;
+
     private final Map<String, Topic> topics = new TreeMap<>();
     private final List<Consumer<TopicGraph>> listeners = new ArrayList<>();
+    private final long maxLatchedPerTopic;
+    private final long maxLatched;
+    private long latched;
     private int nextId = 1;
+
+    TopicGraph() {
+        this(DEFAULT_MAX_LATCHED_PER_TOPIC, DEFAULT_MAX_LATCHED);
+    }
+
+    /**
+     * @param maxLatchedPerTopic the most characters of kept messages on one topic
+     * @param maxLatched         the most characters of kept messages on all topics
+     */
+    TopicGraph(long maxLatchedPerTopic, long maxLatched) {
+        this.maxLatchedPerTopic = maxLatchedPerTopic;
+        this.maxLatched = maxLatched;
+    }
 
     /** Called (under the lock) whenever a topic gains its first or loses its last publisher, or goes. */
     synchronized void onChange(Consumer<TopicGraph> listener) {
@@ -128,10 +185,24 @@ final class TopicGraph {
      * @throws IllegalArgumentException when the name is taken
      */
     synchronized Topic robotTopic(String name, String type) {
+        return robotTopic(name, type, null);
+    }
+
+    /**
+     * The robot's own topic whose messages move the robot: only publishers {@code gate} admits are
+     * heard on it, by anyone.
+     *
+     * @throws IllegalArgumentException when the name is taken
+     */
+    synchronized Topic commandTopic(String name, String type, Gate gate) {
+        return robotTopic(name, type, gate);
+    }
+
+    private Topic robotTopic(String name, String type, Gate gate) {
         if (topics.containsKey(name)) {
             throw new IllegalArgumentException("topic " + name + " is declared twice");
         }
-        Topic t = new Topic(name, type, nextId++, true);
+        Topic t = new Topic(name, type, nextId++, true, gate);
         topics.put(name, t);
         return t;
     }
@@ -147,7 +218,7 @@ final class TopicGraph {
             if (type == null) {
                 throw new IllegalArgumentException("cannot infer the type of topic " + name + ": nothing advertises it; give its type");
             }
-            t = new Topic(name, type, nextId++, false);
+            t = new Topic(name, type, nextId++, false, null);
             topics.put(name, t);
         } else if (type != null && !type.equals(t.type)) {
             throw new IllegalArgumentException("topic " + name + " has type " + t.type + ", not " + type);
@@ -181,6 +252,9 @@ final class TopicGraph {
     synchronized void unadvertise(Publisher p) {
         Topic t = p.topic;
         if (t.publishers.remove(p)) {
+            latched -= p.historyChars;
+            p.historyChars = 0;
+            p.history.clear();
             if (t.publishers.isEmpty()) {
                 dropIfUnused(t);
                 changed();
@@ -220,19 +294,66 @@ final class TopicGraph {
         }
     }
 
-    /** Sends a message to every subscriber whose QoS matches the publisher's, and keeps it if transient-local. */
+    /**
+     * Sends a message to every subscriber whose QoS matches the publisher's, and keeps it if
+     * transient-local (within the bounds).
+     *
+     * @throws IllegalArgumentException when the topic is a command topic whose gate does not admit
+     *                                  the publisher: then nobody receives it
+     */
     synchronized void publish(Publisher p, Message m) {
+        if (p.topic.gate != null) {
+            p.topic.gate.admit(p);
+        }
         if (p.offered.durability() == Qos.Durability.TRANSIENT_LOCAL) {
-            p.history.addLast(m);
-            if (p.history.size() > p.offered.depth()) {
-                p.history.removeFirst();
-            }
+            keep(p, m);
         }
         for (Subscriber s : p.topic.subscribers) {
             if (Qos.incompatibility(p.offered, effective(s, p)).isEmpty()) {
                 s.deliver(p.topic, m, p);
             }
         }
+    }
+
+    /**
+     * Keeps a message in its publisher's history: the depth's oldest goes, and, beyond the bounds,
+     * this publisher's oldest kept ones; one that cannot be kept at all is not, and the publisher
+     * hears of it once.
+     */
+    private void keep(Publisher p, Message m) {
+        Message kept = new Message(m.json(), null, m.stampNanos()); // the parsed tree is for live delivery only
+        long size = kept.json().length();
+        if (p.history.size() >= p.offered.depth()) {
+            forgetOldest(p);
+        }
+        while (!p.history.isEmpty() && (p.topic.keptChars() + size > maxLatchedPerTopic || latched + size > maxLatched)) {
+            forgetOldest(p);
+        }
+        if (p.topic.keptChars() + size > maxLatchedPerTopic || latched + size > maxLatched) {
+            if (!p.toldNotKept) {
+                p.toldNotKept = true;
+                boolean topicBound = p.topic.keptChars() + size > maxLatchedPerTopic;
+                p.end.warn("a message on " + p.topic.name + " was delivered but not kept for late joiners: the kept messages of "
+                        + (topicBound ? "this topic would exceed " + maxLatchedPerTopic + " bytes (maxLatchedBytesPerTopic)"
+                                : "all topics would exceed " + maxLatched + " bytes (maxLatchedBytes)"));
+            }
+            return;
+        }
+        p.toldNotKept = false;
+        p.history.addLast(kept);
+        p.historyChars += size;
+        latched += size;
+    }
+
+    private void forgetOldest(Publisher p) {
+        Message old = p.history.removeFirst();
+        p.historyChars -= old.json().length();
+        latched -= old.json().length();
+    }
+
+    /** @return the characters of every kept message */
+    synchronized long latchedChars() {
+        return latched;
     }
 
     /** @return true when any subscriber of the topic matches the publisher (so its data goes somewhere) */

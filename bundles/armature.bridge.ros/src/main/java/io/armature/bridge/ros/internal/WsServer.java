@@ -5,19 +5,25 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 
 import org.java_websocket.WebSocket;
 import org.java_websocket.WebSocketImpl;
 import org.java_websocket.drafts.Draft;
+import org.java_websocket.exceptions.InvalidDataException;
+import org.java_websocket.framing.CloseFrame;
 import org.java_websocket.handshake.ClientHandshake;
+import org.java_websocket.handshake.ServerHandshakeBuilder;
 import org.java_websocket.server.WebSocketServer;
 import org.osgi.service.log.Logger;
 
 /**
  * A WebSocket server (Java-WebSocket) whose clients each get a session of one protocol. One worker
- * thread decodes every client, so each client's frames are handled in order.
+ * thread decodes every client, so each client's frames are handled in order. Every handshake
+ * passes the {@link FrontDoor} first; a refused one gets its HTTP status and one line (and the log
+ * one line) before any upgrade.
  */
 final class WsServer extends WebSocketServer {
 
@@ -30,24 +36,76 @@ final class WsServer extends WebSocketServer {
         void closed();
     }
 
+    /** The clients of every server of one bridge, bounded. */
+    static final class Slots {
+        private final AtomicInteger taken = new AtomicInteger();
+        private final int max;
+
+        Slots(int max) {
+            this.max = max;
+        }
+
+        /** @return true when a slot was free and is now taken */
+        boolean tryTake() {
+            while (true) {
+                int n = taken.get();
+                if (n >= max) {
+                    return false;
+                }
+                if (taken.compareAndSet(n, n + 1)) {
+                    return true;
+                }
+            }
+        }
+
+        void give() {
+            taken.decrementAndGet();
+        }
+
+        int taken() {
+            return taken.get();
+        }
+
+        int max() {
+            return max;
+        }
+    }
+
+    /** A connection's attachment once admitted. */
+    private record Client(ClientAccess access, Session session) {
+    }
+
     private final String label;
-    private final Function<Outbox, Session> sessions;
+    private final FrontDoor door;
+    private final Slots slots;
+    private final BiFunction<Outbox, ClientAccess, Session> sessions;
     private final int maxQueued;
+    private final long maxQueuedBytes;
     private final Logger log;
     private final CountDownLatch started = new CountDownLatch(1);
     private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong refused = new AtomicLong();
     private volatile Exception startFailure;
+    private long lastRefusalLogNanos = Long.MIN_VALUE;
+    private long refusalsNotLogged;
 
     /**
-     * @param label     what it serves, for messages: {@code rosbridge}
-     * @param sessions  makes the session of a new client
-     * @param maxQueued frames a client may have waiting before it is dropped
+     * @param label          what it serves, for messages: {@code rosbridge}
+     * @param door           the checks of every handshake
+     * @param slots          the clients of the whole bridge
+     * @param sessions       makes the session of a new client
+     * @param maxQueued      frames a client may have waiting before it is dropped
+     * @param maxQueuedBytes bytes a client may have waiting before it is dropped
      */
-    WsServer(String label, InetSocketAddress address, List<Draft> drafts, Function<Outbox, Session> sessions, int maxQueued, Logger log) {
+    WsServer(String label, InetSocketAddress address, List<Draft> drafts, FrontDoor door, Slots slots,
+            BiFunction<Outbox, ClientAccess, Session> sessions, int maxQueued, long maxQueuedBytes, Logger log) {
         super(address, 1, drafts);
         this.label = label;
+        this.door = door;
+        this.slots = slots;
         this.sessions = sessions;
         this.maxQueued = maxQueued;
+        this.maxQueuedBytes = maxQueuedBytes;
         this.log = log;
         setReuseAddr(true);
         setDaemon(true);
@@ -86,14 +144,64 @@ final class WsServer extends WebSocketServer {
         return dropped.get();
     }
 
+    /** @return handshakes refused since the start */
+    long refusedHandshakes() {
+        return refused.get();
+    }
+
     @Override
     public void onStart() {
         started.countDown();
     }
 
     @Override
+    public ServerHandshakeBuilder onWebsocketHandshakeReceivedAsServer(WebSocket conn, Draft draft, ClientHandshake request)
+            throws InvalidDataException {
+        ServerHandshakeBuilder response = super.onWebsocketHandshakeReceivedAsServer(conn, draft, request);
+        InetSocketAddress remote = conn.getRemoteSocketAddress();
+        FrontDoor.Verdict v = door.check(request.hasFieldValue("Origin") ? request.getFieldValue("Origin") : null,
+                request.hasFieldValue("Host") ? request.getFieldValue("Host") : null, request.getResourceDescriptor(),
+                remote == null ? null : remote.getAddress(), slots.taken(), slots.max());
+        if (v instanceof FrontDoor.Refused r) {
+            ServerDraft.refuse(response, r.status(), r.reason());
+            conn.setAttachment(r);
+            refused.incrementAndGet();
+            logRefusal(remote, r);
+        } else {
+            conn.setAttachment(((FrontDoor.Admitted) v).access());
+        }
+        return response;
+    }
+
+    /** One line per refusal; a flood of them at most one line a second, with the count of those not logged. */
+    private synchronized void logRefusal(InetSocketAddress remote, FrontDoor.Refused r) {
+        long now = System.nanoTime();
+        if (lastRefusalLogNanos != Long.MIN_VALUE && now - lastRefusalLogNanos < 1_000_000_000L) {
+            refusalsNotLogged++;
+            return;
+        }
+        lastRefusalLogNanos = now;
+        String more = refusalsNotLogged == 0 ? "" : " (" + refusalsNotLogged + " more refused before this, not logged)";
+        refusalsNotLogged = 0;
+        log.warn("{} handshake from {} refused ({}): {}{}", label, address(remote), r.status(), r.reason(), more);
+    }
+
+    @Override
     public void onOpen(WebSocket conn, ClientHandshake handshake) {
-        String remote = String.valueOf(conn.getRemoteSocketAddress());
+        Object a = conn.getAttachment();
+        if (a instanceof FrontDoor.Refused r) {
+            // the refusal went out instead of the upgrade: close once it is written
+            ((WebSocketImpl) conn).flushAndClose(CloseFrame.POLICY_VALIDATION, r.reason(), false);
+            return;
+        }
+        ClientAccess access = (ClientAccess) a;
+        String remote = address(conn.getRemoteSocketAddress());
+        if (!slots.tryTake()) { // another server admitted the last client at the same moment
+            conn.setAttachment(null);
+            log.warn("{} client {} closed: {} clients are connected already (maxClients)", label, remote, slots.max());
+            conn.close(CloseFrame.TRY_AGAIN_LATER, slots.max() + " clients are connected already (maxClients)");
+            return;
+        }
         Outbox out = new Outbox(new Outbox.Socket() {
             @Override
             public void send(String text) {
@@ -111,42 +219,59 @@ final class WsServer extends WebSocketServer {
             }
 
             @Override
-            public void close(int code, String reason) {
+            public long queuedBytes() {
+                long n = 0;
+                if (conn instanceof WebSocketImpl impl) {
+                    for (ByteBuffer b : impl.outQueue) {
+                        n += b.remaining();
+                    }
+                }
+                return n;
+            }
+
+            @Override
+            public void drop(int code, String reason) {
                 dropped.incrementAndGet();
                 log.warn("{} client {} dropped: {}", label, remote, reason);
                 conn.close(code, reason);
             }
 
             @Override
-            public String remote() {
-                return remote.startsWith("/") ? remote.substring(1) : remote;
+            public void close(int code, String reason) {
+                log.warn("{} client {} closed: {}", label, remote, reason);
+                conn.close(code, reason);
             }
-        }, maxQueued);
-        conn.setAttachment(sessions.apply(out));
-        log.info("{} client {} connected", label, remote);
+
+            @Override
+            public String remote() {
+                return remote;
+            }
+        }, maxQueued, maxQueuedBytes);
+        conn.setAttachment(new Client(access, sessions.apply(out, access)));
+        log.info("{} client {} connected{}", label, remote, access.authenticated() ? " with the robot's token"
+                : access.loopback() ? " (no token: may read, not command)" : " (no token yet: must authenticate)");
     }
 
     @Override
     public void onClose(WebSocket conn, int code, String reason, boolean remote) {
-        Session s = conn.getAttachment();
-        if (s != null) {
-            s.closed();
+        Object a = conn.getAttachment();
+        if (a instanceof Client c) {
+            slots.give();
+            c.session.closed();
         }
     }
 
     @Override
     public void onMessage(WebSocket conn, String message) {
-        Session s = conn.getAttachment();
-        if (s != null) {
-            s.onText(message);
+        if (conn.getAttachment() instanceof Client c) {
+            c.session.onText(message);
         }
     }
 
     @Override
     public void onMessage(WebSocket conn, ByteBuffer message) {
-        Session s = conn.getAttachment();
-        if (s != null) {
-            s.onBinary(message);
+        if (conn.getAttachment() instanceof Client c) {
+            c.session.onBinary(message);
         }
     }
 
@@ -159,5 +284,10 @@ final class WsServer extends WebSocketServer {
         } else {
             log.debug("{} client {}: {}", label, conn.getRemoteSocketAddress(), ex.toString());
         }
+    }
+
+    private static String address(InetSocketAddress a) {
+        String s = String.valueOf(a);
+        return s.startsWith("/") ? s.substring(1) : s;
     }
 }

@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A client socket that keeps what is sent to it; {@link #queued} says how far behind the client is. */
-final class FakeSocket implements Outbox.Socket {
+class FakeSocket implements Outbox.Socket {
     final List<String> texts = new ArrayList<>();
     final List<ByteBuffer> binaries = new ArrayList<>();
     final String remote;

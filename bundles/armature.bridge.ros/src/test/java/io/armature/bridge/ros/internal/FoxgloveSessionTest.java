@@ -19,7 +19,8 @@ class FoxgloveSessionTest {
 
     private final TopicGraph graph = new TopicGraph();
     private final FakeSocket socket = new FakeSocket("127.0.0.1:2001");
-    private final FoxgloveSession client = new FoxgloveSession(graph, new Outbox(socket, 100), "Armature test");
+    private final FoxgloveSession client = new FoxgloveSession(graph, new Outbox(socket, 100), "Armature test",
+            new ClientAccess(ClientAccess.FOXGLOVE_SOURCE, true, false), 2);
     private final RecordingEnd robot = new RecordingEnd("the robot");
 
     private static ByteBuffer clientMessage(int channel, String json) {
@@ -109,5 +110,23 @@ class FoxgloveSessionTest {
         assertEquals(5, s.size(), s.toString());
         assertTrue(s.get(4).startsWith("{\"op\":\"status\",\"level\":2,\"message\":\"message on /x refused: malformed JSON:"),
                 s.toString());
+    }
+
+    @Test
+    void aClientMayHoldAtMostMaxTopicsPerClientChannelsAndSubscriptions() {
+        graph.robotTopic("/odom", MessageTypes.ODOMETRY);
+        graph.advertise("/odom", null, robot, Qos.DEFAULT);
+        client.opened();
+        socket.take();
+        client.onText("{\"op\":\"advertise\",\"channels\":[{\"id\":1,\"topic\":\"/a\",\"encoding\":\"json\",\"schemaName\":"
+                + "\"std_msgs/msg/String\"},{\"id\":2,\"topic\":\"/b\",\"encoding\":\"json\",\"schemaName\":\"std_msgs/msg/String\"},"
+                + "{\"id\":3,\"topic\":\"/c\",\"encoding\":\"json\",\"schemaName\":\"std_msgs/msg/String\"}]}");
+        client.onText("{\"op\":\"subscribe\",\"subscriptions\":[{\"id\":1,\"channelId\":1},{\"id\":2,\"channelId\":1},"
+                + "{\"id\":3,\"channelId\":1}]}");
+        List<String> s = socket.take().stream().filter(m -> m.startsWith("{\"op\":\"status\"")).toList();
+        assertEquals(List.of("{\"op\":\"status\",\"level\":2,\"message\":\"client channel 3 refused: this client advertises 2 channels "
+                + "already (maxTopicsPerClient); unadvertise one first\"}", "{\"op\":\"status\",\"level\":2,\"message\":\"subscription 3 "
+                + "refused: this client has 2 subscriptions already (maxTopicsPerClient); unsubscribe one first\"}"), s);
+        assertTrue(graph.find("/c").isEmpty());
     }
 }

@@ -24,4 +24,29 @@ class OutboxTest {
         assertEquals(3, socket.texts.size());
         assertTrue(out.dropped());
     }
+
+    @Test
+    void aClientHoldingTooManyBytesIsDroppedToo() {
+        FakeSocket socket = new FakeSocket("127.0.0.1:1") {
+            @Override
+            public long queuedBytes() {
+                return 900;
+            }
+        };
+        Outbox out = new Outbox(socket, 100, 1000);
+        assertTrue(out.send("x".repeat(100)), "900 + 100 fits");
+        assertFalse(out.send("x".repeat(101)));
+        assertEquals("1008 too slow: more than 1000 bytes waiting (maxQueuedBytes); reconnect and subscribe to less", socket.closedWith);
+        assertTrue(out.dropped());
+    }
+
+    @Test
+    void aClosedClientGetsNothingMore() {
+        FakeSocket socket = new FakeSocket("127.0.0.1:1");
+        Outbox out = new Outbox(socket, 100);
+        out.close("auth refused: wrong token; the connection closes");
+        assertEquals("1008 auth refused: wrong token; the connection closes", socket.closedWith);
+        assertFalse(out.send("more"));
+        assertFalse(out.dropped(), "closed for what it did, not dropped for being slow");
+    }
 }

@@ -14,8 +14,16 @@ class RosbridgeSessionTest {
     private final TopicGraph graph = new TopicGraph();
     private final FakeSocket aSocket = new FakeSocket("127.0.0.1:1001");
     private final FakeSocket bSocket = new FakeSocket("127.0.0.1:1002");
-    private final RosbridgeSession a = new RosbridgeSession(graph, new Outbox(aSocket, 100));
-    private final RosbridgeSession b = new RosbridgeSession(graph, new Outbox(bSocket, 100));
+    private final RosbridgeSession a = session(aSocket);
+    private final RosbridgeSession b = session(bSocket);
+
+    /** A client over loopback without the token: it may read and relay topics of its own. */
+    private RosbridgeSession session(FakeSocket socket) {
+        return new RosbridgeSession(graph, new Outbox(socket, 100), new ClientAccess(ClientAccess.ROSBRIDGE_SOURCE, true, false),
+                TOKEN::equals, 64);
+    }
+
+    private static final String TOKEN = "the-robots-token-0123";
 
     @Test
     void badJsonAndUnknownOperationsAreAnsweredWithAStatusErrorAndChangeNothing() {
@@ -31,8 +39,8 @@ class RosbridgeSessionTest {
                 replies.get(0));
         assertEquals("{\"op\":\"status\",\"level\":\"error\",\"msg\":\"a rosbridge message must be a JSON object with an \\\"op\\\"\"}",
                 replies.get(1));
-        assertEquals("{\"op\":\"status\",\"level\":\"error\",\"msg\":\"unknown op 'fly'; this bridge takes advertise, unadvertise, publish, "
-                + "subscribe, unsubscribe, call_service\",\"id\":\"f1\"}", replies.get(2));
+        assertEquals("{\"op\":\"status\",\"level\":\"error\",\"msg\":\"unknown op 'fly'; this bridge takes auth, advertise, unadvertise, "
+                + "publish, subscribe, unsubscribe, call_service\",\"id\":\"f1\"}", replies.get(2));
         assertEquals("{\"op\":\"status\",\"level\":\"error\",\"msg\":\"cannot infer the type of topic /nothing: nothing advertises it; "
                 + "give its type\",\"id\":\"s1\"}", replies.get(3));
         assertTrue(replies.get(4).contains("\"msg\":\"'not a type' is not a message type;"), replies.get(4));
@@ -87,10 +95,10 @@ class RosbridgeSessionTest {
         assertEquals(List.of("{\"op\":\"publish\",\"topic\":\"/map\",\"msg\":{\"data\":\"4\"}}",
                 "{\"op\":\"publish\",\"topic\":\"/map\",\"msg\":{\"data\":\"5\"}}"), bSocket.take(), "min(3, 2) kept messages, oldest first");
         FakeSocket cSocket = new FakeSocket("127.0.0.1:1003");
-        new RosbridgeSession(graph, new Outbox(cSocket, 100)).onText("{\"op\":\"subscribe\",\"topic\":\"/map\",\"queue_length\":10}");
+        session(cSocket).onText("{\"op\":\"subscribe\",\"topic\":\"/map\",\"queue_length\":10}");
         assertEquals(3, cSocket.take().size(), "an adapting subscriber takes transient_local and the publisher's depth of 3");
         FakeSocket dSocket = new FakeSocket("127.0.0.1:1004");
-        new RosbridgeSession(graph, new Outbox(dSocket, 100)).onText("{\"op\":\"subscribe\",\"topic\":\"/map\",\"qos\":{\"durability\":\"volatile\"}}");
+        session(dSocket).onText("{\"op\":\"subscribe\",\"topic\":\"/map\",\"qos\":{\"durability\":\"volatile\"}}");
         assertEquals(List.of(), dSocket.take(), "volatile: no history");
     }
 
@@ -130,5 +138,72 @@ class RosbridgeSessionTest {
         assertEquals(2, r.size(), r.toString());
         assertEquals("{\"op\":\"service_response\",\"service\":\"/rosapi/nodes\",\"id\":\"c1\",\"values\":\"unknown service '/rosapi/nodes'; "
                 + "this bridge offers rosapi/topics and rosapi/topic_type\",\"result\":false}", r.get(1));
+    }
+
+    @Test
+    void authWithTheTokenLetsAClientCommandAndAWrongOneClosesTheConnection() {
+        TopicGraph.Publisher[] admitted = new TopicGraph.Publisher[1];
+        graph.commandTopic("/cmd_vel", MessageTypes.TWIST, p -> {
+            if (!p.end.access().mayCommand()) {
+                throw new IllegalArgumentException("/cmd_vel refused, no motion: no credential");
+            }
+            admitted[0] = p;
+        });
+        ClientAccess access = new ClientAccess(ClientAccess.ROSBRIDGE_SOURCE, true, false);
+        RosbridgeSession c = new RosbridgeSession(graph, new Outbox(aSocket, 100), access, TOKEN::equals, 64);
+        c.onText("{\"op\":\"publish\",\"id\":\"p1\",\"topic\":\"/cmd_vel\",\"msg\":{\"linear\":{\"x\":0.1}}}");
+        assertEquals(List.of("{\"op\":\"status\",\"level\":\"error\",\"msg\":\"/cmd_vel refused, no motion: no credential\",\"id\":\"p1\"}"),
+                aSocket.take());
+        c.onText("{\"op\":\"auth\",\"mac\":\"" + TOKEN + "\",\"client\":\"127.0.0.1\",\"dest\":\"127.0.0.1\",\"rand\":\"r\",\"t\":0,"
+                + "\"level\":\"admin\",\"end\":0}");
+        assertEquals(List.of(), aSocket.take(), "a good auth is quiet, as rosbridge's");
+        assertTrue(access.mayCommand());
+        c.onText("{\"op\":\"publish\",\"id\":\"p2\",\"topic\":\"/cmd_vel\",\"msg\":{\"linear\":{\"x\":0.1}}}");
+        assertEquals(List.of(), aSocket.take());
+        assertTrue(admitted[0] != null, "the gate admitted it");
+
+        ClientAccess other = new ClientAccess(ClientAccess.ROSBRIDGE_SOURCE, true, false);
+        RosbridgeSession d = new RosbridgeSession(graph, new Outbox(bSocket, 100), other, TOKEN::equals, 64);
+        d.onText("{\"op\":\"auth\",\"id\":\"a\",\"mac\":\"guess-guess-guess-guess\"}");
+        assertEquals(List.of("{\"op\":\"status\",\"level\":\"error\",\"msg\":\"auth refused: wrong token; the connection closes\","
+                + "\"id\":\"a\"}"), bSocket.take());
+        assertEquals("1008 auth refused: wrong token; the connection closes", bSocket.closedWith);
+        assertTrue(!other.mayCommand());
+    }
+
+    @Test
+    void aClientFromAnotherHostWithoutTheTokenMayDoNothingButAuthenticate() {
+        graph.robotTopic("/odom", MessageTypes.ODOMETRY);
+        ClientAccess remote = new ClientAccess(ClientAccess.ROSBRIDGE_SOURCE, false, false);
+        RosbridgeSession c = new RosbridgeSession(graph, new Outbox(aSocket, 100), remote, TOKEN::equals, 64);
+        c.onText("{\"op\":\"subscribe\",\"id\":\"s\",\"topic\":\"/odom\"}");
+        assertEquals(List.of("{\"op\":\"status\",\"level\":\"error\",\"msg\":\"subscribe refused: a client from another host must "
+                + "authenticate first: send {\\\"op\\\": \\\"auth\\\", \\\"mac\\\": \\\"<the robot's token>\\\"}, or connect with "
+                + "?token=<the robot's token>\",\"id\":\"s\"}"), aSocket.take());
+        assertTrue(graph.find("/odom").get().subscribers.isEmpty());
+        c.onText("{\"op\":\"auth\",\"mac\":\"" + TOKEN + "\"}");
+        c.onText("{\"op\":\"subscribe\",\"id\":\"s\",\"topic\":\"/odom\"}");
+        assertEquals(List.of(), aSocket.take());
+        assertEquals(1, graph.find("/odom").get().subscribers.size());
+    }
+
+    @Test
+    void aClientMayAdvertiseAndSubscribeAtMostMaxTopicsPerClient() {
+        RosbridgeSession c = new RosbridgeSession(graph, new Outbox(aSocket, 1000), new ClientAccess(ClientAccess.ROSBRIDGE_SOURCE, true,
+                false), TOKEN::equals, 3);
+        for (int i = 0; i < 4; i++) {
+            c.onText("{\"op\":\"advertise\",\"id\":\"a" + i + "\",\"topic\":\"/t" + i + "\",\"type\":\"std_msgs/String\"}");
+        }
+        assertEquals(List.of("{\"op\":\"status\",\"level\":\"error\",\"msg\":\"cannot publish on /t3: this client advertises 3 topics "
+                + "already (maxTopicsPerClient); unadvertise one first\",\"id\":\"a3\"}"), aSocket.take());
+        assertTrue(graph.find("/t3").isEmpty(), "nothing made for the refused one");
+        c.onText("{\"op\":\"advertise\",\"topic\":\"/t0\",\"type\":\"std_msgs/String\"}");
+        assertEquals(List.of(), aSocket.take(), "advertising one of its own again is no new topic");
+        for (int i = 0; i < 4; i++) {
+            c.onText("{\"op\":\"subscribe\",\"id\":\"s" + i + "\",\"topic\":\"/s" + i + "\",\"type\":\"std_msgs/String\"}");
+        }
+        assertEquals(List.of("{\"op\":\"status\",\"level\":\"error\",\"msg\":\"cannot subscribe to /s3: this client has 3 subscriptions "
+                + "already (maxTopicsPerClient); unsubscribe one first\",\"id\":\"s3\"}"), aSocket.take());
+        assertTrue(graph.find("/s3").isEmpty());
     }
 }
