@@ -2,7 +2,7 @@
  * Helpers for unit tests of Armature components outside a framework.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package io.armature.testing;
 
 import org.osgi.annotation.bundle.Export;

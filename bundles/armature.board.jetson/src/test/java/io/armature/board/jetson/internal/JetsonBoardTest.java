@@ -97,21 +97,8 @@ class JetsonBoardTest {
 
     private final List<String> logged = new CopyOnWriteArrayList<>();
 
-    /** A logger that keeps "LEVEL message" lines in {@link #logged}, with the {} filled in. */
     private Logger logger() {
-        return (Logger) Proxy.newProxyInstance(Logger.class.getClassLoader(), new Class<?>[] {Logger.class}, (proxy, method, args) -> {
-            if (args != null && args.length > 0 && args[0] instanceof String format) {
-                String text = format;
-                for (int i = 1; i < args.length; i++) {
-                    Object[] values = args[i] instanceof Object[] varargs ? varargs : new Object[] {args[i]};
-                    for (Object v : values) {
-                        text = text.replaceFirst("\\{\\}", java.util.regex.Matcher.quoteReplacement(String.valueOf(v)));
-                    }
-                }
-                logged.add(method.getName().toUpperCase() + " " + text);
-            }
-            return method.getReturnType() == boolean.class ? Boolean.TRUE : null;
-        });
+        return io.armature.testing.RecordingLogger.into(logged);
     }
 
     /** Feeds the motion permit for a minute, as a supervisor would: a supervised board moves only while fed. */
