@@ -130,12 +130,14 @@ try {
   check(await waitFor('pwm 0', async () => await duty() === 0, 3000), 'motor.left.pwm is at 0 in the channels table');
   check((await api('status')).boards[0].actuatorsSafe === (await api('status')).boards[0].actuators, 'every actuator is in its safe state');
 
-  // Reset.
-  await page.fill('#setpoint-left input[name=setpoint]', '0');
-  await page.click('#setpoint-left button');
+  // Reset: it moves nothing by itself.
   await page.click('#reset');
   check(await waitFor('ok again', async () => (await page.locator('#safety-state').textContent()) === 'OK'), 'after Reset the safety state is OK');
   check((await api('status')).safety.mayMove === true, 'the REST API agrees: the robot may move');
+  check(await waitFor('reset message', async () => (await page.locator('#message').textContent()).includes('send a new setpoint to move')),
+    'the page says the wheels stay stopped until a new setpoint');
+  await new Promise((r) => setTimeout(r, 500));
+  check(await duty() === 0 && (await api('loops/left')).setpoint === 0, 'after Reset the wheel stays stopped, setpoint 0');
 
   // The configuration forms are the console's own, from metatype.
   const link = page.locator('#configurations a', { hasText: 'armature.control.wheel' }).first();

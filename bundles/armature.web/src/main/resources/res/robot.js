@@ -263,7 +263,9 @@
     post('api/estop', { reason: 'e-stop from the Robot page' }).then(function (s) { say('e-stop: ' + s.state); }, function (e) { say(e.message, true); });
   });
   $('reset').addEventListener('click', function () {
-    post('api/reset', {}).then(function (s) { say('reset: ' + s.state); }, function (e) { say(e.message, true); });
+    post('api/reset', {}).then(function (s) {
+      say('reset: ' + s.state + (s.state === 'OK' ? '; the wheels stay stopped: send a new setpoint to move' : ''));
+    }, function (e) { say(e.message, true); });
   });
   $('step-form').addEventListener('submit', function (ev) {
     ev.preventDefault();
