@@ -210,6 +210,8 @@ public final class Supervisor implements SafetySupervisor {
     private final BundleContext context;
     private volatile Settings settings;
     private volatile String configRefused; // the reason the configuration at start was refused, until a good one comes
+    // true once a configuration of the robot's own was accepted; false while running on the defaults
+    private volatile boolean configuredOnce = true;
     private final Map<String, StreamWatch> streams = new ConcurrentHashMap<>();
     private final Map<String, Long> gone = new ConcurrentHashMap<>();
 
@@ -242,8 +244,11 @@ public final class Supervisor implements SafetySupervisor {
     private TripReason recorded;
 
     @Activate
-    public Supervisor(Config config, BundleContext context, @Reference(service = LoggerFactory.class) Logger log) {
+    public Supervisor(Config config, BundleContext context, @Reference(service = LoggerFactory.class) Logger log, Map<String, Object> properties) {
         this(config, context, log, true, dataDirectory(context));
+        // Without a configuration of its own the supervisor runs on its defaults until the robot's
+        // arrives (FileInstall delivers it just after start): that one is its first real one.
+        configuredOnce = configRefused == null && properties.containsKey(org.osgi.framework.Constants.SERVICE_PID);
     }
 
     /**
@@ -328,9 +333,18 @@ public final class Supervisor implements SafetySupervisor {
         try {
             next = Settings.of(config);
         } catch (IllegalArgumentException e) {
+            if (!configuredOnce) {
+                // the robot's first configuration is bad: its defaults watch nothing of this robot
+                configRefused = e.getMessage();
+                log.error("armature.safety configuration refused: {}; the supervisor runs tripped until a good configuration and a reset",
+                        e.getMessage());
+                trip("config", "configuration refused: " + e.getMessage());
+                return;
+            }
             log.error("armature.safety configuration refused, the one in force stays: {}", e.getMessage());
             return;
         }
+        configuredOnce = true;
         Settings now = settings;
         if (!next.watchdogDevice().equals(now.watchdogDevice()) || next.watchdogTimeoutSeconds() != now.watchdogTimeoutSeconds()) {
             // the new watchdog first (a failure trips), then the old one is disarmed: it is no longer ours to feed

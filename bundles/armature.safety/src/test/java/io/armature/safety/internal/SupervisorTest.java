@@ -51,7 +51,11 @@ class SupervisorTest {
         Bundle framework = (Bundle) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Bundle.class},
                 (p, m, a) -> m.getName().equals("getState") ? frameworkState : null); // getBundleContext: null, so the own context is used
         return (BundleContext) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {BundleContext.class},
-                (p, m, a) -> m.getName().equals("getBundle") ? framework : null);
+                (p, m, a) -> switch (m.getName()) {
+                    case "getBundle" -> framework;
+                    case "getProperty" -> Supervisor.DATA_DIR_PROPERTY.equals(a[0]) ? dir.toString() : null;
+                    default -> null;
+                });
     }
 
     private Supervisor supervisor(Object... keyValues) {
@@ -393,6 +397,28 @@ class SupervisorTest {
         s.reset("gogo");
         s.check(System.nanoTime());
         assertTrue(board.motionPermitted(), "the configuration in force still feeds");
+    }
+
+    @Test
+    void aBadFirstConfigurationAfterStartingOnTheDefaultsTrips() {
+        Map<String, Object> sim = new HashMap<>();
+        sim.put("realTime", false);
+        board.activate(ComponentConfigs.of(SimBoard.Config.class, sim), null);
+        // as SCR starts it before FileInstall delivers the robot's configuration: no service.pid yet
+        Supervisor s = new Supervisor(ComponentConfigs.of(Supervisor.Config.class, Map.of()), context(), logger(), Map.of());
+        try {
+            s.addBoard(board);
+            s.modified(ComponentConfigs.of(Supervisor.Config.class, Map.of("cycleMicros", 50)));
+            assertFalse(s.mayMove(), "the robot's own configuration was refused: the defaults watch nothing of this robot");
+            assertEquals("configuration refused: cycleMicros must be 100..100000, was 50", s.tripReason().orElseThrow().message());
+            s.modified(ComponentConfigs.of(Supervisor.Config.class, Map.of("cycleMicros", 500)));
+            s.reset("gogo");
+            assertTrue(s.mayMove());
+            s.modified(ComponentConfigs.of(Supervisor.Config.class, Map.of("cycleMicros", 50)));
+            assertTrue(s.mayMove(), "now a bad change is refused and the configuration in force stays");
+        } finally {
+            s.deactivate();
+        }
     }
 
     @Test
