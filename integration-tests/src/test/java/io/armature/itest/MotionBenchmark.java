@@ -17,7 +17,6 @@ import java.util.regex.Pattern;
 import org.osgi.framework.Bundle;
 
 import io.armature.control.TunableLoop;
-import io.armature.hal.Board;
 import io.armature.hal.DigitalOutput;
 import io.armature.hal.PwmOutput;
 import io.armature.motion.MotionCommands;
@@ -26,9 +25,10 @@ import io.armature.safety.SafetySupervisor;
 /**
  * The figures of the motion-authority rules, in the running sim-rover: e-stop to PWM 0 per
  * source, lease lapse to a setpoint of 0 and to a braked wheel, and the control bundle stopping
- * to safe outputs. The reference, measured in the same run and interleaved trial by trial, is a
- * direct {@code Board.revokeMotion()} call: the floor every e-stop path stands on. Not a test:
- * it asserts nothing and prints the figures.
+ * to safe outputs. The reference, measured in the same run and interleaved trial by trial, is the
+ * supervisor's own {@code estop} called directly: the floor every e-stop path stands on (a bare
+ * {@code Board.revokeMotion()} is no fair floor: it does not latch, so the running loop's write
+ * in flight can land after it). Not a test: it asserts nothing and prints the figures.
  *
  * <p>What is measured: for in-process sources, how long the e-stop call takes (the outputs are
  * safe before it returns, which is checked every trial); for remote sources, the time from just
@@ -46,7 +46,6 @@ public final class MotionBenchmark {
             MotionCommands commands = robot.service(MotionCommands.class, null, 10_000);
             PwmOutput pwm = robot.service(PwmOutput.class, "(armature.channel=motor.left.pwm)", 10_000);
             DigitalOutput brake = robot.service(DigitalOutput.class, "(armature.channel=motor.left.brake)", 10_000);
-            Board board = robot.service(Board.class, "(armature.board=sim)", 10_000);
             TunableLoop left = robot.service(TunableLoop.class, "(armature.loop.name=left)", 10_000);
             String password = robot.consolePassword();
             String api = "http://127.0.0.1:" + robot.httpPort() + "/armature/api/";
@@ -66,10 +65,9 @@ public final class MotionBenchmark {
                 // interleaved: the floor, the command path's API, and the shell, one after the other
                 drive.run();
                 long t0 = System.nanoTime();
-                board.revokeMotion();
+                safety.estop("benchmark", "reference trial " + i);
                 reference[i] = System.nanoTime() - t0;
-                check(pwm, "a direct revoke");
-                safety.estop("benchmark", "reference trial"); // the revoke alone does not latch: trip so the next drive starts clean
+                check(pwm, "SafetySupervisor.estop");
                 drive.run();
                 t0 = System.nanoTime();
                 commands.estop("follower", "trial " + i);
@@ -81,7 +79,7 @@ public final class MotionBenchmark {
                 gogo[i] = System.nanoTime() - t0;
                 check(pwm, "robot:estop");
             }
-            print("direct Board.revokeMotion() (reference)", reference, null);
+            print("SafetySupervisor.estop, bypassing the command path (reference)", reference, null);
             print("MotionCommands.estop (in-process: follower, vision)", direct, reference);
             print("robot:estop (Gogo)", gogo, reference);
 
