@@ -199,6 +199,7 @@ public final class Supervisor implements SafetySupervisor {
     static final String DATA_DIR_PROPERTY = "armature.data.dir";
     /** The file in the data directory that holds a latched trip across restarts. */
     static final String LATCH_FILE = "safety-latched-trip";
+    private static final String LATCHED_PREFIX = "latched before restart: ";
 
     private final Map<String, Board> boards = new ConcurrentHashMap<>();
     // The supervision cycle runs every millisecond: it reads these arrays, swapped whole when a
@@ -262,6 +263,8 @@ public final class Supervisor implements SafetySupervisor {
         TripReason latched = readLatch();
         if (latched != null) {
             trip(latched.source(), latched.message());
+            recorded = trip; // it is on disk already
+            log.error("SAFETY TRIP ({}): {}; motors are safe until robot:reset", latched.source(), latched.message());
         }
         Settings s;
         try {
@@ -384,7 +387,9 @@ public final class Supervisor implements SafetySupervisor {
             int tab = text.indexOf('\t');
             String source = tab > 0 ? text.substring(0, tab) : "latched";
             String message = tab > 0 ? text.substring(tab + 1) : text;
-            return new TripReason(source, "latched before restart: " + (message.isBlank() ? "no reason recorded" : message), System.nanoTime());
+            String reason = message.isBlank() ? "no reason recorded" : message;
+            // a trip that already came back from a restart keeps its one prefix through the next
+            return new TripReason(source, reason.startsWith(LATCHED_PREFIX) ? reason : LATCHED_PREFIX + reason, System.nanoTime());
         } catch (IOException | RuntimeException e) {
             return new TripReason("latched", "latched before restart (its record " + latchFile + " cannot be read: " + e + ")", System.nanoTime());
         }

@@ -438,6 +438,11 @@ class SupervisorTest {
         assertEquals(1, second.trips());
         second.check(System.nanoTime());
         assertFalse(board.motionPermitted());
+        second.deactivate();
+        Supervisor again = new Supervisor(ComponentConfigs.of(Supervisor.Config.class, Map.of()), context(), logger(), false, dir);
+        assertEquals("latched before restart: operator pressed E-STOP", again.tripReason().orElseThrow().message(), "one prefix, however many restarts");
+        second = again;
+        second.addBoard(board);
         second.reset("gogo");
         assertFalse(Files.exists(dir.resolve(Supervisor.LATCH_FILE)), "a reset removes the record");
         second.deactivate();

@@ -21,6 +21,7 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -87,8 +88,9 @@ public final class RestApi extends HttpServlet {
     private volatile MotionCommands commands;
 
     @Activate
-    public RestApi(@Reference ConsoleCredentials credentials, @Reference(service = LoggerFactory.class) Logger log) {
+    public RestApi(@Reference ConsoleCredentials credentials, @Reference(service = LoggerFactory.class) Logger log, BundleContext context) {
         this(new ApiGuard(credentials::accepts, new SecureRandom()), log);
+        guard.allowHosts(context.getProperty(ApiGuard.ALLOWED_HOSTS_PROPERTY));
     }
 
     RestApi(ApiGuard guard, Logger log) {
@@ -162,13 +164,15 @@ public final class RestApi extends HttpServlet {
     }
 
     /** What the API needs of a request. */
-    record Request(String method, String path, UnaryOperator<String> header, String scheme, long contentLength, InputStream body) {
+    record Request(String method, String path, UnaryOperator<String> header, String scheme, long contentLength, InputStream body,
+            String localAddress, int localPort) {
     }
 
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         String path = req.getPathInfo() == null ? "" : req.getPathInfo();
-        Reply reply = handle(new Request(req.getMethod(), path, req::getHeader, req.getScheme(), req.getContentLengthLong(), req.getInputStream()));
+        Reply reply = handle(new Request(req.getMethod(), path, req::getHeader, req.getScheme(), req.getContentLengthLong(), req.getInputStream(),
+                req.getLocalAddr(), req.getLocalPort()));
         resp.setStatus(reply.status());
         resp.setContentType("application/json");
         resp.setCharacterEncoding("UTF-8");
@@ -198,6 +202,7 @@ public final class RestApi extends HttpServlet {
      */
     Reply handleAuthenticated(Request r) {
         try {
+            guard.checkHost(r.header().apply("Host"), r.localAddress(), r.localPort());
             guard.checkOrigin(r.header().apply("Origin"), r.scheme(), r.header().apply("Host"));
             String[] parts = r.path().replaceAll("^/+|/+$", "").split("/", -1);
             if (r.method().equals("GET")) {

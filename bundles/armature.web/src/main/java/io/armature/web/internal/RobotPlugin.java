@@ -112,7 +112,7 @@ public final class RobotPlugin extends AbstractServlet {
 
     private void forward(HttpServletRequest req, HttpServletResponse resp, String apiPath) throws IOException {
         RestApi.Reply r = api.handleAuthenticated(new RestApi.Request(req.getMethod(), apiPath, req::getHeader, req.getScheme(),
-                req.getContentLengthLong(), req.getInputStream()));
+                req.getContentLengthLong(), req.getInputStream(), req.getLocalAddr(), req.getLocalPort()));
         send(resp, r.status(), r.json());
     }
 
@@ -216,6 +216,7 @@ public final class RobotPlugin extends AbstractServlet {
      */
     RestApi.Reply step(HttpServletRequest req) {
         try {
+            api.guard().checkHost(req.getHeader("Host"), req.getLocalAddr(), req.getLocalPort());
             api.guard().checkOrigin(req.getHeader("Origin"), req.getScheme(), req.getHeader("Host"));
             api.guard().checkPost(req.getHeader(ApiGuard.CSRF_HEADER), req.getHeader("Content-Type"));
             JsonBody b = JsonBody.read(req.getInputStream(), req.getContentLengthLong(), Set.of("loop", "setpoint", "seconds"));

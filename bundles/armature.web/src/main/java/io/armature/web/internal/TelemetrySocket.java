@@ -189,6 +189,7 @@ public final class TelemetrySocket extends HttpServlet implements TelemetryClien
             if (authorization != null) {
                 api.guard().authenticate(authorization);
             }
+            api.guard().checkHost(req.getHeader("Host"), req.getLocalAddr(), req.getLocalPort());
             api.guard().checkOrigin(req.getHeader("Origin"), req.getScheme(), req.getHeader("Host"));
             if (!"websocket".equalsIgnoreCase(req.getHeader("Upgrade"))) {
                 if (authorization == null) {

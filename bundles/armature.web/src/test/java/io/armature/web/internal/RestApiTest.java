@@ -69,7 +69,7 @@ class RestApiTest {
         if (auth != null) {
             h.put("Authorization", auth);
         }
-        return api.handle(new RestApi.Request("GET", path, h::get, "http", 0, new ByteArrayInputStream(new byte[0])));
+        return api.handle(new RestApi.Request("GET", path, h::get, "http", 0, new ByteArrayInputStream(new byte[0]), "127.0.0.1", 8080));
     }
 
     private RestApi.Reply post(String path, String body, Map<String, String> overrides) {
@@ -78,7 +78,7 @@ class RestApiTest {
         h.putAll(overrides);
         h.values().removeIf(v -> v.isEmpty());
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        return api.handle(new RestApi.Request("POST", path, h::get, "http", bytes.length, new ByteArrayInputStream(bytes)));
+        return api.handle(new RestApi.Request("POST", path, h::get, "http", bytes.length, new ByteArrayInputStream(bytes), "127.0.0.1", 8080));
     }
 
     private RestApi.Reply post(String path, String body) {
@@ -156,6 +156,31 @@ class RestApiTest {
     }
 
     @Test
+    void aHostThatIsNotTheAddressConnectedToIsRefusedAsDnsRebinding() {
+        Map<String, String> rebinding = Map.of("Authorization", AUTH, "Host", "rebind.evil.example:8080", "Origin", "http://rebind.evil.example:8080");
+        RestApi.Reply r = api.handle(new RestApi.Request("GET", "/status", rebinding::get, "http", 0, new ByteArrayInputStream(new byte[0]),
+                "127.0.0.1", 8080));
+        assertRefused(403, "Host rebind.evil.example:8080 is not this server", r);
+        for (String host : new String[] {"127.0.0.1:8080", "localhost:8080", "[::1]:8080"}) {
+            Map<String, String> h = Map.of("Authorization", AUTH, "Host", host);
+            assertEquals(200, api.handle(new RestApi.Request("GET", "/status", h::get, "http", 0, new ByteArrayInputStream(new byte[0]),
+                    "127.0.0.1", 8080)).status(), host);
+        }
+        Map<String, String> otherPort = Map.of("Authorization", AUTH, "Host", "127.0.0.1:9999");
+        assertEquals(403, api.handle(new RestApi.Request("GET", "/status", otherPort::get, "http", 0, new ByteArrayInputStream(new byte[0]),
+                "127.0.0.1", 8080)).status());
+        Map<String, String> lan = Map.of("Authorization", AUTH, "Host", "192.168.1.5:8080");
+        assertEquals(200, api.handle(new RestApi.Request("GET", "/status", lan::get, "http", 0, new ByteArrayInputStream(new byte[0]),
+                "192.168.1.5", 8080)).status(), "the robot's own address, as a client on the network addresses it");
+        Map<String, String> named = Map.of("Authorization", AUTH, "Host", "robot.local:8080");
+        assertEquals(403, api.handle(new RestApi.Request("GET", "/status", named::get, "http", 0, new ByteArrayInputStream(new byte[0]),
+                "192.168.1.5", 8080)).status());
+        api.guard().allowHosts("robot.local");
+        assertEquals(200, api.handle(new RestApi.Request("GET", "/status", named::get, "http", 0, new ByteArrayInputStream(new byte[0]),
+                "192.168.1.5", 8080)).status(), "a name the operator allowed");
+    }
+
+    @Test
     void anEstopWithoutASupervisorOrCommandServiceStillAnswers200() {
         api.setSafety(null);
         api.setCommands(new FakeMotionCommands(null, left));
@@ -185,7 +210,7 @@ class RestApiTest {
         assertEquals(200, get("/csrf", AUTH, Map.of("Origin", "http://127.0.0.1:8080")).status(), "a page of this server may read it");
         assertRefused(415, "application/json", post("/loops/left/setpoint", "{\"setpoint\": 10}", Map.of("Content-Type", "text/plain")));
         assertRefused(405, "not allowed", api.handle(new RestApi.Request("DELETE", "/loops/left", Map.of("Authorization", AUTH)::get, "http", 0,
-                new ByteArrayInputStream(new byte[0]))));
+                new ByteArrayInputStream(new byte[0]), "127.0.0.1", 8080)));
         assertEquals(200, post("/loops/left/setpoint", "{\"setpoint\": 10}",
                 Map.of("Origin", "http://127.0.0.1:8080", "Content-Type", "application/json; charset=utf-8")).status(), "own origin");
     }
@@ -198,7 +223,7 @@ class RestApiTest {
         Map<String, String> h = Map.of("Authorization", AUTH, "Host", "127.0.0.1:8080", "Content-Type", "application/json",
                 ApiGuard.CSRF_HEADER, token);
         assertRefused(413, "larger than", api.handle(new RestApi.Request("POST", "/loops/left/setpoint", h::get, "http", -1,
-                new ByteArrayInputStream(bytes))));
+                new ByteArrayInputStream(bytes), "127.0.0.1", 8080)));
     }
 
     @Test
