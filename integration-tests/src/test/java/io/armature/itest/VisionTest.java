@@ -202,6 +202,8 @@ class VisionTest {
         robot.gogo("robot:setpoint left 0");
         robot.gogo("robot:setpoint right 0");
         Thread.sleep(500);
+        // the shell outranks the follower: it lets go of the wheels, or the follower's commands are held
+        assertEquals("released: the shell commands no loop now", robot.gogo("robot:release"));
 
         assertEquals("following the line", robot.gogo("robot:follow line"));
         double worstOffset = 0;
