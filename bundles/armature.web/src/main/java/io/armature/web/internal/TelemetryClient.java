@@ -110,10 +110,13 @@ final class TelemetryClient implements FrameHandler {
 
     void close(int code, String reason) {
         CoreSession s = session;
-        if (s != null) {
-            s.close(code, reason, Callback.NOOP);
+        if (s != null && closing.compareAndSet(false, true)) {
+            s.close(code, reason, Callback.NOOP); // once: frames that still arrive are not judged again
         }
     }
+
+    /** Set once this side has sent its close: what the client still sends is read and dropped until its close comes. */
+    private final AtomicBoolean closing = new AtomicBoolean();
 
     private void drop() {
         droppedAtNanos = Math.max(1, System.nanoTime());
@@ -163,6 +166,10 @@ final class TelemetryClient implements FrameHandler {
     @Override
     public void onFrame(Frame frame, Callback callback) {
         byte op = frame.getOpCode();
+        if (closing.get() && op != OpCode.CLOSE) {
+            callback.succeeded();
+            return;
+        }
         if ((op == OpCode.PING || op == OpCode.PONG) && !withinRate(callback)) {
             return; // control frames count too: a PING flood costs a PONG each
         }
