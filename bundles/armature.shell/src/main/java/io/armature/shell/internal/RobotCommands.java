@@ -104,9 +104,15 @@ public final class RobotCommands {
         String why = reason == null || reason.length == 0 ? "e-stop from the shell" : String.join(" ", reason);
         MotionCommands c = commands;
         if (c == null) {
-            // the command path itself is gone (armature.control stopped): revoke the boards from here
+            // The command path itself is gone (armature.control stopped): trip the supervisor, so
+            // the stop is latched and its next feed does not undo it, and revoke the boards.
+            SafetySupervisor s = safety;
+            if (s != null) {
+                s.estop(SOURCE, why);
+            }
             boards.forEach(Board::revokeMotion);
-            return "E-STOP: no motion-command service is running; the motion permit of " + boards.size() + " board(s) revoked directly";
+            return "E-STOP: no motion-command service is running; " + (s != null ? "the supervisor tripped and " : "")
+                    + "the motion permit of " + boards.size() + " board(s) revoked directly";
         }
         return "E-STOP: " + c.estop(SOURCE, why);
     }

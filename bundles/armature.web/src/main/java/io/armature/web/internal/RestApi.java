@@ -287,7 +287,13 @@ public final class RestApi extends HttpServlet {
                 if (c != null) {
                     c.estop(SOURCE, reason); // never refused, also without a supervisor
                 } else {
-                    boards.forEach(Board::revokeMotion); // the command path itself is gone: revoke from here
+                    // the command path itself is gone: trip the supervisor (latched: its next feed
+                    // does not undo the stop) and revoke the boards from here
+                    SafetySupervisor s = safety;
+                    if (s != null) {
+                        s.estop(SOURCE, reason);
+                    }
+                    boards.forEach(Board::revokeMotion);
                     log.error("E-STOP from the web with no motion-command service running: {} board(s) revoked directly", boards.size());
                 }
             }

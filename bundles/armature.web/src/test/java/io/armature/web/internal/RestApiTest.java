@@ -181,6 +181,14 @@ class RestApiTest {
     }
 
     @Test
+    void anEstopWithoutTheCommandServiceStillTripsTheSupervisorSoItStaysLatched() {
+        api.setCommands(null);
+        assertEquals(200, post("/estop", "{\"reason\": \"no command path\"}").status());
+        assertEquals(SafetyState.TRIPPED, supervisor.state(), "a bare revoke would be undone by the supervisor's next feed");
+        assertEquals(new TripReason("estop:web", "no command path", 0), supervisor.trip.get());
+    }
+
+    @Test
     void anEstopWithoutASupervisorOrCommandServiceStillAnswers200() {
         api.setSafety(null);
         api.setCommands(new FakeMotionCommands(null, left));
