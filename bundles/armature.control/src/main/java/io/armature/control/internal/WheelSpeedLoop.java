@@ -262,7 +262,7 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
     private volatile long faults;
     // the loop reports a fault once per episode, with strings made before the cycle runs
     private boolean faultReported;
-    private final String faultSource;
+    private final String safetyName; // loop:<name>, its heartbeat's and its faults' name
     private final String faultNotANumber;
     private final String faultOutput;
     // set when the supervisor goes away or changes: the loop thread returns its profile to rest
@@ -290,7 +290,7 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
         settings.set(s);
         pid = new PidController(s.gains(), -1.0, 1.0, 0.002, 0.2);
         controller = pid;
-        faultSource = "loop:" + s.name();
+        safetyName = "loop:" + s.name();
         faultNotANumber = "measurement is not a number; motor stopped";
         faultOutput = "controller output is not a number; motor stopped";
     }
@@ -383,7 +383,7 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     void bindSupervisor(SafetySupervisor s) {
         Heartbeat old = heartbeat;
-        heartbeat = s.heartbeat("loop:" + name(), config.heartbeatTimeoutMillis() * 1_000_000L);
+        heartbeat = s.heartbeat(safetyName, config.heartbeatTimeoutMillis() * 1_000_000L);
         supervisor = s;
         clearSetpoint(); // what was commanded under another supervisor (or none) is not this one's to allow
         if (old != null) {
@@ -674,7 +674,7 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
         faults++;
         SafetySupervisor sup = supervisor;
         if (sup != null) {
-            sup.fault(faultSource, message); // latched: a human decides when to move again
+            sup.fault(safetyName, message); // latched: a human decides when to move again
         }
     }
 
@@ -800,6 +800,18 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
             heartbeat = null;
             if (hb != null) {
                 hb.close();
+            }
+        } else {
+            // The engine stops this loop and may start it again (it restarts its component when
+            // its configuration arrives, or restarts a loop whose cycle threw, having tripped the
+            // supervisor itself). A fresh heartbeat gets the start-up slack of one that has not
+            // beaten yet, so that gap is not a missed beat; an engine that never comes back still
+            // trips the supervisor when the slack is over.
+            SafetySupervisor sup = supervisor;
+            Heartbeat old = heartbeat;
+            if (sup != null && old != null) {
+                heartbeat = sup.heartbeat(safetyName, config.heartbeatTimeoutMillis() * 1_000_000L);
+                old.close();
             }
         }
         if (standby || handsOver()) {
