@@ -680,7 +680,9 @@ public final class McuBoard implements Board {
             c.safeRequested = false;
             send(c.link, writer.begin(Frames.SAFE));
         }
-        if (c.dirty) {
+        // Outputs that would move wait for this episode's first heartbeat: the permit may have
+        // become valid after this pass read it, and the microcontroller refuses motion before one.
+        if (c.dirty && (c.beating || allSafe(c))) {
             c.dirty = false;
             writer.begin(Frames.SET_OUTPUTS).u8(c.pwm.length);
             for (McuChannels.Pwm p : c.pwm) {
