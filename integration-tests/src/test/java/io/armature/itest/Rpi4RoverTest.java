@@ -23,7 +23,7 @@ import org.osgi.framework.ServiceReference;
 import io.armature.hal.AnalogInput;
 import io.armature.hal.Board;
 import io.armature.hal.DigitalInput;
-import io.armature.hal.DutyScale;
+import io.armature.kit.board.DutyScale;
 import io.armature.hal.Edge;
 import io.armature.hal.I2cBus;
 import io.armature.hal.PwmOutput;

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.wiring.FrameworkWiring;
 
-import io.armature.vision.GroundTruthPose;
+import io.armature.simulation.GroundTruthPose;
 
 /**
  * Vision on the sim-rover feature in a real Felix: the synthetic camera renders the simulated

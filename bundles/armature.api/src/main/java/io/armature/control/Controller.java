@@ -9,9 +9,6 @@ import org.osgi.annotation.versioning.ConsumerType;
 @ConsumerType
 public interface Controller {
 
-    /** Service property: the controller type ({@code String}), for example {@code pid}. */
-    String PROPERTY_TYPE = "armature.controller.type";
-
     /**
      * @param setpoint    the target, in the loop's unit (for a wheel-speed loop, rad/s)
      * @param measurement the measured value, same unit

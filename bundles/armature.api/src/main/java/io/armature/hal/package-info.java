@@ -2,7 +2,7 @@
  * Hardware abstraction: boards and their channels (digital in/out, PWM, ADC, I2C, UART).
  */
 @Export
-@Version("1.3.0")
+@Version("2.0.0")
 package io.armature.hal;
 
 import org.osgi.annotation.bundle.Export;

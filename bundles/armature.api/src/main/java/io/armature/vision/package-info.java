@@ -3,7 +3,7 @@
  * consumer of results (a loop, a navigation command) needs only this package.
  */
 @Export
-@Version("2.0.0")
+@Version("3.0.0")
 package io.armature.vision;
 
 import org.osgi.annotation.bundle.Export;

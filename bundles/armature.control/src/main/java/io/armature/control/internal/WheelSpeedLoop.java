@@ -34,11 +34,11 @@ import io.armature.hal.PwmOutput;
 import io.armature.safety.Heartbeat;
 import io.armature.safety.SafetySupervisor;
 import io.armature.sensor.EncoderSample;
-import io.armature.sensor.EncoderVelocity;
-import io.armature.sensor.QuadratureDecoder;
+import io.armature.kit.sensor.EncoderVelocity;
+import io.armature.kit.sensor.QuadratureDecoder;
 import io.armature.sensor.SampleReader;
 import io.armature.sensor.SampleStream;
-import io.armature.sensor.StreamChoice;
+import io.armature.kit.sensor.StreamChoice;
 
 /**
  * A wheel-speed loop: encoder → velocity → controller → PWM duty, direction and brake. One

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-import io.armature.hal.DeviceTree;
+import io.armature.kit.board.DeviceTree;
 
 /**
  * Names the machine from its device tree and tells whether an installed board backend drives

@@ -22,7 +22,7 @@ import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
 
 import io.armature.hal.Board;
-import io.armature.hal.DeviceTree;
+import io.armature.kit.board.DeviceTree;
 
 /**
  * Watches the framework come up and prints one line when every bundle is active and no

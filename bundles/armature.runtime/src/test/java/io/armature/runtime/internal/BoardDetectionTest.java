@@ -12,7 +12,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.armature.hal.DeviceTree;
+import io.armature.kit.board.DeviceTree;
 
 class BoardDetectionTest {
 

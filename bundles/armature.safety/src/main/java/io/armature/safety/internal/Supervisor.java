@@ -35,11 +35,12 @@ import io.armature.control.ControlLoop;
 import io.armature.hal.Board;
 import io.armature.hal.DigitalInput;
 import io.armature.sensor.SampleStream;
-import io.armature.sensor.StreamChoice;
+import io.armature.kit.sensor.StreamChoice;
 import io.armature.safety.Heartbeat;
 import io.armature.safety.SafetyState;
 import io.armature.safety.SafetySupervisor;
 import io.armature.safety.TripReason;
+import io.armature.kit.service.DataDirectory;
 
 /**
  * The safety supervisor. Its own thread checks, every cycle, the heartbeats, the required
@@ -195,8 +196,6 @@ public final class Supervisor implements SafetySupervisor {
         }
     }
 
-    /** Framework property: the runtime's data directory; default {@code armature-data} in the working directory. */
-    static final String DATA_DIR_PROPERTY = "armature.data.dir";
     /** The file in the data directory that holds a latched trip across restarts. */
     static final String LATCH_FILE = "safety-latched-trip";
     private static final String LATCHED_PREFIX = "latched before restart: ";
@@ -246,7 +245,7 @@ public final class Supervisor implements SafetySupervisor {
 
     @Activate
     public Supervisor(Config config, BundleContext context, @Reference(service = LoggerFactory.class) Logger log, Map<String, Object> properties) {
-        this(config, context, log, true, dataDirectory(context));
+        this(config, context, log, true, DataDirectory.of(context));
         // Without a configuration of its own the supervisor runs on its defaults until the robot's
         // arrives (FileInstall delivers it just after start): that one is its first real one.
         configuredOnce = configRefused == null && properties.containsKey(org.osgi.framework.Constants.SERVICE_PID);
@@ -318,11 +317,6 @@ public final class Supervisor implements SafetySupervisor {
             trip("watchdog", "cannot open watchdog device " + s.watchdogDevice() + ": " + e.getMessage());
             return null;
         }
-    }
-
-    private static Path dataDirectory(BundleContext context) {
-        String dir = context == null ? null : context.getProperty(DATA_DIR_PROPERTY);
-        return Path.of(dir == null || dir.isBlank() ? "armature-data" : dir.trim());
     }
 
     /**

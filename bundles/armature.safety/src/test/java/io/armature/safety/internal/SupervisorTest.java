@@ -26,6 +26,7 @@ import io.armature.hal.PwmOutput;
 import io.armature.safety.Heartbeat;
 import io.armature.safety.SafetyState;
 import io.armature.testing.ComponentConfigs;
+import io.armature.kit.service.DataDirectory;
 
 class SupervisorTest {
 
@@ -53,7 +54,7 @@ class SupervisorTest {
         return (BundleContext) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {BundleContext.class},
                 (p, m, a) -> switch (m.getName()) {
                     case "getBundle" -> framework;
-                    case "getProperty" -> Supervisor.DATA_DIR_PROPERTY.equals(a[0]) ? dir.toString() : null;
+                    case "getProperty" -> DataDirectory.PROPERTY.equals(a[0]) ? dir.toString() : null;
                     default -> null;
                 });
     }

@@ -14,8 +14,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import io.armature.hal.Board;
 import io.armature.hal.DigitalInput;
 import io.armature.sensor.EncoderSample;
-import io.armature.sensor.EncoderVelocity;
-import io.armature.sensor.QuadratureDecoder;
+import io.armature.kit.sensor.EncoderEstimator;
+import io.armature.kit.sensor.QuadratureDecoder;
 import io.armature.sensors.stream.BroadcastStream;
 
 /**
@@ -67,15 +67,9 @@ public final class EncoderSource {
 
     private final BroadcastStream<EncoderSample> stream;
     private final QuadratureDecoder decoder;
-    private final EncoderVelocity velocity;
-    private final double radiansPerCount;
-    private final int sign;
-    private final double maxVelocity;
-    private final double maxStep; // rad/s per sample
+    private final EncoderEstimator estimator;
     private final long[] edge = new long[2];
     private final SampledStream<EncoderSample> source;
-    private long errorsSeen;
-    private double previousVelocity = Double.NaN;
 
     @Activate
     public EncoderSource(Config config, @Reference(name = "board") Board board, BundleContext context) {
@@ -106,12 +100,9 @@ public final class EncoderSource {
         }
         DigitalInput a = board.channel(config.channelA(), DigitalInput.class);
         DigitalInput b = board.channel(config.channelB(), DigitalInput.class);
-        this.radiansPerCount = 2 * Math.PI / config.countsPerRevolution();
-        this.sign = config.inverted() ? -1 : 1;
-        this.maxVelocity = config.maxVelocity();
-        this.maxStep = config.maxAcceleration() / config.rateHz();
         int window = (int) Math.max(1, Math.round(config.velocityWindowMillis() * config.rateHz() / 1000.0));
-        this.velocity = new EncoderVelocity(window, radiansPerCount);
+        this.estimator = new EncoderEstimator(config.countsPerRevolution(), config.inverted(), window, config.maxVelocity(),
+                config.maxAcceleration() / config.rateHz());
         this.decoder = new QuadratureDecoder(a, b);
         this.source = new SampledStream<>(name, config.rateHz(), EncoderSample::new, context, "armature-encoder-" + name, this::sample);
         this.stream = source.stream();
@@ -129,20 +120,7 @@ public final class EncoderSource {
     /** Samples the encoder once and publishes it. Package-private for tests that step it themselves. */
     void sample(long timestampNanos) {
         decoder.read(edge);
-        long errors = decoder.errors();
-        double v = sign * velocity.update(edge[0], edge[1]);
-        EncoderSample s = stream.claim();
-        s.timestampNanos = timestampNanos;
-        s.counts = sign * edge[0];
-        s.positionRadians = s.counts * radiansPerCount;
-        s.velocityRadiansPerSecond = v;
-        boolean missedEdges = errors != errorsSeen;
-        errorsSeen = errors;
-        // against the previous reading, valid or not: a spike flags its jump and its return, while
-        // a real change of level flags one sample and does not keep the stream invalid
-        boolean spike = !Double.isNaN(previousVelocity) && Math.abs(v - previousVelocity) > maxStep;
-        s.valid = !missedEdges && Double.isFinite(v) && Math.abs(v) <= maxVelocity && !spike;
-        previousVelocity = Double.isFinite(v) ? v : Double.NaN;
+        estimator.estimate(edge[0], edge[1], decoder.errors(), timestampNanos, stream.claim());
         stream.publish();
     }
 

@@ -14,6 +14,7 @@ import io.armature.control.ControlLoop;
 import io.armature.control.LoopStatistics;
 import io.armature.control.PidGains;
 import io.armature.control.TunableLoop;
+import io.armature.kit.service.NamedServices;
 import io.armature.motion.MotionCommands;
 
 /** {@code robot:loops}, {@code robot:setpoint}, {@code robot:pid}, {@code robot:controller}. */
@@ -27,7 +28,7 @@ public final class LoopCommands {
 
     // During a side-by-side update two instances of a loop share a name: commands go to the one
     // that drives, statistics come from the newer engine.
-    private final NamedInstances<TunableLoop> loops = new NamedInstances<>(all -> {
+    private final NamedServices<TunableLoop> loops = NamedServices.byProperty(ControlLoop.PROPERTY_NAME, all -> {
         for (TunableLoop l : all) {
             if (!l.isStandby()) {
                 return l;
@@ -35,28 +36,24 @@ public final class LoopCommands {
         }
         return all.get(0);
     });
-    private final NamedInstances<LoopStatistics> statistics = new NamedInstances<>(all -> all.get(all.size() - 1));
+    private final NamedServices<LoopStatistics> statistics = NamedServices.byProperty(ControlLoop.PROPERTY_NAME);
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addLoop(TunableLoop loop, Map<String, Object> props) {
-        loops.add(name(props), loop);
+        loops.add(loop, props);
     }
 
-    void removeLoop(TunableLoop loop, Map<String, Object> props) {
-        loops.remove(name(props), loop);
+    void removeLoop(TunableLoop loop) {
+        loops.remove(loop);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addStatistics(LoopStatistics s, Map<String, Object> props) {
-        statistics.add(name(props), s);
+        statistics.add(s, props);
     }
 
-    void removeStatistics(LoopStatistics s, Map<String, Object> props) {
-        statistics.remove(name(props), s);
-    }
-
-    private static String name(Map<String, Object> props) {
-        return String.valueOf(props.get(ControlLoop.PROPERTY_NAME));
+    void removeStatistics(LoopStatistics s) {
+        statistics.remove(s);
     }
 
     /** robot:loops — one line per loop. */

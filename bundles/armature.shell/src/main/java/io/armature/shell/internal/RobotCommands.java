@@ -18,6 +18,7 @@ import io.armature.hal.Board;
 import io.armature.hal.Channel;
 import io.armature.motion.MotionCommands;
 import io.armature.safety.SafetySupervisor;
+import io.armature.kit.motion.DirectStop;
 
 /** {@code robot:status}: boards and channels, the state of every Armature component, and safety. */
 @Component(service = RobotCommands.class, immediate = true, property = {
@@ -104,15 +105,7 @@ public final class RobotCommands {
         String why = reason == null || reason.length == 0 ? "e-stop from the shell" : String.join(" ", reason);
         MotionCommands c = commands;
         if (c == null) {
-            // The command path itself is gone (armature.control stopped): trip the supervisor, so
-            // the stop is latched and its next feed does not undo it, and revoke the boards.
-            SafetySupervisor s = safety;
-            if (s != null) {
-                s.estop(SOURCE, why);
-            }
-            boards.forEach(Board::revokeMotion);
-            return "E-STOP: no motion-command service is running; " + (s != null ? "the supervisor tripped and " : "")
-                    + "the motion permit of " + boards.size() + " board(s) revoked directly";
+            return "E-STOP: no motion-command service is running: " + DirectStop.estop(SOURCE, why, safety, boards);
         }
         return "E-STOP: " + c.estop(SOURCE, why);
     }

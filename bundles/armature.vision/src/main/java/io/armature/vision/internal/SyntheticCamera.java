@@ -15,7 +15,7 @@ import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
-import io.armature.vision.GroundTruthPose;
+import io.armature.simulation.GroundTruthPose;
 
 /**
  * A camera for the simulated robot: renders, from the simulator's true pose, what a level camera

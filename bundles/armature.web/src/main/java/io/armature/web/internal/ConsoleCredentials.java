@@ -22,6 +22,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
+import io.armature.kit.service.DataDirectory;
 
 /**
  * Sets the Felix Web Console's credentials so that it never accepts admin/admin. The password
@@ -37,8 +38,6 @@ import org.osgi.service.log.LoggerFactory;
 public final class ConsoleCredentials {
 
     static final String ENV = "ARMATURE_CONSOLE_PASSWORD";
-    /** Framework property: the runtime's data directory; default {@code armature-data} in the working directory. */
-    static final String DATA_DIR_PROPERTY = "armature.data.dir";
     static final String CONSOLE_PID = "org.apache.felix.webconsole.internal.servlet.OsgiManager";
     static final String FILE_NAME = "console-password.sha256";
     static final String USER = "admin";
@@ -53,7 +52,7 @@ public final class ConsoleCredentials {
     @Activate
     public ConsoleCredentials(@Reference ConfigurationAdmin configAdmin,
             @Reference(service = LoggerFactory.class) Logger log, BundleContext context) throws IOException {
-        this(configAdmin, log, System.out, System::getenv, dataDir(context));
+        this(configAdmin, log, System.out, System::getenv, DataDirectory.of(context));
     }
 
     ConsoleCredentials(ConfigurationAdmin configAdmin, Logger log, PrintStream out, UnaryOperator<String> environment,
@@ -83,11 +82,6 @@ public final class ConsoleCredentials {
         boolean passwordMatches = MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8),
                 ConsolePassword.hash(password).getBytes(StandardCharsets.UTF_8));
         return hash != null & userMatches & passwordMatches;
-    }
-
-    static Path dataDir(BundleContext context) {
-        String dir = context.getProperty(DATA_DIR_PROPERTY);
-        return Path.of(dir == null || dir.isBlank() ? "armature-data" : dir.trim());
     }
 
     /** @return the hash to use, or null when none can be had (the console then stays locked) */

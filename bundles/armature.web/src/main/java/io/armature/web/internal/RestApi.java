@@ -44,6 +44,7 @@ import io.armature.hal.Channel;
 import io.armature.motion.MotionCommands;
 import io.armature.safety.SafetySupervisor;
 import io.armature.sensor.SampleStream;
+import io.armature.kit.motion.DirectStop;
 
 /**
  * The JSON REST API under {@value #PATH}: status, loops, streams to read; setpoint, gains,
@@ -287,14 +288,7 @@ public final class RestApi extends HttpServlet {
                 if (c != null) {
                     c.estop(SOURCE, reason); // never refused, also without a supervisor
                 } else {
-                    // the command path itself is gone: trip the supervisor (latched: its next feed
-                    // does not undo the stop) and revoke the boards from here
-                    SafetySupervisor s = safety;
-                    if (s != null) {
-                        s.estop(SOURCE, reason);
-                    }
-                    boards.forEach(Board::revokeMotion);
-                    log.error("E-STOP from the web with no motion-command service running: {} board(s) revoked directly", boards.size());
+                    log.error("E-STOP from the web with no motion-command service running: {}", DirectStop.estop(SOURCE, reason, safety, boards));
                 }
             }
             case "reset" -> {

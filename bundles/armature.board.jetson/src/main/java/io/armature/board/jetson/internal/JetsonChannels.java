@@ -8,8 +8,8 @@ import io.armature.hal.DigitalInput;
 import io.armature.hal.DigitalOutput;
 import io.armature.hal.Edge;
 import io.armature.hal.EdgeListener;
-import io.armature.hal.EdgeListeners;
-import io.armature.hal.MotionGuard;
+import io.armature.kit.board.EdgeListeners;
+import io.armature.kit.board.MotionGuard;
 import io.armature.hal.PwmOutput;
 import io.armature.hal.Registration;
 
@@ -80,7 +80,7 @@ final class JetsonChannels {
             guard.checkRunning(info.name());
             long period = periodNanos(hertz);
             try {
-                pwm.apply(period, io.armature.hal.DutyScale.toNanos(duty, period));
+                pwm.apply(period, io.armature.kit.board.DutyScale.toNanos(duty, period));
             } catch (IOException e) {
                 throw new IllegalStateException(info.name() + ": cannot change the period of " + pwm.dir() + ": " + e.getMessage(), e);
             }

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
-import io.armature.hal.DutyScale;
+import io.armature.kit.board.DutyScale;
 
 /**
  * One channel of a Linux PWM chip through {@code /sys/class/pwm/pwmchipN}: export, period,

@@ -82,7 +82,7 @@ class SysfsPwmTest {
         pwm.open(1_000_000, 100); // 1 kHz
         pwm.duty16(60_000);
         kernel.writes.clear();
-        pwm.apply(50_000, io.armature.hal.DutyScale.toNanos(60_000, 50_000)); // to 20 kHz at the same duty
+        pwm.apply(50_000, io.armature.kit.board.DutyScale.toNanos(60_000, 50_000)); // to 20 kHz at the same duty
         assertEquals(List.of("pwm0/duty_cycle=45777", "pwm0/period=50000"), kernel.writes);
         assertEquals(0, kernel.refused, "period first would have been EINVAL: 915541 ns of duty in a 50000 ns period");
     }
@@ -93,7 +93,7 @@ class SysfsPwmTest {
         pwm.open(50_000, 100); // 20 kHz
         pwm.duty16(60_000);
         kernel.writes.clear();
-        pwm.apply(1_000_000, io.armature.hal.DutyScale.toNanos(60_000, 1_000_000)); // to 1 kHz
+        pwm.apply(1_000_000, io.armature.kit.board.DutyScale.toNanos(60_000, 1_000_000)); // to 1 kHz
         assertEquals(List.of("pwm0/period=1000000", "pwm0/duty_cycle=915541"), kernel.writes);
         assertEquals(0, kernel.refused, "duty first would have been EINVAL: 915541 ns of duty in a 50000 ns period");
     }

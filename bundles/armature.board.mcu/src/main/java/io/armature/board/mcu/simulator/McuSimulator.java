@@ -10,7 +10,7 @@ import java.util.concurrent.locks.LockSupport;
 import io.armature.board.mcu.protocol.FrameReader;
 import io.armature.board.mcu.protocol.FrameWriter;
 import io.armature.board.mcu.protocol.Frames;
-import io.armature.hal.DutyScale;
+import io.armature.kit.board.DutyScale;
 
 /**
  * A microcontroller that speaks the Armature serial protocol, as firmware on an ESP32-C3 would:

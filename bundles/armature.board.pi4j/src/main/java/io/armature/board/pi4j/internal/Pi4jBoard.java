@@ -41,12 +41,12 @@ import com.pi4j.plugin.mock.provider.pwm.MockPwmProvider;
 import io.armature.hal.Actuator;
 import io.armature.hal.Board;
 import io.armature.hal.BoardInfo;
-import io.armature.hal.BoardServices;
+import io.armature.kit.board.BoardServices;
 import io.armature.hal.Channel;
 import io.armature.hal.ChannelInfo;
-import io.armature.hal.Channels;
-import io.armature.hal.DeviceTree;
-import io.armature.hal.MotionGuard;
+import io.armature.kit.board.Channels;
+import io.armature.kit.board.DeviceTree;
+import io.armature.kit.board.MotionGuard;
 import io.armature.hal.PwmOutput;
 
 /**

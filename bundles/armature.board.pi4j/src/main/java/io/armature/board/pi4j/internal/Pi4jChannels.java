@@ -15,12 +15,12 @@ import io.armature.hal.ChannelInfo;
 import io.armature.hal.ChannelType;
 import io.armature.hal.DigitalInput;
 import io.armature.hal.DigitalOutput;
-import io.armature.hal.DutyScale;
+import io.armature.kit.board.DutyScale;
 import io.armature.hal.Edge;
 import io.armature.hal.EdgeListener;
-import io.armature.hal.EdgeListeners;
+import io.armature.kit.board.EdgeListeners;
 import io.armature.hal.I2cBus;
-import io.armature.hal.MotionGuard;
+import io.armature.kit.board.MotionGuard;
 import io.armature.hal.PwmOutput;
 import io.armature.hal.Registration;
 

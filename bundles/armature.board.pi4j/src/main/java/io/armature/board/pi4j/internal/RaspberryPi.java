@@ -2,7 +2,7 @@ package io.armature.board.pi4j.internal;
 
 import java.util.List;
 
-import io.armature.hal.DeviceTree;
+import io.armature.kit.board.DeviceTree;
 
 /**
  * What this backend knows about the Raspberry Pi 4 and 5: the device-tree compatible strings it

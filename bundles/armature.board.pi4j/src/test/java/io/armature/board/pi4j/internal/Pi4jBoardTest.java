@@ -28,7 +28,7 @@ import com.pi4j.plugin.mock.provider.pwm.MockPwm;
 import io.armature.hal.AnalogInput;
 import io.armature.hal.DigitalInput;
 import io.armature.hal.DigitalOutput;
-import io.armature.hal.DutyScale;
+import io.armature.kit.board.DutyScale;
 import io.armature.hal.Edge;
 import io.armature.hal.I2cBus;
 import io.armature.hal.PwmOutput;

@@ -24,12 +24,12 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import io.armature.hal.Actuator;
 import io.armature.hal.Board;
 import io.armature.hal.BoardInfo;
-import io.armature.hal.BoardServices;
+import io.armature.kit.board.BoardServices;
 import io.armature.hal.Channel;
 import io.armature.hal.ChannelInfo;
-import io.armature.hal.Channels;
+import io.armature.kit.board.Channels;
 import io.armature.hal.PwmOutput;
-import io.armature.vision.GroundTruthPose;
+import io.armature.simulation.GroundTruthPose;
 
 /**
  * The simulated rover board. Its channels drive and read a {@link RoverPlant}: PWM duty,

@@ -41,7 +41,8 @@ import io.armature.sensor.EncoderSample;
 import io.armature.sensor.ImuSample;
 import io.armature.sensor.SampleReader;
 import io.armature.sensor.SampleStream;
-import io.armature.sensor.StreamChoice;
+import io.armature.kit.sensor.StreamChoice;
+import io.armature.kit.service.DataDirectory;
 
 /**
  * The robot to ROS 2 tools: a rosbridge v2 server and a Foxglove WebSocket server, on their own
@@ -184,8 +185,7 @@ public final class RosBridge {
     void activate(BundleContext context, Config config) {
         String robot = context.getProperty("armature.robot");
         robotName = robot == null ? "armature" : robot;
-        String dir = context.getProperty(RosToken.DATA_DIR_PROPERTY);
-        dataDir = Path.of(dir == null || dir.isBlank() ? "armature-data" : dir.trim());
+        dataDir = DataDirectory.of(context);
         Settings s = Settings.of(config);
         running = start(s, token(s));
     }

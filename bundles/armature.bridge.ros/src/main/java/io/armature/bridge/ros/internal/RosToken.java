@@ -24,8 +24,6 @@ import org.osgi.service.log.Logger;
  */
 final class RosToken {
 
-    /** Framework property of the runtime's data directory; default {@code armature-data}. */
-    static final String DATA_DIR_PROPERTY = "armature.data.dir";
     static final String FILE_NAME = "ros-token";
     /** The shortest token taken, in characters. */
     static final int MIN_LENGTH = 16;

@@ -53,6 +53,7 @@ import io.armature.safety.SafetySupervisor;
 import io.armature.safety.TripReason;
 import io.armature.sensor.SampleStream;
 import io.armature.telemetry.TelemetrySource;
+import io.armature.kit.motion.DirectStop;
 
 /**
  * Publishes the robot to an MQTT broker and, when enabled, takes commands from it. Topics, under
@@ -214,7 +215,7 @@ public final class MqttTelemetry {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile MotionCommands motion;
 
-    private final CommandRouter router = new CommandRouter(() -> motion, this::loopNames, this::estopWithoutMotion,
+    private final CommandRouter router = new CommandRouter(() -> motion, this::loopNames, reason -> DirectStop.estop(CommandRouter.SOURCE, reason, safety, boards),
             line -> this.log.info(line));
 
     private Logger log;
@@ -806,36 +807,6 @@ public final class MqttTelemetry {
         java.util.Set<String> names = new java.util.TreeSet<>(loops.values());
         statistics.forEach(e -> names.add(e.getKey()));
         return names;
-    }
-
-    /**
-     * An e-stop while no motion-command service runs (it is being updated, or its bundle is not
-     * there): trips the supervisor when there is one and revokes every board's motion permit.
-     *
-     * @return what was done, in one line
-     */
-    private String estopWithoutMotion(String reason) {
-        List<String> done = new ArrayList<>();
-        SafetySupervisor s = safety;
-        if (s != null) {
-            try {
-                s.estop(CommandRouter.SOURCE, reason);
-                done.add("supervisor tripped");
-            } catch (RuntimeException e) {
-                done.add("supervisor e-stop failed: " + CommandRouter.oneLine(e));
-            }
-        }
-        int revoked = 0;
-        for (Board b : boards) {
-            try {
-                b.revokeMotion();
-                revoked++;
-            } catch (RuntimeException e) {
-                done.add("board " + b.info().id() + " not revoked: " + CommandRouter.oneLine(e));
-            }
-        }
-        done.add("motion permit revoked on " + revoked + " board" + (revoked == 1 ? "" : "s"));
-        return String.join(", ", done);
     }
 
     // ---- Sparkplug B

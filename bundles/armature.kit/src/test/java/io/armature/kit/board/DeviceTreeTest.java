@@ -1,4 +1,4 @@
-package io.armature.hal;
+package io.armature.kit.board;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

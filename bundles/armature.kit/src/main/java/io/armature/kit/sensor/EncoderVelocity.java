@@ -1,4 +1,6 @@
-package io.armature.sensor;
+package io.armature.kit.sensor;
+
+import io.armature.hal.Edge;
 
 import java.util.Arrays;
 

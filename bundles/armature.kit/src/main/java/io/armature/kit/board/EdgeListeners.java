@@ -1,4 +1,9 @@
-package io.armature.hal;
+package io.armature.kit.board;
+
+import io.armature.hal.DigitalInput;
+import io.armature.hal.Edge;
+import io.armature.hal.EdgeListener;
+import io.armature.hal.Registration;
 
 import java.util.Arrays;
 import java.util.Objects;

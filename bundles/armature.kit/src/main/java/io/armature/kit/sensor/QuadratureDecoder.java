@@ -1,4 +1,4 @@
-package io.armature.sensor;
+package io.armature.kit.sensor;
 
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicLong;

@@ -1,4 +1,6 @@
-package io.armature.hal;
+package io.armature.kit.board;
+
+import io.armature.hal.Board;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package io.armature.sensor;
+package io.armature.kit.sensor;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,4 +1,6 @@
-package io.armature.hal;
+package io.armature.kit.board;
+
+import io.armature.hal.PwmOutput;
 
 /**
  * Maps the normalized 16-bit duty of {@link PwmOutput} (0..65535) to a board's real resolution

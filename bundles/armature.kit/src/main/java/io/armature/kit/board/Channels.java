@@ -1,4 +1,8 @@
-package io.armature.hal;
+package io.armature.kit.board;
+
+import io.armature.hal.Board;
+import io.armature.hal.Channel;
+import io.armature.hal.UnknownChannelException;
 
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,14 @@
-package io.armature.hal;
+package io.armature.kit.board;
+
+import io.armature.hal.Actuator;
+import io.armature.hal.AnalogInput;
+import io.armature.hal.Board;
+import io.armature.hal.Channel;
+import io.armature.hal.DigitalInput;
+import io.armature.hal.DigitalOutput;
+import io.armature.hal.I2cBus;
+import io.armature.hal.PwmOutput;
+import io.armature.hal.UartPort;
 
 import java.util.ArrayList;
 import java.util.Collection;

@@ -1,4 +1,4 @@
-package io.armature.sensor;
+package io.armature.kit.sensor;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

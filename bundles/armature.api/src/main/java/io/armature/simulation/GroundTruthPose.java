@@ -1,4 +1,4 @@
-package io.armature.vision;
+package io.armature.simulation;
 
 import org.osgi.annotation.versioning.ProviderType;
 

@@ -1,4 +1,10 @@
-package io.armature.hal;
+package io.armature.kit.board;
+
+import io.armature.hal.Channel;
+import io.armature.hal.ChannelInfo;
+import io.armature.hal.ChannelType;
+import io.armature.hal.PwmOutput;
+import io.armature.hal.UnknownChannelException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;

@@ -1,4 +1,8 @@
-package io.armature.hal;
+package io.armature.kit.board;
+
+import io.armature.hal.ChannelInfo;
+import io.armature.hal.ChannelType;
+import io.armature.hal.PwmOutput;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

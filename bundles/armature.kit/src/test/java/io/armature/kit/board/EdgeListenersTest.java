@@ -1,4 +1,7 @@
-package io.armature.hal;
+package io.armature.kit.board;
+
+import io.armature.hal.Edge;
+import io.armature.hal.Registration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

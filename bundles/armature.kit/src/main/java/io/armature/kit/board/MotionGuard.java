@@ -1,4 +1,7 @@
-package io.armature.hal;
+package io.armature.kit.board;
+
+import io.armature.hal.Actuator;
+import io.armature.hal.MotionPermit;
 
 import java.util.List;
 import java.util.Objects;
@@ -88,7 +91,9 @@ public final class MotionGuard implements AutoCloseable {
     private void watch(long checkNanos) {
         while (!stopped) {
             synchronized (lock) {
-                if (!stopped && !permit.permitted() && !allSafe()) {
+                // the outputs first, then the permit: read the other way round, a permit fed and an
+                // output moved between the two reads would look like a lapse
+                if (!stopped && !allSafe() && !permit.permitted()) {
                     driveSafe(); // the permit lapsed: nobody vouches for these outputs any more
                     lapses++;
                 }

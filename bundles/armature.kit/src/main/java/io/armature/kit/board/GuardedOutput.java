@@ -1,0 +1,58 @@
+package io.armature.kit.board;
+
+import io.armature.hal.DigitalOutput;
+
+/**
+ * A digital output held to its board's {@link MotionGuard}, as {@link GuardedPwm} holds a PWM
+ * output: a level other than the safe level takes effect only while the permit allows motion (a
+ * refusal is counted and writes the safe level), a permit revoked between that check and the
+ * write wins, and once the board is stopped every write throws while the safe level stays
+ * reachable. A backend writes only its pin I/O ({@link #writeLevel}).
+ */
+public abstract class GuardedOutput implements DigitalOutput {
+
+    private final MotionGuard guard;
+    private final boolean safeLevel;
+
+    /**
+     * @param guard     the board's guard, shared by all its actuators
+     * @param safeLevel the level that stops what this output drives
+     */
+    protected GuardedOutput(MotionGuard guard, boolean safeLevel) {
+        this.guard = guard;
+        this.safeLevel = safeLevel;
+    }
+
+    @Override
+    public final synchronized void set(boolean high) {
+        guard.checkRunning(info().name());
+        boolean applied = high != safeLevel && !guard.permit().allowsMotion() ? safeLevel : high;
+        writeLevel(applied);
+        if (applied != safeLevel && !guard.permit().permitted()) {
+            writeLevel(safeLevel); // revoked between the check and the write: revocation wins
+        }
+    }
+
+    /**
+     * Puts a level on the pin: the backend's I/O, nothing else. Called with this object's lock held.
+     *
+     * @throws IllegalStateException when the hardware refuses the write, naming the channel
+     */
+    protected abstract void writeLevel(boolean high);
+
+    @Override
+    public final boolean safeLevel() {
+        return safeLevel;
+    }
+
+    /** The safe level: reachable also after the board stopped. */
+    @Override
+    public synchronized void toSafeState() {
+        writeLevel(safeLevel);
+    }
+
+    @Override
+    public void close() {
+        toSafeState();
+    }
+}
