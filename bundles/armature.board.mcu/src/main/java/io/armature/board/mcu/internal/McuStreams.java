@@ -102,6 +102,11 @@ final class McuStreams {
         return true;
     }
 
+    /** @return encoder stream {@code i}, in the microcontroller's order */
+    SampleStream<EncoderSample> encoderStream(int i) {
+        return encoders.get(i);
+    }
+
     /** Registers every stream as a {@link SampleStream} of board {@code boardId}. */
     void register(BundleContext context, String boardId) {
         if (imu != null) {
