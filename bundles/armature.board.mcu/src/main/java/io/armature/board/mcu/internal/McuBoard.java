@@ -1,16 +1,8 @@
 package io.armature.board.mcu.internal;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Hashtable;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.locks.LockSupport;
 
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -22,23 +14,12 @@ import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
-import io.armature.board.mcu.protocol.FrameReader;
-import io.armature.board.mcu.protocol.FrameWriter;
-import io.armature.board.mcu.protocol.Frames;
-import io.armature.hal.Actuator;
 import io.armature.hal.Board;
 import io.armature.hal.BoardInfo;
-import io.armature.kit.board.BoardServices;
 import io.armature.hal.Channel;
-import io.armature.hal.ChannelInfo;
-import io.armature.kit.board.Channels;
-import io.armature.hal.MotionPermit;
 import io.armature.hal.UnknownChannelException;
-import io.armature.sensor.EncoderSample;
-import io.armature.kit.sensor.EncoderVelocity;
-import io.armature.sensor.ImuSample;
-import io.armature.sensor.SampleStream;
-import io.armature.sensors.stream.BroadcastStream;
+import io.armature.kit.board.Channels;
+import io.armature.kit.board.MotionGuard;
 
 /**
  * A microcontroller (an ESP32-C3, or any that speaks the protocol in this bundle's README) on a
@@ -58,13 +39,17 @@ import io.armature.sensors.stream.BroadcastStream;
  * microcontroller refuses to move, and a supervisor that stops feeding, a frozen JVM or a killed
  * one stops the motors on the microcontroller too. When the permit becomes valid the first
  * heartbeat goes out at once, ahead of the outputs.
+ *
+ * <p>This component puts together the {@link McuLink} (the port and its reconnects), the
+ * {@link McuSession} (handshake and frames from the microcontroller), the {@link McuSender}
+ * (frames to it) and, per connection, the {@link McuConnection} with its channels and
+ * {@link McuStreams}; the permit rules are the kit's {@link MotionGuard}'s.
  */
 @Component(service = {}, immediate = true, configurationPid = McuBoard.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = McuBoard.Config.class)
 public final class McuBoard implements Board {
 
     public static final String PID = "armature.board.mcu";
-    private static final long MS = 1_000_000L;
 
     @ObjectClassDefinition(name = "Armature microcontroller board", description = "A microcontroller on a serial port, spoken to with the Armature protocol.")
     public @interface Config {
@@ -141,35 +126,18 @@ public final class McuBoard implements Board {
         boolean unsupervised() default false;
     }
 
-    private record OutputSpec(String name, boolean safeLevel) {
-    }
-
     private final Logger log;
     private final BundleContext context;
     private final String id;
     private final SerialLink.Settings line;
-    private final String[] pwmNames;
-    private final OutputSpec[] outputSpecs;
-    private final String[] adcNames;
+    private final McuLayout layout;
     private final Config config;
-    private final MotionPermit permit;
-    private final FrameReader reader = new FrameReader(this::onFrame);
-    private final FrameWriter writer = new FrameWriter();
-    private final Object sendLock = new Object();
-    private final Thread linkThread;
-    private final Thread sendThread;
+    private final MotionGuard guard;
+    private final McuSender sender;
+    private final McuSession session;
+    private final McuLink link;
     private volatile boolean running = true;
-
-    // one connection's state; replaced on every connect
-    private volatile Connection connection;
-    private volatile Handshake handshake;
-
-    // written by the link thread alone
-    private volatile long nacks;
-    private volatile int lastNack = Frames.OK;
-    private volatile long mcuLapses;
-    /** good frames the board could not use: an unknown type, or a payload of the wrong length */
-    private volatile long unusable;
+    private volatile McuConnection connection;
 
     @Activate
     public McuBoard(Config config, BundleContext context, @Reference(service = LoggerFactory.class) Logger log) {
@@ -181,6 +149,30 @@ public final class McuBoard implements Board {
             throw new IllegalArgumentException("armature.board must be letters, digits, '.', '_' or '-', was '" + config.armature_board() + "'");
         }
         this.line = new SerialLink.Settings(config.port(), config.baudRate(), config.dataBits(), config.parity(), config.stopBits());
+        checkTiming(config);
+        if (config.imuRateHz() < 0 || config.imuRateHz() > 2000 || config.encoderRateHz() < 0 || config.encoderRateHz() > 2000) {
+            throw new IllegalArgumentException("imuRateHz and encoderRateHz must be 0..2000");
+        }
+        if (config.countsPerRevolution() < 1) {
+            throw new IllegalArgumentException("countsPerRevolution must be at least 1, was " + config.countsPerRevolution());
+        }
+        if (!(config.maxVelocity() > 0) || Double.isInfinite(config.maxVelocity())) {
+            throw new IllegalArgumentException("maxVelocity must be finite and above 0, was " + config.maxVelocity());
+        }
+        this.layout = McuLayout.of(config);
+        this.guard = new MotionGuard(id, config.unsupervised(), (channel, e) -> log.error("board '{}': channel {} could not be driven safe: {}", id,
+                channel, e.getMessage()));
+        if (config.unsupervised()) {
+            log.warn("board '{}' is unsupervised: it moves with no safety supervisor; for a bench only", id);
+        }
+        this.sender = new McuSender(id, config, guard.permit(), () -> connection);
+        this.session = new McuSession(id, config, line, layout, sender, this::connect, this::disconnect, log);
+        this.link = new McuLink(id, line, config.reconnectMillis(), session, log);
+        link.start();
+        sender.start();
+    }
+
+    private static void checkTiming(Config config) {
         if (config.heartbeatPeriodMillis() < 5 || config.heartbeatPeriodMillis() > 500) {
             throw new IllegalArgumentException("heartbeatPeriodMillis must be 5..500, was " + config.heartbeatPeriodMillis());
         }
@@ -191,550 +183,61 @@ public final class McuBoard implements Board {
         if (config.linkTimeoutMillis() < config.heartbeatTimeoutMillis()) {
             throw new IllegalArgumentException("linkTimeoutMillis must be at least heartbeatTimeoutMillis, was " + config.linkTimeoutMillis());
         }
-        if (config.imuRateHz() < 0 || config.imuRateHz() > 2000 || config.encoderRateHz() < 0 || config.encoderRateHz() > 2000) {
-            throw new IllegalArgumentException("imuRateHz and encoderRateHz must be 0..2000");
-        }
-        if (config.countsPerRevolution() < 1) {
-            throw new IllegalArgumentException("countsPerRevolution must be at least 1, was " + config.countsPerRevolution());
-        }
-        this.pwmNames = names(config.pwmChannels());
-        this.adcNames = names(config.adcChannels());
-        String[] outs = names(config.outputs());
-        this.outputSpecs = new OutputSpec[outs.length];
-        for (int i = 0; i < outs.length; i++) {
-            String[] parts = outs[i].split(":");
-            if (parts.length != 2 || !(parts[1].equals("low") || parts[1].equals("high"))) {
-                throw new IllegalArgumentException("outputs are name:low or name:high (the safe level), was '" + outs[i] + "'");
-            }
-            outputSpecs[i] = new OutputSpec(parts[0], parts[1].equals("high"));
-        }
-        if (outputSpecs.length > 16) {
-            throw new IllegalArgumentException("at most 16 outputs, was " + outputSpecs.length);
-        }
-        this.permit = new MotionPermit(config.unsupervised());
-        if (config.unsupervised()) {
-            log.warn("board '{}' is unsupervised: it moves with no safety supervisor; for a bench only", id);
-        }
-        this.linkThread = new Thread(this::linkLoop, "armature-mcu-" + id);
-        this.sendThread = new Thread(this::sendLoop, "armature-mcu-" + id + "-tx");
-        linkThread.setDaemon(true);
-        sendThread.setDaemon(true);
-        linkThread.start();
-        sendThread.start();
-    }
-
-    /** A list from configuration: an array, or one comma-separated string as a .cfg file gives it. */
-    private static String[] names(String[] configured) {
-        List<String> out = new ArrayList<>();
-        if (configured != null) {
-            for (String entry : configured) {
-                for (String s : entry == null ? new String[0] : entry.split(",")) {
-                    if (!s.isBlank()) {
-                        out.add(s.trim());
-                    }
-                }
-            }
-        }
-        return out.toArray(new String[0]);
     }
 
     @Deactivate
     void deactivate() {
         toSafeState();
-        running = false; // the send thread sends SAFE as it stops
-        Connection c = connection;
-        LockSupport.unpark(sendThread);
-        join(sendThread);
-        if (c != null) {
-            c.link.close(); // wakes the link thread's read
-        }
-        join(linkThread);
+        running = false;
+        sender.stop(); // it sends SAFE as it stops
+        link.stop();
         disconnect("the board is stopping");
+        guard.close();
     }
 
-    private static void join(Thread t) {
-        try {
-            t.join(2_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    // ---------------------------------------------------------------- the link thread: connect, read
-
-    private void linkLoop() {
-        byte[] buf = new byte[1024];
-        String lastFailure = null;
-        while (running) {
-            SerialLink link;
-            try {
-                link = SerialLink.open(line);
-            } catch (IOException | RuntimeException e) {
-                if (!e.getMessage().equals(lastFailure)) {
-                    log.warn("board '{}': {}; trying again every {} ms", id, e.getMessage(), config.reconnectMillis());
-                    lastFailure = e.getMessage();
-                }
-                sleep(config.reconnectMillis());
-                continue;
-            }
-            lastFailure = null;
-            String reason = session(link, buf);
-            link.close();
-            disconnect(reason);
-            if (running) {
-                sleep(config.reconnectMillis());
-            }
-        }
-    }
-
-    /** @return why the session ended */
-    private String session(SerialLink link, byte[] buf) {
-        reader.reset();
-        Handshake hello = new Handshake();
-        handshake = hello;
-        try {
-            synchronized (sendLock) { // the send thread may still be finishing with the previous link
-                send(link, writer.begin(Frames.HELLO).u16(safeMask()));
-            }
-            long deadline = System.nanoTime() + 1_000 * MS;
-            while (running && hello.reply == null && System.nanoTime() - deadline < 0) {
-                int n = link.read(buf);
-                reader.accept(buf, 0, n);
-            }
-            if (hello.reply == null) {
-                return running ? "no HELLO_REPLY from the microcontroller on " + line.port() + " within 1 s" : "stopping";
-            }
-            String refused = hello.reply.refusal(pwmNames.length, outputSpecs.length, adcNames.length);
-            if (refused != null) {
-                log.error("board '{}': {}", id, refused);
-                return refused;
-            }
-            connect(link, hello.reply); // the send thread starts the streams
-            long lastFrame = System.nanoTime();
-            long framesBefore = reader.frames();
-            while (running) {
-                int n = link.read(buf);
-                reader.accept(buf, 0, n);
-                long now = System.nanoTime();
-                if (reader.frames() != framesBefore) {
-                    framesBefore = reader.frames();
-                    lastFrame = now;
-                } else if (now - lastFrame > config.linkTimeoutMillis() * MS) {
-                    return "no frame from the microcontroller for " + config.linkTimeoutMillis() + " ms";
-                }
-            }
-            return "stopping";
-        } catch (IOException e) {
-            return e.getMessage();
-        }
-    }
-
-    private static final class Handshake {
-        volatile HelloReply reply;
-    }
-
-    /** What the microcontroller says it has. */
-    record HelloReply(int version, int pwm, int pwmBits, int gpio, int adc, String name) {
-        String refusal(int wantPwm, int wantGpio, int wantAdc) {
-            if (version != Frames.VERSION) {
-                return name + " speaks protocol version " + version + ", this board speaks " + Frames.VERSION;
-            }
-            if (pwm < wantPwm || gpio < wantGpio || adc < wantAdc) {
-                return String.format("%s has %d PWM, %d GPIO, %d ADC channels; the configuration asks for %d, %d, %d", name, pwm, gpio, adc,
-                        wantPwm, wantGpio, wantAdc);
-            }
-            if (pwmBits < 1 || pwmBits > 16) {
-                return name + " reports a PWM resolution of " + pwmBits + " bits; 1..16 expected";
-            }
-            return null;
-        }
-    }
-
-    private int safeMask() {
-        int mask = 0;
-        for (int i = 0; i < outputSpecs.length; i++) {
-            if (outputSpecs[i].safeLevel()) {
-                mask |= 1 << i;
-            }
-        }
-        return mask;
-    }
-
-    // ---------------------------------------------------------------- one connection
-
-    /** The channels, streams and registrations of one connection. */
-    private final class Connection implements McuChannels.Link {
-        final SerialLink link;
-        final HelloReply hello;
-        final McuChannels.Pwm[] pwm;
-        final McuChannels.Output[] outputs;
-        final McuChannels.Adc[] adc;
-        final Map<String, Channel> channels = new LinkedHashMap<>();
-        final Actuator[] actuators;
-        final BoardInfo info;
-        final BroadcastStream<ImuSample> imu;
-        final List<BroadcastStream<EncoderSample>> encoders = new ArrayList<>();
-        final EncoderVelocity[] velocity;
-        final McuClock clock = new McuClock();
-        final long[] edgeNanos;
-        final List<ServiceRegistration<?>> streamRegistrations = new ArrayList<>();
-        BoardServices services;
-        volatile boolean open = true;
-        volatile boolean dirty = true;
-        volatile boolean safeRequested = true;
-        volatile boolean mcuLapsed;
-        /** a heartbeat went out at the last due beat, or since: the send thread's, read by permitMotion */
-        volatile boolean beating;
-        boolean streamsStarted; // the send thread's
-
-        Connection(SerialLink link, HelloReply hello) {
-            this.link = link;
-            this.hello = hello;
-            pwm = new McuChannels.Pwm[pwmNames.length];
-            for (int i = 0; i < pwm.length; i++) {
-                pwm[i] = add(new McuChannels.Pwm(pwmNames[i], hello.pwmBits(), config.pwmFrequencyHz(), this));
-            }
-            outputs = new McuChannels.Output[outputSpecs.length];
-            for (int i = 0; i < outputs.length; i++) {
-                outputs[i] = add(new McuChannels.Output(outputSpecs[i].name(), outputSpecs[i].safeLevel(), this));
-            }
-            adc = new McuChannels.Adc[adcNames.length];
-            for (int i = 0; i < adc.length; i++) {
-                adc[i] = add(new McuChannels.Adc(adcNames[i], config.adcFullScaleMillivolts(), this));
-            }
-            List<ChannelInfo> infos = new ArrayList<>();
-            for (Channel c : channels.values()) {
-                infos.add(c.info());
-            }
-            info = new BoardInfo(id, hello.name() + " on " + line, "mcu", infos);
-            actuators = channels.values().stream().filter(Actuator.class::isInstance).map(Actuator.class::cast).toArray(Actuator[]::new);
-            String imuName = config.imuStream().trim();
-            imu = imuName.isEmpty() ? null : new BroadcastStream<>(imuName, config.imuRateHz(), 256, ImuSample::new);
-            String[] encoderNames = names(config.encoderStreams());
-            velocity = new EncoderVelocity[encoderNames.length];
-            edgeNanos = new long[encoderNames.length];
-            int window = (int) Math.max(1, Math.round(config.velocityWindowMillis() * config.encoderRateHz() / 1000.0));
-            for (int i = 0; i < encoderNames.length; i++) {
-                encoders.add(new BroadcastStream<>(encoderNames[i], config.encoderRateHz(), 256, EncoderSample::new));
-                velocity[i] = new EncoderVelocity(window, 2 * Math.PI / config.countsPerRevolution());
-            }
-        }
-
-        private <T extends Channel> T add(T c) {
-            if (channels.put(c.name(), c) != null) {
-                throw new IllegalArgumentException("channel name '" + c.name() + "' is used twice");
-            }
-            return c;
-        }
-
-        @Override
-        public MotionPermit permit() {
-            return permit;
-        }
-
-        @Override
-        public void check(String channel) {
-            if (!open) {
-                throw new IllegalStateException("board '" + id + "' is disconnected; channel " + channel + " is gone");
-            }
-        }
-
-        @Override
-        public void outputsChanged() {
-            dirty = true;
-            LockSupport.unpark(sendThread);
-        }
-
-        void register() {
-            services = BoardServices.registerChannels(context, id, channels.values()).andBoard(McuBoard.this, Map.of());
-            if (imu != null) {
-                streamRegistrations.add(registerStream(imu));
-            }
-            for (BroadcastStream<EncoderSample> e : encoders) {
-                streamRegistrations.add(registerStream(e));
-            }
-        }
-
-        private ServiceRegistration<?> registerStream(BroadcastStream<?> s) {
-            Hashtable<String, Object> props = new Hashtable<>();
-            props.put(SampleStream.PROPERTY_STREAM, s.name());
-            props.put(PROPERTY_BOARD, id);
-            return context.registerService(SampleStream.class, s, props);
-        }
-
-        void close() {
-            open = false;
-            if (imu != null) {
-                imu.close();
-            }
-            for (BroadcastStream<EncoderSample> e : encoders) {
-                e.close();
-            }
-            for (ServiceRegistration<?> r : streamRegistrations) {
-                try {
-                    r.unregister();
-                } catch (IllegalStateException alreadyGone) {
-                    // the bundle is stopping
-                }
-            }
-            if (services != null) {
-                services.close();
-            }
-        }
-    }
-
-    private void connect(SerialLink link, HelloReply hello) {
-        Connection c = new Connection(link, hello);
+    /** A microcontroller passed the handshake on {@code port}: its channels and streams come, and the board with them. */
+    private McuConnection connect(SerialLink port, HelloReply hello) {
+        McuConnection c = new McuConnection(id, hello.name() + " on " + line, port, hello, layout, config, guard, sender::wake);
         connection = c;
-        LockSupport.unpark(sendThread);
+        sender.wake();
         if (context != null) {
-            c.register();
+            c.register(context, this);
         }
-        log.info("board '{}' connected: {} on {}, {} PWM ({}-bit), {} outputs, {} ADC", id, hello.name(), line, pwmNames.length, hello.pwmBits(),
-                outputSpecs.length, adcNames.length);
+        log.info("board '{}' connected: {} on {}, {} PWM ({}-bit), {} outputs, {} ADC", id, hello.name(), line, layout.pwm.length, hello.pwmBits(),
+                layout.outputs.length, layout.adc.length);
+        return c;
     }
 
     private void disconnect(String reason) {
-        Connection c = connection;
+        McuConnection c = connection;
         if (c == null) {
             return;
         }
         connection = null;
-        for (Actuator a : c.actuators) {
-            a.toSafeState();
-        }
+        c.toSafeState();
         c.close();
         if (running) {
             log.error("board '{}' disconnected: {}; outputs are held safe by the microcontroller's heartbeat timeout", id, reason);
         }
     }
 
-    // ---------------------------------------------------------------- frames from the microcontroller
-
-    private void onFrame(int type, int seq, byte[] p, int off, int len) {
-        Connection c = connection;
-        switch (type) {
-            case Frames.HELLO_REPLY -> {
-                Handshake h = handshake;
-                if (h != null && len >= 5) {
-                    h.reply = new HelloReply(Frames.u8(p, off), Frames.u8(p, off + 1), Frames.u8(p, off + 2), Frames.u8(p, off + 3), Frames.u8(p, off + 4),
-                            new String(p, off + 5, len - 5, StandardCharsets.US_ASCII));
-                }
-            }
-            case Frames.ACK -> {
-                if (len == 2 && Frames.u8(p, off + 1) != Frames.OK) {
-                    nacks++;
-                    int status = Frames.u8(p, off + 1);
-                    if (status == Frames.REFUSED_SAFE && c != null) {
-                        for (Actuator a : c.actuators) {
-                            a.toSafeState(); // what the host shows is what the motors do
-                        }
-                    }
-                    if (status != lastNack) {
-                        lastNack = status;
-                        log.warn("board '{}': the microcontroller refused a command: {}", id, Frames.statusName(status));
-                    }
-                }
-            }
-            case Frames.STATUS -> {
-                if (c != null && len >= 1) {
-                    boolean lapsed = (Frames.u8(p, off) & Frames.FLAG_LAPSED) != 0;
-                    if (lapsed && !c.mcuLapsed) {
-                        mcuLapses++;
-                        log.warn("board '{}': the microcontroller held its outputs safe: heartbeats stopped for more than {} ms", id,
-                                config.heartbeatTimeoutMillis());
-                        for (Actuator a : c.actuators) {
-                            a.toSafeState(); // what the host shows is what the motors do
-                        }
-                    }
-                    c.mcuLapsed = lapsed;
-                }
-            }
-            case Frames.ADC -> {
-                if (c != null && len == 3 && Frames.u8(p, off) < c.adc.length) {
-                    c.adc[Frames.u8(p, off)].update(Frames.u16(p, off + 1));
-                }
-            }
-            case Frames.IMU -> {
-                if (c != null && c.imu != null && len == 16) {
-                    publishImu(c, p, off);
-                }
-            }
-            case Frames.ENCODERS -> {
-                if (c != null && len >= 5) {
-                    publishEncoders(c, p, off, len);
-                }
-            }
-            default -> unusable++;
-        }
-    }
-
-
-    private void publishImu(Connection c, byte[] p, int off) {
-        long t = c.clock.frameTime(Frames.u32(p, off), System.nanoTime());
-        ImuSample s = c.imu.claim();
-        s.timestampNanos = t;
-        boolean saturated = false;
-        for (int i = 0; i < 6; i++) {
-            int raw = Frames.i16(p, off + 4 + 2 * i);
-            saturated |= raw == Short.MAX_VALUE || raw == Short.MIN_VALUE;
-        }
-        s.accelX = Frames.i16(p, off + 4) * Frames.ACCEL_LSB;
-        s.accelY = Frames.i16(p, off + 6) * Frames.ACCEL_LSB;
-        s.accelZ = Frames.i16(p, off + 8) * Frames.ACCEL_LSB;
-        s.gyroX = Frames.i16(p, off + 10) * Frames.GYRO_LSB;
-        s.gyroY = Frames.i16(p, off + 12) * Frames.GYRO_LSB;
-        s.gyroZ = Frames.i16(p, off + 14) * Frames.GYRO_LSB;
-        s.valid = !saturated; // at full scale the true value is unknown
-        c.imu.publish();
-    }
-
-    private void publishEncoders(Connection c, byte[] p, int off, int len) {
-        long t = c.clock.frameTime(Frames.u32(p, off), System.nanoTime());
-        int n = Frames.u8(p, off + 4);
-        if (len != 5 + 8 * n) {
-            unusable++;
-            return;
-        }
-        for (int i = 0; i < n && i < c.encoders.size(); i++) {
-            int counts = Frames.i32(p, off + 5 + 8 * i);
-            long edge = c.clock.otherTime(Frames.u32(p, off + 9 + 8 * i));
-            double v = c.velocity[i].update(counts, edge);
-            BroadcastStream<EncoderSample> stream = c.encoders.get(i);
-            EncoderSample s = stream.claim();
-            s.timestampNanos = t;
-            s.counts = counts;
-            s.positionRadians = counts * 2 * Math.PI / config.countsPerRevolution();
-            s.velocityRadiansPerSecond = v;
-            s.valid = Double.isFinite(v) && Math.abs(v) <= config.maxVelocity();
-            stream.publish();
-        }
-    }
-
-    // ---------------------------------------------------------------- the send thread
-
-    /**
-     * Everything that goes to the microcontroller once connected goes from here, so one writer
-     * numbers the frames. An iteration holds {@code sendLock}: the link thread's HELLO on a new
-     * link waits for it.
-     */
-    private void sendLoop() {
-        long period = config.heartbeatPeriodMillis() * MS;
-        long nextBeat = System.nanoTime();
-        while (running) {
-            Connection c = connection;
-            if (c == null) {
-                LockSupport.parkNanos(50 * MS);
-                continue;
-            }
-            try {
-                synchronized (sendLock) {
-                    nextBeat = sendDue(c, nextBeat, period);
-                }
-            } catch (IOException e) {
-                // the link thread sees the port go and reconnects
-                LockSupport.parkNanos(10 * MS);
-            }
-            if (!c.dirty && !c.safeRequested) {
-                LockSupport.parkNanos(Math.max(0, nextBeat - System.nanoTime()));
-            }
-        }
-        Connection c = connection;
-        if (c != null) {
-            try {
-                synchronized (sendLock) {
-                    send(c.link, writer.begin(Frames.SAFE)); // stopping: the microcontroller's timeout covers a lost frame
-                }
-            } catch (IOException e) {
-                // gone already
-            }
-        }
-    }
-
-    /** @return when the next heartbeat is due */
-    private long sendDue(Connection c, long nextBeat, long period) throws IOException {
-        long now = System.nanoTime();
-        boolean permitted = permit.permitted();
-        // the heartbeat first: a microcontroller refuses to move anything before one, so when the
-        // permit becomes valid (the first feed, a feed after a lapse) it goes out at once
-        if (now - nextBeat >= 0 || (permitted && !c.beating)) {
-            nextBeat = now + period;
-            c.beating = permitted;
-            if (permitted) {
-                send(c.link, writer.begin(Frames.HEARTBEAT).u16(config.heartbeatTimeoutMillis()));
-            }
-            for (int i = 0; i < c.adc.length; i++) {
-                send(c.link, writer.begin(Frames.READ_ADC).u8(i));
-            }
-        }
-        if (!c.streamsStarted) {
-            c.streamsStarted = true;
-            send(c.link, writer.begin(Frames.STREAM).u8(Frames.STREAM_IMU).u16(c.imu == null ? 0 : config.imuRateHz()));
-            send(c.link, writer.begin(Frames.STREAM).u8(Frames.STREAM_ENCODERS).u16(c.encoders.isEmpty() ? 0 : config.encoderRateHz()));
-        }
-        if (!permit.permitted() && !allSafe(c)) {
-            toSafeState(); // the permit lapsed: nobody vouches for these outputs any more
-            c.safeRequested = true;
-        }
-        if (c.safeRequested) {
-            c.safeRequested = false;
-            send(c.link, writer.begin(Frames.SAFE));
-        }
-        // Outputs that would move wait for this episode's first heartbeat: the permit may have
-        // become valid after this pass read it, and the microcontroller refuses motion before one.
-        if (c.dirty && (c.beating || allSafe(c))) {
-            c.dirty = false;
-            writer.begin(Frames.SET_OUTPUTS).u8(c.pwm.length);
-            for (McuChannels.Pwm p : c.pwm) {
-                writer.u16(p.duty());
-            }
-            int levels = 0;
-            for (int i = 0; i < c.outputs.length; i++) {
-                if (c.outputs[i].get()) {
-                    levels |= 1 << i;
-                }
-            }
-            send(c.link, writer.u16(levels));
-        }
-        return nextBeat;
-    }
-
-    /** Finishes the frame being built and writes it; the caller holds {@code sendLock}. */
-    private void send(SerialLink link, FrameWriter w) throws IOException {
-        int n = w.finish();
-        link.write(w.wire(), n);
-    }
-
-    private boolean allSafe(Connection c) {
-        for (Actuator a : c.actuators) {
-            if (!a.isSafe()) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static void sleep(long millis) {
-        LockSupport.parkNanos(millis * MS);
-    }
-
     // ---------------------------------------------------------------- Board
 
     @Override
     public BoardInfo info() {
-        Connection c = connection;
+        McuConnection c = connection;
         return c == null ? new BoardInfo(id, "microcontroller on " + line + " (disconnected)", "mcu", List.of()) : c.info;
     }
 
     @Override
     public List<Channel> channels() {
-        Connection c = connection;
+        McuConnection c = connection;
         return c == null ? List.of() : List.copyOf(c.channels.values());
     }
 
     @Override
     public <T extends Channel> T channel(String name, Class<T> type) {
-        Connection c = connection;
+        McuConnection c = connection;
         if (c == null) {
             throw new UnknownChannelException("board '" + id + "' is disconnected; channel '" + name + "' is not there now");
         }
@@ -743,59 +246,62 @@ public final class McuBoard implements Board {
 
     @Override
     public void permitMotion(long expiryNanos) {
-        permit.permit(expiryNanos);
-        Connection c = connection;
+        guard.permit().permit(expiryNanos);
+        McuConnection c = connection;
         if (c != null && !c.beating) {
-            LockSupport.unpark(sendThread); // the first heartbeat goes out now, not a period later
+            sender.wake(); // the first heartbeat goes out now, not a period later
         }
     }
 
+    /**
+     * Ends the permit and drives the outputs safe, SAFE going out at once. The guard's own
+     * watcher is not used: it holds one list of actuators for good, while this board's channels
+     * are new on every connection; the sender holds them to the permit instead.
+     */
     @Override
     public void revokeMotion() {
-        permit.revoke();
+        guard.revoke();
         toSafeState();
-        Connection c = connection;
+        McuConnection c = connection;
         if (c != null) {
             c.safeRequested = true;
-            LockSupport.unpark(sendThread);
+            sender.wake();
         }
     }
 
     @Override
     public boolean motionPermitted() {
-        return permit.permitted();
+        return guard.permit().permitted();
     }
 
     @Override
     public long refusedWrites() {
-        return permit.refusedWrites();
+        return guard.permit().refusedWrites();
     }
 
     @Override
     public void toSafeState() {
-        Connection c = connection;
+        McuConnection c = connection;
         if (c != null) {
-            for (Actuator a : c.actuators) {
-                a.toSafeState();
-            }
+            c.toSafeState();
             c.dirty = true;
-            LockSupport.unpark(sendThread);
+            sender.wake();
         }
     }
 
     /** @return frames dropped since start: bad on the wire, or good but of no use (unknown type, wrong length) */
     long frameErrors() {
-        return reader.errors() + unusable;
+        return session.frameErrors();
     }
 
     /** @return commands the microcontroller refused */
     long nacks() {
-        return nacks;
+        return session.nacks();
     }
 
     /** @return times the microcontroller held its outputs safe because heartbeats stopped */
     long mcuLapses() {
-        return mcuLapses;
+        return session.mcuLapses();
     }
 
     boolean connected() {

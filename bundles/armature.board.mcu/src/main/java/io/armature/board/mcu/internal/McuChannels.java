@@ -3,14 +3,16 @@ package io.armature.board.mcu.internal;
 import io.armature.hal.AnalogInput;
 import io.armature.hal.ChannelInfo;
 import io.armature.hal.ChannelType;
-import io.armature.hal.DigitalOutput;
-import io.armature.hal.MotionPermit;
-import io.armature.hal.PwmOutput;
+import io.armature.kit.board.GuardedOutput;
+import io.armature.kit.board.GuardedPwm;
+import io.armature.kit.board.MotionGuard;
 
 /**
- * The microcontroller's channels as the host holds them. A write lands in a volatile field and
- * wakes the sender, which sends every output in one SET_OUTPUTS frame: the newest values win, so
- * a loop writing every cycle never queues frames behind a slow line.
+ * The microcontroller's channels as the host holds them. The permit rules are the kit's
+ * ({@link GuardedPwm}, {@link GuardedOutput}); a write that passes them lands in a volatile
+ * field and, when it changed the value, wakes the sender, which sends every output in one
+ * SET_OUTPUTS frame: the newest values win, so a loop writing every cycle never queues frames
+ * behind a slow line.
  */
 final class McuChannels {
 
@@ -19,8 +21,6 @@ final class McuChannels {
 
     /** What every channel of one connection shares. */
     interface Link {
-        MotionPermit permit();
-
         /** @throws IllegalStateException when this connection is over */
         void check(String channel);
 
@@ -28,13 +28,14 @@ final class McuChannels {
         void outputsChanged();
     }
 
-    static final class Pwm implements PwmOutput {
+    static final class Pwm extends GuardedPwm {
         private final ChannelInfo info;
         private final Link link;
         private final double frequency;
         private volatile int duty;
 
-        Pwm(String name, int bits, double frequency, Link link) {
+        Pwm(String name, int bits, double frequency, MotionGuard guard, Link link) {
+            super(guard);
             this.info = new ChannelInfo(name, ChannelType.PWM, bits, "PWM on the microcontroller (" + bits + "-bit)", "duty 0");
             this.frequency = frequency;
             this.link = link;
@@ -46,18 +47,10 @@ final class McuChannels {
         }
 
         @Override
-        public void setDuty(int duty) {
-            if (duty < 0 || duty > MAX_DUTY) {
-                throw new IllegalArgumentException("duty for " + info.name() + " must be 0..65535, was " + duty + "; kept " + this.duty);
-            }
+        protected void writeDuty(int duty) {
             link.check(info.name());
-            MotionPermit permit = link.permit();
-            int next = duty != 0 && !permit.allowsMotion() ? 0 : duty;
-            if (next != 0 && !permit.permitted()) {
-                next = 0; // revoked between the check and the write: revocation wins
-            }
-            if (next != this.duty) {
-                this.duty = next;
+            if (duty != this.duty) {
+                this.duty = duty;
                 link.outputsChanged();
             }
         }
@@ -81,8 +74,9 @@ final class McuChannels {
             return frequency;
         }
 
+        /** Duty 0 on the host only, also on a connection that is over: the board decides when to send it. */
         @Override
-        public void toSafeState() {
+        public synchronized void toSafeState() {
             duty = 0;
         }
 
@@ -93,15 +87,14 @@ final class McuChannels {
         }
     }
 
-    static final class Output implements DigitalOutput {
+    static final class Output extends GuardedOutput {
         private final ChannelInfo info;
-        private final boolean safeLevel;
         private final Link link;
         private volatile boolean level;
 
-        Output(String name, boolean safeLevel, Link link) {
+        Output(String name, boolean safeLevel, MotionGuard guard, Link link) {
+            super(guard, safeLevel);
             this.info = new ChannelInfo(name, ChannelType.DIGITAL_OUTPUT, 1, "GPIO output on the microcontroller", safeLevel ? "high" : "low");
-            this.safeLevel = safeLevel;
             this.level = safeLevel;
             this.link = link;
         }
@@ -112,15 +105,10 @@ final class McuChannels {
         }
 
         @Override
-        public void set(boolean high) {
+        protected void writeLevel(boolean high) {
             link.check(info.name());
-            MotionPermit permit = link.permit();
-            boolean next = high != safeLevel && !permit.allowsMotion() ? safeLevel : high;
-            if (next != safeLevel && !permit.permitted()) {
-                next = safeLevel;
-            }
-            if (next != level) {
-                level = next;
+            if (high != level) {
+                level = high;
                 link.outputsChanged();
             }
         }
@@ -130,14 +118,10 @@ final class McuChannels {
             return level;
         }
 
+        /** The safe level on the host only, also on a connection that is over: the board decides when to send it. */
         @Override
-        public boolean safeLevel() {
-            return safeLevel;
-        }
-
-        @Override
-        public void toSafeState() {
-            level = safeLevel;
+        public synchronized void toSafeState() {
+            level = safeLevel();
         }
 
         @Override
