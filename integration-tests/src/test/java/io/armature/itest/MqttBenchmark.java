@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 import org.HdrHistogram.Histogram;
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
@@ -21,14 +22,18 @@ import org.osgi.framework.ServiceRegistration;
 
 import io.armature.control.ControlLoop;
 import io.armature.control.LoopStatistics;
-import io.armature.telemetry.TelemetrySource;
+import io.armature.sensor.ImuSample;
+import io.armature.sensor.SampleStream;
+import io.armature.sensors.stream.BroadcastStream;
 
 /**
  * MQTT telemetry of the real sim-rover runtime to a real mosquitto on 127.0.0.1.
  * <ol>
- * <li>Throughput at QoS 0 and QoS 1: {@code sources} telemetry sources (eight values each, like a
- * loop's) registered in the robot, published by the armature.telemetry.mqtt component at
- * {@code rate} Hz each, counted as the broker receives them (its own count, {@code $SYS}; the
+ * <li>Throughput at QoS 0 and QoS 1: {@code streams} IMU sample streams registered in the robot
+ * as a sensor bundle registers its streams ({@link BroadcastStream} services of {@link ImuSample},
+ * fed by one producer thread at {@value #FEED_HZ} Hz each, so that the values published change),
+ * published by the armature.telemetry.mqtt component as it publishes any stream, one message a
+ * stream at {@code rate} Hz, so {@code streams x rate} messages a second, counted as the broker receives them (its own count, {@code $SYS}; the
  * target, >= 20,000/s at QoS 0, is throughput to the broker), once with a subscriber (Paho, same
  * QoS) of every telemetry topic, which the single-threaded broker must also serve, and once
  * without; and the bytes the component's thread allocates per message. The reference, measured in the same run: a
@@ -42,27 +47,26 @@ import io.armature.telemetry.TelemetrySource;
  * </ol>
  * Prints figures; asserts nothing.
  *
- * <p>Arguments: [rounds (10)] [slice seconds (3)] [sources (60)] [rate Hz per source (500)].
+ * <p>Arguments: [rounds (10)] [slice seconds (3)] [streams (60)] [rate Hz per stream (500)].
  */
 public final class MqttBenchmark {
 
     private static final String CFG = "armature.telemetry.mqtt.cfg";
     private static final int BUCKETS = 20_000; // 1 us lateness buckets up to 20 ms; the last holds the rest
+    /** Samples a second the producer puts on each benchmark stream: enough for changing values, little next to the MQTT load. */
+    private static final int FEED_HZ = 100;
 
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
         double sliceSeconds = args.length > 1 ? Double.parseDouble(args[1]) : 3;
-        int sources = args.length > 2 ? Integer.parseInt(args[2]) : 60;
+        int streams = args.length > 2 ? Integer.parseInt(args[2]) : 60;
         int rate = args.length > 3 ? Integer.parseInt(args[3]) : 500;
         Path dir = Files.createTempDirectory("mqtt-benchmark");
         try (Mosquitto broker = new Mosquitto(dir, "allow_anonymous true", "max_queued_messages 100000", "sys_interval 1");
-                FeatureRuntime robot = FeatureRuntime.startReady("sim-rover")) {
-            List<ServiceRegistration<TelemetrySource>> registered = new ArrayList<>();
-            for (int i = 0; i < sources; i++) {
-                registered.add(registerSource(robot, "bench" + i));
-            }
-            System.out.printf(Locale.ROOT, "MQTT benchmark: mosquitto on 127.0.0.1, %d telemetry sources at %d Hz each (+ the rover's own loops "
-                    + "and streams), %d rounds of interleaved %.1f s slices, GC %s%n", sources, rate, rounds, sliceSeconds, LoopBenchmark.gcNames());
+                FeatureRuntime robot = FeatureRuntime.startReady("sim-rover");
+                BenchStreams bench = new BenchStreams(robot, streams)) {
+            System.out.printf(Locale.ROOT, "MQTT benchmark: mosquitto on 127.0.0.1, %d IMU streams published at %d Hz each (+ the rover's own loops "
+                    + "and streams), %d rounds of interleaved %.1f s slices, GC %s%n", streams, rate, rounds, sliceSeconds, LoopBenchmark.gcNames());
 
             System.out.printf(Locale.ROOT, "%n[throughput: messages handed to the client, counted by the broker ($SYS), and received by a subscriber"
                     + " of every telemetry topic when there is one]%n");
@@ -71,10 +75,10 @@ public final class MqttBenchmark {
             double[] qos0 = null;
             for (int qos = 0; qos <= 1; qos++) {
                 // with a subscriber first: it measures the message size the reference then offers
-                double[] ours = throughput(robot, broker, qos, sources, rate, true);
+                double[] ours = throughput(robot, broker, qos, streams, rate, true);
                 qos0 = qos == 0 ? ours : qos0;
                 double[] reference = reference(broker, qos, (int) Math.round(ours[1]), (int) ours[2], rate, true);
-                double[] alone = throughput(robot, broker, qos, sources, rate, false);
+                double[] alone = throughput(robot, broker, qos, streams, rate, false);
                 double[] referenceAlone = reference(broker, qos, (int) Math.round(ours[1]), (int) ours[2], rate, false);
                 System.out.printf(Locale.ROOT, "%-12s ratio component/bare Paho at the broker: %.2f with the subscriber, %.2f without%n", "",
                         ours[3] / reference[1], alone[3] / referenceAlone[1]);
@@ -82,25 +86,58 @@ public final class MqttBenchmark {
 
             System.out.printf(Locale.ROOT, "%n[control loop lateness: telemetry off, on at QoS 0, and bare Paho offering the same instead]%n");
             lateness(robot, broker, rounds, sliceSeconds, rate, (int) Math.round(qos0[1]), (int) qos0[2]);
-            registered.forEach(ServiceRegistration::unregister);
         }
     }
 
-    private static ServiceRegistration<TelemetrySource> registerSource(FeatureRuntime robot, String name) {
-        Dictionary<String, Object> props = new Hashtable<>();
-        props.put(TelemetrySource.PROPERTY_NAME, name);
-        AtomicLong n = new AtomicLong();
-        return robot.context().registerService(TelemetrySource.class, into -> {
-            long k = n.incrementAndGet();
-            into.put("setpoint", 1.5);
-            into.put("measurement", 1.5 + (k % 7) * 1e-3);
-            into.put("output", 0.25);
-            into.put("unit", "rad/s");
-            into.put("cycles", k);
-            into.put("overruns", 0L);
-            into.put("latenessP99Micros", 12.5);
-            into.put("ok", true);
-        }, props);
+    /**
+     * The benchmark's load: IMU streams registered as SampleStream services under
+     * {@code bench<i>}, as a sensor bundle registers its own, and one producer thread that puts a
+     * sample on every stream {@value #FEED_HZ} times a second. The MQTT component finds them as it
+     * finds any stream and publishes each at its telemetry rate.
+     */
+    private static final class BenchStreams implements AutoCloseable {
+        private final List<BroadcastStream<ImuSample>> streams = new ArrayList<>();
+        private final List<ServiceRegistration<?>> registered = new ArrayList<>();
+        private final Thread producer;
+        private volatile boolean running = true;
+
+        BenchStreams(FeatureRuntime robot, int count) {
+            for (int i = 0; i < count; i++) {
+                BroadcastStream<ImuSample> s = new BroadcastStream<>("bench" + i, FEED_HZ, 64, ImuSample::new);
+                Dictionary<String, Object> props = new Hashtable<>();
+                props.put(SampleStream.PROPERTY_STREAM, s.name());
+                registered.add(robot.context().registerService(SampleStream.class, s, props));
+                streams.add(s);
+            }
+            producer = new Thread(this::feed, "bench-imu-producer");
+            producer.setDaemon(true);
+            producer.start();
+        }
+
+        private void feed() {
+            long period = 1_000_000_000L / FEED_HZ;
+            long next = System.nanoTime();
+            for (long k = 0; running; k++) {
+                for (BroadcastStream<ImuSample> s : streams) {
+                    ImuSample sample = s.claim();
+                    sample.timestampNanos = System.nanoTime();
+                    sample.valid = true;
+                    sample.accelZ = 9.81 + (k % 7) * 1e-3;
+                    sample.gyroZ = 0.25;
+                    s.publish();
+                }
+                next = Math.max(next + period, System.nanoTime());
+                LockSupport.parkNanos(next - System.nanoTime());
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running = false;
+            producer.join(2_000);
+            registered.forEach(ServiceRegistration::unregister);
+            streams.forEach(BroadcastStream::close);
+        }
     }
 
     private static void enable(FeatureRuntime robot, Mosquitto broker, int qos, int rate) throws Exception {
@@ -200,9 +237,9 @@ public final class MqttBenchmark {
 
     /**
      * @return messages per second the subscriber received from the component, their mean size in
-     *         bytes, the number of sources, and messages per second the broker received
+     *         bytes, the number of loops and streams published, and messages per second the broker received
      */
-    private static double[] throughput(FeatureRuntime robot, Mosquitto broker, int qos, int sources, int rate, boolean subscriber) throws Exception {
+    private static double[] throughput(FeatureRuntime robot, Mosquitto broker, int qos, int streams, int rate, boolean subscriber) throws Exception {
         try (Counter counter = new Counter(broker, qos, subscriber)) {
             enable(robot, broker, qos, rate);
             Thread.sleep(3_000); // warm-up: JIT, the socket buffers
@@ -221,16 +258,17 @@ public final class MqttBenchmark {
             double published = (published(robot) - p0) / seconds;
             String status = robot.gogo("mqtt:status");
             disable(robot);
+            // the rover's own loops and streams are published too; the benchmark's streams are among the SampleStream services
             int others = robot.context().getServiceReferences(LoopStatistics.class, null).size()
-                    + robot.context().getServiceReferences(io.armature.sensor.SampleStream.class, null).size();
+                    + robot.context().getServiceReferences(SampleStream.class, null).size() - streams;
             System.out.printf(Locale.ROOT, "%-12s %-10s %10d %12.0f %12.0f %12s %14s %s%n", qos + " component", subscriber ? "all" : "none",
-                    (long) (sources + others) * rate, published, atBroker, subscriber ? String.format(Locale.ROOT, "%.0f", received) : "-",
+                    (long) (streams + others) * rate, published, atBroker, subscriber ? String.format(Locale.ROOT, "%.0f", received) : "-",
                     subscriber ? String.format(Locale.ROOT, "%.0f", (counter.bytes.get() - b0) / seconds) : "-",
                     qos == 0 ? ">= 20000 at the broker/s" : "-");
             String buffer = status.lines().filter(l -> l.startsWith("published")).findFirst().orElse("");
             System.out.printf(Locale.ROOT, "%-12s %s; the component's thread allocated %.0f bytes per message%n", "", buffer,
                     allocatedBytes / Math.max(1.0, published * seconds));
-            return new double[] {received, (counter.bytes.get() - b0) / Math.max(1.0, counter.messages.get() - m0), sources + others, atBroker};
+            return new double[] {received, (counter.bytes.get() - b0) / Math.max(1.0, counter.messages.get() - m0), streams + others, atBroker};
         }
     }
 
@@ -267,7 +305,7 @@ public final class MqttBenchmark {
             client.connect(o).waitForCompletion(10_000);
             String[] topics = new String[perPeriod];
             for (int i = 0; i < perPeriod; i++) {
-                topics[i] = "armature/sim-rover/telemetry/reference" + i;
+                topics[i] = "armature/sim-rover/streams/reference" + i;
             }
             long period = 1_000_000_000L / rate;
             thread = new Thread(() -> {

@@ -12,6 +12,7 @@ import java.util.function.UnaryOperator;
 
 import org.eclipse.tahu.message.model.Metric;
 
+import io.armature.motion.CommandSource;
 import io.armature.motion.MotionCommands;
 
 /**
@@ -207,7 +208,7 @@ final class CommandRouter {
     void device(long stamp, String device, byte[] payload, boolean retained) {
         checkEnvelope(payload, retained);
         List<Metric> metrics = decode(payload);
-        if (!device.startsWith(MqttTelemetry.LOOP_DEVICE)) {
+        if (!device.startsWith(Sparkplug.LOOP_DEVICE)) {
             throw new IllegalArgumentException("device '" + device + "' takes no commands; loop devices take " + Sparkplug.SETPOINT);
         }
         String loop = loopOf(device);
@@ -240,11 +241,32 @@ final class CommandRouter {
      */
     private String loopOf(String device) {
         for (String n : loopNames.get()) {
-            if (MqttTelemetry.device(MqttTelemetry.LOOP_DEVICE, n).equals(device)) {
+            if (Sparkplug.device(Sparkplug.LOOP_DEVICE, n).equals(device)) {
                 return n;
             }
         }
-        return device.substring(MqttTelemetry.LOOP_DEVICE.length());
+        return device.substring(Sparkplug.LOOP_DEVICE.length());
+    }
+
+    /** @return how the motion-command service takes MQTT commands: the source's priority, lease and reset rights */
+    String sourceDescription() {
+        MotionCommands m = motion.get();
+        if (m == null) {
+            return "motion source " + SOURCE + ": no motion-command service is running (bundle armature.control): "
+                    + "setpoints and resets are refused, an e-stop trips the supervisor and revokes the boards' permits directly";
+        }
+        try {
+            for (CommandSource c : m.sources()) {
+                if (c.name().equals(SOURCE)) {
+                    return String.format(Locale.ROOT, "motion source %s: priority %d, %s, %s", c.name(), c.priority(),
+                            c.leased() ? "a command lapses " + c.leaseMillis() + " ms after it arrived unless renewed" : "no lease",
+                            c.mayReset() ? "may reset" : "may not reset (armature.motion)");
+                }
+            }
+            return "motion source " + SOURCE + ": not configured in armature.motion: every command but an e-stop is refused";
+        } catch (RuntimeException e) {
+            return "motion source " + SOURCE + ": " + oneLine(e);
+        }
     }
 
     private void setpoint(long stamp, String loop, double value) {

@@ -26,9 +26,8 @@ final class Fields {
 
     private String[] names = new String[8];
     private Kind[] kinds = new Kind[8];
-    /** DOUBLE values; LONG values and BOOLEAN ones (1 or 0) go to {@link #longs}, STRING ones to {@link #texts}. */
-    private double[] doubles = new double[8];
-    private long[] longs = new long[8];
+    /** The value of a DOUBLE (its raw bits), LONG or BOOLEAN (1 or 0); a STRING's is in {@link #texts}. */
+    private long[] numbers = new long[8];
     private String[] texts = new String[8];
     private int size;
 
@@ -39,46 +38,40 @@ final class Fields {
         return this;
     }
 
-    private int next(String name, Kind kind) {
+    private Fields put(String name, Kind kind, long number, String text) {
         if (size == names.length) {
             int n = size * 2;
             names = Arrays.copyOf(names, n);
             kinds = Arrays.copyOf(kinds, n);
-            doubles = Arrays.copyOf(doubles, n);
-            longs = Arrays.copyOf(longs, n);
+            numbers = Arrays.copyOf(numbers, n);
             texts = Arrays.copyOf(texts, n);
         }
         names[size] = name;
         kinds[size] = kind;
-        return size++;
+        numbers[size] = number;
+        texts[size] = text;
+        size++;
+        return this;
     }
 
     Fields add(String name, double value) {
-        int i = next(name, Kind.DOUBLE); // grows the arrays first: index the new one
-        doubles[i] = value;
-        return this;
+        return put(name, Kind.DOUBLE, Double.doubleToRawLongBits(value), null);
     }
 
     Fields add(String name, long value) {
-        int i = next(name, Kind.LONG); // grows the arrays first: index the new one
-        longs[i] = value;
-        return this;
+        return put(name, Kind.LONG, value, null);
     }
 
     Fields add(String name, boolean value) {
-        int i = next(name, Kind.BOOLEAN);
-        longs[i] = value ? 1 : 0;
-        return this;
+        return put(name, Kind.BOOLEAN, value ? 1 : 0, null);
     }
 
     /** A text; null is kept as null (JSON {@code null}, a Sparkplug B null String). */
     Fields add(String name, String value) {
-        int i = next(name, Kind.STRING); // grows the arrays first: index the new one
-        texts[i] = value;
-        return this;
+        return put(name, Kind.STRING, 0, value);
     }
 
-    /** A value as {@code TelemetrySource} gives it: a number, a boolean, or anything else as a string. */
+    /** A value of a type known only at run time: a number, a boolean, or anything else as a string. */
     Fields value(String name, Object value) {
         if (value instanceof Double || value instanceof Float) {
             return add(name, ((Number) value).doubleValue());
@@ -97,9 +90,9 @@ final class Fields {
         List<Field> out = new ArrayList<>(size);
         for (int i = 0; i < size; i++) {
             Object v = switch (kinds[i]) {
-                case DOUBLE -> doubles[i];
-                case LONG -> longs[i];
-                case BOOLEAN -> longs[i] != 0;
+                case DOUBLE -> Double.longBitsToDouble(numbers[i]);
+                case LONG -> numbers[i];
+                case BOOLEAN -> numbers[i] != 0;
                 case STRING -> texts[i];
             };
             out.add(new Field(names[i], kinds[i], v));
@@ -135,9 +128,9 @@ final class Fields {
             Json.quote(b, names[i]);
             b.append(':');
             switch (kinds[i]) {
-                case DOUBLE -> Json.number(b, doubles[i]);
-                case LONG -> b.append(longs[i]);
-                case BOOLEAN -> b.append(longs[i] != 0);
+                case DOUBLE -> Json.number(b, Double.longBitsToDouble(numbers[i]));
+                case LONG -> b.append(numbers[i]);
+                case BOOLEAN -> b.append(numbers[i] != 0);
                 case STRING -> Json.text(b, texts[i]);
             }
         }

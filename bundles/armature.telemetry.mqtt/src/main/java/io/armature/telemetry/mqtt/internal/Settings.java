@@ -28,7 +28,7 @@ import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
  *                        null for the JVM default (ssl://) or plain TCP flushed per packet
  * @param trustStore      the trust store file as configured, for messages; null for the JVM's
  * @param sparkplugGroupId the Sparkplug B group id; null for plain JSON
- * @param telemetryQos    QoS of JSON loop, stream and telemetry-source messages, 0 or 1
+ * @param telemetryQos    QoS of JSON loop and stream messages, 0 or 1
  */
 record Settings(String brokerUri, String robotId, String clientId, String username, char[] password,
         SocketFactory socketFactory, String trustStore, double telemetryRateHz, double statusRateHz, boolean commandsEnabled,

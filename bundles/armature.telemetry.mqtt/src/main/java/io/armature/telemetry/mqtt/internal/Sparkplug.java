@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 import org.eclipse.tahu.SparkplugInvalidTypeException;
 import org.eclipse.tahu.message.SparkplugBPayloadDecoder;
@@ -35,6 +36,12 @@ final class Sparkplug {
     /** The writable metric of a loop device, in the loop's unit. */
     static final String SETPOINT = "setpoint";
 
+    /** Device ids of loops and streams: this and the name. */
+    static final String LOOP_DEVICE = "loop-";
+    static final String STREAM_DEVICE = "stream-";
+
+    private static final Pattern NOT_IN_A_TOPIC_LEVEL = Pattern.compile("[^A-Za-z0-9_.-]");
+
     private final String group;
     private final String node;
     private final SparkplugBPayloadEncoder encoder = new SparkplugBPayloadEncoder();
@@ -46,6 +53,11 @@ final class Sparkplug {
     Sparkplug(String group, String node) {
         this.group = group;
         this.node = node;
+    }
+
+    /** @return a device id: {@code prefix} and the name, anything that may not stand in a topic level as '_' */
+    static String device(String prefix, String name) {
+        return prefix + NOT_IN_A_TOPIC_LEVEL.matcher(name).replaceAll("_");
     }
 
     /** @return {@code spBv1.0/<group>/<type>/<node>} */
