@@ -123,7 +123,7 @@ public final class SyntheticCamera extends SourceComponent<SyntheticCamera.Confi
         Scalar colour = parseColour(c.lineColourBgr());
         SyntheticScene scene = new SyntheticScene(w, h, Math.toRadians(fov), camH, camF, markers, dictionary, size, markerH, line, lineW, colour);
         double[] xyh = new double[3];
-        return new FixedMedium("synthetic", w, h, fps, true) {
+        return new Medium(new Medium.Format("synthetic", w, h, fps, true)) {
             public boolean capture(Mat into) {
                 pose.read(xyh);
                 scene.render(xyh[0], xyh[1], xyh[2], into);
