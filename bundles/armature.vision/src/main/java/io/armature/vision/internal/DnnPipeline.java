@@ -266,11 +266,8 @@ public final class DnnPipeline extends PipelineBase<DnnPipeline.Model> {
         }
 
         private static Scalar parseMean(String spec) {
-            String[] p = spec == null ? new String[0] : spec.trim().split("\\s*,\\s*");
             try {
-                if (p.length != 3) {
-                    throw new NumberFormatException();
-                }
+                String[] p = Names.threeValues(spec);
                 return new Scalar(Double.parseDouble(p[0]), Double.parseDouble(p[1]), Double.parseDouble(p[2]));
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("mean must be 'b,g,r', was '" + spec + "'");

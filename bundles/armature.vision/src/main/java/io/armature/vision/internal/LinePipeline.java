@@ -81,11 +81,8 @@ public final class LinePipeline extends PipelineBase<LinePipeline.Threshold> {
         }
 
         private static Scalar hsv(String what, String spec) {
-            String[] p = spec == null ? new String[0] : spec.trim().split("\\s*,\\s*");
             try {
-                if (p.length != 3) {
-                    throw new NumberFormatException();
-                }
+                String[] p = Names.threeValues(spec);
                 return new Scalar(Names.range(what + " h", Integer.parseInt(p[0]), 0, 180), Names.range(what + " s", Integer.parseInt(p[1]), 0, 255),
                         Names.range(what + " v", Integer.parseInt(p[2]), 0, 255));
             } catch (NumberFormatException e) {
