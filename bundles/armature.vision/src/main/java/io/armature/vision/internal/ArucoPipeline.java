@@ -41,7 +41,7 @@ import io.armature.vision.VisionSample;
  */
 @Component(service = {}, immediate = true, configurationPid = ArucoPipeline.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = ArucoPipeline.Config.class, factory = true)
-public final class ArucoPipeline extends PipelineBase {
+public final class ArucoPipeline extends PipelineBase<ArucoPipeline.Detector> {
 
     public static final String PID = "armature.vision.aruco";
     private static final int MAX_MARKERS = 64;
@@ -80,7 +80,7 @@ public final class ArucoPipeline extends PipelineBase {
     }
 
     /** The detector and its preallocated buffers, built from one configuration. */
-    private static final class Detector {
+    static final class Detector implements PipelineBase.Resources {
         final ArucoDetector detector;
         final Mat gray = new Mat();
         /** The public API's corners, one Java Mat per marker (used without the binding's internals). */
@@ -153,7 +153,8 @@ public final class ArucoPipeline extends PipelineBase {
             return Math.min(count, MAX_MARKERS);
         }
 
-        void release() {
+        @Override
+        public void release() {
             gray.release();
             cornerAddresses.release();
             ids.release();
@@ -166,7 +167,6 @@ public final class ArucoPipeline extends PipelineBase {
         }
     }
 
-    private volatile Detector detector;
     private final VisionSample each = new VisionSample();
     private final boolean bindingInternals;
 
@@ -181,17 +181,13 @@ public final class ArucoPipeline extends PipelineBase {
 
     @Activate
     void activate(Config c, BundleContext context) {
-        Names.require("source", c.source());
-        detector = new Detector(c);
+        start(c.name(), c.source(), name -> new Detector(c), context);
         OpenCvBindingInternals.warnWhenMissing(log, "aruco", c.name());
-        start(c.name(), c.source(), context);
     }
 
     @Modified
     void modified(Config c, BundleContext context) {
-        Names.require("source", c.source());
-        Detector next = new Detector(c);
-        restart(c.name(), c.source(), context, () -> detector = next);
+        restart(c.name(), c.source(), name -> new Detector(c), context);
     }
 
     @Override
@@ -201,7 +197,7 @@ public final class ArucoPipeline extends PipelineBase {
 
     @Override
     protected void process(Mat frame, long sequence, long stamp, VisionSample result) {
-        Detector d = detector;
+        Detector d = resources();
         Imgproc.cvtColor(frame, d.gray, Imgproc.COLOR_BGR2GRAY);
         int n = bindingInternals ? d.detectThroughInternals() : d.detectThroughPublicApi();
         if (n > 0) {
@@ -228,14 +224,6 @@ public final class ArucoPipeline extends PipelineBase {
         }
         if (!result.found()) {
             emit(result);
-        }
-    }
-
-    @Override
-    protected void releaseResources() {
-        Detector d = detector;
-        if (d != null) {
-            d.release();
         }
     }
 }

@@ -68,7 +68,7 @@ public final class CameraSource extends SourceComponent<CameraSource.Config> {
         vc.set(Videoio.CAP_PROP_BUFFERSIZE, 1); // a deeper driver queue would age every frame
         int w = (int) vc.get(Videoio.CAP_PROP_FRAME_WIDTH);
         int h = (int) vc.get(Videoio.CAP_PROP_FRAME_HEIGHT);
-        return new FixedMedium("camera", w, h, fps, false) {
+        return new Medium(new Medium.Format("camera", w, h, fps, false)) {
             public boolean capture(Mat into) {
                 return vc.read(into);
             }

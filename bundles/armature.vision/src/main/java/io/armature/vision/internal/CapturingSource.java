@@ -28,7 +28,7 @@ final class CapturingSource implements FrameSource {
     private final RateMeter rate = new RateMeter();
     private volatile Medium medium;
     private volatile FrameSlot[] slots = NONE;
-    private volatile Thread thread;
+    private final WorkerThread worker = new WorkerThread(TimeUnit.SECONDS.toMillis(3));
     private volatile long captured;
     private volatile long errors;
     private long droppedByDetached;
@@ -52,7 +52,7 @@ final class CapturingSource implements FrameSource {
 
     /** Replaces the medium: the capture thread stops, the old medium closes, the new one starts. Pipelines stay attached. */
     void replace(Medium next) {
-        stopThread();
+        worker.stop();
         Medium old = medium;
         medium = next;
         old.close();
@@ -65,7 +65,7 @@ final class CapturingSource implements FrameSource {
             registration.unregister();
             registration = null;
         }
-        stopThread();
+        worker.stop();
         medium.close();
         for (FrameSlot s : slots) {
             s.close();
@@ -74,36 +74,20 @@ final class CapturingSource implements FrameSource {
     }
 
     private void startThread() {
-        Thread t = new Thread(this::run, "armature-vision-source-" + name);
-        t.setDaemon(true);
-        t.setUncaughtExceptionHandler((th, e) -> {
+        worker.start("armature-vision-source-" + name, this::run, e -> {
             if (log != null) {
                 log.error("frame source '{}' stopped capturing: {}", name, e.toString());
             }
         });
-        thread = t;
-        t.start();
-    }
-
-    private void stopThread() {
-        Thread t = thread;
-        thread = null;
-        if (t != null) {
-            t.interrupt();
-            try {
-                t.join(TimeUnit.SECONDS.toMillis(3));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
     }
 
     private void run() {
         Medium m = medium;
-        long period = Math.round(1e9 / m.framesPerSecond());
+        long period = Math.round(1e9 / m.format().framesPerSecond());
+        boolean paced = m.format().paced();
         long next = System.nanoTime();
-        while (thread == Thread.currentThread()) {
-            if (m.paced()) {
+        while (worker.isCurrent()) {
+            if (paced) {
                 next += period;
                 long now = System.nanoTime();
                 if (next - now > 0) {
@@ -111,7 +95,7 @@ final class CapturingSource implements FrameSource {
                 } else if (now - next > 10 * period) {
                     next = now; // far behind (a stall): start again from now rather than burst
                 }
-                if (thread != Thread.currentThread()) {
+                if (!worker.isCurrent()) {
                     break;
                 }
             }
@@ -162,22 +146,22 @@ final class CapturingSource implements FrameSource {
 
     @Override
     public String kind() {
-        return medium.kind();
+        return medium.format().kind();
     }
 
     @Override
     public int width() {
-        return medium.width();
+        return medium.format().width();
     }
 
     @Override
     public int height() {
-        return medium.height();
+        return medium.format().height();
     }
 
     @Override
     public double framesPerSecond() {
-        return medium.framesPerSecond();
+        return medium.format().framesPerSecond();
     }
 
     @Override

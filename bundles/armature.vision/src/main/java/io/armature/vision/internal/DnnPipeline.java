@@ -42,7 +42,7 @@ import io.armature.vision.VisionSample;
  */
 @Component(service = {}, immediate = true, configurationPid = DnnPipeline.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = DnnPipeline.Config.class, factory = true)
-public final class DnnPipeline extends PipelineBase {
+public final class DnnPipeline extends PipelineBase<DnnPipeline.Model> {
 
     public static final String PID = "armature.vision.dnn";
 
@@ -97,7 +97,7 @@ public final class DnnPipeline extends PipelineBase {
     }
 
     /** The network and its settings, built and checked from one configuration. */
-    static final class Model {
+    static final class Model implements PipelineBase.Resources {
         final Net net;
         final Size inputSize;
         final Image2BlobParams blobParameters;
@@ -246,6 +246,11 @@ public final class DnnPipeline extends PipelineBase {
             }
         }
 
+        @Override
+        public void release() {
+            blob.release(); // the network's native memory goes with its Net object
+        }
+
         private int sizeScores(long total) {
             if (scores.length != total) {
                 scores = new float[(int) total]; // once: the model's output size
@@ -261,11 +266,8 @@ public final class DnnPipeline extends PipelineBase {
         }
 
         private static Scalar parseMean(String spec) {
-            String[] p = spec == null ? new String[0] : spec.trim().split("\\s*,\\s*");
             try {
-                if (p.length != 3) {
-                    throw new NumberFormatException();
-                }
+                String[] p = Names.threeValues(spec);
                 return new Scalar(Double.parseDouble(p[0]), Double.parseDouble(p[1]), Double.parseDouble(p[2]));
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("mean must be 'b,g,r', was '" + spec + "'");
@@ -279,7 +281,6 @@ public final class DnnPipeline extends PipelineBase {
         }
     }
 
-    private volatile Model model;
     private final boolean bindingInternals;
 
     public DnnPipeline() {
@@ -293,15 +294,13 @@ public final class DnnPipeline extends PipelineBase {
 
     @Activate
     void activate(Config c, BundleContext context) {
-        model = new Model(c, Names.require("name", c.name()), log, bindingInternals);
+        start(c.name(), c.source(), name -> new Model(c, name, log, bindingInternals), context);
         OpenCvBindingInternals.warnWhenMissing(log, "dnn", c.name());
-        start(c.name(), c.source(), context);
     }
 
     @Modified
     void modified(Config c, BundleContext context) {
-        Model next = new Model(c, Names.require("name", c.name()), log, bindingInternals);
-        restart(c.name(), c.source(), context, () -> model = next);
+        restart(c.name(), c.source(), name -> new Model(c, name, log, bindingInternals), context);
     }
 
     @Override
@@ -311,13 +310,13 @@ public final class DnnPipeline extends PipelineBase {
 
     @Override
     public String backend() {
-        Model m = model;
+        Model m = resources();
         return m == null ? "" : m.backendInUse;
     }
 
     @Override
     protected void process(Mat frame, long sequence, long stamp, VisionSample result) {
-        Model m = model;
+        Model m = resources();
         int count = m.classify(frame);
         int best = -1;
         float bestScore = Float.NEGATIVE_INFINITY;
@@ -330,14 +329,5 @@ public final class DnnPipeline extends PipelineBase {
         boolean found = best >= 0 && bestScore >= m.minConfidence;
         result.set(sequence, stamp, System.nanoTime(), found, found ? best : -1, Double.NaN, Double.NaN, best >= 0 ? bestScore : 0);
         emit(result);
-    }
-
-    @Override
-    protected void releaseResources() {
-        // the network's native memory goes with its Net object
-        Model m = model;
-        if (m != null) {
-            m.blob.release();
-        }
     }
 }

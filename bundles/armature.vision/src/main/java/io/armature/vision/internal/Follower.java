@@ -1,7 +1,5 @@
 package io.armature.vision.internal;
 
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -25,6 +23,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import io.armature.control.Controller;
 import io.armature.control.ControllerFactory;
 import io.armature.control.PidGains;
+import io.armature.kit.service.NamedServices;
 import io.armature.motion.MotionCommands;
 import io.armature.vision.VisionListener;
 import io.armature.vision.VisionPipeline;
@@ -124,12 +123,12 @@ public final class Follower {
 
     private static final long PERIOD_NANOS = 50_000_000L; // 20 Hz: the camera's rate or faster
 
-    private final Map<String, VisionPipeline> pipelines = new ConcurrentHashMap<>();
+    private final NamedServices<VisionPipeline> pipelines = NamedServices.byName(VisionPipeline::name);
     private volatile ControllerFactory pidFactory;
     private volatile Settings settings;
     private volatile Logger log;
     private ServiceRegistration<VisionListener> listener;
-    private volatile Thread thread;
+    private final WorkerThread worker = new WorkerThread(2000);
 
     // the newest sighting of the target, written by the pipeline thread
     private final VisionSample sighting = new VisionSample();
@@ -172,11 +171,11 @@ public final class Follower {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addPipeline(VisionPipeline pipeline) {
-        pipelines.put(pipeline.name(), pipeline);
+        pipelines.add(pipeline);
     }
 
     void removePipeline(VisionPipeline pipeline) {
-        pipelines.remove(pipeline.name(), pipeline);
+        pipelines.remove(pipeline);
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -195,16 +194,12 @@ public final class Follower {
     void activate(Config c, BundleContext context) {
         settings = Settings.of(c);
         register(context);
-        Thread t = new Thread(this::run, "armature-vision-follow");
-        t.setDaemon(true);
-        t.setUncaughtExceptionHandler((th, e) -> {
+        worker.start("armature-vision-follow", this::run, e -> {
             halt(State.IDLE, "stopped: " + e);
             if (log != null) {
                 log.error("follower stopped: {}", e.toString());
             }
         });
-        thread = t;
-        t.start();
     }
 
     @Modified
@@ -231,16 +226,7 @@ public final class Follower {
         if (listener != null) {
             listener.unregister();
         }
-        Thread t = thread;
-        thread = null;
-        if (t != null) {
-            t.interrupt();
-            try {
-                t.join(2000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        worker.stop();
         halt(State.IDLE, "");
     }
 
@@ -335,7 +321,7 @@ public final class Follower {
 
     private void run() {
         long next = System.nanoTime();
-        while (thread == Thread.currentThread()) {
+        while (worker.isCurrent()) {
             next += PERIOD_NANOS;
             LockSupport.parkNanos(Math.max(0, next - System.nanoTime()));
             State s = state;

@@ -83,7 +83,7 @@ public final class ImageDirectorySource extends SourceComponent<ImageDirectorySo
         }
         Mat[] frames = images.toArray(Mat[]::new);
         boolean loop = c.loop();
-        return new FixedMedium("images", frames[0].cols(), frames[0].rows(), fps, true) {
+        return new Medium(new Medium.Format("images", frames[0].cols(), frames[0].rows(), fps, true)) {
             private int next;
             private boolean ended;
 

@@ -25,7 +25,7 @@ import io.armature.vision.VisionSample;
  */
 @Component(service = {}, immediate = true, configurationPid = LinePipeline.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = LinePipeline.Config.class, factory = true)
-public final class LinePipeline extends PipelineBase {
+public final class LinePipeline extends PipelineBase<LinePipeline.Threshold> {
 
     public static final String PID = "armature.vision.line";
 
@@ -57,7 +57,7 @@ public final class LinePipeline extends PipelineBase {
     }
 
     /** Settings and buffers from one configuration. */
-    private static final class Threshold {
+    static final class Threshold implements PipelineBase.Resources {
         final Scalar low;
         final Scalar high;
         final double bandTop;
@@ -81,11 +81,8 @@ public final class LinePipeline extends PipelineBase {
         }
 
         private static Scalar hsv(String what, String spec) {
-            String[] p = spec == null ? new String[0] : spec.trim().split("\\s*,\\s*");
             try {
-                if (p.length != 3) {
-                    throw new NumberFormatException();
-                }
+                String[] p = Names.threeValues(spec);
                 return new Scalar(Names.range(what + " h", Integer.parseInt(p[0]), 0, 180), Names.range(what + " s", Integer.parseInt(p[1]), 0, 255),
                         Names.range(what + " v", Integer.parseInt(p[2]), 0, 255));
             } catch (NumberFormatException e) {
@@ -93,7 +90,8 @@ public final class LinePipeline extends PipelineBase {
             }
         }
 
-        void release() {
+        @Override
+        public void release() {
             hsv.release();
             mask.release();
             columnSums.release();
@@ -103,20 +101,14 @@ public final class LinePipeline extends PipelineBase {
         }
     }
 
-    private volatile Threshold threshold;
-
     @Activate
     void activate(Config c, BundleContext context) {
-        Names.require("source", c.source());
-        threshold = new Threshold(c);
-        start(c.name(), c.source(), context);
+        start(c.name(), c.source(), name -> new Threshold(c), context);
     }
 
     @Modified
     void modified(Config c, BundleContext context) {
-        Names.require("source", c.source());
-        Threshold next = new Threshold(c);
-        restart(c.name(), c.source(), context, () -> threshold = next);
+        restart(c.name(), c.source(), name -> new Threshold(c), context);
     }
 
     @Override
@@ -126,7 +118,7 @@ public final class LinePipeline extends PipelineBase {
 
     @Override
     protected void process(Mat frame, long sequence, long stamp, VisionSample result) {
-        Threshold t = threshold;
+        Threshold t = resources();
         Imgproc.cvtColor(frame, t.hsv, Imgproc.COLOR_BGR2HSV);
         int top = (int) (frame.rows() * t.bandTop);
         if (t.bandFor != frame.rows() * 100_000 + frame.cols() || t.band == null) {
@@ -156,13 +148,5 @@ public final class LinePipeline extends PipelineBase {
             result.set(sequence, stamp, System.nanoTime(), true, -1, error, Double.NaN, Math.min(1.0, pixels / (double) (t.minPixels * 10)));
         }
         emit(result);
-    }
-
-    @Override
-    protected void releaseResources() {
-        Threshold t = threshold;
-        if (t != null) {
-            t.release();
-        }
     }
 }

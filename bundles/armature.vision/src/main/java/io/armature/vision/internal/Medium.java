@@ -6,20 +6,27 @@ import org.opencv.core.Mat;
  * What a {@link CapturingSource} reads frames from: a camera, a video file, images, a renderer.
  * Opened and checked before it replaces the one in use, so a bad configuration changes nothing.
  */
-interface Medium extends AutoCloseable {
+abstract class Medium implements AutoCloseable {
 
-    /** @return {@code camera}, {@code video}, {@code images} or {@code synthetic} */
-    String kind();
+    /**
+     * What a medium delivers, known when it opens.
+     *
+     * @param kind            {@code camera}, {@code video}, {@code images} or {@code synthetic}
+     * @param framesPerSecond nominal frames per second
+     * @param paced           true for media that deliver as fast as they are read (files, renderers): the source paces them
+     */
+    record Format(String kind, int width, int height, double framesPerSecond, boolean paced) {
+    }
 
-    int width();
+    private final Format format;
 
-    int height();
+    Medium(Format format) {
+        this.format = format;
+    }
 
-    /** @return nominal frames per second */
-    double framesPerSecond();
-
-    /** @return true for media that deliver as fast as they are read (files, renderers): the source paces them */
-    boolean paced();
+    final Format format() {
+        return format;
+    }
 
     /**
      * Captures one frame into {@code into} (BGR, 8 bits a channel), waiting as long as the medium
@@ -27,13 +34,13 @@ interface Medium extends AutoCloseable {
      *
      * @return false when no frame came
      */
-    boolean capture(Mat into);
+    abstract boolean capture(Mat into);
 
     /** @return true once a medium that does not loop has delivered its last frame */
-    default boolean ended() {
+    boolean ended() {
         return false;
     }
 
     @Override
-    void close();
+    public abstract void close();
 }

@@ -33,6 +33,19 @@ final class Names {
         return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
     }
 
+    /**
+     * Splits a setting of three comma-separated values ('b,g,r', 'h,s,v').
+     *
+     * @throws NumberFormatException when there are not three, for the caller to say what it wanted
+     */
+    static String[] threeValues(String spec) {
+        String[] values = spec == null ? new String[0] : spec.trim().split("\\s*,\\s*");
+        if (values.length != 3) {
+            throw new NumberFormatException();
+        }
+        return values;
+    }
+
     /** @return the value of the named {@code DICT_*} constant of OpenCV's Objdetect */
     static int arucoDictionary(String name) {
         String n = name == null ? "" : name.trim();

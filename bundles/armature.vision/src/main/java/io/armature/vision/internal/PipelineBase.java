@@ -1,11 +1,11 @@
 package io.armature.vision.internal;
 
 import java.lang.invoke.VarHandle;
-import java.util.HashMap;
 import java.util.Hashtable;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 
 import org.opencv.core.Mat;
 import org.opencv.osgi.OpenCVInterface;
@@ -18,6 +18,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
 
+import io.armature.kit.service.NamedServices;
 import io.armature.vision.FrameSource;
 import io.armature.vision.VisionListener;
 import io.armature.vision.VisionPipeline;
@@ -28,20 +29,29 @@ import io.armature.vision.VisionSample;
  * and go), runs on its own named thread, takes the latest frame, processes it into a preallocated
  * {@link VisionSample}, publishes it for {@link #readLatest(VisionSample)} under a sequence lock and
  * hands results to the listeners of its name. No allocation per frame here.
+ *
+ * @param <R> what the pipeline builds from one configuration: its checked settings and buffers
  */
-abstract class PipelineBase implements VisionPipeline {
+abstract class PipelineBase<R extends PipelineBase.Resources> implements VisionPipeline {
+
+    /** A pipeline's settings and buffers from one configuration, built (and so checked) before they are used. */
+    interface Resources {
+        /** Frees the buffers; called once the pipeline's thread has ended. */
+        void release();
+    }
 
     private static final VisionListener[] NO_LISTENERS = new VisionListener[0];
 
     protected Logger log;
     private volatile String name = "";
     private volatile String sourceName = "";
-    private final Map<VisionListener, String> allListeners = new HashMap<>();
+    private final NamedServices<VisionListener> allListeners = NamedServices.byProperty(VisionListener.PROPERTY_PIPELINE);
     private volatile VisionListener[] listeners = NO_LISTENERS;
-    private final Map<CapturingSource, String> sources = new HashMap<>();
+    private final NamedServices<CapturingSource> sources = NamedServices.byProperty(FrameSource.PROPERTY_SOURCE);
     private CapturingSource attachedSource;
     private volatile FrameSlot slot;
-    private volatile Thread thread;
+    private final WorkerThread worker = new WorkerThread(TimeUnit.SECONDS.toMillis(3));
+    private volatile R resources;
     private long droppedBefore;
 
     private final VisionSample work = new VisionSample();
@@ -67,23 +77,25 @@ abstract class PipelineBase implements VisionPipeline {
     void addSource(FrameSource source, Map<String, Object> props) {
         if (source instanceof CapturingSource s) {
             synchronized (this) {
-                sources.put(s, String.valueOf(props.get(FrameSource.PROPERTY_SOURCE)));
+                sources.add(s, props);
                 chooseSource();
             }
         }
     }
 
     void removeSource(FrameSource source) {
-        synchronized (this) {
-            sources.remove(source);
-            chooseSource();
+        if (source instanceof CapturingSource s) {
+            synchronized (this) {
+                sources.remove(s);
+                chooseSource();
+            }
         }
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addListener(VisionListener listener, Map<String, Object> props) {
         synchronized (this) {
-            allListeners.put(listener, String.valueOf(props.get(VisionListener.PROPERTY_PIPELINE)));
+            allListeners.add(listener, props);
             chooseListeners();
         }
     }
@@ -96,17 +108,11 @@ abstract class PipelineBase implements VisionPipeline {
     }
 
     private void chooseListeners() {
-        listeners = allListeners.entrySet().stream().filter(e -> e.getValue().equals(name)).map(Map.Entry::getKey)
-                .toArray(VisionListener[]::new);
+        listeners = allListeners.all(name).toArray(NO_LISTENERS);
     }
 
     private void chooseSource() {
-        CapturingSource wanted = null;
-        for (Map.Entry<CapturingSource, String> e : sources.entrySet()) {
-            if (e.getValue().equals(sourceName)) {
-                wanted = e.getKey();
-            }
-        }
+        CapturingSource wanted = sources.get(sourceName);
         if (wanted == attachedSource) {
             return;
         }
@@ -129,8 +135,10 @@ abstract class PipelineBase implements VisionPipeline {
      */
     protected abstract void process(Mat frame, long sequence, long frameTimestampNanos, VisionSample result);
 
-    /** Releases what the subclass allocated; called after the thread ended. */
-    protected abstract void releaseResources();
+    /** @return the resources of the configuration in use (null before the first) */
+    protected final R resources() {
+        return resources;
+    }
 
     /** Hands a result to this pipeline's listeners. */
     protected final void emit(VisionSample result) {
@@ -145,13 +153,31 @@ abstract class PipelineBase implements VisionPipeline {
     }
 
     /**
-     * Applies a checked new configuration: stops, lets {@code swap} install the new settings,
-     * starts again. The caller builds (and so checks) the new settings before calling this.
+     * Starts on a configuration: checks the names, builds the resources, then starts.
+     *
+     * @param build builds the resources from the configuration, given the checked pipeline name
      */
-    protected final void restart(String pipelineName, String source, BundleContext context, Runnable swap) {
-        stop();
-        swap.run();
+    protected final void start(String pipelineName, String source, Function<String, R> build, BundleContext context) {
+        resources = build.apply(checkNames(pipelineName, source));
         start(pipelineName, source, context);
+    }
+
+    /**
+     * Applies a new configuration: checks the names and builds the new resources while the old
+     * ones run, so a bad configuration changes nothing; then stops, swaps and starts again.
+     */
+    protected final void restart(String pipelineName, String source, Function<String, R> build, BundleContext context) {
+        R next = build.apply(checkNames(pipelineName, source));
+        stop();
+        resources = next;
+        start(pipelineName, source, context);
+    }
+
+    /** @return the checked (trimmed) pipeline name */
+    private static String checkNames(String pipelineName, String source) {
+        String checked = Names.require("name", pipelineName);
+        Names.require("source", source);
+        return checked;
     }
 
     /** Sets the name and source, attaches, starts the thread and registers the service (when {@code context} is not null). */
@@ -164,16 +190,12 @@ abstract class PipelineBase implements VisionPipeline {
             chooseListeners();
             chooseSource();
         }
-        Thread t = new Thread(this::run, "armature-vision-" + pipelineName);
-        t.setDaemon(true);
-        t.setUncaughtExceptionHandler((th, e) -> {
+        worker.start("armature-vision-" + pipelineName, this::run, e -> {
             lastError = e.toString();
             if (log != null) {
                 log.error("vision pipeline '{}' stopped: {}", pipelineName, e.toString());
             }
         });
-        thread = t;
-        t.start();
         if (context != null) {
             Hashtable<String, Object> props = new Hashtable<>();
             props.put(PROPERTY_PIPELINE, pipelineName);
@@ -189,29 +211,24 @@ abstract class PipelineBase implements VisionPipeline {
             registration.unregister();
             registration = null;
         }
-        Thread t = thread;
-        thread = null;
-        FrameSlot s = slot;
-        if (s != null) {
-            s.close();
-        }
-        if (t != null) {
-            t.interrupt();
-            try {
-                t.join(TimeUnit.SECONDS.toMillis(3));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        worker.stop(() -> {
+            FrameSlot s = slot;
+            if (s != null) {
+                s.close(); // wakes the thread waiting for a frame
             }
-        }
+        });
         synchronized (this) {
             sourceName = "";
             chooseSource();
         }
-        releaseResources();
+        R r = resources;
+        if (r != null) {
+            r.release();
+        }
     }
 
     private void run() {
-        while (thread == Thread.currentThread()) {
+        while (worker.isCurrent()) {
             FrameSlot s = slot;
             if (s == null) {
                 LockSupport.parkNanos(20_000_000L); // no source of that name yet

@@ -40,7 +40,8 @@ abstract class SourceComponent<C> {
         source = new CapturingSource(name, m, log);
         source.start(bundleContext);
         if (log != null) {
-            log.info("frame source '{}' ({}): {}x{} at {} fps", name, m.kind(), m.width(), m.height(), m.framesPerSecond());
+            log.info("frame source '{}' ({}): {}x{} at {} fps", name, m.format().kind(), m.format().width(), m.format().height(),
+                    m.format().framesPerSecond());
         }
     }
 
@@ -55,7 +56,8 @@ abstract class SourceComponent<C> {
             source.start(context);
         }
         if (log != null) {
-            log.info("frame source '{}' reconfigured ({}): {}x{} at {} fps", name, m.kind(), m.width(), m.height(), m.framesPerSecond());
+            log.info("frame source '{}' reconfigured ({}): {}x{} at {} fps", name, m.format().kind(), m.format().width(),
+                    m.format().height(), m.format().framesPerSecond());
         }
     }
 

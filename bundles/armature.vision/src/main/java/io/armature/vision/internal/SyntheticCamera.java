@@ -123,7 +123,7 @@ public final class SyntheticCamera extends SourceComponent<SyntheticCamera.Confi
         Scalar colour = parseColour(c.lineColourBgr());
         SyntheticScene scene = new SyntheticScene(w, h, Math.toRadians(fov), camH, camF, markers, dictionary, size, markerH, line, lineW, colour);
         double[] xyh = new double[3];
-        return new FixedMedium("synthetic", w, h, fps, true) {
+        return new Medium(new Medium.Format("synthetic", w, h, fps, true)) {
             public boolean capture(Mat into) {
                 pose.read(xyh);
                 scene.render(xyh[0], xyh[1], xyh[2], into);
@@ -169,11 +169,8 @@ public final class SyntheticCamera extends SourceComponent<SyntheticCamera.Confi
     }
 
     static Scalar parseColour(String spec) {
-        String[] p = spec == null ? new String[0] : spec.trim().split("\\s*,\\s*");
         try {
-            if (p.length != 3) {
-                throw new NumberFormatException();
-            }
+            String[] p = Names.threeValues(spec);
             return new Scalar(Names.range("blue", Integer.parseInt(p[0]), 0, 255), Names.range("green", Integer.parseInt(p[1]), 0, 255),
                     Names.range("red", Integer.parseInt(p[2]), 0, 255));
         } catch (NumberFormatException e) {

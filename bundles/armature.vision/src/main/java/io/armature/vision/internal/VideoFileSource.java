@@ -66,7 +66,7 @@ public final class VideoFileSource extends SourceComponent<VideoFileSource.Confi
         int w = (int) vc.get(Videoio.CAP_PROP_FRAME_WIDTH);
         int h = (int) vc.get(Videoio.CAP_PROP_FRAME_HEIGHT);
         boolean loop = c.loop();
-        return new FixedMedium("video", w, h, fps, true) {
+        return new Medium(new Medium.Format("video", w, h, fps, true)) {
             private boolean ended;
 
             public boolean capture(Mat into) {

@@ -1,8 +1,6 @@
 package io.armature.vision.internal;
 
 import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.ConcurrentSkipListMap;
 
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -10,6 +8,7 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 
+import io.armature.kit.service.NamedServices;
 import io.armature.vision.FrameSource;
 import io.armature.vision.VisionPipeline;
 import io.armature.vision.VisionSample;
@@ -21,28 +20,28 @@ import io.armature.vision.VisionSample;
         "osgi.command.function=follow"})
 public final class VisionCommands {
 
-    private final Map<String, FrameSource> sources = new ConcurrentSkipListMap<>();
-    private final Map<String, VisionPipeline> pipelines = new ConcurrentSkipListMap<>();
+    private final NamedServices<FrameSource> sources = NamedServices.byName(FrameSource::name);
+    private final NamedServices<VisionPipeline> pipelines = NamedServices.byName(VisionPipeline::name);
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private volatile Follower follower;
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addSource(FrameSource s) {
-        sources.put(s.name(), s);
+        sources.add(s);
     }
 
     void removeSource(FrameSource s) {
-        sources.remove(s.name(), s);
+        sources.remove(s);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addPipeline(VisionPipeline p) {
-        pipelines.put(p.name(), p);
+        pipelines.add(p);
     }
 
     void removePipeline(VisionPipeline p) {
-        pipelines.remove(p.name(), p);
+        pipelines.remove(p);
     }
 
     /** robot:vision: sources and pipelines with frame rates, latency and dropped frames. */
@@ -51,7 +50,7 @@ public final class VisionCommands {
         if (sources.isEmpty()) {
             out.append("  none\n");
         }
-        for (FrameSource s : sources.values()) {
+        for (FrameSource s : sources.chosen().values()) {
             out.append(String.format(Locale.ROOT, "  %-10s %-9s %dx%d  %5.1f fps (nominal %.0f)  captured %d  dropped %d  errors %d%n",
                     s.name(), s.kind(), s.width(), s.height(), s.measuredFramesPerSecond(), s.framesPerSecond(), s.framesCaptured(),
                     s.droppedFrames(), s.captureErrors()));
@@ -61,7 +60,7 @@ public final class VisionCommands {
             out.append("  none\n");
         }
         VisionSample latest = new VisionSample();
-        for (VisionPipeline p : pipelines.values()) {
+        for (VisionPipeline p : pipelines.chosen().values()) {
             String result = p.readLatest(latest) ? latest.toString() : "no frame yet";
             out.append(String.format(Locale.ROOT, "  %-10s %-6s on %-8s %5.1f fps  latency %5.1f ms  processed %d  dropped %d  %s  latest: %s%n",
                     p.name(), p.kind(), p.source(), p.framesPerSecond(), p.latencyMillis(), p.framesProcessed(), p.droppedFrames(),

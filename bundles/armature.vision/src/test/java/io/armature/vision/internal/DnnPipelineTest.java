@@ -202,7 +202,7 @@ class DnnPipelineTest {
     /** Runs a pipeline on its own thread behind a 100 fps source of red frames, checking every result says red. */
     private static PipelineThreadAllocation runOnItsThread(boolean bindingInternals) throws InterruptedException {
         Mat red = new Mat(48, 64, CvType.CV_8UC3, new Scalar(0, 0, 255));
-        CapturingSource source = new CapturingSource("front", new FixedMedium("synthetic", 64, 48, 100, true) {
+        CapturingSource source = new CapturingSource("front", new Medium(new Medium.Format("synthetic", 64, 48, 100, true)) {
             public boolean capture(Mat into) {
                 red.copyTo(into);
                 return true;

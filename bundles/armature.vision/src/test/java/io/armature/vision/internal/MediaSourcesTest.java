@@ -50,9 +50,9 @@ class MediaSourcesTest {
         Medium video = component.open(ComponentConfigs.of(VideoFileSource.Config.class, Map.of("file", file.toString())));
         Mat frame = new Mat();
         try {
-            assertEquals(160, video.width());
-            assertEquals(120, video.height());
-            assertEquals(25, video.framesPerSecond(), 0.01, "the file's own rate");
+            assertEquals(160, video.format().width());
+            assertEquals(120, video.format().height());
+            assertEquals(25, video.format().framesPerSecond(), 0.01, "the file's own rate");
             for (int i = 0; i < 7; i++) {
                 assertTrue(video.capture(frame));
                 assertEquals(40 * (i % 5) + 20, blue(frame), 6, "frame " + i + " (JPEG keeps the colour within a few levels)");

@@ -23,7 +23,7 @@ record PipelineThreadAllocation(long[] bytesPerSlice, long frames) {
      * Runs an activated pipeline on its own thread behind {@code source}, with {@code listener}
      * attached, measures it and stops both.
      */
-    static PipelineThreadAllocation measure(PipelineBase pipeline, CapturingSource source, VisionListener listener) throws InterruptedException {
+    static PipelineThreadAllocation measure(PipelineBase<?> pipeline, CapturingSource source, VisionListener listener) throws InterruptedException {
         pipeline.addListener(listener, Map.of(VisionListener.PROPERTY_PIPELINE, pipeline.name()));
         pipeline.addSource(source, Map.of(FrameSource.PROPERTY_SOURCE, source.name()));
         source.start(null);

@@ -35,7 +35,7 @@ class SyntheticPipelinesTest {
         return SyntheticCamera.open(c, p -> System.arraycopy(pose, 0, p, 0, 3));
     }
 
-    private static VisionSample run(PipelineBase pipeline, Medium camera) {
+    private static VisionSample run(PipelineBase<?> pipeline, Medium camera) {
         Mat frame = new Mat();
         assertTrue(camera.capture(frame));
         VisionSample out = new VisionSample();
