@@ -1,5 +1,7 @@
 package io.armature.kit.board;
 
+import io.armature.hal.ChannelInfo;
+import io.armature.hal.ChannelType;
 import io.armature.hal.DigitalOutput;
 
 /**
@@ -21,6 +23,11 @@ public abstract class GuardedOutput implements DigitalOutput {
     protected GuardedOutput(MotionGuard guard, boolean safeLevel) {
         this.guard = guard;
         this.safeLevel = safeLevel;
+    }
+
+    /** @return how every board describes a digital output: its safe state is its safe level, "high" or "low" */
+    public static ChannelInfo channelInfo(String name, String description, boolean safeLevel) {
+        return new ChannelInfo(name, ChannelType.DIGITAL_OUTPUT, 1, description, safeLevel ? "high" : "low");
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.armature.kit.board;
 
+import io.armature.hal.ChannelInfo;
+import io.armature.hal.ChannelType;
 import io.armature.hal.PwmOutput;
 
 /**
@@ -23,6 +25,11 @@ public abstract class GuardedPwm implements PwmOutput {
     /** @param guard the board's guard, shared by all its actuators */
     protected GuardedPwm(MotionGuard guard) {
         this.guard = guard;
+    }
+
+    /** @return how every board describes a PWM channel: its safe state is duty 0 */
+    public static ChannelInfo channelInfo(String name, int resolutionBits, String description) {
+        return new ChannelInfo(name, ChannelType.PWM, resolutionBits, description, "duty 0");
     }
 
     @Override
