@@ -14,20 +14,21 @@ import io.armature.hal.AnalogInput;
 import io.armature.hal.ChannelInfo;
 import io.armature.hal.ChannelType;
 import io.armature.hal.DigitalInput;
-import io.armature.hal.DigitalOutput;
-import io.armature.kit.board.DutyScale;
 import io.armature.hal.Edge;
 import io.armature.hal.EdgeListener;
-import io.armature.kit.board.EdgeListeners;
 import io.armature.hal.I2cBus;
-import io.armature.kit.board.MotionGuard;
-import io.armature.hal.PwmOutput;
 import io.armature.hal.Registration;
+import io.armature.kit.board.DutyScale;
+import io.armature.kit.board.EdgeListeners;
+import io.armature.kit.board.GuardedOutput;
+import io.armature.kit.board.GuardedPwm;
+import io.armature.kit.board.MotionGuard;
 
 /**
- * The board's channels over Pi4J I/O. A write and the permit check before it happen under the
- * channel's monitor, as does the permit watcher's drive to safe, so a revocation is never
- * overtaken by a write that was checked before it.
+ * The board's channels over Pi4J I/O. The PWM outputs and digital outputs are the kit's
+ * {@link GuardedPwm} and {@link GuardedOutput}: a write and the permit check before it happen
+ * under the channel's monitor, as does the permit watcher's drive to safe, so a revocation is
+ * never overtaken by a write that was checked before it.
  */
 final class Pi4jChannels {
 
@@ -40,27 +41,26 @@ final class Pi4jChannels {
      * unit of {@code /sys/class/pwm}: the resolution is the period in ns, reported as
      * floor(log2(period)) bits (15 bits at 20 kHz).
      */
-    static final class Pwm implements PwmOutput {
+    static final class Pwm extends GuardedPwm {
         private final String name;
         private final String description;
         private final com.pi4j.io.pwm.Pwm pwm;
-        private final MotionGuard guard;
         private volatile ChannelInfo info;
         private volatile int duty;
         private volatile int frequencyHz;
 
         Pwm(String name, String description, com.pi4j.io.pwm.Pwm pwm, int frequencyHz, MotionGuard guard) {
+            super(guard);
             this.name = name;
             this.description = description;
             this.pwm = pwm;
-            this.guard = guard;
             this.frequencyHz = frequencyHz;
             this.info = info(frequencyHz);
-            write(0);
+            writeDuty(0);
         }
 
         private ChannelInfo info(int hz) {
-            return new ChannelInfo(name, ChannelType.PWM, resolutionBits(periodNanos(hz)), description, "duty 0");
+            return channelInfo(name, resolutionBits(periodNanos(hz)), description);
         }
 
         static long periodNanos(int hz) {
@@ -100,15 +100,7 @@ final class Pi4jChannels {
         }
 
         @Override
-        public synchronized void setDuty(int duty) {
-            if (duty < 0 || duty > MAX_DUTY) {
-                throw new IllegalArgumentException("duty for " + name + " must be 0..65535, was " + duty + "; kept " + this.duty);
-            }
-            guard.checkRunning(name);
-            write(duty != 0 && !guard.permit().allowsMotion() ? 0 : duty);
-        }
-
-        private void write(int newDuty) {
+        protected void writeDuty(int newDuty) {
             long period = periodNanos(frequencyHz);
             // Pi4J's on(0, hz) would disable the PWM instead; duty 0 is written as an on-time of 0 ns
             pwm.setFrequency(frequencyHz);
@@ -128,41 +120,28 @@ final class Pi4jChannels {
                 throw new IllegalArgumentException("PWM frequency for " + name + " must be a whole number of Hz in 1..1000000, was "
                         + hertz + "; kept " + frequencyHz);
             }
-            guard.checkRunning(name);
+            checkRunning();
             frequencyHz = (int) hertz;
             info = info(frequencyHz);
-            write(duty);
+            writeDuty(duty);
         }
 
         @Override
         public double frequency() {
             return frequencyHz;
         }
-
-        @Override
-        public synchronized void toSafeState() {
-            write(0); // allowed even after stop: safe is always reachable
-        }
-
-        @Override
-        public void close() {
-            toSafeState();
-        }
     }
 
-    static final class Output implements DigitalOutput {
+    static final class Output extends GuardedOutput {
         private final ChannelInfo info;
         private final com.pi4j.io.gpio.digital.DigitalOutput out;
-        private final boolean safeLevel;
-        private final MotionGuard guard;
         private volatile boolean level;
 
         Output(String name, String description, com.pi4j.io.gpio.digital.DigitalOutput out, boolean safeLevel, MotionGuard guard) {
-            this.info = new ChannelInfo(name, ChannelType.DIGITAL_OUTPUT, 1, description, safeLevel ? "high" : "low");
+            super(guard, safeLevel);
+            this.info = channelInfo(name, description, safeLevel);
             this.out = out;
-            this.safeLevel = safeLevel;
-            this.guard = guard;
-            write(safeLevel);
+            writeLevel(safeLevel);
         }
 
         @Override
@@ -171,12 +150,7 @@ final class Pi4jChannels {
         }
 
         @Override
-        public synchronized void set(boolean high) {
-            guard.checkRunning(info.name());
-            write(high != safeLevel && !guard.permit().allowsMotion() ? safeLevel : high);
-        }
-
-        private void write(boolean high) {
+        protected void writeLevel(boolean high) {
             out.state(high ? DigitalState.HIGH : DigitalState.LOW);
             level = high;
         }
@@ -184,21 +158,6 @@ final class Pi4jChannels {
         @Override
         public boolean get() {
             return level;
-        }
-
-        @Override
-        public boolean safeLevel() {
-            return safeLevel;
-        }
-
-        @Override
-        public synchronized void toSafeState() {
-            write(safeLevel);
-        }
-
-        @Override
-        public void close() {
-            toSafeState();
         }
     }
 
