@@ -1,15 +1,11 @@
 package io.armature.board.jetson.internal;
 
 import java.io.IOException;
+
 import io.armature.board.jetson.gpio.GpioEdge;
 import io.armature.board.jetson.gpio.GpioLine;
-import io.armature.hal.ChannelInfo;
-import io.armature.hal.DigitalInput;
-import io.armature.hal.Edge;
-import io.armature.hal.EdgeListener;
-import io.armature.hal.Registration;
 import io.armature.kit.board.DutyScale;
-import io.armature.kit.board.EdgeListeners;
+import io.armature.kit.board.EdgeInput;
 import io.armature.kit.board.GuardedOutput;
 import io.armature.kit.board.GuardedPwm;
 import io.armature.kit.board.MotionGuard;
@@ -46,15 +42,13 @@ final class JetsonChannels {
     static final class Pwm extends GuardedPwm {
         static final double MAX_FREQUENCY_HZ = 100_000;
 
-        private final ChannelInfo info;
         private final SysfsPwm pwm;
         private final FaultSink faults;
         private volatile int duty;
         private volatile double frequency;
 
-        Pwm(ChannelInfo info, SysfsPwm pwm, double frequency, MotionGuard guard, FaultSink faults) {
-            super(guard);
-            this.info = info;
+        Pwm(String name, int resolutionBits, String description, SysfsPwm pwm, double frequency, MotionGuard guard, FaultSink faults) {
+            super(guard, name, resolutionBits, description);
             this.pwm = pwm;
             this.frequency = frequency;
             this.faults = faults;
@@ -65,16 +59,11 @@ final class JetsonChannels {
         }
 
         @Override
-        public ChannelInfo info() {
-            return info;
-        }
-
-        @Override
         protected void writeDuty(int duty) {
             try {
                 pwm.duty16(duty);
             } catch (IOException e) {
-                throw new IllegalStateException(info.name() + ": cannot write " + pwm.dir().resolve("duty_cycle") + ": " + e.getMessage(), e);
+                throw new IllegalStateException(name() + ": cannot write " + pwm.dir().resolve("duty_cycle") + ": " + e.getMessage(), e);
             }
             this.duty = duty;
         }
@@ -87,7 +76,7 @@ final class JetsonChannels {
         @Override
         public synchronized void setFrequency(double hertz) {
             if (!(hertz >= 1 && hertz <= MAX_FREQUENCY_HZ)) {
-                throw new IllegalArgumentException("PWM frequency for " + info.name() + " must be 1.." + (int) MAX_FREQUENCY_HZ
+                throw new IllegalArgumentException("PWM frequency for " + name() + " must be 1.." + (int) MAX_FREQUENCY_HZ
                         + " Hz, was " + hertz + "; kept " + frequency);
             }
             checkRunning();
@@ -95,7 +84,7 @@ final class JetsonChannels {
             try {
                 pwm.apply(period, DutyScale.toNanos(duty, period));
             } catch (IOException e) {
-                throw new IllegalStateException(info.name() + ": cannot change the period of " + pwm.dir() + ": " + e.getMessage(), e);
+                throw new IllegalStateException(name() + ": cannot change the period of " + pwm.dir() + ": " + e.getMessage(), e);
             }
             frequency = hertz;
         }
@@ -109,28 +98,21 @@ final class JetsonChannels {
         @Override
         public synchronized void toSafeState() {
             duty = 0;
-            faults.attempt(info.name(), () -> pwm.duty(0));
+            faults.attempt(name(), () -> pwm.duty(0));
         }
     }
 
     /** A GPIO line requested as an output, at its safe level. */
     static final class Output extends GuardedOutput {
-        private final ChannelInfo info;
         private final GpioLine line;
         private final FaultSink faults;
         private volatile boolean level;
 
-        Output(ChannelInfo info, GpioLine line, boolean safeLevel, MotionGuard guard, FaultSink faults) {
-            super(guard, safeLevel);
-            this.info = info;
+        Output(String name, String description, GpioLine line, boolean safeLevel, MotionGuard guard, FaultSink faults) {
+            super(guard, name, description, safeLevel);
             this.line = line;
             this.level = safeLevel; // requested with the safe level as its initial value
             this.faults = faults;
-        }
-
-        @Override
-        public ChannelInfo info() {
-            return info;
         }
 
         @Override
@@ -138,7 +120,7 @@ final class JetsonChannels {
             try {
                 line.set(high);
             } catch (IOException e) {
-                throw new IllegalStateException(info.name() + ": " + e.getMessage(), e);
+                throw new IllegalStateException(name() + ": " + e.getMessage(), e);
             }
             level = high;
         }
@@ -152,23 +134,17 @@ final class JetsonChannels {
         @Override
         public synchronized void toSafeState() {
             level = safeLevel();
-            faults.attempt(info.name(), () -> line.set(safeLevel()));
+            faults.attempt(name(), () -> line.set(safeLevel()));
         }
     }
 
-    static final class Input implements DigitalInput {
-        private final ChannelInfo info;
+    /** A GPIO line requested as an input, with edge events timestamped by the kernel. */
+    static final class Input extends EdgeInput {
         private final GpioLine line;
-        private final EdgeListeners listeners = new EdgeListeners();
 
-        Input(ChannelInfo info, GpioLine line) {
-            this.info = info;
+        Input(String name, String description, GpioLine line) {
+            super(name, description);
             this.line = line;
-        }
-
-        @Override
-        public ChannelInfo info() {
-            return info;
         }
 
         @Override
@@ -176,21 +152,17 @@ final class JetsonChannels {
             try {
                 return line.get();
             } catch (IOException e) {
-                throw new IllegalStateException(info.name() + ": " + e.getMessage(), e);
+                throw new IllegalStateException(name() + ": " + e.getMessage(), e);
             }
         }
 
-        @Override
-        public Registration onEdge(Edge edge, EdgeListener listener) {
-            return listeners.add(edge, listener);
-        }
 
         /** Waits up to {@code timeoutMillis} for one edge and hands it to the listeners. */
         void pump(GpioEdge edge, long timeoutMillis) throws IOException {
             if (!line.awaitEdge(edge, timeoutMillis)) {
                 return;
             }
-            listeners.fire(info.name(), edge.rising, edge.timestampNanos);
+            fire(edge.rising, edge.timestampNanos);
         }
     }
 }

@@ -13,9 +13,6 @@ import io.armature.board.jetson.gpio.GpioChip;
 import io.armature.board.jetson.gpio.GpioDriver;
 import io.armature.board.jetson.gpio.GpioLine;
 import io.armature.hal.Channel;
-import io.armature.hal.ChannelInfo;
-import io.armature.kit.board.GuardedOutput;
-import io.armature.kit.board.GuardedPwm;
 import io.armature.kit.board.MotionGuard;
 
 /**
@@ -51,10 +48,9 @@ final class JetsonPins {
             for (ChannelSpec c : s.channels()) {
                 Channel ch = switch (c.type()) {
                     case PWM -> openPwm(s, c);
-                    case DIGITAL_OUTPUT -> new JetsonChannels.Output(GuardedOutput.channelInfo(c.name(), "output on " + c.describe(), c.safeLevel()),
+                    case DIGITAL_OUTPUT -> new JetsonChannels.Output(c.name(), "output on " + c.describe(),
                             claim(chip(s, c, chips), c, true), c.safeLevel(), guard, faults);
-                    default -> new JetsonChannels.Input(new ChannelInfo(c.name(), c.type(), 1, "input on " + c.describe(), ""),
-                            claim(chip(s, c, chips), c, false));
+                    default -> new JetsonChannels.Input(c.name(), "input on " + c.describe(), claim(chip(s, c, chips), c, false));
                 };
                 channels.add(ch);
             }
@@ -77,7 +73,7 @@ final class JetsonPins {
         pwm.open(period, s.exportTimeoutMillis());
         // the Tegra controller's duty register is 8 bits; elsewhere the duty is as fine as a nanosecond of the period
         int bits = c.pin() != null ? HeaderMap.PWM_BITS : Math.min(16, 63 - Long.numberOfLeadingZeros(period));
-        return new JetsonChannels.Pwm(GuardedPwm.channelInfo(c.name(), bits, "PWM on " + c.describe()), pwm, s.pwmFrequencyHz(), guard, faults);
+        return new JetsonChannels.Pwm(c.name(), bits, "PWM on " + c.describe(), pwm, s.pwmFrequencyHz(), guard, faults);
     }
 
     /** Finds pwmchipN: named directly, or the one whose device is the pin's PWM controller. */

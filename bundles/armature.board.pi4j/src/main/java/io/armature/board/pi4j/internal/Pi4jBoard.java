@@ -44,6 +44,7 @@ import io.armature.hal.PwmOutput;
 import io.armature.kit.board.BoardChannels;
 import io.armature.kit.board.BoardServices;
 import io.armature.kit.board.DeviceTree;
+import io.armature.kit.board.FixedSettings;
 import io.armature.kit.board.GuardedBoard;
 import io.armature.kit.board.MotionGuard;
 
@@ -168,23 +169,9 @@ public final class Pi4jBoard extends GuardedBoard {
     public void modified(Config config) {
         Settings next = Settings.of(config);
         Settings current = settings;
-        List<String> fixed = new ArrayList<>();
-        if (!next.id().equals(current.id())) {
-            fixed.add("armature.board");
-        }
-        if (next.providers() != current.providers()) {
-            fixed.add("providers");
-        }
-        if (!next.deviceTreeRoot().equals(current.deviceTreeRoot())) {
-            fixed.add("deviceTreeRoot");
-        }
-        if (next.unsupervised() != current.unsupervised()) {
-            fixed.add("unsupervised");
-        }
-        if (!fixed.isEmpty()) {
-            throw new IllegalArgumentException(String.join(", ", fixed)
-                    + " cannot change while the board runs; restart the bundle to change it. The previous configuration stays in force");
-        }
+        new FixedSettings().compare("armature.board", current.id(), next.id()).compare("providers", current.providers(), next.providers())
+                .compare("deviceTreeRoot", current.deviceTreeRoot(), next.deviceTreeRoot())
+                .compare("unsupervised", current.unsupervised(), next.unsupervised()).refuseChanges();
         if (next.sameChannelsAs(current)) {
             if (next.pwmFrequencyHz() != current.pwmFrequencyHz()) {
                 for (Channel c : hardware.channels().list()) {

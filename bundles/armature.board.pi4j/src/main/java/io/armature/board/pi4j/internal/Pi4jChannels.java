@@ -13,13 +13,9 @@ import com.pi4j.io.i2c.I2C;
 import io.armature.hal.AnalogInput;
 import io.armature.hal.ChannelInfo;
 import io.armature.hal.ChannelType;
-import io.armature.hal.DigitalInput;
-import io.armature.hal.Edge;
-import io.armature.hal.EdgeListener;
 import io.armature.hal.I2cBus;
-import io.armature.hal.Registration;
 import io.armature.kit.board.DutyScale;
-import io.armature.kit.board.EdgeListeners;
+import io.armature.kit.board.EdgeInput;
 import io.armature.kit.board.GuardedOutput;
 import io.armature.kit.board.GuardedPwm;
 import io.armature.kit.board.MotionGuard;
@@ -46,7 +42,6 @@ final class Pi4jChannels {
         private final String description;
         private final com.pi4j.io.pwm.Pwm pwm;
         private volatile ChannelInfo info;
-        private volatile int duty;
         private volatile int frequencyHz;
 
         Pwm(String name, String description, com.pi4j.io.pwm.Pwm pwm, int frequencyHz, MotionGuard guard) {
@@ -106,12 +101,6 @@ final class Pi4jChannels {
             pwm.setFrequency(frequencyHz);
             pwm.setDutyCycle(percentFor(DutyScale.toNanos(newDuty, period), period));
             pwm.on();
-            duty = newDuty;
-        }
-
-        @Override
-        public int duty() {
-            return duty;
         }
 
         @Override
@@ -123,7 +112,7 @@ final class Pi4jChannels {
             checkRunning();
             frequencyHz = (int) hertz;
             info = info(frequencyHz);
-            writeDuty(duty);
+            writeDuty(duty());
         }
 
         @Override
@@ -133,53 +122,37 @@ final class Pi4jChannels {
     }
 
     static final class Output extends GuardedOutput {
-        private final ChannelInfo info;
         private final com.pi4j.io.gpio.digital.DigitalOutput out;
-        private volatile boolean level;
 
         Output(String name, String description, com.pi4j.io.gpio.digital.DigitalOutput out, boolean safeLevel, MotionGuard guard) {
-            super(guard, safeLevel);
-            this.info = channelInfo(name, description, safeLevel);
+            super(guard, name, description, safeLevel);
             this.out = out;
             writeLevel(safeLevel);
         }
 
         @Override
-        public ChannelInfo info() {
-            return info;
-        }
-
-        @Override
         protected void writeLevel(boolean high) {
             out.state(high ? DigitalState.HIGH : DigitalState.LOW);
-            level = high;
-        }
-
-        @Override
-        public boolean get() {
-            return level;
         }
     }
 
     /**
-     * A digital input whose edges go to {@link EdgeListener}s on Pi4J's event thread,
+     * A digital input whose edges go to {@link io.armature.hal.EdgeListener}s on Pi4J's event thread,
      * timestamped with {@link System#nanoTime()} when Pi4J reports them. With a debounce time,
      * an edge less than that after the last one delivered is taken for contact bounce and
      * dropped (the first edge of a burst is delivered at once, so a clean signal has no added
      * latency).
      */
-    static final class Input implements DigitalInput {
-        private final ChannelInfo info;
+    static final class Input extends EdgeInput {
         private final com.pi4j.io.gpio.digital.DigitalInput in;
         private final long debounceNanos;
-        private final EdgeListeners listeners = new EdgeListeners();
         private final DigitalStateChangeListener pi4jListener;
         private volatile boolean lastDelivered;
         private volatile long lastEdgeNanos;
         private volatile boolean anyEdge;
 
         Input(String name, String description, com.pi4j.io.gpio.digital.DigitalInput in, int debounceMicros) {
-            this.info = new ChannelInfo(name, ChannelType.DIGITAL_INPUT, 1, description, "");
+            super(name, description);
             this.in = in;
             this.debounceNanos = debounceMicros * 1_000L;
             this.lastDelivered = in.state() == DigitalState.HIGH;
@@ -188,18 +161,8 @@ final class Pi4jChannels {
         }
 
         @Override
-        public ChannelInfo info() {
-            return info;
-        }
-
-        @Override
         public boolean read() {
             return in.state() == DigitalState.HIGH;
-        }
-
-        @Override
-        public Registration onEdge(Edge edge, EdgeListener listener) {
-            return listeners.add(edge, listener);
         }
 
         void edge(boolean level, long nanos) {
@@ -209,7 +172,7 @@ final class Pi4jChannels {
             lastDelivered = level;
             lastEdgeNanos = nanos;
             anyEdge = true;
-            listeners.fire(info.name(), level, nanos);
+            fire(level, nanos);
         }
 
         void close() {

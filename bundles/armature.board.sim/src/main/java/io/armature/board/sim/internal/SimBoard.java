@@ -25,6 +25,7 @@ import io.armature.hal.Channel;
 import io.armature.hal.PwmOutput;
 import io.armature.kit.board.BoardChannels;
 import io.armature.kit.board.BoardServices;
+import io.armature.kit.board.FixedSettings;
 import io.armature.kit.board.GuardedBoard;
 import io.armature.kit.board.MotionGuard;
 import io.armature.simulation.GroundTruthPose;
@@ -151,26 +152,10 @@ public final class SimBoard extends GuardedBoard {
     public void modified(Config config) {
         Settings next = Settings.of(config);
         Settings current = settings;
-        List<String> fixed = new ArrayList<>();
-        if (!next.id().equals(current.id())) {
-            fixed.add("armature.board");
-        }
-        if (next.realTime() != current.realTime()) {
-            fixed.add("realTime");
-        }
-        if (next.encoderCountsPerRevolution() != current.encoderCountsPerRevolution()) {
-            fixed.add("encoderCountsPerRevolution");
-        }
-        if (next.seed() != current.seed()) {
-            fixed.add("seed");
-        }
-        if (next.unsupervised() != current.unsupervised()) {
-            fixed.add("unsupervised");
-        }
-        if (!fixed.isEmpty()) {
-            throw new IllegalArgumentException(String.join(", ", fixed)
-                    + " cannot change while the board runs; restart the bundle to change it. The previous configuration stays in force");
-        }
+        new FixedSettings().compare("armature.board", current.id(), next.id()).compare("realTime", current.realTime(), next.realTime())
+                .compare("encoderCountsPerRevolution", current.encoderCountsPerRevolution(), next.encoderCountsPerRevolution())
+                .compare("seed", current.seed(), next.seed()).compare("unsupervised", current.unsupervised(), next.unsupervised())
+                .refuseChanges();
         synchronized (this) {
             applyLive(next);
             settings = next;

@@ -6,12 +6,8 @@ import java.util.concurrent.locks.LockSupport;
 import io.armature.hal.AnalogInput;
 import io.armature.hal.ChannelInfo;
 import io.armature.hal.ChannelType;
-import io.armature.hal.DigitalInput;
-import io.armature.hal.Edge;
-import io.armature.hal.EdgeListener;
 import io.armature.hal.I2cBus;
-import io.armature.hal.Registration;
-import io.armature.kit.board.EdgeListeners;
+import io.armature.kit.board.EdgeInput;
 import io.armature.kit.board.GuardedOutput;
 import io.armature.kit.board.GuardedPwm;
 import io.armature.kit.board.MotionGuard;
@@ -28,36 +24,23 @@ final class SimChannels {
 
     /** A wheel motor's duty: the plant reads it at its next step. */
     static final class Pwm extends GuardedPwm {
-        private final ChannelInfo info;
-        private volatile int duty;
         private volatile double frequency;
 
         Pwm(String name, String description, double frequency, MotionGuard guard) {
-            super(guard);
-            this.info = channelInfo(name, 16, description);
+            super(guard, name, 16, description);
             this.frequency = frequency;
         }
 
         @Override
-        public ChannelInfo info() {
-            return info;
-        }
-
-        @Override
         protected void writeDuty(int duty) {
-            this.duty = duty;
-        }
-
-        @Override
-        public int duty() {
-            return duty;
+            // the duty the kit records is what the plant reads: nothing to write
         }
 
         @Override
         public void setFrequency(double hertz) {
             if (!(hertz > 0) || !Double.isFinite(hertz) || hertz > 100_000) {
                 throw new IllegalArgumentException(
-                        "PWM frequency for " + info.name() + " must be above 0 and at most 100000 Hz, was " + hertz);
+                        "PWM frequency for " + name() + " must be above 0 and at most 100000 Hz, was " + hertz);
             }
             checkRunning();
             this.frequency = hertz;
@@ -71,55 +54,29 @@ final class SimChannels {
 
     /** A direction, brake or LED pin: the plant reads it at its next step. */
     static final class Output extends GuardedOutput {
-        private final ChannelInfo info;
-        private volatile boolean level;
 
         Output(String name, String description, boolean safeLevel, MotionGuard guard) {
-            super(guard, safeLevel);
-            this.info = channelInfo(name, description, safeLevel);
-            this.level = safeLevel;
-        }
-
-        @Override
-        public ChannelInfo info() {
-            return info;
+            super(guard, name, description, safeLevel);
         }
 
         @Override
         protected void writeLevel(boolean high) {
-            level = high;
-        }
-
-        @Override
-        public boolean get() {
-            return level;
+            // the level the kit records is what the plant reads: nothing to write
         }
     }
 
     /** An encoder signal or the e-stop button, driven by the plant. */
-    static final class Input implements DigitalInput {
-        private final ChannelInfo info;
-        private final EdgeListeners listeners = new EdgeListeners();
+    static final class Input extends EdgeInput {
         private volatile boolean level;
 
         Input(String name, String description, boolean initial) {
-            this.info = new ChannelInfo(name, ChannelType.DIGITAL_INPUT, 1, description, "");
+            super(name, description);
             this.level = initial;
-        }
-
-        @Override
-        public ChannelInfo info() {
-            return info;
         }
 
         @Override
         public boolean read() {
             return level;
-        }
-
-        @Override
-        public Registration onEdge(Edge edge, EdgeListener listener) {
-            return listeners.add(edge, listener);
         }
 
         /** Sets the level from the plant; fires listeners on a change. */
@@ -128,7 +85,7 @@ final class SimChannels {
                 return;
             }
             level = newLevel;
-            listeners.fire(info.name(), newLevel, timestampNanos);
+            fire(newLevel, timestampNanos);
         }
     }
 
