@@ -1,5 +1,7 @@
 package io.armature.kit.board;
 
+import io.armature.hal.ChannelInfo;
+import io.armature.hal.ChannelType;
 import io.armature.hal.DigitalOutput;
 
 /**
@@ -13,24 +15,59 @@ public abstract class GuardedOutput implements DigitalOutput {
 
     private final MotionGuard guard;
     private final boolean safeLevel;
+    private final ChannelInfo info;
+    private volatile boolean level;
 
     /**
+     * For a backend that serves {@link #info()} itself.
+     *
      * @param guard     the board's guard, shared by all its actuators
      * @param safeLevel the level that stops what this output drives
      */
     protected GuardedOutput(MotionGuard guard, boolean safeLevel) {
         this.guard = guard;
         this.safeLevel = safeLevel;
+        this.info = null;
+        this.level = safeLevel;
+    }
+
+    /**
+     * @param guard       the board's guard, shared by all its actuators
+     * @param name        the channel's name
+     * @param description what the output drives, and where
+     * @param safeLevel   the level that stops what this output drives
+     */
+    protected GuardedOutput(MotionGuard guard, String name, String description, boolean safeLevel) {
+        this.guard = guard;
+        this.safeLevel = safeLevel;
+        this.info = channelInfo(name, description, safeLevel);
+        this.level = safeLevel;
+    }
+
+    /** @return how every board describes a digital output: its safe state is its safe level, "high" or "low" */
+    public static ChannelInfo channelInfo(String name, String description, boolean safeLevel) {
+        return new ChannelInfo(name, ChannelType.DIGITAL_OUTPUT, 1, description, safeLevel ? "high" : "low");
+    }
+
+    /** @return the channel's description, as {@link #channelInfo} made it */
+    @Override
+    public ChannelInfo info() {
+        return info;
     }
 
     @Override
     public final synchronized void set(boolean high) {
         guard.checkRunning(info().name());
         boolean applied = high != safeLevel && !guard.permit().allowsMotion() ? safeLevel : high;
-        writeLevel(applied);
+        put(applied);
         if (applied != safeLevel && !guard.permit().permitted()) {
-            writeLevel(safeLevel); // revoked between the check and the write: revocation wins
+            put(safeLevel); // revoked between the check and the write: revocation wins
         }
+    }
+
+    private void put(boolean high) {
+        writeLevel(high);
+        level = high;
     }
 
     /**
@@ -40,6 +77,15 @@ public abstract class GuardedOutput implements DigitalOutput {
      */
     protected abstract void writeLevel(boolean high);
 
+    /**
+     * @return the level last written, the safe level until the first write (a backend requests
+     *         its pin at the safe level); a backend that reads the pin back overrides this
+     */
+    @Override
+    public boolean get() {
+        return level;
+    }
+
     @Override
     public final boolean safeLevel() {
         return safeLevel;
@@ -48,7 +94,7 @@ public abstract class GuardedOutput implements DigitalOutput {
     /** The safe level: reachable also after the board stopped. */
     @Override
     public synchronized void toSafeState() {
-        writeLevel(safeLevel);
+        put(safeLevel);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.armature.kit.board;
 
+import io.armature.hal.ChannelInfo;
+import io.armature.hal.ChannelType;
 import io.armature.hal.PwmOutput;
 
 /**
@@ -19,10 +21,39 @@ import io.armature.hal.PwmOutput;
 public abstract class GuardedPwm implements PwmOutput {
 
     private final MotionGuard guard;
+    private final ChannelInfo info;
+    private volatile int duty;
 
-    /** @param guard the board's guard, shared by all its actuators */
+    /**
+     * For a backend that serves {@link #info()} itself (one whose resolution follows its frequency).
+     *
+     * @param guard the board's guard, shared by all its actuators
+     */
     protected GuardedPwm(MotionGuard guard) {
         this.guard = guard;
+        this.info = null;
+    }
+
+    /**
+     * @param guard          the board's guard, shared by all its actuators
+     * @param name           the channel's name
+     * @param resolutionBits the duty's resolution on the hardware
+     * @param description    what the channel drives, and where
+     */
+    protected GuardedPwm(MotionGuard guard, String name, int resolutionBits, String description) {
+        this.guard = guard;
+        this.info = channelInfo(name, resolutionBits, description);
+    }
+
+    /** @return how every board describes a PWM channel: its safe state is duty 0 */
+    public static ChannelInfo channelInfo(String name, int resolutionBits, String description) {
+        return new ChannelInfo(name, ChannelType.PWM, resolutionBits, description, "duty 0");
+    }
+
+    /** @return the channel's description, as {@link #channelInfo} made it */
+    @Override
+    public ChannelInfo info() {
+        return info;
     }
 
     @Override
@@ -33,10 +64,24 @@ public abstract class GuardedPwm implements PwmOutput {
         }
         guard.checkRunning(name);
         int applied = duty != 0 && !guard.permit().allowsMotion() ? 0 : duty;
-        writeDuty(applied);
+        put(applied);
         if (applied != 0 && !guard.permit().permitted()) {
-            writeDuty(0); // revoked between the check and the write: revocation wins
+            put(0); // revoked between the check and the write: revocation wins
         }
+    }
+
+    private void put(int newDuty) {
+        writeDuty(newDuty);
+        duty = newDuty;
+    }
+
+    /**
+     * @return the duty last written, 0 until the first write; a backend that reads its duty
+     *         from the hardware overrides this
+     */
+    @Override
+    public int duty() {
+        return duty;
     }
 
     /**
@@ -55,7 +100,7 @@ public abstract class GuardedPwm implements PwmOutput {
     /** Duty 0: reachable also after the board stopped. */
     @Override
     public synchronized void toSafeState() {
-        writeDuty(0);
+        put(0);
     }
 
     @Override

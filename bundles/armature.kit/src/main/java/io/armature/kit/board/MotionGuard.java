@@ -16,7 +16,8 @@ import java.util.function.BiConsumer;
  * has lapsed while an actuator is out of its safe state, and if so drives every actuator safe
  * and counts a {@linkplain #lapses() lapse}. A lapsed permit refuses moving writes, so this
  * happens once per lapse; a write checked just before the lapse and applied just after it is
- * caught by the next check;</li>
+ * caught by the next check. A backend that steps its own time {@link #attach attaches} its
+ * actuators instead and makes the same {@linkplain #checkLapse() check} at every step;</li>
  * <li>{@link #revoke()} ends the permit and drives every actuator safe in one step, which the
  * watcher does not count as a lapse;</li>
  * <li>{@link #close()} stops the watcher, drives every actuator safe and marks the board
@@ -38,6 +39,7 @@ public final class MotionGuard implements AutoCloseable {
     private volatile boolean stopped;
     private volatile long lapses;
     private Thread watcher;
+    private boolean attached;
 
     /**
      * @param boardId         the board's id, for messages
@@ -77,10 +79,11 @@ public final class MotionGuard implements AutoCloseable {
             throw new IllegalArgumentException("checkNanos must be at least 1, was " + checkNanos);
         }
         synchronized (lock) {
-            if (watcher != null || stopped) {
+            if (attached || stopped) {
                 throw new IllegalStateException("the motion guard of board '" + boardId + "' is " + (stopped ? "closed" : "already started"));
             }
             this.actuators = List.copyOf(actuators);
+            attached = true;
             watcher = new Thread(() -> watch(checkNanos), threadName);
         }
         watcher.setDaemon(true);
@@ -88,17 +91,46 @@ public final class MotionGuard implements AutoCloseable {
         watcher.start();
     }
 
+    /**
+     * Holds these actuators to the permit without a watcher thread, for a backend that steps its
+     * own time (a simulation) and calls {@link #checkLapse()} at every step instead: a lapse is
+     * then seen at the first step after it, the same in stepped and in real time.
+     *
+     * @throws IllegalStateException when started or attached before, or after {@link #close()}
+     */
+    public void attach(List<? extends Actuator> actuators) {
+        synchronized (lock) {
+            if (attached || stopped) {
+                throw new IllegalStateException("the motion guard of board '" + boardId + "' is " + (stopped ? "closed" : "already started"));
+            }
+            this.actuators = List.copyOf(actuators);
+            attached = true;
+        }
+    }
+
     private void watch(long checkNanos) {
         while (!stopped) {
-            synchronized (lock) {
-                // the outputs first, then the permit: read the other way round, a permit fed and an
-                // output moved between the two reads would look like a lapse
-                if (!stopped && !allSafe() && !permit.permitted()) {
-                    driveSafe(); // the permit lapsed: nobody vouches for these outputs any more
-                    lapses++;
-                }
-            }
+            checkLapse();
             LockSupport.parkNanos(checkNanos);
+        }
+    }
+
+    /**
+     * Checks the permit once, as the watcher does every period: when it lapsed while an actuator
+     * is out of its safe state, drives every actuator safe and counts a {@linkplain #lapses() lapse}.
+     *
+     * @return true when it drove them safe
+     */
+    public boolean checkLapse() {
+        synchronized (lock) {
+            // the outputs first, then the permit: read the other way round, a permit fed and an
+            // output moved between the two reads would look like a lapse
+            if (!stopped && !allSafe() && !permit.permitted()) {
+                driveSafe(); // the permit lapsed: nobody vouches for these outputs any more
+                lapses++;
+                return true;
+            }
+            return false;
         }
     }
 

@@ -155,6 +155,26 @@ class MotionGuardTest {
         return true;
     }
 
+    @Test
+    void anAttachedGuardChecksALapseOnlyWhenItsBackendSteps() {
+        guard.attach(List.of(left, right));
+        guard.permit().permit(System.nanoTime() + 60_000_000_000L);
+        left.setDuty(30_000);
+        assertFalse(guard.checkLapse(), "within the permit: nothing to do");
+        guard.permit().permit(System.nanoTime() - 1);
+        assertEquals(30_000, left.duty(), "no watcher thread: nothing happens between steps");
+        assertTrue(guard.checkLapse(), "the step sees the lapse");
+        assertEquals(0, left.duty());
+        assertEquals(1, guard.lapses());
+        assertFalse(guard.checkLapse(), "all safe: one lapse is counted once");
+        assertEquals(1, guard.lapses());
+        assertThrows(IllegalStateException.class, () -> guard.start("test-permit", List.of(left), CHECK_NANOS), "attached already");
+        left.setDuty(10_000);
+        guard.close();
+        assertEquals(0, left.duty(), "close drives the attached actuators safe");
+        assertFalse(guard.checkLapse(), "closed: nothing more to check");
+    }
+
     /** A PWM output that takes every write, as a channel does after its own permit check. */
     private static final class Motor implements PwmOutput {
         private final ChannelInfo info;

@@ -1,16 +1,12 @@
 package io.armature.board.jetson.internal;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -25,21 +21,17 @@ import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
-import io.armature.board.jetson.gpio.GpioChip;
 import io.armature.board.jetson.gpio.GpioDriver;
 import io.armature.board.jetson.gpio.GpioEdge;
-import io.armature.board.jetson.gpio.GpioLine;
-import io.armature.hal.Actuator;
 import io.armature.hal.Board;
-import io.armature.hal.BoardInfo;
-import io.armature.kit.board.BoardServices;
 import io.armature.hal.Channel;
-import io.armature.hal.ChannelInfo;
 import io.armature.hal.ChannelType;
-import io.armature.kit.board.Channels;
-import io.armature.kit.board.DeviceTree;
-import io.armature.kit.board.MotionGuard;
 import io.armature.hal.PwmOutput;
+import io.armature.kit.board.BoardChannels;
+import io.armature.kit.board.BoardServices;
+import io.armature.kit.board.DeviceTree;
+import io.armature.kit.board.GuardedBoard;
+import io.armature.kit.board.MotionGuard;
 
 /**
  * A Linux board: GPIO through the GPIO character device, PWM through {@code /sys/class/pwm}.
@@ -63,7 +55,7 @@ import io.armature.hal.PwmOutput;
             Board.PROPERTY_COMPATIBLE + "=nvidia,p3768-0000+p3767-0000", Board.PROPERTY_COMPATIBLE + "=nvidia,p3768-0000+p3767-0001",
             Board.PROPERTY_COMPATIBLE + "=nvidia,p3509-0000+p3767-0000", Board.PROPERTY_COMPATIBLE + "=nvidia,p3509-0000+p3767-0001"})
 @Designate(ocd = JetsonBoard.Config.class)
-public final class JetsonBoard implements Board {
+public final class JetsonBoard extends GuardedBoard {
 
     public static final String PID = "armature.board.jetson";
     static final String HEADER_JETSON = "jetson-orin-nano";
@@ -155,16 +147,14 @@ public final class JetsonBoard implements Board {
     }
 
     private final SysfsAccess sysfs;
-    private final Map<String, Channel> channels = new LinkedHashMap<>();
-    private final List<GpioLine> lines = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private GpioDriver gpioDriver;
     private Logger log;
     private volatile Settings settings;
     private MotionGuard guard;
-    private List<Actuator> actuators = List.of();
+    private JetsonPins pins;
+    private volatile BoardChannels channels;
     private BoardServices services;
-    private BoardInfo info;
     private String model;
     private volatile boolean running;
     private volatile long safeStateFaults;
@@ -193,10 +183,11 @@ public final class JetsonBoard implements Board {
         model = checkMachine(s);
         guard = new MotionGuard(s.id(), s.unsupervised(), this::safeStateFailed);
         settings = s;
+        pins = new JetsonPins(sysfs, gpioDriver, guard, this::safeStateFailed);
         try {
-            open(s);
+            channels = new BoardChannels(s.id(), model, "jetson", pins.open(s));
         } catch (IOException | RuntimeException e) {
-            release();
+            pins.release();
             throw e;
         }
         running = true;
@@ -223,7 +214,7 @@ public final class JetsonBoard implements Board {
                     + "restart the bundle to change them. The previous configuration stays in force");
         }
         if (next.pwmFrequencyHz() != current.pwmFrequencyHz()) {
-            for (Channel c : channels.values()) {
+            for (Channel c : channels.list()) {
                 if (c instanceof PwmOutput p) {
                     p.setFrequency(next.pwmFrequencyHz());
                 }
@@ -246,12 +237,9 @@ public final class JetsonBoard implements Board {
             }
         }
         threads.clear();
-        guard.close(); // stops the permit watcher and drives every output safe
-        if (services != null) {
-            services.close();
-            services = null;
-        }
-        release();
+        shutDown(guard, services);
+        services = null;
+        pins.release();
     }
 
     /** @return the machine's name; throws when the header map is in use and the machine is not the kit it maps */
@@ -273,141 +261,10 @@ public final class JetsonBoard implements Board {
         return t.name();
     }
 
-    private void open(Settings s) throws IOException {
-        Map<String, GpioChip> chips = new HashMap<>();
-        try {
-            JetsonChannels.FaultSink faults = this::safeStateFailed;
-            for (ChannelSpec c : s.channels()) {
-                Channel ch = switch (c.type()) {
-                    case PWM -> openPwm(s, c, faults);
-                    case DIGITAL_OUTPUT -> new JetsonChannels.Output(info(c, 1, c.safeLevel() ? "high" : "low"),
-                            claim(chip(s, c, chips), c, true), c.safeLevel(), guard, faults);
-                    default -> new JetsonChannels.Input(info(c, 1, ""), claim(chip(s, c, chips), c, false));
-                };
-                channels.put(c.name(), ch);
-            }
-        } finally {
-            for (GpioChip chip : chips.values()) {
-                chip.close(); // requested lines stay held by their own file descriptors
-            }
-        }
-        List<ChannelInfo> infos = new ArrayList<>();
-        for (Channel c : channels.values()) {
-            infos.add(c.info());
-        }
-        info = new BoardInfo(s.id(), model, "jetson", infos);
-        actuators = channels.values().stream().filter(Actuator.class::isInstance).map(Actuator.class::cast).toList();
-    }
-
-    private static ChannelInfo info(ChannelSpec c, int bits, String safeState) {
-        String what = switch (c.type()) {
-            case PWM -> "PWM";
-            case DIGITAL_OUTPUT -> "output";
-            default -> "input";
-        };
-        return new ChannelInfo(c.name(), c.type(), bits, what + " on " + c.describe(), safeState);
-    }
-
-    private JetsonChannels.Pwm openPwm(Settings s, ChannelSpec c, JetsonChannels.FaultSink faults) throws IOException {
-        Path chip = pwmChip(s, c);
-        int npwm = SysfsPwm.channels(sysfs, chip);
-        if (c.line() >= npwm) {
-            throw new IllegalArgumentException(c.name() + ": " + chip.getFileName() + " has channels 0.." + (npwm - 1) + ", not " + c.line());
-        }
-        long period = JetsonChannels.Pwm.periodNanos(s.pwmFrequencyHz());
-        SysfsPwm pwm = new SysfsPwm(sysfs, chip, c.line());
-        pwm.open(period, s.exportTimeoutMillis());
-        // the Tegra controller's duty register is 8 bits; elsewhere the duty is as fine as a nanosecond of the period
-        int bits = c.pin() != null ? HeaderMap.PWM_BITS : Math.min(16, 63 - Long.numberOfLeadingZeros(period));
-        return new JetsonChannels.Pwm(info(c, bits, "duty 0"), pwm, s.pwmFrequencyHz(), guard, faults);
-    }
-
-    /** Finds pwmchipN: named directly, or the one whose device is the pin's PWM controller. */
-    private static Path pwmChip(Settings s, ChannelSpec c) throws IOException {
-        Path classDir = s.sysfsRoot().resolve("class").resolve("pwm");
-        if (c.chip() != null) {
-            Path chip = classDir.resolve(c.chip());
-            if (!Files.isDirectory(chip)) {
-                throw new IOException(c.name() + ": there is no " + chip + "; PWM chips: " + list(classDir, "pwmchip"));
-            }
-            return chip;
-        }
-        String controller = c.pin().pwmController();
-        if (Files.isDirectory(classDir)) {
-            try (Stream<Path> entries = Files.list(classDir)) {
-                for (Path chip : (Iterable<Path>) entries.sorted()::iterator) {
-                    Path real = chip.toRealPath();
-                    for (Path element : real) {
-                        if (element.toString().equals(controller)) {
-                            return chip;
-                        }
-                    }
-                }
-            }
-        }
-        throw new IOException(c.name() + ": the PWM controller of " + c.describe() + ", " + controller + ", has no pwmchip under "
-                + classDir + "; enable the pin's PWM function with NVIDIA's jetson-io.py");
-    }
-
-    private GpioChip chip(Settings s, ChannelSpec c, Map<String, GpioChip> open) throws IOException {
-        if (c.chip() != null) {
-            GpioChip chip = open.get(c.chip());
-            if (chip == null) {
-                chip = gpioDriver.open(s.devRoot().resolve(c.chip()));
-                open.put(chip.name(), chip);
-                open.put(c.chip(), chip);
-            }
-            return chip;
-        }
-        for (GpioChip chip : open.values()) {
-            if (chip.label().equals(HeaderMap.GPIO_CONTROLLER)) {
-                return chip;
-            }
-        }
-        List<String> labels = new ArrayList<>();
-        for (String name : list(s.devRoot(), "gpiochip")) {
-            GpioChip chip = gpioDriver.open(s.devRoot().resolve(name));
-            open.put(name, chip);
-            labels.add(name + " (" + chip.label() + ")");
-            if (chip.label().equals(HeaderMap.GPIO_CONTROLLER)) {
-                return chip;
-            }
-        }
-        throw new IOException(c.name() + ": no GPIO chip under " + s.devRoot() + " is " + HeaderMap.GPIO_CONTROLLER + "; chips: "
-                + (labels.isEmpty() ? "none" : String.join(", ", labels)));
-    }
-
-    private GpioLine claim(GpioChip chip, ChannelSpec c, boolean output) throws IOException {
-        if (c.line() >= chip.lines()) {
-            throw new IllegalArgumentException(c.name() + ": " + chip.name() + " has lines 0.." + (chip.lines() - 1) + ", not " + c.line());
-        }
-        String consumer = "armature:" + c.name();
-        GpioLine line = output ? chip.requestOutput(c.line(), c.safeLevel(), consumer) : chip.requestInput(c.line(), consumer);
-        lines.add(line);
-        return line;
-    }
-
-    private static List<String> list(Path dir, String prefix) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        try (Stream<Path> entries = Files.list(dir)) {
-            return entries.map(p -> p.getFileName().toString()).filter(n -> n.matches(prefix + "\\d+"))
-                    .sorted((a, b) -> Integer.compare(Integer.parseInt(a.substring(prefix.length())), Integer.parseInt(b.substring(prefix.length()))))
-                    .toList();
-        }
-    }
-
-    private void release() {
-        for (GpioLine l : lines) {
-            l.close();
-        }
-        lines.clear();
-    }
 
     private void startThreads(Settings s) {
-        guard.start("armature-" + s.id() + "-permit", actuators, TimeUnit.MILLISECONDS.toNanos(s.permitCheckMillis()));
-        for (Channel c : channels.values()) {
+        guard.start("armature-" + s.id() + "-permit", channels.actuators(), TimeUnit.MILLISECONDS.toNanos(s.permitCheckMillis()));
+        for (Channel c : channels.list()) {
             if (c instanceof JetsonChannels.Input in) {
                 threads.add(thread("armature-" + s.id() + "-edges-" + c.name(), () -> pumpEdges(in)));
             }
@@ -451,7 +308,7 @@ public final class JetsonBoard implements Board {
     }
 
     private void register(BundleContext context, Settings s) {
-        services = BoardServices.registerChannels(context, s.id(), channels.values())
+        services = BoardServices.registerChannels(context, s.id(), channels.list())
                 .andBoard(this, Map.of(PROPERTY_COMPATIBLE, s.headerMap() ? HeaderMap.COMPATIBLE.toArray(new String[0]) : new String[] {"*"}));
     }
 
@@ -471,48 +328,18 @@ public final class JetsonBoard implements Board {
         return parts.isEmpty() ? "no channels" : String.join("; ", parts);
     }
 
-    @Override
-    public void permitMotion(long expiryNanos) {
-        guard.permit().permit(expiryNanos);
-    }
-
-    @Override
-    public void revokeMotion() {
-        guard.revoke();
-    }
-
-    @Override
-    public boolean motionPermitted() {
-        return guard.permit().permitted();
-    }
-
-    @Override
-    public long refusedWrites() {
-        return guard.permit().refusedWrites();
-    }
-
-    /** @return times the board drove its actuators safe because the permit lapsed */
-    long permitLapses() {
-        return guard.lapses();
-    }
-
     /** @return writes on the way to the safe state that failed (each is logged) */
     long safeStateFaults() {
         return safeStateFaults;
     }
 
     @Override
-    public BoardInfo info() {
-        return info;
+    protected MotionGuard guard() {
+        return guard;
     }
 
     @Override
-    public List<Channel> channels() {
-        return List.copyOf(channels.values());
-    }
-
-    @Override
-    public <T extends Channel> T channel(String name, Class<T> type) {
-        return Channels.find(settings.id(), channels, name, type);
+    protected BoardChannels boardChannels() {
+        return channels;
     }
 }

@@ -1,19 +1,19 @@
 package io.armature.board.jetson.internal;
 
 import java.io.IOException;
+
 import io.armature.board.jetson.gpio.GpioEdge;
 import io.armature.board.jetson.gpio.GpioLine;
-import io.armature.hal.ChannelInfo;
-import io.armature.hal.DigitalInput;
-import io.armature.hal.DigitalOutput;
-import io.armature.hal.Edge;
-import io.armature.hal.EdgeListener;
-import io.armature.kit.board.EdgeListeners;
+import io.armature.kit.board.DutyScale;
+import io.armature.kit.board.EdgeInput;
+import io.armature.kit.board.GuardedOutput;
+import io.armature.kit.board.GuardedPwm;
 import io.armature.kit.board.MotionGuard;
-import io.armature.hal.PwmOutput;
-import io.armature.hal.Registration;
 
-/** The Linux board's channels: sysfs PWM outputs, GPIO character-device outputs and inputs. */
+/**
+ * The Linux board's channels: sysfs PWM outputs and GPIO character-device outputs, held to the
+ * board's permit by the kit's {@link GuardedPwm} and {@link GuardedOutput}, and inputs.
+ */
 final class JetsonChannels {
 
     private JetsonChannels() {
@@ -22,23 +22,35 @@ final class JetsonChannels {
     /** Reports a failed write on the way to the safe state, which must not throw. */
     interface FaultSink {
         void safeStateFailed(String channel, Exception e);
+
+        /** Makes a write on the way to the safe state: a failure is reported here, never thrown. */
+        default void attempt(String channel, SafeWrite write) {
+            try {
+                write.run();
+            } catch (IOException | RuntimeException e) {
+                safeStateFailed(channel, e);
+            }
+        }
     }
 
-    static final class Pwm implements PwmOutput {
+    /** One write to the hardware. */
+    interface SafeWrite {
+        void run() throws IOException;
+    }
+
+    /** A sysfs PWM channel. */
+    static final class Pwm extends GuardedPwm {
         static final double MAX_FREQUENCY_HZ = 100_000;
 
-        private final ChannelInfo info;
         private final SysfsPwm pwm;
-        private final MotionGuard guard;
         private final FaultSink faults;
         private volatile int duty;
         private volatile double frequency;
 
-        Pwm(ChannelInfo info, SysfsPwm pwm, double frequency, MotionGuard guard, FaultSink faults) {
-            this.info = info;
+        Pwm(String name, int resolutionBits, String description, SysfsPwm pwm, double frequency, MotionGuard guard, FaultSink faults) {
+            super(guard, name, resolutionBits, description);
             this.pwm = pwm;
             this.frequency = frequency;
-            this.guard = guard;
             this.faults = faults;
         }
 
@@ -47,23 +59,13 @@ final class JetsonChannels {
         }
 
         @Override
-        public ChannelInfo info() {
-            return info;
-        }
-
-        @Override
-        public synchronized void setDuty(int duty) {
-            if (duty < 0 || duty > MAX_DUTY) {
-                throw new IllegalArgumentException("duty for " + info.name() + " must be 0..65535, was " + duty + "; kept " + this.duty);
-            }
-            guard.checkRunning(info.name());
-            int applied = duty != 0 && !guard.permit().allowsMotion() ? 0 : duty; // without a permit the motor stays (or goes) safe
+        protected void writeDuty(int duty) {
             try {
-                pwm.duty16(applied);
+                pwm.duty16(duty);
             } catch (IOException e) {
-                throw new IllegalStateException(info.name() + ": cannot write " + pwm.dir().resolve("duty_cycle") + ": " + e.getMessage(), e);
+                throw new IllegalStateException(name() + ": cannot write " + pwm.dir().resolve("duty_cycle") + ": " + e.getMessage(), e);
             }
-            this.duty = applied;
+            this.duty = duty;
         }
 
         @Override
@@ -74,15 +76,15 @@ final class JetsonChannels {
         @Override
         public synchronized void setFrequency(double hertz) {
             if (!(hertz >= 1 && hertz <= MAX_FREQUENCY_HZ)) {
-                throw new IllegalArgumentException("PWM frequency for " + info.name() + " must be 1.." + (int) MAX_FREQUENCY_HZ
+                throw new IllegalArgumentException("PWM frequency for " + name() + " must be 1.." + (int) MAX_FREQUENCY_HZ
                         + " Hz, was " + hertz + "; kept " + frequency);
             }
-            guard.checkRunning(info.name());
+            checkRunning();
             long period = periodNanos(hertz);
             try {
-                pwm.apply(period, io.armature.kit.board.DutyScale.toNanos(duty, period));
+                pwm.apply(period, DutyScale.toNanos(duty, period));
             } catch (IOException e) {
-                throw new IllegalStateException(info.name() + ": cannot change the period of " + pwm.dir() + ": " + e.getMessage(), e);
+                throw new IllegalStateException(name() + ": cannot change the period of " + pwm.dir() + ": " + e.getMessage(), e);
             }
             frequency = hertz;
         }
@@ -92,54 +94,35 @@ final class JetsonChannels {
             return frequency;
         }
 
+        /** Duty 0, reachable also after stop; a failed write is reported, not thrown, and the duty reads 0 all the same. */
         @Override
         public synchronized void toSafeState() {
-            duty = 0; // safe is always reachable, even after stop
-            try {
-                pwm.duty(0);
-            } catch (IOException | RuntimeException e) {
-                faults.safeStateFailed(info.name(), e);
-            }
-        }
-
-        @Override
-        public void close() {
-            toSafeState();
+            duty = 0;
+            faults.attempt(name(), () -> pwm.duty(0));
         }
     }
 
-    static final class Output implements DigitalOutput {
-        private final ChannelInfo info;
+    /** A GPIO line requested as an output, at its safe level. */
+    static final class Output extends GuardedOutput {
         private final GpioLine line;
-        private final boolean safeLevel;
-        private final MotionGuard guard;
         private final FaultSink faults;
         private volatile boolean level;
 
-        Output(ChannelInfo info, GpioLine line, boolean safeLevel, MotionGuard guard, FaultSink faults) {
-            this.info = info;
+        Output(String name, String description, GpioLine line, boolean safeLevel, MotionGuard guard, FaultSink faults) {
+            super(guard, name, description, safeLevel);
             this.line = line;
-            this.safeLevel = safeLevel;
             this.level = safeLevel; // requested with the safe level as its initial value
-            this.guard = guard;
             this.faults = faults;
         }
 
         @Override
-        public ChannelInfo info() {
-            return info;
-        }
-
-        @Override
-        public synchronized void set(boolean high) {
-            guard.checkRunning(info.name());
-            boolean applied = high != safeLevel && !guard.permit().allowsMotion() ? safeLevel : high;
+        protected void writeLevel(boolean high) {
             try {
-                line.set(applied);
+                line.set(high);
             } catch (IOException e) {
-                throw new IllegalStateException(info.name() + ": " + e.getMessage(), e);
+                throw new IllegalStateException(name() + ": " + e.getMessage(), e);
             }
-            level = applied;
+            level = high;
         }
 
         @Override
@@ -147,40 +130,21 @@ final class JetsonChannels {
             return level;
         }
 
-        @Override
-        public boolean safeLevel() {
-            return safeLevel;
-        }
-
+        /** The safe level, reachable also after stop; a failed write is reported, not thrown. */
         @Override
         public synchronized void toSafeState() {
-            level = safeLevel;
-            try {
-                line.set(safeLevel);
-            } catch (IOException | RuntimeException e) {
-                faults.safeStateFailed(info.name(), e);
-            }
-        }
-
-        @Override
-        public void close() {
-            toSafeState();
+            level = safeLevel();
+            faults.attempt(name(), () -> line.set(safeLevel()));
         }
     }
 
-    static final class Input implements DigitalInput {
-        private final ChannelInfo info;
+    /** A GPIO line requested as an input, with edge events timestamped by the kernel. */
+    static final class Input extends EdgeInput {
         private final GpioLine line;
-        private final EdgeListeners listeners = new EdgeListeners();
 
-        Input(ChannelInfo info, GpioLine line) {
-            this.info = info;
+        Input(String name, String description, GpioLine line) {
+            super(name, description);
             this.line = line;
-        }
-
-        @Override
-        public ChannelInfo info() {
-            return info;
         }
 
         @Override
@@ -188,21 +152,17 @@ final class JetsonChannels {
             try {
                 return line.get();
             } catch (IOException e) {
-                throw new IllegalStateException(info.name() + ": " + e.getMessage(), e);
+                throw new IllegalStateException(name() + ": " + e.getMessage(), e);
             }
         }
 
-        @Override
-        public Registration onEdge(Edge edge, EdgeListener listener) {
-            return listeners.add(edge, listener);
-        }
 
         /** Waits up to {@code timeoutMillis} for one edge and hands it to the listeners. */
         void pump(GpioEdge edge, long timeoutMillis) throws IOException {
             if (!line.awaitEdge(edge, timeoutMillis)) {
                 return;
             }
-            listeners.fire(info.name(), edge.rising, edge.timestampNanos);
+            fire(edge.rising, edge.timestampNanos);
         }
     }
 }

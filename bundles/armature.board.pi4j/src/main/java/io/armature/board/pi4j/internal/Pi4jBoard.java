@@ -38,16 +38,15 @@ import com.pi4j.plugin.mock.provider.gpio.digital.MockDigitalOutputProvider;
 import com.pi4j.plugin.mock.provider.i2c.MockI2CProvider;
 import com.pi4j.plugin.mock.provider.pwm.MockPwmProvider;
 
-import io.armature.hal.Actuator;
 import io.armature.hal.Board;
-import io.armature.hal.BoardInfo;
-import io.armature.kit.board.BoardServices;
 import io.armature.hal.Channel;
-import io.armature.hal.ChannelInfo;
-import io.armature.kit.board.Channels;
-import io.armature.kit.board.DeviceTree;
-import io.armature.kit.board.MotionGuard;
 import io.armature.hal.PwmOutput;
+import io.armature.kit.board.BoardChannels;
+import io.armature.kit.board.BoardServices;
+import io.armature.kit.board.DeviceTree;
+import io.armature.kit.board.FixedSettings;
+import io.armature.kit.board.GuardedBoard;
+import io.armature.kit.board.MotionGuard;
 
 /**
  * A Raspberry Pi 4 or 5 through Pi4J 2. Pi4J's ServiceLoader finds no plugins inside OSGi, so
@@ -65,7 +64,7 @@ import io.armature.hal.PwmOutput;
  */
 @Component(service = {}, immediate = true, configurationPid = Pi4jBoard.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = Pi4jBoard.Config.class)
-public final class Pi4jBoard implements Board {
+public final class Pi4jBoard extends GuardedBoard {
 
     public static final String PID = "armature.board.pi4j";
 
@@ -131,8 +130,8 @@ public final class Pi4jBoard implements Board {
     private ServiceRegistration<Board> boardRegistration;
 
     /** Everything built from one set of channel settings; replaced whole when they change. */
-    private record Hardware(Context pi4j, MotionGuard guard, Map<String, Channel> channels, List<Pi4jChannels.Input> inputs,
-            BoardInfo info, BoardServices services, ServiceRegistration<Context> pi4jRegistration) {
+    private record Hardware(Context pi4j, MotionGuard guard, BoardChannels channels, List<Pi4jChannels.Input> inputs,
+            BoardServices services, ServiceRegistration<Context> pi4jRegistration) {
     }
 
     @Reference(service = LoggerFactory.class)
@@ -170,26 +169,12 @@ public final class Pi4jBoard implements Board {
     public void modified(Config config) {
         Settings next = Settings.of(config);
         Settings current = settings;
-        List<String> fixed = new ArrayList<>();
-        if (!next.id().equals(current.id())) {
-            fixed.add("armature.board");
-        }
-        if (next.providers() != current.providers()) {
-            fixed.add("providers");
-        }
-        if (!next.deviceTreeRoot().equals(current.deviceTreeRoot())) {
-            fixed.add("deviceTreeRoot");
-        }
-        if (next.unsupervised() != current.unsupervised()) {
-            fixed.add("unsupervised");
-        }
-        if (!fixed.isEmpty()) {
-            throw new IllegalArgumentException(String.join(", ", fixed)
-                    + " cannot change while the board runs; restart the bundle to change it. The previous configuration stays in force");
-        }
+        new FixedSettings().compare("armature.board", current.id(), next.id()).compare("providers", current.providers(), next.providers())
+                .compare("deviceTreeRoot", current.deviceTreeRoot(), next.deviceTreeRoot())
+                .compare("unsupervised", current.unsupervised(), next.unsupervised()).refuseChanges();
         if (next.sameChannelsAs(current)) {
             if (next.pwmFrequencyHz() != current.pwmFrequencyHz()) {
-                for (Channel c : hardware.channels().values()) {
+                for (Channel c : hardware.channels().list()) {
                     if (c instanceof PwmOutput p) {
                         p.setFrequency(next.pwmFrequencyHz());
                     }
@@ -271,6 +256,7 @@ public final class Pi4jBoard implements Board {
         if (armed) {
             guard.permit().revoke();
         }
+        BoardChannels built;
         try {
             for (Settings.PwmSpec p : s.pwm()) {
                 int channel = generation.pwmChannel(p.pin());
@@ -318,24 +304,22 @@ public final class Pi4jBoard implements Board {
                 channels.put(a.name(), new Pi4jChannels.Adc(a.name(), String.format("ADS1115 at 0x%02X on %s, AIN%d, ±%d mV", a.address(), a.bus(),
                         a.input(), a.fullScaleMillivolts()), chip, a.input(), a.fullScaleMillivolts()));
             }
+            built = new BoardChannels(s.id(), model, "pi4j", channels.values());
         } catch (RuntimeException e) {
             guard.close();
             pi4j.shutdown();
             throw e;
         }
-        guard.start("armature-pi4j-permit-" + s.id(), channels.values().stream().filter(Actuator.class::isInstance).map(Actuator.class::cast).toList(),
-                PERMIT_CHECK_NANOS);
-        List<ChannelInfo> infos = channels.values().stream().map(Channel::info).toList();
-        BoardInfo info = new BoardInfo(s.id(), model, "pi4j", infos);
+        guard.start("armature-pi4j-permit-" + s.id(), built.actuators(), PERMIT_CHECK_NANOS);
         BoardServices services = null;
         ServiceRegistration<Context> pi4jRegistration = null;
         if (context != null) {
-            services = BoardServices.registerChannels(context, s.id(), channels.values());
+            services = BoardServices.registerChannels(context, s.id(), built.list());
             Dictionary<String, Object> props = new Hashtable<>();
             props.put(PROPERTY_BOARD, s.id());
             pi4jRegistration = context.registerService(Context.class, pi4j, props);
         }
-        return new Hardware(pi4j, guard, channels, inputs, info, services, pi4jRegistration);
+        return new Hardware(pi4j, guard, built, inputs, services, pi4jRegistration);
     }
 
     private static Context newContext(Settings s, RaspberryPi.Generation generation) {
@@ -365,10 +349,7 @@ public final class Pi4jBoard implements Board {
     }
 
     private static void teardown(Hardware h) {
-        h.guard().close(); // stops the permit watcher and drives every actuator safe
-        if (h.services() != null) {
-            h.services().close();
-        }
+        shutDown(h.guard(), h.services());
         if (h.pi4jRegistration() != null) {
             try {
                 h.pi4jRegistration().unregister();
@@ -387,44 +368,14 @@ public final class Pi4jBoard implements Board {
         return hardware.pi4j();
     }
 
-    /** @return times the actuators were driven safe because the permit lapsed */
-    public long permitLapses() {
-        return hardware.guard().lapses();
+    @Override
+    protected MotionGuard guard() {
+        return hardware.guard();
     }
 
     @Override
-    public void permitMotion(long expiryNanos) {
-        hardware.guard().permit().permit(expiryNanos);
-    }
-
-    @Override
-    public void revokeMotion() {
-        hardware.guard().revoke();
-    }
-
-    @Override
-    public boolean motionPermitted() {
-        return hardware.guard().permit().permitted();
-    }
-
-    @Override
-    public long refusedWrites() {
-        return hardware.guard().permit().refusedWrites();
-    }
-
-    @Override
-    public BoardInfo info() {
+    protected BoardChannels boardChannels() {
         Hardware h = hardware;
-        return h == null ? null : h.info();
-    }
-
-    @Override
-    public List<Channel> channels() {
-        return List.copyOf(hardware.channels().values());
-    }
-
-    @Override
-    public <T extends Channel> T channel(String name, Class<T> type) {
-        return Channels.find(settings.id(), hardware.channels(), name, type);
+        return h == null ? null : h.channels();
     }
 }

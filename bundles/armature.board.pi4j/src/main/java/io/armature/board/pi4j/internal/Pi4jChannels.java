@@ -13,21 +13,18 @@ import com.pi4j.io.i2c.I2C;
 import io.armature.hal.AnalogInput;
 import io.armature.hal.ChannelInfo;
 import io.armature.hal.ChannelType;
-import io.armature.hal.DigitalInput;
-import io.armature.hal.DigitalOutput;
-import io.armature.kit.board.DutyScale;
-import io.armature.hal.Edge;
-import io.armature.hal.EdgeListener;
-import io.armature.kit.board.EdgeListeners;
 import io.armature.hal.I2cBus;
+import io.armature.kit.board.DutyScale;
+import io.armature.kit.board.EdgeInput;
+import io.armature.kit.board.GuardedOutput;
+import io.armature.kit.board.GuardedPwm;
 import io.armature.kit.board.MotionGuard;
-import io.armature.hal.PwmOutput;
-import io.armature.hal.Registration;
 
 /**
- * The board's channels over Pi4J I/O. A write and the permit check before it happen under the
- * channel's monitor, as does the permit watcher's drive to safe, so a revocation is never
- * overtaken by a write that was checked before it.
+ * The board's channels over Pi4J I/O. The PWM outputs and digital outputs are the kit's
+ * {@link GuardedPwm} and {@link GuardedOutput}: a write and the permit check before it happen
+ * under the channel's monitor, as does the permit watcher's drive to safe, so a revocation is
+ * never overtaken by a write that was checked before it.
  */
 final class Pi4jChannels {
 
@@ -40,27 +37,25 @@ final class Pi4jChannels {
      * unit of {@code /sys/class/pwm}: the resolution is the period in ns, reported as
      * floor(log2(period)) bits (15 bits at 20 kHz).
      */
-    static final class Pwm implements PwmOutput {
+    static final class Pwm extends GuardedPwm {
         private final String name;
         private final String description;
         private final com.pi4j.io.pwm.Pwm pwm;
-        private final MotionGuard guard;
         private volatile ChannelInfo info;
-        private volatile int duty;
         private volatile int frequencyHz;
 
         Pwm(String name, String description, com.pi4j.io.pwm.Pwm pwm, int frequencyHz, MotionGuard guard) {
+            super(guard);
             this.name = name;
             this.description = description;
             this.pwm = pwm;
-            this.guard = guard;
             this.frequencyHz = frequencyHz;
             this.info = info(frequencyHz);
-            write(0);
+            writeDuty(0);
         }
 
         private ChannelInfo info(int hz) {
-            return new ChannelInfo(name, ChannelType.PWM, resolutionBits(periodNanos(hz)), description, "duty 0");
+            return channelInfo(name, resolutionBits(periodNanos(hz)), description);
         }
 
         static long periodNanos(int hz) {
@@ -100,26 +95,12 @@ final class Pi4jChannels {
         }
 
         @Override
-        public synchronized void setDuty(int duty) {
-            if (duty < 0 || duty > MAX_DUTY) {
-                throw new IllegalArgumentException("duty for " + name + " must be 0..65535, was " + duty + "; kept " + this.duty);
-            }
-            guard.checkRunning(name);
-            write(duty != 0 && !guard.permit().allowsMotion() ? 0 : duty);
-        }
-
-        private void write(int newDuty) {
+        protected void writeDuty(int newDuty) {
             long period = periodNanos(frequencyHz);
             // Pi4J's on(0, hz) would disable the PWM instead; duty 0 is written as an on-time of 0 ns
             pwm.setFrequency(frequencyHz);
             pwm.setDutyCycle(percentFor(DutyScale.toNanos(newDuty, period), period));
             pwm.on();
-            duty = newDuty;
-        }
-
-        @Override
-        public int duty() {
-            return duty;
         }
 
         @Override
@@ -128,99 +109,50 @@ final class Pi4jChannels {
                 throw new IllegalArgumentException("PWM frequency for " + name + " must be a whole number of Hz in 1..1000000, was "
                         + hertz + "; kept " + frequencyHz);
             }
-            guard.checkRunning(name);
+            checkRunning();
             frequencyHz = (int) hertz;
             info = info(frequencyHz);
-            write(duty);
+            writeDuty(duty());
         }
 
         @Override
         public double frequency() {
             return frequencyHz;
         }
-
-        @Override
-        public synchronized void toSafeState() {
-            write(0); // allowed even after stop: safe is always reachable
-        }
-
-        @Override
-        public void close() {
-            toSafeState();
-        }
     }
 
-    static final class Output implements DigitalOutput {
-        private final ChannelInfo info;
+    static final class Output extends GuardedOutput {
         private final com.pi4j.io.gpio.digital.DigitalOutput out;
-        private final boolean safeLevel;
-        private final MotionGuard guard;
-        private volatile boolean level;
 
         Output(String name, String description, com.pi4j.io.gpio.digital.DigitalOutput out, boolean safeLevel, MotionGuard guard) {
-            this.info = new ChannelInfo(name, ChannelType.DIGITAL_OUTPUT, 1, description, safeLevel ? "high" : "low");
+            super(guard, name, description, safeLevel);
             this.out = out;
-            this.safeLevel = safeLevel;
-            this.guard = guard;
-            write(safeLevel);
+            writeLevel(safeLevel);
         }
 
         @Override
-        public ChannelInfo info() {
-            return info;
-        }
-
-        @Override
-        public synchronized void set(boolean high) {
-            guard.checkRunning(info.name());
-            write(high != safeLevel && !guard.permit().allowsMotion() ? safeLevel : high);
-        }
-
-        private void write(boolean high) {
+        protected void writeLevel(boolean high) {
             out.state(high ? DigitalState.HIGH : DigitalState.LOW);
-            level = high;
-        }
-
-        @Override
-        public boolean get() {
-            return level;
-        }
-
-        @Override
-        public boolean safeLevel() {
-            return safeLevel;
-        }
-
-        @Override
-        public synchronized void toSafeState() {
-            write(safeLevel);
-        }
-
-        @Override
-        public void close() {
-            toSafeState();
         }
     }
 
     /**
-     * A digital input whose edges go to {@link EdgeListener}s on Pi4J's event thread,
+     * A digital input whose edges go to {@link io.armature.hal.EdgeListener}s on Pi4J's event thread,
      * timestamped with {@link System#nanoTime()} when Pi4J reports them. With a debounce time,
      * an edge less than that after the last one delivered is taken for contact bounce and
      * dropped (the first edge of a burst is delivered at once, so a clean signal has no added
      * latency).
      */
-    static final class Input implements DigitalInput {
-        private final ChannelInfo info;
+    static final class Input extends EdgeInput {
         private final com.pi4j.io.gpio.digital.DigitalInput in;
         private final long debounceNanos;
-        private final EdgeListeners listeners = new EdgeListeners();
         private final DigitalStateChangeListener pi4jListener;
         private volatile boolean lastDelivered;
         private volatile long lastEdgeNanos;
         private volatile boolean anyEdge;
 
         Input(String name, String description, com.pi4j.io.gpio.digital.DigitalInput in, int debounceMicros) {
-            this.info = new ChannelInfo(name, ChannelType.DIGITAL_INPUT, 1, description, "");
+            super(name, description);
             this.in = in;
             this.debounceNanos = debounceMicros * 1_000L;
             this.lastDelivered = in.state() == DigitalState.HIGH;
@@ -229,18 +161,8 @@ final class Pi4jChannels {
         }
 
         @Override
-        public ChannelInfo info() {
-            return info;
-        }
-
-        @Override
         public boolean read() {
             return in.state() == DigitalState.HIGH;
-        }
-
-        @Override
-        public Registration onEdge(Edge edge, EdgeListener listener) {
-            return listeners.add(edge, listener);
         }
 
         void edge(boolean level, long nanos) {
@@ -250,7 +172,7 @@ final class Pi4jChannels {
             lastDelivered = level;
             lastEdgeNanos = nanos;
             anyEdge = true;
-            listeners.fire(info.name(), level, nanos);
+            fire(level, nanos);
         }
 
         void close() {

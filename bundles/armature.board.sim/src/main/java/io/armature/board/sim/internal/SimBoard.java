@@ -1,7 +1,6 @@
 package io.armature.board.sim.internal;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -21,14 +20,14 @@ import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
-import io.armature.hal.Actuator;
 import io.armature.hal.Board;
-import io.armature.hal.BoardInfo;
-import io.armature.kit.board.BoardServices;
 import io.armature.hal.Channel;
-import io.armature.hal.ChannelInfo;
-import io.armature.kit.board.Channels;
 import io.armature.hal.PwmOutput;
+import io.armature.kit.board.BoardChannels;
+import io.armature.kit.board.BoardServices;
+import io.armature.kit.board.FixedSettings;
+import io.armature.kit.board.GuardedBoard;
+import io.armature.kit.board.MotionGuard;
 import io.armature.simulation.GroundTruthPose;
 
 /**
@@ -42,7 +41,7 @@ import io.armature.simulation.GroundTruthPose;
 @Component(service = Board.class, immediate = true, configurationPid = SimBoard.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = SimBoard.Config.class)
-public final class SimBoard implements Board {
+public final class SimBoard extends GuardedBoard {
 
     public static final String PID = "armature.board.sim";
 
@@ -96,59 +95,19 @@ public final class SimBoard implements Board {
         boolean unsupervised() default false;
     }
 
-    /** Values from a {@link Config} after validation. */
-    record Settings(String id, boolean realTime, int stepRateHz, double loadTorqueNm, double gyroNoise, double gyroBias,
-            double accelNoise, double accelBias, int encoderCountsPerRevolution, long seed, double pwmFrequencyHz,
-            boolean estopPressed, boolean i2cHung, boolean unsupervised) {
-
-        static Settings of(Config c) {
-            String id = c.armature_board() == null ? "" : c.armature_board().trim();
-            if (id.isEmpty() || !id.matches("[A-Za-z0-9_.-]+")) {
-                throw new IllegalArgumentException("armature.board must be letters, digits, '.', '_' or '-', was '" + c.armature_board() + "'");
-            }
-            range("stepRateHz", c.stepRateHz(), 100, 20_000);
-            range("loadTorqueNm", c.loadTorqueNm(), 0, 2);
-            range("gyroNoise", c.gyroNoise(), 0, 1);
-            range("gyroBias", c.gyroBias(), -0.5, 0.5);
-            range("accelNoise", c.accelNoise(), 0, 10);
-            range("accelBias", c.accelBias(), -2, 2);
-            range("pwmFrequencyHz", c.pwmFrequencyHz(), 1, 100_000);
-            int cpr = c.encoderCountsPerRevolution();
-            if (cpr < 4 || cpr > 1_000_000 || cpr % 4 != 0) {
-                throw new IllegalArgumentException("encoderCountsPerRevolution must be a multiple of 4 in 4..1000000, was " + cpr);
-            }
-            return new Settings(id, c.realTime(), c.stepRateHz(), c.loadTorqueNm(), c.gyroNoise(), c.gyroBias(),
-                    c.accelNoise(), c.accelBias(), cpr, c.seed(), c.pwmFrequencyHz(), c.estopPressed(), c.i2cHung(), c.unsupervised());
-        }
-
-        private static void range(String name, int v, int min, int max) {
-            if (v < min || v > max) {
-                throw new IllegalArgumentException(name + " must be " + min + ".." + max + ", was " + v);
-            }
-        }
-
-        private static void range(String name, double v, double min, double max) {
-            if (!(v >= min && v <= max)) { // also rejects NaN
-                throw new IllegalArgumentException(name + " must be " + fmt(min) + ".." + fmt(max) + ", was " + v);
-            }
-        }
-
-        private static String fmt(double v) {
-            return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
-        }
-    }
-
     /** Battery voltage divider ratio in front of the ADC pin. */
     static final double BATTERY_DIVIDER = 4.0;
 
-    private final Map<String, Channel> channels = new LinkedHashMap<>();
+    /** The channels while {@link #build} adds them. */
+    private final List<Channel> built = new ArrayList<>();
     private BoardServices services;
     private ServiceRegistration<GroundTruthPose> poseRegistration;
 
     private Logger log;
     private volatile Settings settings;
     private RoverPlant plant;
-    private SimChannels.Liveness liveness;
+    private MotionGuard guard;
+    private volatile BoardChannels channels;
     private SimChannels.Pwm[] pwm;
     private SimChannels.Output[] direction;
     private SimChannels.Output[] brake;
@@ -157,12 +116,9 @@ public final class SimBoard implements Board {
     private SimChannels.Input estop;
     private SimChannels.Adc battery;
     private SimChannels.I2c i2c;
-    private BoardInfo info;
-    private Actuator[] actuators;
     private long clockOffsetNanos;
     private volatile Thread stepper;
     private volatile long steps;
-    private volatile long permitLapses;
 
     @Reference(service = LoggerFactory.class)
     void setLogger(Logger logger) {
@@ -196,26 +152,10 @@ public final class SimBoard implements Board {
     public void modified(Config config) {
         Settings next = Settings.of(config);
         Settings current = settings;
-        List<String> fixed = new ArrayList<>();
-        if (!next.id().equals(current.id())) {
-            fixed.add("armature.board");
-        }
-        if (next.realTime() != current.realTime()) {
-            fixed.add("realTime");
-        }
-        if (next.encoderCountsPerRevolution() != current.encoderCountsPerRevolution()) {
-            fixed.add("encoderCountsPerRevolution");
-        }
-        if (next.seed() != current.seed()) {
-            fixed.add("seed");
-        }
-        if (next.unsupervised() != current.unsupervised()) {
-            fixed.add("unsupervised");
-        }
-        if (!fixed.isEmpty()) {
-            throw new IllegalArgumentException(String.join(", ", fixed)
-                    + " cannot change while the board runs; restart the bundle to change it. The previous configuration stays in force");
-        }
+        new FixedSettings().compare("armature.board", current.id(), next.id()).compare("realTime", current.realTime(), next.realTime())
+                .compare("encoderCountsPerRevolution", current.encoderCountsPerRevolution(), next.encoderCountsPerRevolution())
+                .compare("seed", current.seed(), next.seed()).compare("unsupervised", current.unsupervised(), next.unsupervised())
+                .refuseChanges();
         synchronized (this) {
             applyLive(next);
             settings = next;
@@ -237,8 +177,8 @@ public final class SimBoard implements Board {
                 Thread.currentThread().interrupt();
             }
         }
-        toSafeState();
-        liveness.stop();
+        shutDown(guard, services);
+        services = null;
         synchronized (this) {
             applyCommands(); // the plant sees the safe outputs: no duty, brakes on
         }
@@ -246,15 +186,11 @@ public final class SimBoard implements Board {
             poseRegistration.unregister();
             poseRegistration = null;
         }
-        if (services != null) {
-            services.close();
-            services = null;
-        }
     }
 
     private void build(Settings s) {
         settings = s;
-        liveness = new SimChannels.Liveness(s.id(), s.unsupervised());
+        guard = new MotionGuard(s.id(), s.unsupervised(), (channel, e) -> { }); // writing a field cannot fail
         plant = new RoverPlant(s.seed(), s.encoderCountsPerRevolution());
         String[] side = {"left", "right"};
         pwm = new SimChannels.Pwm[2];
@@ -263,25 +199,22 @@ public final class SimBoard implements Board {
         encoderA = new SimChannels.Input[2];
         encoderB = new SimChannels.Input[2];
         for (int w = 0; w < 2; w++) {
-            pwm[w] = add(new SimChannels.Pwm("motor." + side[w] + ".pwm", side[w] + " wheel motor duty", s.pwmFrequencyHz(), liveness));
-            direction[w] = add(new SimChannels.Output("motor." + side[w] + ".dir", side[w] + " wheel motor direction, high = reverse", false, liveness));
-            brake[w] = add(new SimChannels.Output("motor." + side[w] + ".brake", side[w] + " wheel motor brake, high = on", true, liveness));
+            pwm[w] = add(new SimChannels.Pwm("motor." + side[w] + ".pwm", side[w] + " wheel motor duty", s.pwmFrequencyHz(), guard));
+            direction[w] = add(new SimChannels.Output("motor." + side[w] + ".dir", side[w] + " wheel motor direction, high = reverse", false, guard));
+            brake[w] = add(new SimChannels.Output("motor." + side[w] + ".brake", side[w] + " wheel motor brake, high = on", true, guard));
         }
         for (int w = 0; w < 2; w++) {
             encoderA[w] = add(new SimChannels.Input("encoder." + side[w] + ".a", side[w] + " wheel encoder, signal A", false));
             encoderB[w] = add(new SimChannels.Input("encoder." + side[w] + ".b", side[w] + " wheel encoder, signal B", false));
         }
         estop = add(new SimChannels.Input("estop.in", "e-stop button, active low (low = pressed)", true));
-        add(new SimChannels.Output("led.status", "status LED", false, liveness));
+        add(new SimChannels.Output("led.status", "status LED", false, guard));
         battery = add(new SimChannels.Adc("battery.sense", "battery voltage through a 1:4 divider", 12, 3300));
-        i2c = add(new SimChannels.I2c("i2c.1", plant.imu, liveness));
-
-        List<ChannelInfo> infos = new ArrayList<>();
-        for (Channel c : channels.values()) {
-            infos.add(c.info());
-        }
-        info = new BoardInfo(s.id(), "Armature simulated rover", "sim", infos);
-        actuators = channels.values().stream().filter(Actuator.class::isInstance).map(Actuator.class::cast).toArray(Actuator[]::new);
+        i2c = add(new SimChannels.I2c("i2c.1", plant.imu, guard));
+        channels = new BoardChannels(s.id(), "Armature simulated rover", "sim", built);
+        built.clear();
+        // the plant's step is this board's permit watcher: a lapse is seen at the next step, in stepped time too
+        guard.attach(channels.actuators());
 
         plant.setEncoderSinks(
                 (phaseB, level, t) -> (phaseB ? encoderB[0] : encoderA[0]).drive(level, t + clockOffsetNanos),
@@ -292,7 +225,7 @@ public final class SimBoard implements Board {
     }
 
     private <T extends Channel> T add(T channel) {
-        channels.put(channel.name(), channel);
+        built.add(channel);
         return channel;
     }
 
@@ -304,7 +237,7 @@ public final class SimBoard implements Board {
     }
 
     private void register(BundleContext context) {
-        services = BoardServices.registerChannels(context, settings.id(), channels.values());
+        services = BoardServices.registerChannels(context, settings.id(), channels.list());
         // the rover's true pose, for a synthetic camera to render the world from
         poseRegistration = context.registerService(GroundTruthPose.class, this::readPose,
                 new java.util.Hashtable<>(Map.of(Board.PROPERTY_BOARD, settings.id())));
@@ -367,10 +300,7 @@ public final class SimBoard implements Board {
     }
 
     private void tick(long nanos) {
-        if (!liveness.permitted() && !allSafe()) {
-            toSafeState(); // the permit lapsed: nobody vouches for these outputs any more
-            permitLapses++;
-        }
+        guard.checkLapse();
         applyCommands();
         plant.step(nanos);
         battery.setVolts(plant.batteryVolts() / BATTERY_DIVIDER);
@@ -395,61 +325,27 @@ public final class SimBoard implements Board {
         return plant;
     }
 
-    private boolean allSafe() {
-        for (Actuator a : actuators) {
-            if (!a.isSafe()) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    @Override
-    public void permitMotion(long expiryNanos) {
-        liveness.permit(expiryNanos);
-    }
-
-    @Override
-    public void revokeMotion() {
-        liveness.revoke();
-        toSafeState();
-        synchronized (this) {
-            applyCommands();
-        }
-    }
-
-    @Override
-    public boolean motionPermitted() {
-        return liveness.permitted();
-    }
-
-    @Override
-    public long refusedWrites() {
-        return liveness.refusedWrites();
-    }
-
-    /** @return times the board drove its actuators safe because the permit lapsed */
-    public long permitLapses() {
-        return permitLapses;
-    }
-
     /** @return plant steps taken since start */
     public long steps() {
         return steps;
     }
 
     @Override
-    public BoardInfo info() {
-        return info;
+    protected MotionGuard guard() {
+        return guard;
     }
 
     @Override
-    public List<Channel> channels() {
-        return List.copyOf(channels.values());
+    protected BoardChannels boardChannels() {
+        return channels;
     }
 
+    /** Ends the permit, drives every actuator safe, and lets the plant see it at once. */
     @Override
-    public <T extends Channel> T channel(String name, Class<T> type) {
-        return Channels.find(settings.id(), channels, name, type);
+    public void revokeMotion() {
+        super.revokeMotion();
+        synchronized (this) {
+            applyCommands();
+        }
     }
 }

@@ -2,124 +2,47 @@ package io.armature.board.sim.internal;
 
 import java.io.IOException;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.armature.hal.AnalogInput;
 import io.armature.hal.ChannelInfo;
 import io.armature.hal.ChannelType;
-import io.armature.hal.DigitalInput;
-import io.armature.hal.DigitalOutput;
-import io.armature.hal.Edge;
-import io.armature.hal.EdgeListener;
 import io.armature.hal.I2cBus;
-import io.armature.hal.MotionPermit;
-import io.armature.hal.PwmOutput;
-import io.armature.hal.Registration;
+import io.armature.kit.board.EdgeInput;
+import io.armature.kit.board.GuardedOutput;
+import io.armature.kit.board.GuardedPwm;
+import io.armature.kit.board.MotionGuard;
 
-/** The simulated board's channels. Commands land in volatile fields that the plant reads at its next step. */
+/**
+ * The simulated board's channels. Commands land in volatile fields that the plant reads at its
+ * next step; the kit's {@link GuardedPwm} and {@link GuardedOutput} hold the actuators to the
+ * board's {@link MotionGuard}.
+ */
 final class SimChannels {
 
     private SimChannels() {
     }
 
-    /**
-     * Shared by every channel of one board: once the board stops, no channel accepts a command;
-     * a write that would move an actuator takes effect only while the motion permit is valid
-     * (fail-closed: not before the first feed, unless the board is unsupervised).
-     */
-    static final class Liveness {
-        private final String boardId;
-        private final MotionPermit permit;
-        private volatile boolean stopped;
-
-        /** @param unsupervised true to allow motion before the first feed: a bench, never a robot */
-        Liveness(String boardId, boolean unsupervised) {
-            this.boardId = boardId;
-            this.permit = new MotionPermit(unsupervised);
-        }
-
-        void permit(long expiryNanos) {
-            permit.permit(expiryNanos);
-        }
-
-        void revoke() {
-            permit.revoke();
-        }
-
-        boolean permitted() {
-            return permit.permitted();
-        }
-
-        /** @return false, counting the refusal, when a moving write must not take effect */
-        boolean allowsMotion() {
-            return permit.allowsMotion();
-        }
-
-        long refusedWrites() {
-            return permit.refusedWrites();
-        }
-
-        void stop() {
-            stopped = true;
-        }
-
-        boolean stopped() {
-            return stopped;
-        }
-
-        void check(String channel) {
-            if (stopped) {
-                throw new IllegalStateException("board '" + boardId + "' is stopped; channel " + channel + " is gone");
-            }
-        }
-    }
-
-    static final class Pwm implements PwmOutput {
-        private final ChannelInfo info;
-        private final Liveness live;
-        private volatile int duty;
+    /** A wheel motor's duty: the plant reads it at its next step. */
+    static final class Pwm extends GuardedPwm {
         private volatile double frequency;
 
-        Pwm(String name, String description, double frequency, Liveness live) {
-            this.info = new ChannelInfo(name, ChannelType.PWM, 16, description, "duty 0");
+        Pwm(String name, String description, double frequency, MotionGuard guard) {
+            super(guard, name, 16, description);
             this.frequency = frequency;
-            this.live = live;
         }
 
         @Override
-        public ChannelInfo info() {
-            return info;
-        }
-
-        @Override
-        public void setDuty(int duty) {
-            if (duty < 0 || duty > MAX_DUTY) {
-                throw new IllegalArgumentException(
-                        "duty for " + info.name() + " must be 0..65535, was " + duty + "; kept " + this.duty);
-            }
-            live.check(info.name());
-            if (duty != 0 && !live.allowsMotion()) {
-                this.duty = 0; // no permit to move: the motor stays (or goes) safe
-                return;
-            }
-            this.duty = duty;
-            if (duty != 0 && !live.permitted()) {
-                this.duty = 0; // revoked between the check and the write: revocation wins
-            }
-        }
-
-        @Override
-        public int duty() {
-            return duty;
+        protected void writeDuty(int duty) {
+            // the duty the kit records is what the plant reads: nothing to write
         }
 
         @Override
         public void setFrequency(double hertz) {
             if (!(hertz > 0) || !Double.isFinite(hertz) || hertz > 100_000) {
                 throw new IllegalArgumentException(
-                        "PWM frequency for " + info.name() + " must be above 0 and at most 100000 Hz, was " + hertz);
+                        "PWM frequency for " + name() + " must be above 0 and at most 100000 Hz, was " + hertz);
             }
-            live.check(info.name());
+            checkRunning();
             this.frequency = hertz;
         }
 
@@ -127,99 +50,33 @@ final class SimChannels {
         public double frequency() {
             return frequency;
         }
+    }
 
-        @Override
-        public void toSafeState() {
-            duty = 0; // allowed even after stop: safe is always reachable
+    /** A direction, brake or LED pin: the plant reads it at its next step. */
+    static final class Output extends GuardedOutput {
+
+        Output(String name, String description, boolean safeLevel, MotionGuard guard) {
+            super(guard, name, description, safeLevel);
         }
 
         @Override
-        public void close() {
-            toSafeState();
+        protected void writeLevel(boolean high) {
+            // the level the kit records is what the plant reads: nothing to write
         }
     }
 
-    static final class Output implements DigitalOutput {
-        private final ChannelInfo info;
-        private final boolean safeLevel;
-        private final Liveness live;
+    /** An encoder signal or the e-stop button, driven by the plant. */
+    static final class Input extends EdgeInput {
         private volatile boolean level;
-
-        Output(String name, String description, boolean safeLevel, Liveness live) {
-            this.info = new ChannelInfo(name, ChannelType.DIGITAL_OUTPUT, 1, description, safeLevel ? "high" : "low");
-            this.safeLevel = safeLevel;
-            this.level = safeLevel;
-            this.live = live;
-        }
-
-        @Override
-        public ChannelInfo info() {
-            return info;
-        }
-
-        @Override
-        public void set(boolean high) {
-            live.check(info.name());
-            if (high != safeLevel && !live.allowsMotion()) {
-                level = safeLevel;
-                return;
-            }
-            level = high;
-            if (high != safeLevel && !live.permitted()) {
-                level = safeLevel; // revoked between the check and the write: revocation wins
-            }
-        }
-
-        @Override
-        public boolean get() {
-            return level;
-        }
-
-        @Override
-        public boolean safeLevel() {
-            return safeLevel;
-        }
-
-        @Override
-        public void toSafeState() {
-            level = safeLevel;
-        }
-
-        @Override
-        public void close() {
-            toSafeState();
-        }
-    }
-
-    static final class Input implements DigitalInput {
-        private final ChannelInfo info;
-        private final CopyOnWriteArrayList<Listener> listeners = new CopyOnWriteArrayList<>();
-        private volatile boolean level;
-
-        private record Listener(Edge edge, EdgeListener target) {
-        }
 
         Input(String name, String description, boolean initial) {
-            this.info = new ChannelInfo(name, ChannelType.DIGITAL_INPUT, 1, description, "");
+            super(name, description);
             this.level = initial;
-        }
-
-        @Override
-        public ChannelInfo info() {
-            return info;
         }
 
         @Override
         public boolean read() {
             return level;
-        }
-
-        @Override
-        public Registration onEdge(Edge edge, EdgeListener listener) {
-            Listener l = new Listener(java.util.Objects.requireNonNull(edge, "edge"),
-                    java.util.Objects.requireNonNull(listener, "listener"));
-            listeners.add(l);
-            return () -> listeners.remove(l);
         }
 
         /** Sets the level from the plant; fires listeners on a change. */
@@ -228,19 +85,7 @@ final class SimChannels {
                 return;
             }
             level = newLevel;
-            for (Listener l : listeners) {
-                if (l.edge.matches(newLevel)) {
-                    try {
-                        l.target.onEdge(info.name(), newLevel, timestampNanos);
-                    } catch (RuntimeException e) {
-                        // A faulty listener must not stop the board or the other listeners.
-                    }
-                }
-            }
-        }
-
-        int listenerCount() {
-            return listeners.size();
+            fire(newLevel, timestampNanos);
         }
     }
 
@@ -283,13 +128,13 @@ final class SimChannels {
     static final class I2c implements I2cBus {
         private final ChannelInfo info;
         private final Mpu6050Sim imu;
-        private final Liveness live;
+        private final MotionGuard guard;
         private volatile boolean hung;
 
-        I2c(String name, Mpu6050Sim imu, Liveness live) {
+        I2c(String name, Mpu6050Sim imu, MotionGuard guard) {
             this.info = new ChannelInfo(name, ChannelType.I2C, 0, "I2C bus with an MPU-6050 IMU at 0x68", "");
             this.imu = imu;
-            this.live = live;
+            this.guard = guard;
         }
 
         @Override
@@ -303,21 +148,21 @@ final class SimChannels {
         }
 
         private void waitWhileHung() {
-            while (hung && !live.stopped()) {
+            while (hung && !guard.stopped()) {
                 LockSupport.parkNanos(1_000_000);
             }
         }
 
         @Override
         public void writeRegister(int address, int register, byte[] data, int offset, int length) throws IOException {
-            live.check(info.name());
+            guard.checkRunning(info.name());
             waitWhileHung();
             device(address).write(register, data, offset, length);
         }
 
         @Override
         public void readRegister(int address, int register, byte[] buffer, int offset, int length) throws IOException {
-            live.check(info.name());
+            guard.checkRunning(info.name());
             waitWhileHung();
             device(address).read(register, buffer, offset, length);
         }
