@@ -8,7 +8,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 
 /**
@@ -22,6 +21,8 @@ import java.util.function.Function;
  */
 public final class NamedServices<T> {
 
+    // Each name's instances as an immutable list, replaced whole under the lock: a reader holds one
+    // consistent list (a pick that reads its size and then an element cannot see it shrink between).
     private final Map<String, List<T>> byName = new ConcurrentHashMap<>();
     private final Map<T, String> names = new ConcurrentHashMap<>();
     private final Function<T, String> nameOf;
@@ -73,7 +74,9 @@ public final class NamedServices<T> {
     public void add(T service, String name) {
         synchronized (byName) {
             names.put(service, name);
-            byName.computeIfAbsent(name, n -> new CopyOnWriteArrayList<>()).add(service);
+            List<T> more = new ArrayList<>(byName.getOrDefault(name, List.of()));
+            more.add(service);
+            byName.put(name, List.copyOf(more));
         }
     }
 
@@ -83,9 +86,12 @@ public final class NamedServices<T> {
             String name = names.remove(service);
             List<T> all = name == null ? null : byName.get(name);
             if (all != null) {
-                all.remove(service);
-                if (all.isEmpty()) {
+                List<T> fewer = new ArrayList<>(all);
+                fewer.remove(service);
+                if (fewer.isEmpty()) {
                     byName.remove(name);
+                } else {
+                    byName.put(name, List.copyOf(fewer));
                 }
             }
         }
@@ -100,7 +106,7 @@ public final class NamedServices<T> {
     /** @return every instance of the name, in arrival order (empty when there is none) */
     public List<T> all(String name) {
         List<T> all = byName.get(name);
-        return all == null ? List.of() : List.copyOf(all);
+        return all == null ? List.of() : all;
     }
 
     /** @return the name a tracked service was added under, or null */
