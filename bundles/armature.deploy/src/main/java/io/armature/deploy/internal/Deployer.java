@@ -1,36 +1,19 @@
 package io.armature.deploy.internal;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.stream.Stream;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
-import org.osgi.framework.Constants;
-import org.osgi.framework.FrameworkEvent;
-import org.osgi.framework.ServiceRegistration;
-import org.osgi.framework.hooks.resolver.ResolverHookFactory;
-import org.osgi.framework.Version;
 import org.osgi.framework.startlevel.BundleStartLevel;
-import org.osgi.framework.wiring.BundleWire;
-import org.osgi.framework.wiring.BundleWiring;
-import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -61,6 +44,10 @@ import io.armature.safety.SafetySupervisor;
  * fails the same steps bring the previous set back from the kept copies. A journal found at start
  * means a change was cut short: the previous set is restored then.
  *
+ * <p>What the repository holds is {@link FeatureRepository}'s to read, the framework's set
+ * {@link BundleSet}'s to change, the previous set and the kept jars {@link Journal}'s to keep;
+ * this class decides and orders the steps.
+ *
  * <p>The deployer never replaces itself, nor a bundle it is wired to (the API, SCR): a feature
  * that changes those is refused, since a refresh would stop the deployer in the middle of its
  * change.
@@ -71,8 +58,6 @@ import io.armature.safety.SafetySupervisor;
 public final class Deployer implements FeatureDeployer {
 
     static final String PID = "armature.deploy";
-    /** Where bundles installed by the deployer say they came from: {@code armature-deploy:<bsn>/<version>/<sha256>}. */
-    static final String LOCATION_SCHEME = "armature-deploy:";
     /** Framework property naming the feature the runtime was started with. */
     static final String ROBOT_PROPERTY = "armature.robot";
 
@@ -120,17 +105,12 @@ public final class Deployer implements FeatureDeployer {
         }
     }
 
-    @FunctionalInterface
-    private interface JarSource {
-        byte[] jar(FeatureDescriptor.Entry e) throws IOException;
-    }
-
     private final BundleContext context;
     private final ServiceComponentRuntime scr;
     private final Logger log;
     private final Journal journal;
+    private final BundleSet bundles;
     private final ReentrantLock changing = new ReentrantLock();
-    private final Map<String, String> fileShas = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Settings settings;
     private volatile Thread worker;
     private volatile boolean stopping;
@@ -143,6 +123,7 @@ public final class Deployer implements FeatureDeployer {
         this.scr = scr;
         this.log = log;
         this.journal = new Journal(context.getDataFile("deploy").toPath());
+        this.bundles = new BundleSet(context, log);
         Optional<Journal.Pending> pending = journal.pending();
         if (pending.isPresent()) {
             Thread recovery = new Thread(() -> recover(pending.get()), "armature-deploy-recovery");
@@ -175,17 +156,11 @@ public final class Deployer implements FeatureDeployer {
 
     @Override
     public List<String> available() {
-        Path repo = settings.repository();
-        if (!Files.isDirectory(repo)) {
-            return List.of();
-        }
-        try (Stream<Path> files = Files.list(repo)) {
-            return files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(FeatureDescriptor.SUFFIX))
-                    .map(n -> n.substring(0, n.length() - FeatureDescriptor.SUFFIX.length())).filter(FeatureDescriptor::validName)
-                    .sorted().toList();
-        } catch (IOException e) {
-            return List.of();
-        }
+        return repository().available();
+    }
+
+    private FeatureRepository repository() {
+        return new FeatureRepository(settings.repository());
     }
 
     @Override
@@ -204,8 +179,8 @@ public final class Deployer implements FeatureDeployer {
 
     @Override
     public List<BundleChange> diff(String feature) {
-        FeatureDescriptor target = load(settings.repository(), feature);
-        return SetDiff.diff(running(), managed(target)).stream().map(SetDiff.Step::change).toList();
+        FeatureDescriptor target = repository().load(feature);
+        return SetDiff.diff(bundles.running(), managed(target)).stream().map(SetDiff.Step::change).toList();
     }
 
     @Override
@@ -224,6 +199,7 @@ public final class Deployer implements FeatureDeployer {
     }
 
     private ApplyResult change(String feature, long t0) {
+        FeatureRepository repository = repository();
         Settings s = settings;
         FeatureDescriptor target;
         Map<String, byte[]> jars;
@@ -234,16 +210,16 @@ public final class Deployer implements FeatureDeployer {
                 throw new Refused("the deployer is stopping");
             }
             try {
-                target = managed(load(s.repository(), feature));
+                target = managed(repository.load(feature));
             } catch (IllegalArgumentException e) {
                 throw new Refused(e.getMessage());
             }
-            jars = verify(s.repository(), target);
+            jars = repository.verify(target);
             refuseWhileTripped();
-            List<SetDiff.Running> running = running();
+            List<SetDiff.Running> running = bundles.running();
             steps = SetDiff.diff(running, target);
             refuseChangesToOwnWiring(feature, steps);
-            previous = previousSet(running, steps, s.repository());
+            previous = previousSet(running, steps, repository);
             if (steps.isEmpty()) {
                 journal.finish(stored(target));
                 return result(feature, Outcome.UNCHANGED, "feature " + feature + " is already running; nothing changed", List.of(), t0);
@@ -267,8 +243,8 @@ public final class Deployer implements FeatureDeployer {
         log.info("feature {}: {}", feature, changes.stream().map(BundleChange::toString).toList());
         Optional<String> failure;
         try {
-            List<Bundle> bundles = converge(target, e -> jars.get(e.symbolicName()));
-            failure = new HealthGate(context, scr, s.minLoopRate()).await(bundles, s.gateTimeoutMillis());
+            List<Bundle> set = bundles.converge(target, e -> jars.get(e.symbolicName()));
+            failure = new HealthGate(context, scr, s.minLoopRate()).await(set, s.gateTimeoutMillis());
         } catch (InterruptedException | IllegalStateException e) {
             if (stopping) {
                 Thread.currentThread().interrupt();
@@ -307,8 +283,8 @@ public final class Deployer implements FeatureDeployer {
     private Optional<String> restore(FeatureDescriptor previous) throws IOException {
         Optional<String> after;
         try {
-            List<Bundle> bundles = converge(previous, e -> journal.get(e.sha256()));
-            after = new HealthGate(context, scr, settings.minLoopRate()).await(bundles, settings.gateTimeoutMillis());
+            List<Bundle> set = bundles.converge(previous, e -> journal.get(e.sha256()));
+            after = new HealthGate(context, scr, settings.minLoopRate()).await(set, settings.gateTimeoutMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.of("interrupted while restoring; it is restored again at the next start");
@@ -340,116 +316,6 @@ public final class Deployer implements FeatureDeployer {
         }
     }
 
-    /**
-     * Turns the running set into {@code target}: installs beside the running bundles, starts the
-     * new ones, then stops and uninstalls what they replace, refreshes and starts the rest.
-     *
-     * @return the bundles of the target set as installed now
-     */
-    private List<Bundle> converge(FeatureDescriptor target, JarSource source) throws BundleException, IOException, InterruptedException {
-        List<SetDiff.Step> steps = SetDiff.diff(running(), target);
-        List<Bundle> retire = new ArrayList<>();
-        for (SetDiff.Step step : steps) {
-            // the same symbolic name and version cannot be installed twice: such an update is in place
-            if (step.from() != null && step.to() != null && step.from().version().equals(step.to().version())) {
-                Bundle old = context.getBundle(step.from().id());
-                old.stop();
-                old.uninstall();
-            } else if (step.from() != null) {
-                retire.add(context.getBundle(step.from().id()));
-            }
-        }
-        List<Bundle> added = new ArrayList<>();
-        for (SetDiff.Step step : steps) {
-            if (step.to() != null) {
-                FeatureDescriptor.Entry e = step.to();
-                Bundle b = context.installBundle(location(e), new ByteArrayInputStream(source.jar(e)));
-                b.adapt(BundleStartLevel.class).setStartLevel(e.startLevel());
-                added.add(b);
-            }
-        }
-        added.sort(Comparator.comparingInt((Bundle b) -> b.adapt(BundleStartLevel.class).getStartLevel()));
-        ServiceRegistration<ResolverHookFactory> hook = context.registerService(ResolverHookFactory.class,
-                new PreferNewExports(new HashSet<>(added), new HashSet<>(retire)), null);
-        try {
-            for (Bundle b : added) {
-                startQuietly(b);
-            }
-            retire.sort(Comparator.comparingInt((Bundle b) -> b.adapt(BundleStartLevel.class).getStartLevel()).reversed());
-            for (Bundle b : retire) {
-                b.stop();
-                b.uninstall();
-            }
-            refresh();
-        } finally {
-            hook.unregister();
-        }
-        List<Bundle> bundles = new ArrayList<>();
-        Map<String, Bundle> bySymbolicName = new HashMap<>();
-        for (Bundle b : context.getBundles()) {
-            bySymbolicName.put(b.getSymbolicName(), b);
-        }
-        for (FeatureDescriptor.Entry e : target.bundles()) {
-            Bundle b = bySymbolicName.get(e.symbolicName());
-            if (b != null) {
-                startQuietly(b);
-                bundles.add(b);
-            }
-        }
-        return bundles;
-    }
-
-    /** Starts a bundle; one that cannot start is left for the health gate to name. */
-    private void startQuietly(Bundle b) {
-        if (b.getHeaders().get(Constants.FRAGMENT_HOST) != null || b.getState() == Bundle.ACTIVE) {
-            return;
-        }
-        try {
-            b.start(Bundle.START_ACTIVATION_POLICY);
-        } catch (BundleException e) {
-            log.warn("bundle {} {} does not start: {}", b.getSymbolicName(), b.getVersion(), e.getMessage());
-        }
-    }
-
-    private void refresh() throws InterruptedException {
-        CountDownLatch done = new CountDownLatch(1);
-        context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION).adapt(FrameworkWiring.class).refreshBundles(null, e -> {
-            if (e.getType() == FrameworkEvent.PACKAGES_REFRESHED || e.getType() == FrameworkEvent.ERROR) {
-                done.countDown();
-            }
-        });
-        if (!done.await(60, TimeUnit.SECONDS)) {
-            throw new IllegalStateException("the framework did not finish refreshing within 60 s");
-        }
-    }
-
-    /** Reads every jar the feature names, checks its checksum and manifest, and returns them by symbolic name. */
-    private static Map<String, byte[]> verify(Path repository, FeatureDescriptor target) throws Refused {
-        Map<String, byte[]> jars = new HashMap<>();
-        for (FeatureDescriptor.Entry e : target.bundles()) {
-            Path file = repository.resolve(e.location()).normalize();
-            byte[] jar;
-            try {
-                jar = Files.readAllBytes(file);
-            } catch (IOException ex) {
-                throw new Refused("bundle " + e.symbolicName() + " of feature " + target.name() + " cannot be read from " + e.location()
-                        + " (" + ex.getClass().getSimpleName() + "); nothing changed");
-            }
-            String sha = Sha256.of(jar);
-            if (!sha.equals(e.sha256())) {
-                throw new Refused("bundle " + e.symbolicName() + " " + e.version() + " refused: its jar " + e.location() + " has SHA-256 "
-                        + sha + " but feature " + target.name() + " pins " + e.sha256() + "; nothing changed");
-            }
-            String[] identity = BundleJar.identity(jar);
-            if (!e.symbolicName().equals(identity[0]) || !Version.parseVersion(e.version()).equals(Version.parseVersion(identity[1]))) {
-                throw new Refused("bundle " + e.symbolicName() + " " + e.version() + " refused: its jar " + e.location() + " is "
-                        + identity[0] + " " + identity[1] + "; nothing changed");
-            }
-            jars.put(e.symbolicName(), jar);
-        }
-        return jars;
-    }
-
     private void refuseWhileTripped() throws Refused {
         var refs = context.getServiceReference(SafetySupervisor.class);
         if (refs == null) {
@@ -468,11 +334,7 @@ public final class Deployer implements FeatureDeployer {
 
     /** A refresh of a bundle the deployer is wired to would stop it in the middle of the change. */
     private void refuseChangesToOwnWiring(String feature, List<SetDiff.Step> steps) throws Refused {
-        Set<Long> providers = new HashSet<>();
-        BundleWiring wiring = context.getBundle().adapt(BundleWiring.class);
-        for (BundleWire w : wiring.getRequiredWires(null)) {
-            providers.add(w.getProvider().getBundle().getBundleId());
-        }
+        Set<Long> providers = bundles.ownProviders();
         for (SetDiff.Step step : steps) {
             if (step.from() != null && providers.contains(step.from().id())) {
                 throw new Refused("feature " + feature + " would " + step.change() + ", which the deployer itself runs on; "
@@ -485,7 +347,7 @@ public final class Deployer implements FeatureDeployer {
      * The running set as it will be restored: each bundle with its checksum and start level. A
      * jar the change removes is copied to the store first; one that cannot be found refuses the change.
      */
-    private FeatureDescriptor previousSet(List<SetDiff.Running> running, List<SetDiff.Step> steps, Path repository)
+    private FeatureDescriptor previousSet(List<SetDiff.Running> running, List<SetDiff.Step> steps, FeatureRepository repository)
             throws Refused, IOException {
         Set<Long> removed = new HashSet<>();
         steps.stream().filter(s -> s.from() != null).forEach(s -> removed.add(s.from().id()));
@@ -494,7 +356,10 @@ public final class Deployer implements FeatureDeployer {
             Bundle b = context.getBundle(r.id());
             String sha = r.sha256();
             if (removed.contains(r.id()) && (sha == null || !journal.has(sha))) {
-                byte[] jar = readJar(b, r, repository);
+                byte[] jar = bundles.installedJar(b);
+                if (jar == null) {
+                    jar = repository.pinnedJar(r.symbolicName(), b.getVersion());
+                }
                 if (jar == null) {
                     throw new Refused("bundle " + r.symbolicName() + " " + r.version() + " would be replaced but no copy of it can be kept "
                             + "for a rollback (its location " + b.getLocation() + " cannot be read and no feature in the repository "
@@ -506,93 +371,6 @@ public final class Deployer implements FeatureDeployer {
                     sha == null ? FeatureDescriptor.UNKNOWN_SHA256 : sha, sha == null ? "-" : Journal.STORE + "/" + sha + ".jar"));
         }
         return new FeatureDescriptor(installed().orElse("previous"), entries);
-    }
-
-    /** The jar of a running bundle: from its location when that is a file, else from a feature that pins this version. */
-    private byte[] readJar(Bundle b, SetDiff.Running r, Path repository) {
-        Path file = locationFile(b.getLocation());
-        if (file != null) {
-            try {
-                byte[] jar = Files.readAllBytes(file);
-                String[] id = BundleJar.identity(jar);
-                if (id[0].equals(r.symbolicName()) && Version.parseVersion(id[1]).equals(b.getVersion())) {
-                    return jar;
-                }
-            } catch (IOException | IllegalArgumentException e) {
-                // fall back to the repository
-            }
-        }
-        for (String name : available()) {
-            try {
-                FeatureDescriptor d = FeatureDescriptor.read(repository.resolve(name + FeatureDescriptor.SUFFIX));
-                FeatureDescriptor.Entry e = d.entry(r.symbolicName());
-                if (e != null && Version.parseVersion(e.version()).equals(b.getVersion())) {
-                    byte[] jar = Files.readAllBytes(repository.resolve(e.location()).normalize());
-                    if (Sha256.of(jar).equals(e.sha256())) {
-                        return jar;
-                    }
-                }
-            } catch (IOException | IllegalArgumentException e) {
-                // not this one
-            }
-        }
-        return null;
-    }
-
-    /** @return the file a location points at ({@code file:} or {@code reference:file:}), or null */
-    static Path locationFile(String location) {
-        String l = location.startsWith("reference:") ? location.substring("reference:".length()) : location;
-        if (!l.startsWith("file:")) {
-            return null;
-        }
-        try {
-            return Path.of(URI.create(l));
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-    }
-
-    /** Every installed bundle but the system bundle and the deployer itself. */
-    private List<SetDiff.Running> running() {
-        List<SetDiff.Running> running = new ArrayList<>();
-        for (Bundle b : context.getBundles()) {
-            if (b.getBundleId() == 0 || b.getBundleId() == context.getBundle().getBundleId()) {
-                continue;
-            }
-            running.add(new SetDiff.Running(b.getBundleId(), b.getSymbolicName(), b.getVersion().toString(), knownSha(b)));
-        }
-        return running;
-    }
-
-    /** The checksum of a running bundle's jar: from the deployer's location, or by reading a file location. */
-    private String knownSha(Bundle b) {
-        String location = b.getLocation();
-        if (location.startsWith(LOCATION_SCHEME)) {
-            String[] parts = location.substring(LOCATION_SCHEME.length()).split("/");
-            return parts[parts.length - 1];
-        }
-        Path file = locationFile(location);
-        if (file != null && Files.isRegularFile(file)) {
-            try {
-                // feature:list and GET features look at every running jar for every feature: hash each file once
-                String key = file + "|" + Files.size(file) + "|" + Files.getLastModifiedTime(file).toMillis();
-                String sha = fileShas.get(key);
-                if (sha == null) {
-                    try (InputStream in = Files.newInputStream(file)) {
-                        sha = Sha256.of(in.readAllBytes());
-                    }
-                    fileShas.put(key, sha);
-                }
-                return sha;
-            } catch (IOException e) {
-                return null;
-            }
-        }
-        return null;
-    }
-
-    private static String location(FeatureDescriptor.Entry e) {
-        return LOCATION_SCHEME + e.symbolicName() + "/" + e.version() + "/" + e.sha256();
     }
 
     /** The feature without the deployer's own bundle, which it never replaces. */
@@ -612,32 +390,6 @@ public final class Deployer implements FeatureDeployer {
         Set<String> shas = new HashSet<>();
         d.bundles().forEach(e -> shas.add(e.sha256()));
         return shas;
-    }
-
-    /** @throws IllegalArgumentException in one sentence, for an unknown name or a bad descriptor */
-    private FeatureDescriptor load(Path repository, String feature) {
-        if (!FeatureDescriptor.validName(feature)) {
-            throw new IllegalArgumentException("'" + feature + "' is not a feature name; available: " + availableList());
-        }
-        Path file = repository.resolve(feature + FeatureDescriptor.SUFFIX);
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("no feature '" + feature + "' in " + repository + "; available: " + availableList());
-        }
-        FeatureDescriptor d;
-        try {
-            d = FeatureDescriptor.read(file);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("feature " + feature + " cannot be read: " + e.getMessage());
-        }
-        if (!d.name().equals(feature)) {
-            throw new IllegalArgumentException(file.getFileName() + " describes feature '" + d.name() + "', not '" + feature + "'");
-        }
-        return d;
-    }
-
-    private String availableList() {
-        List<String> names = available();
-        return names.isEmpty() ? "none" : String.join(", ", names);
     }
 
     private static String summary(List<BundleChange> changes) {

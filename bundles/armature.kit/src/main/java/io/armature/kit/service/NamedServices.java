@@ -10,6 +10,8 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
+import org.osgi.framework.Constants;
+
 /**
  * The services of one kind a component tracks by name (loops by {@code armature.loop.name},
  * streams by {@code armature.stream}, boards by {@code armature.board}), fed from a dynamic
@@ -28,11 +30,14 @@ public final class NamedServices<T> {
     private final Function<T, String> nameOf;
     private final String property;
     private final Function<List<T>, T> pick;
+    /** per instance, its {@code service.ranking}; only for {@link #byNameRanked} */
+    private final Map<T, Integer> rankings;
 
-    private NamedServices(Function<T, String> nameOf, String property, Function<List<T>, T> pick) {
+    private NamedServices(Function<T, String> nameOf, String property, Function<List<T>, T> pick, boolean ranked) {
         this.nameOf = nameOf;
         this.property = property;
-        this.pick = pick;
+        this.rankings = ranked ? new ConcurrentHashMap<>() : null;
+        this.pick = ranked ? this::highestRanked : pick;
     }
 
     /**
@@ -42,7 +47,7 @@ public final class NamedServices<T> {
      * @param pick     of the instances of one name (never empty, in arrival order), the one to use
      */
     public static <T> NamedServices<T> byProperty(String property, Function<List<T>, T> pick) {
-        return new NamedServices<>(null, property, pick);
+        return new NamedServices<>(null, property, pick, false);
     }
 
     /** Tracks services by the service property {@code property}; of several of one name, the newest is used. */
@@ -52,7 +57,17 @@ public final class NamedServices<T> {
 
     /** Tracks services by a name the service itself gives; of several of one name, the newest is used. */
     public static <T> NamedServices<T> byName(Function<T, String> nameOf) {
-        return new NamedServices<>(nameOf, null, NamedServices::newest);
+        return new NamedServices<>(nameOf, null, NamedServices::newest, false);
+    }
+
+    /**
+     * Tracks services by a name the service itself gives; of several of one name, the one of the
+     * highest {@code service.ranking} is used, the newest of equals. A recording replayed under a
+     * live stream's name ranks higher: it is read while it plays, the live stream when it ends.
+     * Add with {@link #add(Object, Map)}, which reads the ranking.
+     */
+    public static <T> NamedServices<T> byNameRanked(Function<T, String> nameOf) {
+        return new NamedServices<>(nameOf, null, null, true);
     }
 
     /** The pick that uses the newest instance of a name. */
@@ -60,9 +75,16 @@ public final class NamedServices<T> {
         return all.get(all.size() - 1);
     }
 
-    /** Tracks a service under the name its properties give (the name property of {@link #byProperty}). */
+    /**
+     * Tracks a service under the name its properties give (the name property of {@link #byProperty}),
+     * or the name it gives itself ({@link #byName}, {@link #byNameRanked}: the properties hold its ranking).
+     */
     public void add(T service, Map<String, ?> properties) {
-        add(service, String.valueOf(properties.get(property)));
+        if (rankings != null) {
+            Object r = properties.get(Constants.SERVICE_RANKING);
+            rankings.put(service, r instanceof Integer i ? i : 0);
+        }
+        add(service, property == null ? nameOf.apply(service) : String.valueOf(properties.get(property)));
     }
 
     /** Tracks a service that names itself ({@link #byName}). */
@@ -94,7 +116,23 @@ public final class NamedServices<T> {
                     byName.put(name, List.copyOf(fewer));
                 }
             }
+            if (rankings != null) {
+                rankings.remove(service);
+            }
         }
+    }
+
+    private T highestRanked(List<T> all) {
+        T best = null;
+        int bestRank = Integer.MIN_VALUE;
+        for (T t : all) {
+            int rank = rankings.getOrDefault(t, 0);
+            if (rank >= bestRank) { // the newest of equals: the list is in arrival order
+                best = t;
+                bestRank = rank;
+            }
+        }
+        return best;
     }
 
     /** @return the chosen instance for the name, or null when there is none */
@@ -131,9 +169,13 @@ public final class NamedServices<T> {
         return out;
     }
 
-    /** @return every tracked instance, of every name */
+    /** @return every tracked instance, of every name: by name, and of one name in arrival order */
     public List<T> instances() {
-        return new ArrayList<>(names.keySet());
+        List<T> out = new ArrayList<>();
+        for (String name : new TreeSet<>(byName.keySet())) {
+            out.addAll(all(name));
+        }
+        return out;
     }
 
     /** @return true when nothing is tracked */

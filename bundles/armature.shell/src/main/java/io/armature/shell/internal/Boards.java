@@ -7,6 +7,7 @@ import io.armature.hal.Board;
 import io.armature.hal.Channel;
 import io.armature.hal.ChannelInfo;
 import io.armature.hal.UnknownChannelException;
+import io.armature.kit.service.NamedServices;
 
 /**
  * Finds a channel by the name an operator types: {@code motor.left.pwm} when one board has it,
@@ -15,6 +16,11 @@ import io.armature.hal.UnknownChannelException;
 final class Boards {
 
     private Boards() {
+    }
+
+    /** @return the boards a command component tracks, by id; every instance of an id counts (an e-stop reaches them all) */
+    static NamedServices<Board> tracker() {
+        return NamedServices.byName(b -> b.info().id());
     }
 
     static <T extends Channel> T find(List<Board> boards, String spec, Class<T> type, String command) {

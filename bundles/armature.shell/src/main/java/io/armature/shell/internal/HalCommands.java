@@ -2,7 +2,6 @@ package io.armature.shell.internal;
 
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -11,6 +10,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 
 import io.armature.hal.AnalogInput;
 import io.armature.hal.Board;
+import io.armature.kit.service.NamedServices;
 import io.armature.hal.Channel;
 import io.armature.hal.DigitalInput;
 import io.armature.hal.DigitalOutput;
@@ -28,7 +28,7 @@ import io.armature.hal.PwmOutput;
         "osgi.command.function=adc"})
 public final class HalCommands {
 
-    private final List<Board> boards = new CopyOnWriteArrayList<>();
+    private final NamedServices<Board> boards = Boards.tracker();
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addBoard(Board b) {
@@ -50,7 +50,7 @@ public final class HalCommands {
         }
         StringBuilder out = new StringBuilder();
         out.append(String.format("%-8s %-20s %-15s %4s  %-16s %s%n", "BOARD", "CHANNEL", "TYPE", "BITS", "VALUE", "SAFE STATE"));
-        for (Board b : boards) {
+        for (Board b : boards.instances()) {
             for (Channel c : b.channels()) {
                 out.append(String.format("%-8s %-20s %-15s %4d  %-16s %s%n", b.info().id(), c.name(), c.info().type(),
                         c.info().resolutionBits(), valueOrReason(c), c.info().safeState().isEmpty() ? "-" : c.info().safeState()));
@@ -98,13 +98,13 @@ public final class HalCommands {
 
     /** hal:pwm &lt;channel&gt; — prints the duty and frequency. */
     public String pwm(String channel) {
-        PwmOutput p = Boards.find(boards, channel, PwmOutput.class, "hal:pwm");
+        PwmOutput p = Boards.find(boards.instances(), channel, PwmOutput.class, "hal:pwm");
         return describe(p);
     }
 
     /** hal:pwm &lt;channel&gt; &lt;duty 0..65535&gt; — sets the duty. */
     public String pwm(String channel, String duty) {
-        PwmOutput p = Boards.find(boards, channel, PwmOutput.class, "hal:pwm");
+        PwmOutput p = Boards.find(boards.instances(), channel, PwmOutput.class, "hal:pwm");
         int value = parseInt(duty, "duty", 0, PwmOutput.MAX_DUTY);
         p.setDuty(value);
         refusedUnlessApplied(p, value != 0 && p.duty() != value);
@@ -118,7 +118,7 @@ public final class HalCommands {
 
     /** hal:gpio &lt;channel&gt; — reads a digital input or output. */
     public String gpio(String channel) {
-        Channel c = Boards.find(boards, channel, Channel.class, "hal:gpio");
+        Channel c = Boards.find(boards.instances(), channel, Channel.class, "hal:gpio");
         if (c instanceof DigitalInput in) {
             return c.name() + " = " + (in.read() ? 1 : 0);
         }
@@ -130,7 +130,7 @@ public final class HalCommands {
 
     /** hal:gpio &lt;channel&gt; &lt;0|1&gt; — drives a digital output. */
     public String gpio(String channel, String level) {
-        Channel c = Boards.find(boards, channel, Channel.class, "hal:gpio");
+        Channel c = Boards.find(boards.instances(), channel, Channel.class, "hal:gpio");
         if (!(c instanceof DigitalOutput o)) {
             throw new IllegalArgumentException("hal:gpio sets digital outputs only; " + c.name() + " is " + c.info().type());
         }
@@ -145,7 +145,7 @@ public final class HalCommands {
         if (!notApplied) {
             return;
         }
-        for (Board b : boards) {
+        for (Board b : boards.instances()) {
             if (b.channels().contains(c) && !b.motionPermitted()) {
                 throw new IllegalStateException(c.name() + " stays in its safe state: board '" + b.info().id()
                         + "' has no motion permit (safety tripped? robot:status, robot:reset)");
@@ -155,7 +155,7 @@ public final class HalCommands {
 
     /** hal:adc &lt;channel&gt; — reads an analog input in millivolts. */
     public String adc(String channel) {
-        AnalogInput a = Boards.find(boards, channel, AnalogInput.class, "hal:adc");
+        AnalogInput a = Boards.find(boards.instances(), channel, AnalogInput.class, "hal:adc");
         return a.name() + " " + a.readMillivolts() + " mV";
     }
 

@@ -1,7 +1,6 @@
 package io.armature.shell.internal;
 
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -15,6 +14,7 @@ import org.osgi.service.component.runtime.dto.UnsatisfiedReferenceDTO;
 
 import io.armature.hal.Actuator;
 import io.armature.hal.Board;
+import io.armature.kit.service.NamedServices;
 import io.armature.hal.Channel;
 import io.armature.motion.MotionCommands;
 import io.armature.safety.SafetySupervisor;
@@ -29,7 +29,7 @@ import io.armature.kit.motion.DirectStop;
         "osgi.command.function=release"})
 public final class RobotCommands {
 
-    private final List<Board> boards = new CopyOnWriteArrayList<>();
+    private final NamedServices<Board> boards = Boards.tracker();
 
     @Reference
     private ServiceComponentRuntime scr;
@@ -57,7 +57,7 @@ public final class RobotCommands {
         if (boards.isEmpty()) {
             out.append("  none installed\n");
         }
-        for (Board b : boards) {
+        for (Board b : boards.instances()) {
             int actuators = 0;
             int safe = 0;
             for (Channel c : b.channels()) {
@@ -105,7 +105,7 @@ public final class RobotCommands {
         String why = reason == null || reason.length == 0 ? "e-stop from the shell" : String.join(" ", reason);
         MotionCommands c = commands;
         if (c == null) {
-            return "E-STOP: no motion-command service is running: " + DirectStop.estop(SOURCE, why, safety, boards);
+            return "E-STOP: no motion-command service is running: " + DirectStop.estop(SOURCE, why, safety, boards.instances());
         }
         return "E-STOP: " + c.estop(SOURCE, why);
     }

@@ -6,7 +6,6 @@ import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.osgi.framework.BundleContext;
@@ -22,6 +21,7 @@ import io.armature.sensor.EncoderSample;
 import io.armature.sensor.ImuSample;
 import io.armature.sensor.SampleReader;
 import io.armature.sensor.SampleStream;
+import io.armature.kit.service.NamedServices;
 import io.armature.sensors.stream.BroadcastStream;
 import io.armature.sensors.stream.Recording;
 import io.armature.sensors.stream.SampleCodec;
@@ -34,7 +34,8 @@ import io.armature.sensors.stream.SampleCodec;
         "osgi.command.function=replay"})
 public final class StreamCommands {
 
-    private final Map<SampleStream<?>, Long> streams = new ConcurrentHashMap<>();
+    /** Of the streams of one name, the highest ranked: a replay under a live stream's name while it plays. */
+    private final NamedServices<SampleStream<?>> streams = NamedServices.byNameRanked(SampleStream::name);
 
     private final BundleContext context;
 
@@ -44,8 +45,8 @@ public final class StreamCommands {
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    void addStream(SampleStream<?> s) {
-        streams.put(s, System.nanoTime());
+    void addStream(SampleStream<?> s, Map<String, Object> props) {
+        streams.add(s, props);
     }
 
     void removeStream(SampleStream<?> s) {
@@ -57,10 +58,9 @@ public final class StreamCommands {
         if (streams.isEmpty()) {
             return "no sensor stream is running";
         }
-        Map<String, SampleStream<?>> byName = new TreeMap<>();
+        Map<String, SampleStream<?>> byName = streams.chosen();
         Map<SampleStream<?>, long[]> before = new ConcurrentHashMap<>();
-        for (SampleStream<?> s : streams.keySet()) {
-            byName.put(s.name(), s);
+        for (SampleStream<?> s : byName.values()) {
             before.put(s, new long[] {s.published(), System.nanoTime()});
         }
         Thread.sleep(200); // the measured rate comes from a short look
@@ -77,12 +77,7 @@ public final class StreamCommands {
 
     /** robot:record &lt;stream&gt; &lt;file&gt; &lt;seconds&gt; — records a stream to a compact binary file. */
     public String record(String stream, String file, String seconds) throws IOException {
-        SampleStream<?> s = null;
-        for (SampleStream<?> candidate : streams.keySet()) {
-            if (candidate.name().equals(stream)) {
-                s = candidate;
-            }
-        }
+        SampleStream<?> s = streams.get(stream);
         if (s == null) {
             throw new IllegalArgumentException("no stream '" + stream + "'; robot:streams lists them");
         }

@@ -3,9 +3,13 @@ package io.armature.web.internal;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.BiPredicate;
+
+import io.armature.kit.service.HostRule;
 
 /**
  * Who may call the REST API, and which state-changing requests are genuine: HTTP Basic with the
@@ -72,10 +76,9 @@ final class ApiGuard {
 
     /**
      * Refuses a request whose {@code Host} names something other than the address the client
-     * connected to (DNS rebinding: a page of another site whose name now resolves to the robot
-     * sends its own name, and its Origin then matches that Host). Taken: the local address of
-     * the connection with its port; {@code localhost} with the port when that address is
-     * loopback; a name in the framework property {@value #ALLOWED_HOSTS_PROPERTY}. A request
+     * connected to (DNS rebinding; the rule is {@link HostRule}'s): taken are the local address
+     * of the connection with its port, {@code localhost} with the port when that address is
+     * loopback, and a name in the framework property {@value #ALLOWED_HOSTS_PROPERTY}. A request
      * without a Host (HTTP/1.0, no browser) passes.
      *
      * @param host         the Host header, or null
@@ -87,23 +90,7 @@ final class ApiGuard {
         if (host == null) {
             return;
         }
-        String h = host.trim().toLowerCase(Locale.ROOT);
-        String name;
-        int port;
-        int close = h.startsWith("[") ? h.indexOf(']') : -1;
-        int colon = close >= 0 ? h.indexOf(':', close) : h.lastIndexOf(':');
-        name = close >= 0 ? h.substring(1, close) : colon >= 0 ? h.substring(0, colon) : h;
-        try {
-            port = colon >= 0 ? Integer.parseInt(h.substring(colon + 1)) : -1;
-        } catch (NumberFormatException e) {
-            port = -2;
-        }
-        boolean portMatches = port == localPort || (port == -1 && (localPort == 80 || localPort == 443));
-        String local = localAddress == null ? "" : localAddress.toLowerCase(Locale.ROOT).replace("[", "").replace("]", "");
-        boolean loopback = local.startsWith("127.") || local.equals("::1") || local.equals("0:0:0:0:0:0:0:1");
-        boolean named = name.equals(local) || (loopback && (name.equals("localhost") || name.equals("127.0.0.1") || name.equals("::1")))
-                || allowedHosts.contains(name) || allowedHosts.contains(name + ":" + port);
-        if (!portMatches || !named) {
+        if (!allowedHosts.accepts(host, localAddress == null ? List.of() : List.of(localAddress), localPort, HostRule.isLoopback(localAddress), false)) {
             throw new ApiException(403, "request refused: Host " + oneLine(host) + " is not this server (" + (localAddress == null ? "?" : localAddress)
                     + ":" + localPort + "); a name other than the robot's address is DNS rebinding, add it to " + ALLOWED_HOSTS_PROPERTY
                     + " if it is yours");
@@ -113,17 +100,17 @@ final class ApiGuard {
     /** Framework property: further names (or name:port) the Host header may give, comma-separated, for example {@code robot.local}. */
     static final String ALLOWED_HOSTS_PROPERTY = "armature.web.allowedHosts";
 
-    private java.util.Set<String> allowedHosts = java.util.Set.of();
+    private HostRule allowedHosts = HostRule.allowing(List.of());
 
-    /** @param hosts the value of {@value #ALLOWED_HOSTS_PROPERTY}, or null */
+    /** @param hosts the value of {@value #ALLOWED_HOSTS_PROPERTY}, or null; an entry that is not a host (or host:port) is never taken */
     void allowHosts(String hosts) {
-        java.util.Set<String> set = new java.util.HashSet<>();
+        List<String> entries = new ArrayList<>();
         for (String h : hosts == null ? new String[0] : hosts.split(",")) {
-            if (!h.isBlank()) {
-                set.add(h.trim().toLowerCase(Locale.ROOT));
+            if (!h.isBlank() && HostRule.isHost(h)) {
+                entries.add(h);
             }
         }
-        allowedHosts = java.util.Set.copyOf(set);
+        allowedHosts = HostRule.allowing(entries);
     }
 
     /**

@@ -80,7 +80,7 @@ public final class RobotPlugin extends AbstractServlet {
         if (rest.startsWith("/api/")) {
             forward(req, resp, rest.substring("/api".length()));
         } else if (rest.equals("/data")) {
-            send(resp, 200, RestApi.json(this::writePage));
+            send(resp, 200, ApiJson.json(this::writePage));
         } else {
             spoolResource(req, resp); // /res/...; anything else is the page itself (renderContent)
         }
@@ -92,7 +92,7 @@ public final class RobotPlugin extends AbstractServlet {
         if (rest.startsWith("/api/")) {
             forward(req, resp, rest.substring("/api".length()));
         } else {
-            RestApi.Reply r = rest.equals("/step") ? step(req) : RestApi.error(404, "no such action; POST api/... or step");
+            RestApi.Reply r = rest.equals("/step") ? step(req) : ApiJson.error(404, "no such action; POST api/... or step");
             send(resp, r.status(), r.json());
         }
     }
@@ -132,8 +132,8 @@ public final class RobotPlugin extends AbstractServlet {
         g.writeStringField("token", api.guard().csrfToken());
         g.writeStringField("csrfHeader", ApiGuard.CSRF_HEADER);
         g.writeArrayFieldStart("loops");
-        for (String name : api.loopNames()) {
-            LoopStatistics s = api.loopStatistics(name);
+        for (String name : api.robot().loopNames()) {
+            LoopStatistics s = api.robot().loopStatistics(name);
             g.writeStartObject();
             g.writeStringField("name", name);
             if (s != null) {
@@ -153,7 +153,7 @@ public final class RobotPlugin extends AbstractServlet {
         }
         g.writeEndArray();
         g.writeArrayFieldStart("channels");
-        for (Board b : api.boards()) {
+        for (Board b : api.robot().boards()) {
             for (Channel c : b.channels()) {
                 g.writeStartObject();
                 g.writeStringField("board", b.info().id());
@@ -221,7 +221,7 @@ public final class RobotPlugin extends AbstractServlet {
             api.guard().checkPost(req.getHeader(ApiGuard.CSRF_HEADER), req.getHeader("Content-Type"));
             JsonBody b = JsonBody.read(req.getInputStream(), req.getContentLengthLong(), Set.of("loop", "setpoint", "seconds"));
             String name = b.string("loop", null, RestApi.MAX_REASON);
-            TunableLoop loop = name == null ? null : api.tunableLoop(name);
+            TunableLoop loop = name == null ? null : api.robot().tunableLoop(name);
             if (loop == null) {
                 throw new ApiException(404, "no loop '" + (name == null ? "" : name.replaceAll("[^\\w.-]", "?")) + "'; give {\"loop\": name, \"setpoint\": value, \"seconds\": 0.2.." + MAX_STEP_SECONDS + "}");
             }
@@ -239,14 +239,14 @@ public final class RobotPlugin extends AbstractServlet {
                 stepping.unlock();
             }
         } catch (ApiException e) {
-            return RestApi.error(e.status(), e.getMessage());
+            return ApiJson.error(e.status(), e.getMessage());
         } catch (IllegalArgumentException e) {
-            return RestApi.error(400, e.getMessage());
+            return ApiJson.error(400, e.getMessage());
         } catch (IllegalStateException e) {
-            return RestApi.error(409, e.getMessage()); // tripped, or no supervisor: nothing moved
+            return ApiJson.error(409, e.getMessage()); // tripped, or no supervisor: nothing moved
         } catch (IOException | RuntimeException e) {
             log.error("step response failed: {}", e.toString());
-            return RestApi.error(500, "internal error: " + e.getClass().getSimpleName() + "; the runtime log has the details");
+            return ApiJson.error(500, "internal error: " + e.getClass().getSimpleName() + "; the runtime log has the details");
         }
     }
 
@@ -258,7 +258,7 @@ public final class RobotPlugin extends AbstractServlet {
         int n = (int) Math.ceil(seconds * 1000);
         double[] t = new double[n];
         double[] y = new double[n];
-        api.requireCommands().setpoint(RestApi.SOURCE, loop.name(), target); // refused beyond the loop's limit or while tripped: nothing changed
+        api.robot().requireCommands().setpoint(RestApi.SOURCE, loop.name(), target); // refused beyond the loop's limit or while tripped: nothing changed
         long start = System.nanoTime();
         for (int i = 0; i < n; i++) {
             long due = start + TimeUnit.MILLISECONDS.toNanos(i);
@@ -270,16 +270,16 @@ public final class RobotPlugin extends AbstractServlet {
             y[i] = loop.measurement();
         }
         StepResponse r = StepResponse.of(initial, target, t, y);
-        return RestApi.json(g -> {
+        return ApiJson.json(g -> {
             g.writeStartObject();
             g.writeStringField("loop", loop.name());
             g.writeNumberField("from", initial);
             g.writeNumberField("to", target);
-            RestApi.writeNumber(g, "riseSeconds", r.riseSeconds());
-            RestApi.writeNumber(g, "overshootPercent", r.overshootPercent());
-            RestApi.writeNumber(g, "settlingSeconds", r.settlingSeconds());
-            RestApi.writeNumber(g, "finalValue", r.finalValue());
-            RestApi.writeNumber(g, "steadyStateErrorPercent", r.steadyStateErrorPercent());
+            ApiJson.writeNumber(g, "riseSeconds", r.riseSeconds());
+            ApiJson.writeNumber(g, "overshootPercent", r.overshootPercent());
+            ApiJson.writeNumber(g, "settlingSeconds", r.settlingSeconds());
+            ApiJson.writeNumber(g, "finalValue", r.finalValue());
+            ApiJson.writeNumber(g, "steadyStateErrorPercent", r.steadyStateErrorPercent());
             g.writeArrayFieldStart("t");
             int every = Math.max(1, n / STEP_POINTS);
             for (int i = 0; i < n; i += every) {

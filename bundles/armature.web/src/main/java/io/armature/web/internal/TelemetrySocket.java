@@ -221,9 +221,9 @@ public final class TelemetrySocket extends HttpServlet implements TelemetryClien
             if (handshaker.upgradeRequest(negotiator, req, resp, ws, null)) {
                 return;
             }
-            refusal = RestApi.error(400, "not a valid WebSocket handshake");
+            refusal = ApiJson.error(400, "not a valid WebSocket handshake");
         } catch (ApiException e) {
-            refusal = RestApi.error(e.status(), e.getMessage());
+            refusal = ApiJson.error(e.status(), e.getMessage());
         }
         if (slotTaken) {
             slots.decrementAndGet();
@@ -360,17 +360,17 @@ public final class TelemetrySocket extends HttpServlet implements TelemetryClien
         g.writeNumberField("seq", seq);
         g.writeNumberField("t", Math.round((System.nanoTime() - startNanos) / 1e6) / 1000.0);
         g.writeFieldName("safety");
-        api.writeSafety(g);
+        api.safety().write(g);
         g.writeArrayFieldStart("loops");
-        for (String name : api.loopNames()) {
-            TunableLoop l = api.tunableLoop(name);
-            LoopStatistics s = api.loopStatistics(name);
+        for (String name : api.robot().loopNames()) {
+            TunableLoop l = api.robot().tunableLoop(name);
+            LoopStatistics s = api.robot().loopStatistics(name);
             g.writeStartObject();
             g.writeStringField("name", name);
             if (l != null) {
-                RestApi.writeNumber(g, "setpoint", l.setpoint());
-                RestApi.writeNumber(g, "measurement", l.measurement());
-                RestApi.writeNumber(g, "output", l.output());
+                ApiJson.writeNumber(g, "setpoint", l.setpoint());
+                ApiJson.writeNumber(g, "measurement", l.measurement());
+                ApiJson.writeNumber(g, "output", l.output());
             }
             if (s != null) {
                 g.writeNumberField("cycles", s.cycles());

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 import io.armature.bridge.ros.internal.TopicGraph.Message;
 import io.armature.bridge.ros.internal.TopicGraph.Publisher;
@@ -216,13 +217,21 @@ final class FoxgloveSession implements TopicGraph.End, WsServer.Session {
     }
 
     private void unsubscribe(List<?> ids) {
+        forget(ids, "subscription id", subscriptions, "unsubscribe", "subscription", s -> graph.unsubscribe(s.topic, s));
+    }
+
+    /**
+     * Takes each of the ids out of what the client holds and lets the graph forget it; an
+     * unknown id is refused with a status error and the others still go.
+     */
+    private <T> void forget(List<?> ids, String idName, Map<Long, T> held, String operation, String what, Consumer<T> graphForgets) {
         for (Object o : ids) {
-            long id = id(o, "subscription id");
-            Subscription s = subscriptions.remove(id);
-            if (s == null) {
-                error("unsubscribe " + id + " refused: no such subscription");
+            long id = id(o, idName);
+            T t = held.remove(id);
+            if (t == null) {
+                error(operation + " " + id + " refused: no such " + what);
             } else {
-                graph.unsubscribe(s.topic, s);
+                graphForgets.accept(t);
             }
         }
     }
@@ -255,15 +264,7 @@ final class FoxgloveSession implements TopicGraph.End, WsServer.Session {
     }
 
     private void clientUnadvertise(List<?> ids) {
-        for (Object o : ids) {
-            long id = id(o, "channel id");
-            Publisher p = clientChannels.remove(id);
-            if (p == null) {
-                error("unadvertise " + id + " refused: no such client channel");
-            } else {
-                graph.unadvertise(p);
-            }
-        }
+        forget(ids, "channel id", clientChannels, "unadvertise", "client channel", graph::unadvertise);
     }
 
     private void status(int level, String message) {

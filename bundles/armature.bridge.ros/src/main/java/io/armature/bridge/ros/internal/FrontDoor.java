@@ -1,10 +1,7 @@
 package io.armature.bridge.ros.internal;
 
 import java.net.InetAddress;
-import java.net.NetworkInterface;
-import java.net.SocketException;
 import java.net.URLDecoder;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -12,7 +9,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
+
+import io.armature.kit.service.HostRule;
 
 /**
  * The checks a WebSocket handshake passes before the upgrade, in this order:
@@ -22,9 +20,9 @@ import java.util.regex.Pattern;
  * passes;</li>
  * <li>{@code Host}: must name the address the server is bound to and its port, or, bound to
  * loopback, {@code localhost}, {@code 127.0.0.1} or {@code [::1]} with that port (or an entry of
- * {@code allowedHosts}); bound to every interface, an IP address of this machine. Anything else
- * is refused (403): that is DNS rebinding, a page of another site reaching the robot through a
- * name of its own;</li>
+ * {@code allowedHosts}); bound to every interface, an IP address of this machine (the rule is
+ * {@link HostRule}'s). Anything else is refused (403): that is DNS rebinding, a page of another
+ * site reaching the robot through a name of its own;</li>
  * <li>the {@code token} query parameter: a wrong one is refused (401); without one, a client over
  * loopback may read, and one from another host must authenticate before anything (rosbridge
  * {@code auth}) or is refused (401) where the protocol has no way to (Foxglove);</li>
@@ -47,9 +45,6 @@ final class FrontDoor {
     record Admitted(ClientAccess access) implements Verdict {
     }
 
-    private static final Pattern IPV4 = Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
-    private static final Pattern IPV6 = Pattern.compile("[0-9a-fA-F:.]+(%[0-9A-Za-z._-]+)?");
-
     private final String label;
     private final String source;
     private final boolean authOperation;
@@ -58,7 +53,8 @@ final class FrontDoor {
     private final boolean loopbackBound;
     private final boolean wildcardBound;
     private final Set<String> origins;
-    private final Set<String> hosts;
+    private final List<String> serverNames;
+    private final HostRule hosts;
     private final Supplier<RosToken> token;
 
     /**
@@ -86,20 +82,11 @@ final class FrontDoor {
         for (String o : allowedOrigins) {
             origins.add(normalOrigin(o));
         }
-        this.hosts = new HashSet<>();
-        hosts.add(this.boundHost + ":" + port);
-        hosts.add(stripBrackets(boundAddress.getHostAddress().toLowerCase(Locale.ROOT)) + ":" + port);
-        if (loopbackBound) {
-            hosts.add("localhost:" + port);
-            hosts.add("127.0.0.1:" + port);
-            hosts.add("::1:" + port);
-        }
-        for (String h : allowedHosts) {
-            HostPort hp = HostPort.parse(h.trim().toLowerCase(Locale.ROOT), port);
-            if (hp == null) {
-                throw new IllegalArgumentException("allowedHosts: '" + h + "' is not a host name or host:port");
-            }
-            hosts.add(hp.host + ":" + hp.port);
+        this.serverNames = List.of(this.boundHost, boundAddress.getHostAddress());
+        try {
+            this.hosts = HostRule.allowing(allowedHosts);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("allowedHosts: " + e.getMessage());
         }
         this.token = token;
     }
@@ -145,71 +132,12 @@ final class FrontDoor {
     }
 
     private boolean hostAllowed(String host) {
-        HostPort hp = HostPort.parse(host, 80);
-        if (hp == null) {
-            return false;
-        }
-        if (hosts.contains(hp.host + ":" + hp.port)) {
-            return true;
-        }
-        // bound to every interface: an address of this machine, written as an address (no name can be rebound)
-        if (wildcardBound && hp.port == port && (IPV4.matcher(hp.host).matches() || hp.host.contains(":") && IPV6.matcher(hp.host).matches())) {
-            try {
-                InetAddress a = InetAddress.getByName(hp.host); // a literal: no name lookup
-                return a.isLoopbackAddress() || NetworkInterface.getByInetAddress(a) != null;
-            } catch (UnknownHostException | SocketException e) {
-                return false;
-            }
-        }
-        return false;
-    }
-
-    /** A Host header's parts: the host in lower case without IPv6 brackets, and the port (or the default). */
-    private record HostPort(String host, int port) {
-        static HostPort parse(String s, int defaultPort) {
-            String host;
-            String portText = null;
-            if (s.startsWith("[")) {
-                int close = s.indexOf(']');
-                if (close < 0) {
-                    return null;
-                }
-                host = s.substring(1, close);
-                String rest = s.substring(close + 1);
-                if (!rest.isEmpty()) {
-                    if (!rest.startsWith(":")) {
-                        return null;
-                    }
-                    portText = rest.substring(1);
-                }
-            } else {
-                int colon = s.indexOf(':');
-                if (colon >= 0 && s.indexOf(':', colon + 1) >= 0) {
-                    host = s; // a bare IPv6 address (allowedHosts only)
-                } else if (colon >= 0) {
-                    host = s.substring(0, colon);
-                    portText = s.substring(colon + 1);
-                } else {
-                    host = s;
-                }
-            }
-            if (host.isEmpty() || !host.chars().allMatch(c -> c > ' ' && c < 127 && c != '/' && c != '@')) {
-                return null;
-            }
-            int p = defaultPort;
-            if (portText != null) {
-                if (!portText.matches("[0-9]{1,5}")) {
-                    return null;
-                }
-                p = Integer.parseInt(portText);
-            }
-            return new HostPort(host, p);
-        }
+        return hosts.accepts(host, serverNames, port, loopbackBound, wildcardBound);
     }
 
     /** @return true when {@code h} is a host name or address, with or without a port */
     static boolean isHost(String h) {
-        return HostPort.parse(h.trim().toLowerCase(Locale.ROOT), 1) != null;
+        return HostRule.isHost(h);
     }
 
     /** @return the origin as compared: lower case, without a trailing slash */

@@ -2,6 +2,7 @@ package io.armature.bridge.ros.internal;
 
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * What goes out to one client, bounded: a client that does not read fast enough to keep its
@@ -45,6 +46,9 @@ final class Outbox {
     private final int maxQueued;
     private final long maxQueuedBytes;
     private final AtomicLong sent = new AtomicLong();
+    /** the socket's sends, made once: sending allocates nothing of its own */
+    private final Consumer<String> sendText;
+    private final Consumer<ByteBuffer> sendBinary;
     private volatile boolean dropped;
     private volatile boolean closed;
 
@@ -61,26 +65,24 @@ final class Outbox {
      */
     Outbox(Socket socket, int maxQueued, long maxQueuedBytes) {
         this.socket = socket;
+        this.sendText = socket::send;
+        this.sendBinary = socket::send;
         this.maxQueued = maxQueued;
         this.maxQueuedBytes = maxQueuedBytes;
     }
 
     /** @return false when the client was dropped (now or before) and the text not sent */
     boolean send(String text) {
-        if (!room(text.length())) {
-            return false;
-        }
-        socket.send(text);
-        sent.incrementAndGet();
-        return true;
+        return room(text.length()) && counted(sendText, text);
     }
 
     /** @return false when the client was dropped (now or before) and the data not sent */
     boolean send(ByteBuffer binary) {
-        if (!room(binary.remaining())) {
-            return false;
-        }
-        socket.send(binary);
+        return room(binary.remaining()) && counted(sendBinary, binary);
+    }
+
+    private <T> boolean counted(Consumer<T> send, T frame) {
+        send.accept(frame);
         sent.incrementAndGet();
         return true;
     }

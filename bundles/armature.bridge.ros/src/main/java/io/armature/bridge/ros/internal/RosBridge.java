@@ -1,20 +1,12 @@
 package io.armature.bridge.ros.internal;
 
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import org.java_websocket.drafts.Draft;
-import org.java_websocket.protocols.IProtocol;
-import org.java_websocket.protocols.Protocol;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -32,17 +24,11 @@ import org.osgi.service.metatype.annotations.AttributeType;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
-import io.armature.bridge.ros.internal.TopicGraph.Message;
-import io.armature.bridge.ros.internal.TopicGraph.Publisher;
-import io.armature.bridge.ros.internal.TopicGraph.Topic;
+import io.armature.kit.service.DataDirectory;
+import io.armature.kit.service.NamedServices;
 import io.armature.motion.DriveGeometry;
 import io.armature.motion.MotionCommands;
-import io.armature.sensor.EncoderSample;
-import io.armature.sensor.ImuSample;
-import io.armature.sensor.SampleReader;
 import io.armature.sensor.SampleStream;
-import io.armature.kit.sensor.StreamChoice;
-import io.armature.kit.service.DataDirectory;
 
 /**
  * The robot to ROS 2 tools: a rosbridge v2 server and a Foxglove WebSocket server, on their own
@@ -59,6 +45,10 @@ import io.armature.kit.service.DataDirectory;
  * refused with a status message and moves nothing) and its front doors: the {@link FrontDoor}
  * checks of every handshake, a credential (the robot's {@link RosToken}) for every command, and
  * bounds on what clients can make it hold.
+ *
+ * <p>This component holds the configuration and what the bridge uses; each configuration at work
+ * is the {@link BridgeServers} (the transport) and the {@link BaseController} (the robot's
+ * topics), with the thread that publishes.
  */
 @Component(service = RosBridge.class, immediate = true, configurationPid = RosBridge.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = RosBridge.Config.class)
@@ -144,15 +134,11 @@ public final class RosBridge {
         String rightJoint() default "right_wheel_joint";
     }
 
-    static final String CMD_VEL = "/cmd_vel";
+    /** The largest frame a client may send, in bytes (see {@link BridgeServers#MAX_FRAME_BYTES}). */
+    static final int MAX_FRAME_BYTES = BridgeServers.MAX_FRAME_BYTES;
 
-    /**
-     * The largest frame a client may send, in bytes: the longest JSON text taken, in UTF-8, and a
-     * Foxglove frame header. A larger one closes the connection (1009, too big) before it is kept.
-     */
-    static final int MAX_FRAME_BYTES = 4 * JsonTree.MAX_CHARS + 64;
-
-    private final Map<String, StreamChoice<SampleStream<?>>> streams = new ConcurrentHashMap<>();
+    /** Of the streams of one name, the highest ranked: a replay under a live stream's name while it plays. */
+    private final NamedServices<SampleStream<?>> streams = NamedServices.byNameRanked(SampleStream::name);
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private volatile MotionCommands motion;
@@ -171,14 +157,11 @@ public final class RosBridge {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addStream(SampleStream<?> s, Map<String, Object> props) {
-        streams.computeIfAbsent(s.name(), n -> new StreamChoice<>()).add(s, props);
+        streams.add(s, props);
     }
 
     void removeStream(SampleStream<?> s) {
-        StreamChoice<SampleStream<?>> c = streams.get(s.name());
-        if (c != null) {
-            c.remove(s);
-        }
+        streams.remove(s);
     }
 
     @Activate
@@ -219,20 +202,12 @@ public final class RosBridge {
 
     /** @return clients dropped for reading too slowly, since the configuration in force started */
     long droppedClients() {
-        long n = 0;
-        for (WsServer s : running.servers) {
-            n += s.droppedClients();
-        }
-        return n;
+        return running.servers.droppedClients();
     }
 
     /** @return handshakes refused, since the configuration in force started */
     long refusedHandshakes() {
-        long n = 0;
-        for (WsServer s : running.servers) {
-            n += s.refusedHandshakes();
-        }
-        return n;
+        return running.servers.refusedHandshakes();
     }
 
     private RosToken token(Settings s) {
@@ -250,44 +225,20 @@ public final class RosBridge {
         return r;
     }
 
-    private SampleStream<?> stream(String name) {
-        StreamChoice<SampleStream<?>> c = streams.get(name);
-        return c == null ? null : c.chosen();
-    }
-
-    /** One configuration at work: the servers, the topics, and the thread that publishes. */
+    /** One configuration at work: the servers, the robot's topics, and the thread that publishes. */
     private final class Running {
         final Settings settings;
         final RosToken token;
-        final TopicGraph graph;
-        final WsServer.Slots slots;
-        final List<WsServer> servers = new ArrayList<>();
+        final BaseController controller;
+        final BridgeServers servers;
         final ScheduledExecutorService thread;
-        final Odometry odometry = new Odometry();
-        final List<String> joints;
-        final long wallAtStart = System.currentTimeMillis() * 1_000_000L;
-        final long nanoAtStart = System.nanoTime();
-        final List<FoxgloveSession> foxgloveSessions = new CopyOnWriteArrayList<>();
-        /** per motion-command source, the client whose command was taken last: its leaving releases the source */
-        final Map<String, ClientAccess> lastCommander = new ConcurrentHashMap<>();
-        Publisher odom;
-        Publisher imu;
-        Publisher jointStates;
-        final Reader<EncoderSample> left = new Reader<>(EncoderSample.class, new EncoderSample());
-        final Reader<ImuSample> imuReader = new Reader<>(ImuSample.class, new ImuSample());
-        final Reader<EncoderSample> right = new Reader<>(EncoderSample.class, new EncoderSample());
-        volatile DriveGeometry geometry;
-        boolean toldNoGeometry;
-        final Object refusals = new Object();
-        String lastRefusal = "";
-        long lastRefusalLogNanos;
 
         Running(Settings settings, RosToken token) {
             this.settings = settings;
             this.token = token;
-            this.graph = new TopicGraph(settings.maxLatchedBytesPerTopic(), settings.maxLatchedBytes());
-            this.slots = new WsServer.Slots(settings.maxClients());
-            this.joints = List.of(settings.leftJoint(), settings.rightJoint());
+            BridgeSetup setup = new BridgeSetup(settings, token, new TopicGraph(settings.maxLatchedBytesPerTopic(), settings.maxLatchedBytes()), log);
+            this.controller = new BaseController(setup, () -> motion, streams::get);
+            this.servers = new BridgeServers(setup, "Armature " + robotName, controller::clientLeft);
             this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "armature-ros-bridge");
                 t.setDaemon(true);
@@ -297,94 +248,14 @@ public final class RosBridge {
         }
 
         void start() {
-            graph.robotTopic("/odom", MessageTypes.ODOMETRY);
-            graph.robotTopic("/imu", MessageTypes.IMU);
-            graph.robotTopic("/joint_states", MessageTypes.JOINT_STATE);
-            graph.commandTopic(CMD_VEL, MessageTypes.TWIST, this::admitCommand);
-            odom = graph.advertise("/odom", null, new RobotEnd("/odom publisher"), Qos.DEFAULT);
-            imu = graph.advertise("/imu", null, new RobotEnd("/imu publisher"), Qos.SENSOR_DATA);
-            jointStates = graph.advertise("/joint_states", null, new RobotEnd("/joint_states publisher"), Qos.DEFAULT);
-            graph.subscribe(CMD_VEL, null, new CmdVel());
-            graph.onChange(g -> foxgloveSessions.forEach(FoxgloveSession::topicsChanged));
-
-            String host = settings.host();
-            if (settings.rosbridgePort() != 0) {
-                InetSocketAddress at = address(host, settings.rosbridgePort());
-                List<Draft> drafts = List.of(new ServerDraft(List.of(), List.<IProtocol>of(new Protocol("")), MAX_FRAME_BYTES));
-                FrontDoor door = new FrontDoor("rosbridge", ClientAccess.ROSBRIDGE_SOURCE, true, host, at.getAddress(), at.getPort(),
-                        settings.allowedOrigins(), settings.allowedHosts(), () -> token);
-                servers.add(new WsServer("rosbridge", at, drafts, door, slots, (out, access) -> {
-                    RosbridgeSession session = new RosbridgeSession(graph, out, access, token::matches, settings.maxTopicsPerClient());
-                    return new WsServer.Session() {
-                        @Override
-                        public void onText(String text) {
-                            session.onText(text);
-                        }
-
-                        @Override
-                        public void onBinary(java.nio.ByteBuffer frame) {
-                            session.onBinary(frame);
-                        }
-
-                        @Override
-                        public void closed() {
-                            session.closed();
-                            clientLeft(access);
-                        }
-                    };
-                }, settings.maxQueuedMessages(), settings.maxQueuedBytes(), log));
-            }
-            if (settings.foxglovePort() != 0) {
-                InetSocketAddress at = address(host, settings.foxglovePort());
-                List<IProtocol> protocols = List.of(new Protocol(FoxgloveSession.SUBPROTOCOL));
-                List<Draft> drafts = List.of(new ServerDraft(List.of(), protocols, MAX_FRAME_BYTES));
-                FrontDoor door = new FrontDoor("Foxglove", ClientAccess.FOXGLOVE_SOURCE, false, host, at.getAddress(), at.getPort(),
-                        settings.allowedOrigins(), settings.allowedHosts(), () -> token);
-                servers.add(new WsServer("Foxglove", at, drafts, door, slots, (out, access) -> {
-                    FoxgloveSession f = new FoxgloveSession(graph, out, "Armature " + robotName, access, settings.maxTopicsPerClient());
-                    foxgloveSessions.add(f);
-                    f.opened();
-                    return new WsServer.Session() {
-                        @Override
-                        public void onText(String text) {
-                            f.onText(text);
-                        }
-
-                        @Override
-                        public void onBinary(java.nio.ByteBuffer frame) {
-                            f.onBinary(frame);
-                        }
-
-                        @Override
-                        public void closed() {
-                            foxgloveSessions.remove(f);
-                            f.closed();
-                            clientLeft(access);
-                        }
-                    };
-                }, settings.maxQueuedMessages(), settings.maxQueuedBytes(), log));
-            }
-            for (WsServer s : servers) {
-                s.startListening();
-            }
+            controller.start();
+            servers.start();
             long period = Math.round(1e9 / settings.publishRateHz());
-            thread.scheduleAtFixedRate(this::tick, period, period, TimeUnit.NANOSECONDS);
-            List<String> where = new ArrayList<>();
-            for (WsServer s : servers) {
-                where.add(s.label() + " on ws://" + s.where());
-            }
+            thread.scheduleAtFixedRate(controller::tick, period, period, TimeUnit.NANOSECONDS);
             log.info("ROS bridge: {}; /cmd_vel commands through the motion-command service (sources {} and {}) with the robot's token "
-                    + "(from {}); /odom, /imu, /joint_states at {} Hz; allowed origins: {}", String.join(", ", where),
+                    + "(from {}); /odom, /imu, /joint_states at {} Hz; allowed origins: {}", String.join(", ", servers.where()),
                     ClientAccess.ROSBRIDGE_SOURCE, ClientAccess.FOXGLOVE_SOURCE, token.present() ? token.where() : "none: commands are refused",
                     settings.publishRateHz(), settings.allowedOrigins().isEmpty() ? "none" : String.join(", ", settings.allowedOrigins()));
-        }
-
-        private InetSocketAddress address(String host, int port) {
-            InetSocketAddress a = new InetSocketAddress(host, port);
-            if (a.isUnresolved()) {
-                throw new IllegalStateException("host '" + host + "' is not an address of this machine nor a name that resolves");
-            }
-            return a;
         }
 
         void stop() {
@@ -394,235 +265,8 @@ public final class RosBridge {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            for (WsServer s : servers) {
-                try {
-                    s.stop(1_000, "the robot's ROS bridge is stopping");
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            // what the bridge's clients commanded ends with it, before any lease runs out
-            for (String source : List.of(ClientAccess.ROSBRIDGE_SOURCE, ClientAccess.FOXGLOVE_SOURCE)) {
-                if (lastCommander.remove(source) != null) {
-                    release(source, "the ROS bridge stopped");
-                }
-            }
-            left.close();
-            right.close();
-            imuReader.close();
-        }
-
-        /** A client went: when its command was the last its source gave, the source's command ends now. */
-        void clientLeft(ClientAccess access) {
-            if (lastCommander.remove(access.source(), access)) {
-                release(access.source(), "its client disconnected");
-            }
-        }
-
-        private void release(String source, String why) {
-            MotionCommands m = motion;
-            if (m == null) {
-                return;
-            }
-            try {
-                m.release(source);
-                log.info("ROS bridge: commands of source {} released: {}", source, why);
-            } catch (RuntimeException e) {
-                log.warn("ROS bridge: releasing source {} failed: {}", source, e.getMessage());
-            }
-        }
-
-        long wallNanos(long monotonicNanos) {
-            return wallAtStart + (monotonicNanos - nanoAtStart);
-        }
-
-        /** @return the drive's kinematics from the motion-command service; the last known while it is away */
-        DriveGeometry geometry() {
-            MotionCommands m = motion;
-            if (m != null) {
-                try {
-                    geometry = m.geometry();
-                } catch (RuntimeException e) { // going away while called: keep the last
-                    log.debug("ROS bridge: no drive geometry: {}", e.toString());
-                }
-            }
-            return geometry;
-        }
-
-        /** On the bridge's thread, at publishRateHz: publishes what the streams brought. */
-        void tick() {
-            try {
-                boolean l = left.poll(stream(settings.leftEncoder()));
-                boolean r = right.poll(stream(settings.rightEncoder()));
-                if (l && r) {
-                    EncoderSample ls = left.sample;
-                    EncoderSample rs = right.sample;
-                    long stamp = wallNanos(Math.max(ls.timestampNanos, rs.timestampNanos));
-                    DriveGeometry drive = geometry();
-                    if (drive != null) {
-                        odometry.integrate(drive, ls.positionRadians, rs.positionRadians);
-                        if (graph.hasMatchingSubscriber(odom)) {
-                            graph.publish(odom, new Message(RobotMessages.odometry(stamp, settings.odomFrame(), settings.baseFrame(),
-                                    odometry.x(), odometry.y(), odometry.heading(),
-                                    drive.linear(ls.velocityRadiansPerSecond, rs.velocityRadiansPerSecond),
-                                    drive.angular(ls.velocityRadiansPerSecond, rs.velocityRadiansPerSecond)), null, stamp));
-                        }
-                    } else if (!toldNoGeometry && System.nanoTime() - nanoAtStart > 5_000_000_000L) {
-                        toldNoGeometry = true;
-                        log.warn("ROS bridge: no motion-command service (armature.control, PID armature.motion) gives the drive's geometry: "
-                                + "/odom waits for it");
-                    }
-                    if (graph.hasMatchingSubscriber(jointStates)) {
-                        graph.publish(jointStates, new Message(RobotMessages.jointStates(stamp, joints, ls.positionRadians, rs.positionRadians,
-                                ls.velocityRadiansPerSecond, rs.velocityRadiansPerSecond), null, stamp));
-                    }
-                }
-                if (imuReader.poll(stream(settings.imuStream())) && graph.hasMatchingSubscriber(imu)) {
-                    long stamp = wallNanos(imuReader.sample.timestampNanos);
-                    graph.publish(imu, new Message(RobotMessages.imu(stamp, settings.imuFrame(), imuReader.sample), null, stamp));
-                }
-            } catch (RuntimeException e) { // a stream going away while read: try again at the next tick
-                log.debug("ROS bridge tick: {}", e.toString());
-            }
-        }
-
-        /** The gate of /cmd_vel: only a client with the robot's token publishes on it, for anyone to hear. */
-        void admitCommand(Publisher from) {
-            ClientAccess a = from.end.access();
-            if (a != null && a.mayCommand()) {
-                return;
-            }
-            String why;
-            if (!token.present()) {
-                why = "the bridge has no token to check credentials against (see the robot's log), so it takes no commands";
-            } else if (a != null && ClientAccess.ROSBRIDGE_SOURCE.equals(a.source())) {
-                why = "this client has no credential: send {\"op\": \"auth\", \"mac\": \"<the robot's token>\"} or connect with "
-                        + "?token=<the robot's token> (its operator has it: armature-data/ros-token)";
-            } else {
-                why = "this client has no credential: connect with ?token=<the robot's token> (its operator has it: armature-data/ros-token)";
-            }
-            throw new IllegalArgumentException(refused(CMD_VEL + " refused, no motion: " + why, from));
-        }
-
-        /** Logs a refusal, once per reason in 5 s (a client repeating it does not flood the log). @return the refusal */
-        String refused(String why, Publisher from) {
-            synchronized (refusals) {
-                long now = System.nanoTime();
-                if (!why.equals(lastRefusal) || now - lastRefusalLogNanos > 5_000_000_000L) {
-                    lastRefusal = why;
-                    lastRefusalLogNanos = now;
-                    log.warn("ROS bridge: {} (from {})", why, from.end.who());
-                }
-            }
-            return why;
-        }
-
-        /** One of the robot's own publishers or subscriptions: what it hears goes to the log. */
-        private final class RobotEnd implements TopicGraph.End {
-            final String what;
-
-            RobotEnd(String what) {
-                this.what = what;
-            }
-
-            @Override
-            public void warn(String message) {
-                log.warn("ROS bridge, {}: {}", who(), message);
-            }
-
-            @Override
-            public void error(String message) {
-                log.warn("ROS bridge, {}: {}", who(), message);
-            }
-
-            @Override
-            public String who() {
-                return "the robot's " + what;
-            }
-        }
-
-        /**
-         * The robot's subscription to /cmd_vel: each Twist goes to the motion-command service as its
-         * client's source, or is refused, with one line to the client, and moves nothing.
-         */
-        private final class CmdVel extends TopicGraph.OwnedSubscriber {
-
-            CmdVel() {
-                super(new RobotEnd(CMD_VEL + " subscription"));
-            }
-
-            @Override
-            public Qos requested() {
-                return Qos.DEFAULT;
-            }
-
-            @Override
-            public int depth() {
-                return Qos.DEFAULT.depth();
-            }
-
-            @Override
-            public void deliver(Topic t, Message message, Publisher from) {
-                ClientAccess a = from.end.access();
-                if (a == null || !a.mayCommand()) {
-                    return; // the gate lets none through; a kept message replayed to a late joiner is not a command
-                }
-                try {
-                    Twist twist = Twist.parse(message.parsed(), settings.maxLinearSpeed(), settings.maxAngularSpeed());
-                    MotionCommands m = motion;
-                    if (m == null) {
-                        throw new IllegalStateException("no motion-command service is running (MotionCommands: bundle armature.control, "
-                                + "PID armature.motion)");
-                    }
-                    boolean inForce = m.twist(a.source(), twist.linear(), twist.angular());
-                    lastCommander.put(a.source(), a);
-                    if (inForce) {
-                        a.toldNotInForce = false;
-                    } else if (!a.toldNotInForce) {
-                        a.toldNotInForce = true;
-                        String owner = m.owner(m.geometry().leftLoop()).orElse("another source");
-                        from.end.warn(CMD_VEL + " taken but not in force: source '" + owner + "' of higher priority drives; "
-                                + "it takes effect when that one's command ends");
-                    }
-                } catch (RuntimeException e) {
-                    String why = e instanceof IllegalArgumentException || e instanceof IllegalStateException ? e.getMessage() : e.toString();
-                    from.end.error(refused(CMD_VEL + " refused, no motion: " + why, from));
-                }
-            }
-        }
-    }
-
-    /** A latest-value reader of a stream chosen by name, reopened when the chosen stream changes. */
-    private static final class Reader<S extends io.armature.sensor.Sample<S>> {
-        final Class<S> type;
-        final S sample;
-        SampleStream<?> stream;
-        SampleReader<S> reader;
-
-        Reader(Class<S> type, S sample) {
-            this.type = type;
-            this.sample = sample;
-        }
-
-        /** @return true when a new valid sample is in {@link #sample} */
-        @SuppressWarnings("unchecked")
-        boolean poll(SampleStream<?> chosen) {
-            if (chosen != stream) {
-                close();
-                stream = chosen;
-                if (chosen != null && chosen.sampleType() == type) {
-                    reader = ((SampleStream<S>) chosen).openLatest();
-                }
-            }
-            return reader != null && reader.poll(sample) && sample.valid();
-        }
-
-        void close() {
-            if (reader != null) {
-                reader.close();
-                reader = null;
-            }
-            stream = null;
+            servers.stop();
+            controller.stop();
         }
     }
 }

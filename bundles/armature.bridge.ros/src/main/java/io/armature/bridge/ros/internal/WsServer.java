@@ -7,6 +7,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 
 import org.java_websocket.WebSocket;
@@ -79,6 +80,7 @@ final class WsServer extends WebSocketServer {
     private final FrontDoor door;
     private final Slots slots;
     private final BiFunction<Outbox, ClientAccess, Session> sessions;
+    private final BiConsumer<Session, ClientAccess> left;
     private final int maxQueued;
     private final long maxQueuedBytes;
     private final Logger log;
@@ -90,20 +92,21 @@ final class WsServer extends WebSocketServer {
     private long refusalsNotLogged;
 
     /**
-     * @param label          what it serves, for messages: {@code rosbridge}
-     * @param door           the checks of every handshake
+     * @param door           the checks of every handshake; its label names the server in messages
      * @param slots          the clients of the whole bridge
      * @param sessions       makes the session of a new client
+     * @param left           told of a client that left, after its session closed
      * @param maxQueued      frames a client may have waiting before it is dropped
      * @param maxQueuedBytes bytes a client may have waiting before it is dropped
      */
-    WsServer(String label, InetSocketAddress address, List<Draft> drafts, FrontDoor door, Slots slots,
-            BiFunction<Outbox, ClientAccess, Session> sessions, int maxQueued, long maxQueuedBytes, Logger log) {
+    WsServer(InetSocketAddress address, List<Draft> drafts, FrontDoor door, Slots slots, BiFunction<Outbox, ClientAccess, Session> sessions,
+            BiConsumer<Session, ClientAccess> left, int maxQueued, long maxQueuedBytes, Logger log) {
         super(address, 1, drafts);
-        this.label = label;
+        this.label = door.label();
         this.door = door;
         this.slots = slots;
         this.sessions = sessions;
+        this.left = left;
         this.maxQueued = maxQueued;
         this.maxQueuedBytes = maxQueuedBytes;
         this.log = log;
@@ -258,6 +261,7 @@ final class WsServer extends WebSocketServer {
         if (a instanceof Client c) {
             slots.give();
             c.session.closed();
+            left.accept(c.session, c.access);
         }
     }
 

@@ -1,0 +1,81 @@
+package io.armature.web.internal;
+
+import java.io.IOException;
+import java.util.List;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+
+import io.armature.deploy.ApplyResult;
+import io.armature.deploy.BundleChange;
+import io.armature.deploy.FeatureDeployer;
+
+/** The features of the REST API: {@code GET features} and {@code POST features/{name}/apply}, through the deployer. */
+record FeatureResource(RobotServices robot) {
+
+    /** @return the features in the repository, the installed one, and what applying each would change */
+    String list() throws ApiException, IOException {
+        FeatureDeployer d = robot.requireDeployer();
+        return ApiJson.json(g -> {
+            g.writeStartObject();
+            g.writeStringField("installed", d.installed().orElse(null));
+            g.writeArrayFieldStart("features");
+            for (String name : d.available()) {
+                g.writeStartObject();
+                g.writeStringField("name", name);
+                g.writeBooleanField("installed", d.installed().filter(name::equals).isPresent());
+                try {
+                    writeChanges(g, d.diff(name));
+                } catch (IllegalArgumentException e) {
+                    g.writeStringField("error", e.getMessage());
+                }
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        });
+    }
+
+    /**
+     * Applies a feature; blocks until its health gate passed or the previous set is back. 200 when
+     * applied or unchanged, 409 with the outcome when refused or rolled back.
+     */
+    RestApi.Reply apply(String name, RestApi.Request r) throws ApiException, IOException {
+        FeatureDeployer d = robot.requireDeployer();
+        r.jsonBody();
+        if (!d.available().contains(name)) {
+            try {
+                d.diff(name);
+            } catch (IllegalArgumentException e) {
+                throw new ApiException(404, e.getMessage());
+            }
+        }
+        ApplyResult result = d.apply(name);
+        boolean refused = result.outcome() == ApplyResult.Outcome.REFUSED || result.outcome() == ApplyResult.Outcome.ROLLED_BACK;
+        String json = ApiJson.json(g -> {
+            g.writeStartObject();
+            g.writeStringField("feature", result.feature());
+            g.writeStringField("outcome", result.outcome().name());
+            g.writeStringField("message", result.message());
+            g.writeNumberField("millis", result.durationMillis());
+            writeChanges(g, result.changes());
+            if (refused) {
+                g.writeStringField("error", result.message()); // as every refusal of the API says why
+            }
+            g.writeEndObject();
+        });
+        return new RestApi.Reply(refused ? 409 : 200, json);
+    }
+
+    private static void writeChanges(JsonGenerator g, List<BundleChange> changes) throws IOException {
+        g.writeArrayFieldStart("changes");
+        for (BundleChange c : changes) {
+            g.writeStartObject();
+            g.writeStringField("kind", c.kind().name());
+            g.writeStringField("bundle", c.symbolicName());
+            g.writeStringField("from", c.fromVersion());
+            g.writeStringField("to", c.toVersion());
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+    }
+}
