@@ -15,21 +15,17 @@ final class MotorDrive {
     private record Channels(Board board, PwmOutput pwm, DigitalOutput direction, DigitalOutput brake) {
     }
 
-    private final String pwmChannel;
-    private final String directionChannel;
-    private final String brakeChannel;
+    private final WheelSpeedLoop.Config names; // the channels' names: they never change while the loop runs
     private volatile Channels channels;
 
-    MotorDrive(String pwmChannel, String directionChannel, String brakeChannel) {
-        this.pwmChannel = pwmChannel;
-        this.directionChannel = directionChannel;
-        this.brakeChannel = brakeChannel;
+    MotorDrive(WheelSpeedLoop.Config names) {
+        this.names = names;
     }
 
     /** Takes the motor's channels on {@code board}: the loop thread drives them from its next cycle on. */
     void bind(Board board) {
-        channels = new Channels(board, board.channel(pwmChannel, PwmOutput.class), board.channel(directionChannel, DigitalOutput.class),
-                board.channel(brakeChannel, DigitalOutput.class));
+        channels = new Channels(board, board.channel(names.pwmChannel(), PwmOutput.class),
+                board.channel(names.directionChannel(), DigitalOutput.class), board.channel(names.brakeChannel(), DigitalOutput.class));
     }
 
     /**

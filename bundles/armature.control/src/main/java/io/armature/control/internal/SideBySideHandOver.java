@@ -3,7 +3,6 @@ package io.armature.control.internal;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
@@ -27,22 +26,25 @@ final class SideBySideHandOver {
 
     private final BundleContext context;
     private final TunableLoop self;
-    private final BooleanSupplier hasDriven;
     private final Map<ServiceReference<TunableLoop>, TunableLoop> peers = new ConcurrentHashMap<>();
     private final AtomicReference<Takeover> pendingTakeover = new AtomicReference<>();
     private volatile boolean standby;
+    private volatile boolean running; // once the loop has applied its settings, a newcomer of the same name never demotes it
     private volatile TunableLoop predecessor;
     private volatile TunableLoop successor;
 
     /**
-     * @param context   the loop's bundle context; null in unit tests (no peers then)
-     * @param self      the loop
-     * @param hasDriven true once the loop has driven its motor, so a newcomer of the same name never demotes it
+     * @param context the loop's bundle context; null in unit tests (no peers then)
+     * @param self    the loop
      */
-    SideBySideHandOver(BundleContext context, TunableLoop self, BooleanSupplier hasDriven) {
+    SideBySideHandOver(BundleContext context, TunableLoop self) {
         this.context = context;
         this.self = self;
-        this.hasDriven = hasDriven;
+    }
+
+    /** The loop applied its settings: it runs, and stands by only if it was told to before. */
+    void running() {
+        running = true;
     }
 
     /** A loop service: only the same loop from another bundle (another version of this one) matters. */
@@ -74,7 +76,7 @@ final class SideBySideHandOver {
 
     /** A loop of the same name from another bundle. */
     void addPeer(TunableLoop peer) {
-        if ((hasDriven.getAsBoolean() && !standby) || peer.isStandby()) {
+        if ((running && !standby) || peer.isStandby()) {
             successor = peer; // it arrived while this one drives: it will stand by and take over
         } else if (predecessor == null) {
             predecessor = peer;

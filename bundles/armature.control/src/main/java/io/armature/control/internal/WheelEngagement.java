@@ -17,15 +17,15 @@ final class WheelEngagement {
 
     private final ControllerSwitch controllers;
     private final MotorDrive motor;
-    private final SupervisorLink link;
+    private final SupervisorLink link; // where faults go
     private boolean inverted;
     private boolean engaged;
     private volatile double lastOutput;
 
     WheelEngagement(ControllerSwitch controllers, MotorDrive motor, SupervisorLink link) {
-        this.controllers = controllers;
-        this.motor = motor;
         this.link = link;
+        this.motor = motor;
+        this.controllers = controllers;
     }
 
     /** A motor mounted mirrored: positive output turns it backwards. Loop thread, as settings are applied. */

@@ -143,8 +143,8 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
         commands = new CommandedSetpoint(s, link);
         measurement = new WheelMeasurement(config.encoderStream().trim(), config.encoderStaleMillis());
         controllers = new ControllerSwitch(s.name(), s.gains());
-        motor = new MotorDrive(config.pwmChannel(), config.directionChannel(), config.brakeChannel());
-        handOver = new SideBySideHandOver(context, this, () -> applied != null);
+        motor = new MotorDrive(config);
+        handOver = new SideBySideHandOver(context, this);
         engagement = new WheelEngagement(controllers, motor, link);
     }
 
@@ -303,6 +303,7 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
     private void apply(WheelSettings s) {
         WheelSettings old = applied;
         applied = s;
+        handOver.running();
         if (old == null || !old.gains().equals(s.gains())) {
             controllers.pid().setGains(s.gains()); // bumpless inside the controller
         }
