@@ -151,19 +151,9 @@ class WheelSpeedLoopTest {
 
     @Test
     void aLoopFedByAnEncoderStreamHoldsItsSetpointAndStopsWhenTheStreamGoesStaleOrAway() {
-        WheelSpeedLoop loop = loop("encoderStream", "encoder.left");
         BroadcastStream<EncoderSample> stream = new BroadcastStream<>("encoder.left", 1000, 64, EncoderSample::new);
-        loop.bindEncoderStream(stream, Map.of());
-        loop.setSetpoint(10);
+        WheelSpeedLoop loop = drivenAt10On(stream);
         PwmOutput pwm = board.channel("motor.left.pwm", PwmOutput.class);
-        for (int i = 0; i < 800; i++) {
-            EncoderSample s = stream.claim();
-            s.timestampNanos = now;
-            s.valid = true;
-            s.velocityRadiansPerSecond = board.plant().left.speed();
-            stream.publish();
-            tick(loop);
-        }
         assertEquals(10, board.plant().left.speed(), 0.2, "the wheel holds 10 rad/s on the stream's speed");
         for (int i = 0; i < 19; i++) {
             tick(loop); // the stream pauses, but its last sample is still fresh
@@ -178,15 +168,9 @@ class WheelSpeedLoopTest {
 
     @Test
     void anInvalidSampleIsNoMeasurementAndARunOfThemLongerThanTheStalenessStopsTheMotor() {
-        WheelSpeedLoop loop = loop("encoderStream", "encoder.left");
         BroadcastStream<EncoderSample> stream = new BroadcastStream<>("encoder.left", 1000, 64, EncoderSample::new);
-        loop.bindEncoderStream(stream, Map.of());
-        loop.setSetpoint(10);
+        WheelSpeedLoop loop = drivenAt10On(stream);
         PwmOutput pwm = board.channel("motor.left.pwm", PwmOutput.class);
-        for (int i = 0; i < 800; i++) {
-            publish(stream, board.plant().left.speed(), true);
-            tick(loop);
-        }
         assertEquals(10, board.plant().left.speed(), 0.2);
         for (int i = 0; i < 19; i++) {
             publish(stream, 90.0, false); // missed edges: the source flags the sample, whatever speed it carries
@@ -202,6 +186,18 @@ class WheelSpeedLoopTest {
         assertEquals(0, pwm.duty(), "no valid speed for longer than encoderStaleMillis: motor stopped, as on a stale stream");
         assertTrue(board.channel("motor.left.brake", DigitalOutput.class).get(), "brake on");
         assertTrue(loop.fault().orElseThrow().contains("measurement is not a number"), loop.fault().toString());
+    }
+
+    /** @return a loop fed by {@code stream}, set to 10 rad/s and run for 800 ms on the wheel's speed */
+    private WheelSpeedLoop drivenAt10On(BroadcastStream<EncoderSample> stream) {
+        WheelSpeedLoop loop = loop("encoderStream", "encoder.left");
+        loop.bindEncoderStream(stream, Map.of());
+        loop.setSetpoint(10);
+        for (int i = 0; i < 800; i++) {
+            publish(stream, board.plant().left.speed(), true);
+            tick(loop);
+        }
+        return loop;
     }
 
     private void publish(BroadcastStream<EncoderSample> stream, double speed, boolean valid) {
