@@ -2,7 +2,6 @@ package io.armature.control.internal;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -64,39 +63,6 @@ public final class MotionCommandService implements MotionCommands {
         double wheelBase() default 0.20;
     }
 
-    /** The configuration in force: immutable, swapped whole. */
-    record Settings(Map<String, CommandSource> sources, DriveGeometry geometry) {
-
-        static Settings of(Config c) {
-            Map<String, CommandSource> sources = new LinkedHashMap<>();
-            for (String entry : c.sources() == null ? new String[0] : c.sources()) {
-                for (String one : entry.split(",")) {
-                    if (one.isBlank()) {
-                        continue;
-                    }
-                    CommandSource s = parse(one.trim());
-                    if (sources.put(s.name(), s) != null) {
-                        throw new IllegalArgumentException("source '" + s.name() + "' is listed twice");
-                    }
-                }
-            }
-            return new Settings(Map.copyOf(sources), new DriveGeometry(c.leftLoop().trim(), c.rightLoop().trim(), c.wheelRadius(), c.wheelBase()));
-        }
-
-        private static CommandSource parse(String entry) {
-            String[] parts = entry.split(":");
-            boolean reset = parts.length == 4 && parts[3].equals("reset");
-            if (parts.length < 3 || parts.length > 4 || (parts.length == 4 && !reset) || !parts[0].matches("[a-z0-9_.-]+")) {
-                throw new IllegalArgumentException("source '" + entry + "' must be name:priority:leaseMillis[:reset], for example rosbridge:20:500");
-            }
-            try {
-                return new CommandSource(parts[0], Integer.parseInt(parts[1]), Long.parseLong(parts[2]), reset);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("source '" + entry + "': priority and lease must be whole numbers");
-            }
-        }
-    }
-
     /** One source's command for one loop. */
     private record Command(CommandSource source, double value, long expiryNanos, long sequence) {
 
@@ -106,7 +72,7 @@ public final class MotionCommandService implements MotionCommands {
     }
 
     private final Logger log;
-    private volatile Settings settings;
+    private volatile MotionSettings settings;
     private final Thread leases;
     private volatile boolean running = true;
 
@@ -123,7 +89,7 @@ public final class MotionCommandService implements MotionCommands {
     @Activate
     public MotionCommandService(Config config, @Reference(service = LoggerFactory.class) Logger log) {
         this.log = log;
-        this.settings = Settings.of(config);
+        this.settings = MotionSettings.of(config);
         leases = new Thread(this::watchLeases, "armature-motion-leases");
         leases.setDaemon(true);
         leases.setUncaughtExceptionHandler((t, e) -> log.error("motion lease thread died: {}; leased setpoints still lapse in the loops", e.toString()));
@@ -133,9 +99,9 @@ public final class MotionCommandService implements MotionCommands {
     /** A bad configuration is refused with one line; the sources in force stay. */
     @Modified
     void modified(Config config) {
-        Settings next;
+        MotionSettings next;
         try {
-            next = Settings.of(config);
+            next = MotionSettings.of(config);
         } catch (IllegalArgumentException e) {
             log.error("armature.motion configuration refused, the previous one stays: {}", e.getMessage());
             return;
@@ -159,22 +125,21 @@ public final class MotionCommandService implements MotionCommands {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     void bindSupervisor(SafetySupervisor s) {
         supervisor = s;
-        synchronized (this) {
-            commands.clear(); // another supervisor's allowance: the loops clear their setpoints themselves
-            owners.clear();
-            stamp = -1;
-        }
+        forgetCommands();
     }
 
     void unbindSupervisor(SafetySupervisor s) {
         if (supervisor == s) {
             supervisor = null;
-            synchronized (this) {
-                commands.clear();
-                owners.clear();
-                stamp = -1;
-            }
+            forgetCommands();
         }
+    }
+
+    /** Another supervisor's allowance, or none: every command goes (the loops clear their setpoints themselves). */
+    private synchronized void forgetCommands() {
+        commands.clear();
+        owners.clear();
+        stamp = -1;
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)

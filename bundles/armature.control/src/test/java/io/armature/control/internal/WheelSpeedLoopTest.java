@@ -28,11 +28,16 @@ import io.armature.sensors.stream.Recording;
 import io.armature.sensors.stream.SampleCodec;
 import io.armature.testing.ComponentConfigs;
 
-/** The left wheel loop against the simulated rover, in stepped simulated time: deterministic. */
+/**
+ * The left wheel loop against the simulated rover, in stepped simulated time: deterministic. The
+ * loop reads its speed from the encoder stream {@code encoder.left}, which the tests feed from the
+ * simulated encoder each cycle ({@link SimEncoderFeed}), unless a test names its own stream.
+ */
 class WheelSpeedLoopTest {
 
     private static final long MS = 1_000_000;
     private final SimBoard board = new SimBoard();
+    private SimEncoderFeed encoder;
     private long now;
 
     private WheelSpeedLoop loop(Object... keyValues) {
@@ -50,26 +55,39 @@ class WheelSpeedLoopTest {
         m.put("pwmChannel", "motor.left.pwm");
         m.put("directionChannel", "motor.left.dir");
         m.put("brakeChannel", "motor.left.brake");
-        m.put("encoderA", "encoder.left.a");
-        m.put("encoderB", "encoder.left.b");
+        m.put("encoderStream", "encoder.left");
+        boolean ownStream = false;
         for (int i = 0; i < keyValues.length; i += 2) {
             m.put((String) keyValues[i], keyValues[i + 1]);
+            ownStream |= keyValues[i].equals("encoderStream");
         }
         WheelSpeedLoop loop = new WheelSpeedLoop(ComponentConfigs.of(WheelSpeedLoop.Config.class, m), context);
         loop.bindBoard(board);
+        if (encoder != null) {
+            encoder.close();
+            encoder = null;
+        }
+        if (!ownStream) {
+            encoder = new SimEncoderFeed(board, "left");
+            loop.bindEncoderStream(encoder.stream, Map.of());
+        }
         return loop;
     }
 
     @AfterEach
     void stopBoard() {
+        if (encoder != null) {
+            encoder.close();
+        }
         if (board.info() != null) {
             board.deactivate();
         }
     }
 
-    /** One millisecond: a loop cycle, then the plant moves on. */
+    /** One millisecond: an encoder sample, a loop cycle, then the plant moves on. */
     private void tick(WheelSpeedLoop loop) {
         now += MS;
+        sampleEncoder();
         loop.cycle(now, 0.001);
         board.advance(MS);
     }
@@ -133,19 +151,9 @@ class WheelSpeedLoopTest {
 
     @Test
     void aLoopFedByAnEncoderStreamHoldsItsSetpointAndStopsWhenTheStreamGoesStaleOrAway() {
-        WheelSpeedLoop loop = loop("encoderStream", "encoder.left", "encoderA", "", "encoderB", "");
         BroadcastStream<EncoderSample> stream = new BroadcastStream<>("encoder.left", 1000, 64, EncoderSample::new);
-        loop.bindEncoderStream(stream, Map.of());
-        loop.setSetpoint(10);
+        WheelSpeedLoop loop = drivenAt10On(stream);
         PwmOutput pwm = board.channel("motor.left.pwm", PwmOutput.class);
-        for (int i = 0; i < 800; i++) {
-            EncoderSample s = stream.claim();
-            s.timestampNanos = now;
-            s.valid = true;
-            s.velocityRadiansPerSecond = board.plant().left.speed();
-            stream.publish();
-            tick(loop);
-        }
         assertEquals(10, board.plant().left.speed(), 0.2, "the wheel holds 10 rad/s on the stream's speed");
         for (int i = 0; i < 19; i++) {
             tick(loop); // the stream pauses, but its last sample is still fresh
@@ -156,6 +164,48 @@ class WheelSpeedLoopTest {
         }
         assertEquals(0, pwm.duty(), "no fresh speed: motor stopped");
         assertTrue(loop.fault().orElseThrow().contains("measurement is not a number"), loop.fault().toString());
+    }
+
+    @Test
+    void anInvalidSampleIsNoMeasurementAndARunOfThemLongerThanTheStalenessStopsTheMotor() {
+        BroadcastStream<EncoderSample> stream = new BroadcastStream<>("encoder.left", 1000, 64, EncoderSample::new);
+        WheelSpeedLoop loop = drivenAt10On(stream);
+        PwmOutput pwm = board.channel("motor.left.pwm", PwmOutput.class);
+        assertEquals(10, board.plant().left.speed(), 0.2);
+        for (int i = 0; i < 19; i++) {
+            publish(stream, 90.0, false); // missed edges: the source flags the sample, whatever speed it carries
+            tick(loop);
+        }
+        assertEquals(10, loop.measurement(), 0.2, "an invalid speed never reaches the controller: the last valid one holds");
+        assertTrue(pwm.duty() > 0 && pwm.duty() < PwmOutput.MAX_DUTY / 2, "within encoderStaleMillis the loop keeps going on it: " + pwm.duty());
+        assertTrue(loop.fault().isEmpty(), loop.fault().toString());
+        for (int i = 0; i < 5; i++) {
+            publish(stream, 90.0, false);
+            tick(loop);
+        }
+        assertEquals(0, pwm.duty(), "no valid speed for longer than encoderStaleMillis: motor stopped, as on a stale stream");
+        assertTrue(board.channel("motor.left.brake", DigitalOutput.class).get(), "brake on");
+        assertTrue(loop.fault().orElseThrow().contains("measurement is not a number"), loop.fault().toString());
+    }
+
+    /** @return a loop fed by {@code stream}, set to 10 rad/s and run for 800 ms on the wheel's speed */
+    private WheelSpeedLoop drivenAt10On(BroadcastStream<EncoderSample> stream) {
+        WheelSpeedLoop loop = loop("encoderStream", "encoder.left");
+        loop.bindEncoderStream(stream, Map.of());
+        loop.setSetpoint(10);
+        for (int i = 0; i < 800; i++) {
+            publish(stream, board.plant().left.speed(), true);
+            tick(loop);
+        }
+        return loop;
+    }
+
+    private void publish(BroadcastStream<EncoderSample> stream, double speed, boolean valid) {
+        EncoderSample s = stream.claim();
+        s.timestampNanos = now;
+        s.valid = valid;
+        s.velocityRadiansPerSecond = speed;
+        stream.publish();
     }
 
     @Test
@@ -184,12 +234,18 @@ class WheelSpeedLoopTest {
         assertTrue(first[10] > 0 && first[599] > 0, "the loop drove the motor on the recorded speeds");
     }
 
+    private void sampleEncoder() {
+        if (encoder != null) {
+            encoder.sample(now);
+        }
+    }
+
     /** @return the PWM duty after each replayed sample */
     private long[] replayInto(Path file) throws Exception {
         if (board.info() != null) {
             board.deactivate();
         }
-        WheelSpeedLoop loop = loop("encoderStream", "encoder.left", "encoderA", "", "encoderB", "");
+        WheelSpeedLoop loop = loop("encoderStream", "encoder.left");
         BroadcastStream<EncoderSample> stream = new BroadcastStream<>("encoder.left", 1000, 64, EncoderSample::new);
         loop.bindEncoderStream(stream, Map.of());
         loop.setSetpoint(12);
@@ -212,7 +268,7 @@ class WheelSpeedLoopTest {
 
     @Test
     void atRestALoopWaitsForItsEncoderStreamWithoutAFaultAndASetpointFindsTheFault() {
-        WheelSpeedLoop loop = loop("encoderStream", "encoder.left", "encoderA", "", "encoderB", "");
+        WheelSpeedLoop loop = loop("encoderStream", "encoder.left");
         for (int i = 0; i < 100; i++) {
             tick(loop); // no stream yet: the motor stays braked, nothing failed
         }
@@ -226,7 +282,7 @@ class WheelSpeedLoopTest {
 
     @Test
     void aReplayRegisteredOverTheLiveStreamFeedsTheLoopWhileItPlays() {
-        WheelSpeedLoop loop = loop("encoderStream", "encoder.left", "encoderA", "", "encoderB", "");
+        WheelSpeedLoop loop = loop("encoderStream", "encoder.left");
         BroadcastStream<EncoderSample> live = new BroadcastStream<>("encoder.left", 1000, 64, EncoderSample::new);
         BroadcastStream<EncoderSample> replay = new BroadcastStream<>("encoder.left", 1000, 64, EncoderSample::new);
         loop.bindEncoderStream(live, Map.of());
@@ -252,9 +308,9 @@ class WheelSpeedLoopTest {
     }
 
     @Test
-    void aLoopWithNeitherEncoderInputsNorAStreamIsRefused() {
-        assertEquals("loop 'left': name the encoder: encoderA and encoderB, or encoderStream",
-                assertThrows(IllegalArgumentException.class, () -> loop("encoderA", "")).getMessage());
+    void aLoopWithoutAnEncoderStreamIsRefused() {
+        assertEquals("loop 'left': name the encoder: encoderStream",
+                assertThrows(IllegalArgumentException.class, () -> loop("encoderStream", "")).getMessage());
     }
 
     @Test
@@ -348,11 +404,11 @@ class WheelSpeedLoopTest {
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
                 () -> loop.modified(ComponentConfigs.of(WheelSpeedLoop.Config.class, Map.of("armature_loop_name", "left",
                         "pwmChannel", "motor.left.pwm", "directionChannel", "motor.left.dir", "brakeChannel", "motor.left.brake",
-                        "encoderA", "encoder.left.a", "encoderB", "encoder.left.b", "kp", -1.0))));
+                        "encoderStream", "encoder.left", "kp", -1.0))));
         assertEquals("loop 'left': kp must be a finite number of at least 0, was -1.0", bad.getMessage());
         assertThrows(IllegalArgumentException.class, () -> loop.modified(ComponentConfigs.of(WheelSpeedLoop.Config.class, Map.of(
                 "armature_loop_name", "left", "armature_loop_rate", 0.0, "pwmChannel", "motor.left.pwm", "directionChannel", "motor.left.dir",
-                "brakeChannel", "motor.left.brake", "encoderA", "encoder.left.a", "encoderB", "encoder.left.b"))));
+                "brakeChannel", "motor.left.brake", "encoderStream", "encoder.left"))));
         assertEquals(0.04, loop.gains().kp());
     }
 
@@ -372,6 +428,7 @@ class WheelSpeedLoopTest {
         for (int w = 0; w < windows.length && zeroWindow < 0; w++) {
             for (int i = 0; i < 10_000; i++) {
                 now += MS;
+                sampleEncoder(); // the encoder source's work, on its own thread on the robot
                 long before = mx.getCurrentThreadAllocatedBytes();
                 loop.cycle(now, 0.001);
                 windows[w] += mx.getCurrentThreadAllocatedBytes() - before;

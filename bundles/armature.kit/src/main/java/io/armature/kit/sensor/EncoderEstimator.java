@@ -88,9 +88,13 @@ public final class EncoderEstimator {
         return invalid;
     }
 
-    /** Forgets the velocity window and the previous velocity (a counter that starts again from 0). */
+    /**
+     * Forgets the velocity window, the previous velocity and the missed edges seen: a counter
+     * that starts again from 0 (a replaced board's decoder) is no jump and no missed edge.
+     */
     public void reset() {
         velocity.reset();
         previousVelocity = Double.NaN;
+        errorsSeen = 0;
     }
 }

@@ -1,12 +1,13 @@
 package io.armature.sensors.internal;
 
-
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -65,24 +66,35 @@ public final class EncoderSource {
         double maxAcceleration() default 5000.0;
     }
 
-    private final BroadcastStream<EncoderSample> stream;
-    private final QuadratureDecoder decoder;
-    private final EncoderEstimator estimator;
-    private final long[] edge = new long[2];
-    private final SampledStream<EncoderSample> source;
-
-    @Activate
-    public EncoderSource(Config config, @Reference(name = "board") Board board, BundleContext context) {
-        this(config, board, context, true);
+    /** The decoder counting the inputs of one board. */
+    private record Counter(Board board, QuadratureDecoder decoder) {
     }
 
-    /** @param ownThread false in unit tests, which call {@link #sample(long)} themselves */
+    private final String channelA;
+    private final String channelB;
+    private final EncoderEstimator estimator;
+    private final SampledStream<EncoderSample> source;
+    private final BroadcastStream<EncoderSample> stream;
+    private volatile Counter counter;
+    // sampler thread
+    private final long[] edge = new long[2];
+    private QuadratureDecoder sampled;
+
+    @Activate
+    public EncoderSource(Config config, BundleContext context) {
+        this(config, context, true);
+    }
+
+    /** For unit tests, which call {@link #sample(long)} themselves: no thread of its own. */
     EncoderSource(Config config, Board board, BundleContext context, boolean ownThread) {
+        this(config, context, ownThread);
+        bindBoard(board);
+    }
+
+    private EncoderSource(Config config, BundleContext context, boolean ownThread) {
         String name = SampledStream.checkName(config.armature_stream());
         String what = "encoder '" + name + "': ";
-        if (config.rateHz() < 1 || config.rateHz() > 10_000) {
-            throw new IllegalArgumentException(what + "rateHz must be 1..10000, was " + config.rateHz());
-        }
+        SampledStream.checkRate(what, config.rateHz(), 10_000);
         if (config.countsPerRevolution() < 1 || config.countsPerRevolution() > 10_000_000) {
             throw new IllegalArgumentException(what + "countsPerRevolution must be 1..10000000, was " + config.countsPerRevolution());
         }
@@ -98,29 +110,62 @@ public final class EncoderSource {
         if (config.channelA() == null || config.channelB() == null || config.channelA().equals(config.channelB())) {
             throw new IllegalArgumentException(what + "channelA and channelB must name two different digital inputs");
         }
-        DigitalInput a = board.channel(config.channelA(), DigitalInput.class);
-        DigitalInput b = board.channel(config.channelB(), DigitalInput.class);
+        this.channelA = config.channelA();
+        this.channelB = config.channelB();
         int window = (int) Math.max(1, Math.round(config.velocityWindowMillis() * config.rateHz() / 1000.0));
         this.estimator = new EncoderEstimator(config.countsPerRevolution(), config.inverted(), window, config.maxVelocity(),
                 config.maxAcceleration() / config.rateHz());
-        this.decoder = new QuadratureDecoder(a, b);
         this.source = new SampledStream<>(name, config.rateHz(), EncoderSample::new, context, "armature-encoder-" + name, this::sample);
         this.stream = source.stream();
         if (ownThread) {
-            source.start();
+            source.start(); // nothing is sampled until the board is bound, right after construction
+        }
+    }
+
+    /**
+     * The board with the inputs. A replacement (a side-by-side update of the board's bundle) is
+     * counted from the next sample on, without the stream going away: its consumers (a wheel
+     * loop, the supervisor's watch) read on.
+     */
+    @Reference(name = "board", policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindBoard(Board board) {
+        QuadratureDecoder decoder = new QuadratureDecoder(board.channel(channelA, DigitalInput.class), board.channel(channelB, DigitalInput.class));
+        Counter old = counter;
+        counter = new Counter(board, decoder);
+        if (old != null) {
+            old.decoder().close();
+        }
+    }
+
+    void unbindBoard(Board board) {
+        Counter c = counter;
+        if (c != null && c.board() == board) {
+            counter = null; // no replacement came first: the component stops with this board
+            c.decoder().close();
         }
     }
 
     @Deactivate
     void deactivate() {
         source.end();
-        decoder.close();
+        Counter c = counter;
+        if (c != null) {
+            c.decoder().close();
+        }
     }
 
     /** Samples the encoder once and publishes it. Package-private for tests that step it themselves. */
     void sample(long timestampNanos) {
-        decoder.read(edge);
-        estimator.estimate(edge[0], edge[1], decoder.errors(), timestampNanos, stream.claim());
+        Counter c = counter;
+        if (c == null) {
+            return; // no board yet: nothing counted, nothing published
+        }
+        if (c.decoder() != sampled) {
+            estimator.reset(); // a replaced board's decoder counts from 0: no velocity window spans the two
+            sampled = c.decoder();
+        }
+        c.decoder().read(edge);
+        estimator.estimate(edge[0], edge[1], c.decoder().errors(), timestampNanos, stream.claim());
         stream.publish();
     }
 

@@ -91,9 +91,7 @@ public final class Mpu6050Source {
     /** @param ownThread false in unit tests, which call {@link #sample(long)} themselves */
     Mpu6050Source(Config config, Board board, BundleContext context, boolean ownThread) throws IOException {
         String name = SampledStream.checkName(config.armature_stream());
-        if (config.rateHz() < 1 || config.rateHz() > 8000) {
-            throw new IllegalArgumentException("IMU '" + name + "': rateHz must be 1..8000, was " + config.rateHz());
-        }
+        SampledStream.checkRate("IMU '" + name + "': ", config.rateHz(), 8000);
         if (config.address() != 0x68 && config.address() != 0x69) {
             throw new IllegalArgumentException("IMU '" + name + "': an MPU-6050 answers at 0x68 or 0x69, not 0x" + Integer.toHexString(config.address()));
         }

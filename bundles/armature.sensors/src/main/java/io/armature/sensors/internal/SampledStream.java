@@ -67,6 +67,16 @@ final class SampledStream<S extends Sample<S>> {
         return name;
     }
 
+    /**
+     * @param what the source, as its messages begin: {@code encoder 'encoder.left': }
+     * @throws IllegalArgumentException when {@code rateHz} is not 1..{@code max}
+     */
+    static void checkRate(String what, int rateHz, int max) {
+        if (rateHz < 1 || rateHz > max) {
+            throw new IllegalArgumentException(what + "rateHz must be 1.." + max + ", was " + rateHz);
+        }
+    }
+
     BroadcastStream<S> stream() {
         return stream;
     }

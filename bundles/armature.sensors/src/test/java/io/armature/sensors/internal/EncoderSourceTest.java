@@ -120,6 +120,33 @@ class EncoderSourceTest {
     }
 
     @Test
+    void aReplacedBoardIsCountedOnWithoutTheStreamGoingAwayOrAFalseAlarm() {
+        EncoderSource encoder = source();
+        SampleReader<EncoderSample> reader = encoder.stream().openQueue(256);
+        drive(40_000);
+        run(encoder, reader, 300);
+        SimBoard next = new SimBoard();
+        next.activate(ComponentConfigs.of(SimBoard.Config.class, Map.of("realTime", false, "unsupervised", true)), null);
+        try {
+            encoder.bindBoard(next); // a side-by-side update of the board: the new one comes first
+            encoder.unbindBoard(board);
+            next.channel("motor.right.brake", DigitalOutput.class).set(false);
+            next.channel("motor.right.pwm", PwmOutput.class).setDuty(40_000);
+            EncoderSample s = new EncoderSample();
+            for (int i = 0; i < 600; i++) {
+                next.advance(MS);
+                encoder.sample(next.now());
+                assertTrue(reader.poll(s));
+            }
+            assertTrue(reader.sourceAlive(), "the same stream goes on");
+            assertEquals(0, encoder.stream().invalidCount(), "a decoder counting from 0 again is no missed edge and no jump");
+            assertEquals(next.plant().right.speed(), s.velocityRadiansPerSecond, next.plant().right.speed() * 0.02, "the new board's wheel");
+        } finally {
+            next.deactivate();
+        }
+    }
+
+    @Test
     void badConfigurationIsRefusedWithTheReason() {
         assertEquals("encoder 'encoder.right': rateHz must be 1..10000, was 0",
                 assertThrows(IllegalArgumentException.class, () -> source("rateHz", 0)).getMessage());
