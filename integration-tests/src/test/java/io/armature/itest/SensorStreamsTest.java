@@ -68,8 +68,8 @@ class SensorStreamsTest {
     @Test
     void theWheelEncodersStreamTheVelocityTheLoopsHold() throws Exception {
         String streams = robot.gogo("robot:streams");
-        assertTrue(Pattern.compile("\\nencoder\\.left\\s+500\\s").matcher(streams).find(), streams);
-        assertTrue(Pattern.compile("\\nencoder\\.right\\s+500\\s").matcher(streams).find(), streams);
+        assertTrue(Pattern.compile("\\nencoder\\.left\\s+1000\\s").matcher(streams).find(), streams);
+        assertTrue(Pattern.compile("\\nencoder\\.right\\s+1000\\s").matcher(streams).find(), streams);
         @SuppressWarnings("unchecked")
         SampleStream<EncoderSample> left = robot.service(SampleStream.class, "(armature.stream=encoder.left)", 5_000);
         try (SampleReader<EncoderSample> reader = left.openLatest()) {
