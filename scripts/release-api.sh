@@ -12,7 +12,9 @@ rm -rf "$repo"
 jar=$(ls bundles/armature.api/target/armature.api-*.jar | head -1)
 mvn -B -ntp -q install:install-file -Dfile="$jar" \
   -DgroupId=io.armature -DartifactId=armature.api -Dversion="$version" -Dpackaging=jar \
-  -DgeneratePom=true -DcreateChecksum=true -DlocalRepositoryPath="$repo"
-rm -f "$repo"/io/armature/armature.api/maven-metadata-local.xml*
+  -DgeneratePom=true -DlocalRepositoryPath="$repo"
+dir="$repo/io/armature/armature.api/$version"
+rm -f "$repo"/io/armature/armature.api/maven-metadata-local.xml* "$dir/_remote.repositories"
+for f in "$dir"/*.jar "$dir"/*.pom; do sha1sum "$f" | cut -d' ' -f1 > "$f.sha1"; done
 sed -i "s|<armature.api.baseline>[^<]*<|<armature.api.baseline>$version<|" bundles/armature.api/pom.xml
 echo "API baseline is now armature.api $version ($repo)"
