@@ -112,7 +112,7 @@ class RestApiTest {
         assertTrue(loops.body().matches("\\[\\{\"name\":\"left\",\"unit\":\"rad/s\",\"setpoint\":0\\.0,.*\"controller\":\"pid\".*"
                 + "\"rateHz\":1000\\.0.*\\{\"name\":\"right\".*"), loops.body());
         HttpResponse<String> streams = get("streams", password);
-        assertTrue(streams.body().matches("\\[\\{\"name\":\"encoder\\.left\",\"rateHz\":500\\.0,\"readers\":\\d+,\"published\":[1-9]\\d*.*"), streams.body());
+        assertTrue(streams.body().matches("\\[\\{\"name\":\"encoder\\.left\",\"rateHz\":1000\\.0,\"readers\":\\d+,\"published\":[1-9]\\d*.*"), streams.body());
     }
 
     @Test
