@@ -8,9 +8,9 @@ import io.armature.kit.board.GuardedPwm;
 import io.armature.kit.board.MotionGuard;
 
 /**
- * The microcontroller's channels as the host holds them. The permit rules are the kit's
- * ({@link GuardedPwm}, {@link GuardedOutput}); a write that passes them lands in a volatile
- * field and, when it changed the value, wakes the sender, which sends every output in one
+ * The microcontroller's channels as the host holds them. The permit rules, the duty and the
+ * level are the kit's ({@link GuardedPwm}, {@link GuardedOutput}); a write that passes them is
+ * kept there and, when it changed the value, wakes the sender, which sends every output in one
  * SET_OUTPUTS frame: the newest values win, so a loop writing every cycle never queues frames
  * behind a slow line.
  */
@@ -29,42 +29,28 @@ final class McuChannels {
     }
 
     static final class Pwm extends GuardedPwm {
-        private final ChannelInfo info;
         private final Link link;
         private final double frequency;
-        private volatile int duty;
 
         Pwm(String name, int bits, double frequency, MotionGuard guard, Link link) {
-            super(guard);
-            this.info = new ChannelInfo(name, ChannelType.PWM, bits, "PWM on the microcontroller (" + bits + "-bit)", "duty 0");
+            super(guard, name, bits, "PWM on the microcontroller (" + bits + "-bit)");
             this.frequency = frequency;
             this.link = link;
         }
 
         @Override
-        public ChannelInfo info() {
-            return info;
-        }
-
-        @Override
         protected void writeDuty(int duty) {
-            link.check(info.name());
-            if (duty != this.duty) {
-                this.duty = duty;
+            link.check(info().name());
+            if (keepDuty(duty)) {
                 link.outputsChanged();
             }
-        }
-
-        @Override
-        public int duty() {
-            return duty;
         }
 
         @Override
         public void setFrequency(double hertz) {
             // the firmware fixes the LEDC timer's frequency; say so rather than pretend
             if (hertz != frequency) {
-                throw new IllegalArgumentException("PWM frequency of " + info.name() + " is fixed by the microcontroller's firmware at "
+                throw new IllegalArgumentException("PWM frequency of " + info().name() + " is fixed by the microcontroller's firmware at "
                         + frequency + " Hz");
             }
         }
@@ -77,7 +63,7 @@ final class McuChannels {
         /** Duty 0 on the host only, also on a connection that is over: the board decides when to send it. */
         @Override
         public synchronized void toSafeState() {
-            duty = 0;
+            keepDuty(0);
         }
 
         @Override
@@ -88,40 +74,25 @@ final class McuChannels {
     }
 
     static final class Output extends GuardedOutput {
-        private final ChannelInfo info;
         private final Link link;
-        private volatile boolean level;
 
         Output(String name, boolean safeLevel, MotionGuard guard, Link link) {
-            super(guard, safeLevel);
-            this.info = new ChannelInfo(name, ChannelType.DIGITAL_OUTPUT, 1, "GPIO output on the microcontroller", safeLevel ? "high" : "low");
-            this.level = safeLevel;
+            super(guard, name, "GPIO output on the microcontroller", safeLevel);
             this.link = link;
         }
 
         @Override
-        public ChannelInfo info() {
-            return info;
-        }
-
-        @Override
         protected void writeLevel(boolean high) {
-            link.check(info.name());
-            if (high != level) {
-                level = high;
+            link.check(info().name());
+            if (keepLevel(high)) {
                 link.outputsChanged();
             }
-        }
-
-        @Override
-        public boolean get() {
-            return level;
         }
 
         /** The safe level on the host only, also on a connection that is over: the board decides when to send it. */
         @Override
         public synchronized void toSafeState() {
-            level = safeLevel();
+            keepLevel(safeLevel());
         }
 
         @Override
