@@ -1,8 +1,8 @@
 package io.armature.board.mcu.internal;
 
 import io.armature.hal.AnalogInput;
-import io.armature.hal.ChannelInfo;
 import io.armature.hal.ChannelType;
+import io.armature.kit.board.DescribedChannel;
 import io.armature.kit.board.GuardedOutput;
 import io.armature.kit.board.GuardedPwm;
 import io.armature.kit.board.MotionGuard;
@@ -102,21 +102,15 @@ final class McuChannels {
         }
     }
 
-    static final class Adc implements AnalogInput {
-        private final ChannelInfo info;
+    static final class Adc extends DescribedChannel implements AnalogInput {
         private final Link link;
         private final int fullScale;
         private volatile int millivolts = -1;
 
         Adc(String name, int fullScaleMillivolts, Link link) {
-            this.info = new ChannelInfo(name, ChannelType.ADC, 12, "ADC on the microcontroller, polled with each heartbeat", "");
+            super(name, ChannelType.ADC, 12, "ADC on the microcontroller, polled with each heartbeat");
             this.fullScale = fullScaleMillivolts;
             this.link = link;
-        }
-
-        @Override
-        public ChannelInfo info() {
-            return info;
         }
 
         void update(int mv) {
@@ -126,10 +120,10 @@ final class McuChannels {
         /** @throws IllegalStateException before the first reading arrived */
         @Override
         public int readMillivolts() {
-            link.check(info.name());
+            link.check(name());
             int mv = millivolts;
             if (mv < 0) {
-                throw new IllegalStateException("no reading of " + info.name() + " from the microcontroller yet");
+                throw new IllegalStateException("no reading of " + name() + " from the microcontroller yet");
             }
             return mv;
         }
