@@ -1,6 +1,5 @@
 package io.armature.kit.board;
 
-import io.armature.hal.ChannelInfo;
 import io.armature.hal.ChannelType;
 import io.armature.hal.DigitalInput;
 import io.armature.hal.Edge;
@@ -12,9 +11,8 @@ import io.armature.hal.Registration;
  * {@link EdgeListeners}: a backend reads its pin ({@link #read}) and hands each edge its event
  * thread sees to {@link #fire}, nothing else.
  */
-public abstract class EdgeInput implements DigitalInput {
+public abstract class EdgeInput extends DescribedChannel implements DigitalInput {
 
-    private final ChannelInfo info;
     private final EdgeListeners listeners = new EdgeListeners();
 
     /**
@@ -22,12 +20,7 @@ public abstract class EdgeInput implements DigitalInput {
      * @param description what the input reads, and where
      */
     protected EdgeInput(String name, String description) {
-        this.info = new ChannelInfo(name, ChannelType.DIGITAL_INPUT, 1, description, "");
-    }
-
-    @Override
-    public final ChannelInfo info() {
-        return info;
+        super(name, ChannelType.DIGITAL_INPUT, 1, description);
     }
 
     @Override
@@ -43,6 +36,6 @@ public abstract class EdgeInput implements DigitalInput {
      * @param timestampNanos when the edge happened, on the {@link System#nanoTime()} clock
      */
     protected final void fire(boolean level, long timestampNanos) {
-        listeners.fire(info.name(), level, timestampNanos);
+        listeners.fire(name(), level, timestampNanos);
     }
 }

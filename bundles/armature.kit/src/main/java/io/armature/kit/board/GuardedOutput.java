@@ -19,19 +19,6 @@ public abstract class GuardedOutput implements DigitalOutput {
     private volatile boolean level;
 
     /**
-     * For a backend that serves {@link #info()} itself.
-     *
-     * @param guard     the board's guard, shared by all its actuators
-     * @param safeLevel the level that stops what this output drives
-     */
-    protected GuardedOutput(MotionGuard guard, boolean safeLevel) {
-        this.guard = guard;
-        this.safeLevel = safeLevel;
-        this.info = null;
-        this.level = safeLevel;
-    }
-
-    /**
      * @param guard       the board's guard, shared by all its actuators
      * @param name        the channel's name
      * @param description what the output drives, and where
@@ -84,6 +71,18 @@ public abstract class GuardedOutput implements DigitalOutput {
     @Override
     public boolean get() {
         return level;
+    }
+
+    /**
+     * Sets the level kept here without {@link #writeLevel}, as {@link GuardedPwm#keepDuty} does
+     * the duty, for a backend that sends its outputs later from another thread.
+     *
+     * @return true when the level changed
+     */
+    protected final boolean keepLevel(boolean high) {
+        boolean changed = level != high;
+        level = high;
+        return changed;
     }
 
     @Override

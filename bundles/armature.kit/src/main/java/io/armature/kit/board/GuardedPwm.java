@@ -92,6 +92,20 @@ public abstract class GuardedPwm implements PwmOutput {
      */
     protected abstract void writeDuty(int duty);
 
+    /**
+     * Sets the duty kept here without {@link #writeDuty}, for a backend whose I/O sends its
+     * outputs later from another thread: it keeps the new duty from its {@code writeDuty} (so
+     * that thread never reads a stale one) and from a {@link #toSafeState} that only prepares
+     * the safe state.
+     *
+     * @return true when the duty changed
+     */
+    protected final boolean keepDuty(int newDuty) {
+        boolean changed = duty != newDuty;
+        duty = newDuty;
+        return changed;
+    }
+
     /** @throws IllegalStateException once the board has stopped, naming this channel */
     protected final void checkRunning() {
         guard.checkRunning(info().name());

@@ -16,8 +16,9 @@ import java.util.function.BiConsumer;
  * has lapsed while an actuator is out of its safe state, and if so drives every actuator safe
  * and counts a {@linkplain #lapses() lapse}. A lapsed permit refuses moving writes, so this
  * happens once per lapse; a write checked just before the lapse and applied just after it is
- * caught by the next check. A backend that steps its own time {@link #attach attaches} its
- * actuators instead and makes the same {@linkplain #checkLapse() check} at every step;</li>
+ * caught by the next check. A backend that runs its own checks (a simulation stepping its
+ * time, a link that must also tell its hardware) {@link #attach attaches} its actuators instead
+ * and makes the same {@linkplain #checkLapse() check} at each;</li>
  * <li>{@link #revoke()} ends the permit and drives every actuator safe in one step, which the
  * watcher does not count as a lapse;</li>
  * <li>{@link #close()} stops the watcher, drives every actuator safe and marks the board
@@ -92,15 +93,17 @@ public final class MotionGuard implements AutoCloseable {
     }
 
     /**
-     * Holds these actuators to the permit without a watcher thread, for a backend that steps its
-     * own time (a simulation) and calls {@link #checkLapse()} at every step instead: a lapse is
-     * then seen at the first step after it, the same in stepped and in real time.
+     * Holds these actuators to the permit without a watcher thread, for a backend that runs its
+     * own checks and calls {@link #checkLapse()} at each: a simulation at every step (a lapse is
+     * then seen at the first step after it, the same in stepped and in real time), or a backend
+     * whose own thread also has to tell the hardware when its actuators went safe. A backend that
+     * builds new channels (a new connection) attaches them again, and they replace the previous.
      *
-     * @throws IllegalStateException when started or attached before, or after {@link #close()}
+     * @throws IllegalStateException when {@linkplain #start started}, or after {@link #close()}
      */
     public void attach(List<? extends Actuator> actuators) {
         synchronized (lock) {
-            if (attached || stopped) {
+            if (watcher != null || stopped) {
                 throw new IllegalStateException("the motion guard of board '" + boardId + "' is " + (stopped ? "closed" : "already started"));
             }
             this.actuators = List.copyOf(actuators);

@@ -87,16 +87,8 @@ class BoardChannelsTest {
     private static final class Out extends GuardedOutput {
         private boolean level;
 
-        private final ChannelInfo info;
-
         Out(String name, MotionGuard guard) {
-            super(guard, false);
-            this.info = channelInfo(name, "test", false);
-        }
-
-        @Override
-        public ChannelInfo info() {
-            return info;
+            super(guard, name, "test", false);
         }
 
         @Override

@@ -132,12 +132,7 @@ class GuardedChannelsTest {
         boolean level = true;
 
         Level(MotionGuard guard) {
-            super(guard, true);
-        }
-
-        @Override
-        public ChannelInfo info() {
-            return channelInfo("motor.brake", "test", true);
+            super(guard, "motor.brake", "test", true);
         }
 
         @Override

@@ -195,12 +195,7 @@ public final class JetsonBoard extends GuardedBoard {
         if (context != null) {
             register(context, s);
         }
-        if (log != null) {
-            log.info("board '{}' up on {}: {}", s.id(), model, summary());
-            if (s.unsupervised()) {
-                log.warn("board '{}' is unsupervised: it moves with no safety supervisor; for a bench only", s.id());
-            }
-        }
+        announce(log, s.id(), s.unsupervised(), "board '{}' up on {}: {}", s.id(), model, summary());
     }
 
     @Modified

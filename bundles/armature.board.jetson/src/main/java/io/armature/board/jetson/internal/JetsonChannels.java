@@ -44,7 +44,6 @@ final class JetsonChannels {
 
         private final SysfsPwm pwm;
         private final FaultSink faults;
-        private volatile int duty;
         private volatile double frequency;
 
         Pwm(String name, int resolutionBits, String description, SysfsPwm pwm, double frequency, MotionGuard guard, FaultSink faults) {
@@ -65,12 +64,6 @@ final class JetsonChannels {
             } catch (IOException e) {
                 throw new IllegalStateException(name() + ": cannot write " + pwm.dir().resolve("duty_cycle") + ": " + e.getMessage(), e);
             }
-            this.duty = duty;
-        }
-
-        @Override
-        public int duty() {
-            return duty;
         }
 
         @Override
@@ -82,7 +75,7 @@ final class JetsonChannels {
             checkRunning();
             long period = periodNanos(hertz);
             try {
-                pwm.apply(period, DutyScale.toNanos(duty, period));
+                pwm.apply(period, DutyScale.toNanos(duty(), period));
             } catch (IOException e) {
                 throw new IllegalStateException(name() + ": cannot change the period of " + pwm.dir() + ": " + e.getMessage(), e);
             }
@@ -97,7 +90,7 @@ final class JetsonChannels {
         /** Duty 0, reachable also after stop; a failed write is reported, not thrown, and the duty reads 0 all the same. */
         @Override
         public synchronized void toSafeState() {
-            duty = 0;
+            keepDuty(0);
             faults.attempt(name(), () -> pwm.duty(0));
         }
     }
@@ -106,12 +99,10 @@ final class JetsonChannels {
     static final class Output extends GuardedOutput {
         private final GpioLine line;
         private final FaultSink faults;
-        private volatile boolean level;
 
         Output(String name, String description, GpioLine line, boolean safeLevel, MotionGuard guard, FaultSink faults) {
             super(guard, name, description, safeLevel);
-            this.line = line;
-            this.level = safeLevel; // requested with the safe level as its initial value
+            this.line = line; // requested with the safe level as its initial value, which the kit starts from
             this.faults = faults;
         }
 
@@ -122,18 +113,12 @@ final class JetsonChannels {
             } catch (IOException e) {
                 throw new IllegalStateException(name() + ": " + e.getMessage(), e);
             }
-            level = high;
-        }
-
-        @Override
-        public boolean get() {
-            return level;
         }
 
         /** The safe level, reachable also after stop; a failed write is reported, not thrown. */
         @Override
         public synchronized void toSafeState() {
-            level = safeLevel();
+            keepLevel(safeLevel());
             faults.attempt(name(), () -> line.set(safeLevel()));
         }
     }

@@ -14,11 +14,9 @@ import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
-import io.armature.hal.Board;
 import io.armature.hal.BoardInfo;
-import io.armature.hal.Channel;
-import io.armature.hal.UnknownChannelException;
-import io.armature.kit.board.Channels;
+import io.armature.kit.board.BoardChannels;
+import io.armature.kit.board.GuardedBoard;
 import io.armature.kit.board.MotionGuard;
 
 /**
@@ -43,11 +41,12 @@ import io.armature.kit.board.MotionGuard;
  * <p>This component puts together the {@link McuLink} (the port and its reconnects), the
  * {@link McuSession} (handshake and frames from the microcontroller), the {@link McuSender}
  * (frames to it) and, per connection, the {@link McuConnection} with its channels and
- * {@link McuStreams}; the permit rules are the kit's {@link MotionGuard}'s.
+ * {@link McuStreams}; the permit rules are the kit's {@link MotionGuard}'s, the guard holding
+ * each connection's outputs in turn and the sender making its lapse check.
  */
 @Component(service = {}, immediate = true, configurationPid = McuBoard.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = McuBoard.Config.class)
-public final class McuBoard implements Board {
+public final class McuBoard extends GuardedBoard {
 
     public static final String PID = "armature.board.mcu";
 
@@ -162,10 +161,8 @@ public final class McuBoard implements Board {
         this.layout = McuLayout.of(config);
         this.guard = new MotionGuard(id, config.unsupervised(), (channel, e) -> log.error("board '{}': channel {} could not be driven safe: {}", id,
                 channel, e.getMessage()));
-        if (config.unsupervised()) {
-            log.warn("board '{}' is unsupervised: it moves with no safety supervisor; for a bench only", id);
-        }
-        this.sender = new McuSender(id, config, guard.permit(), () -> connection);
+        warnIfUnsupervised(log, id, config.unsupervised());
+        this.sender = new McuSender(id, config, guard, () -> connection);
         this.session = new McuSession(id, config, line, layout, sender, this::connect, this::disconnect, log);
         this.link = new McuLink(id, line, config.reconnectMillis(), session, log);
         link.start();
@@ -198,6 +195,7 @@ public final class McuBoard implements Board {
     /** A microcontroller passed the handshake on {@code port}: its channels and streams come, and the board with them. */
     private McuConnection connect(SerialLink port, HelloReply hello) {
         McuConnection c = new McuConnection(id, hello.name() + " on " + line, port, hello, layout, config, guard, sender::wake);
+        guard.attach(c.channels.actuators());
         connection = c;
         sender.wake();
         if (context != null) {
@@ -224,59 +222,45 @@ public final class McuBoard implements Board {
     // ---------------------------------------------------------------- Board
 
     @Override
-    public BoardInfo info() {
-        McuConnection c = connection;
-        return c == null ? new BoardInfo(id, "microcontroller on " + line + " (disconnected)", "mcu", List.of()) : c.info;
+    protected MotionGuard guard() {
+        return guard;
     }
 
     @Override
-    public List<Channel> channels() {
+    protected BoardChannels boardChannels() {
         McuConnection c = connection;
-        return c == null ? List.of() : List.copyOf(c.channels.values());
+        return c == null ? null : c.channels;
     }
 
     @Override
-    public <T extends Channel> T channel(String name, Class<T> type) {
-        McuConnection c = connection;
-        if (c == null) {
-            throw new UnknownChannelException("board '" + id + "' is disconnected; channel '" + name + "' is not there now");
-        }
-        return Channels.find(id, c.channels, name, type);
+    protected BoardInfo infoWithoutChannels() {
+        return new BoardInfo(id, "microcontroller on " + line + " (disconnected)", "mcu", List.of());
+    }
+
+    @Override
+    protected String noChannels(String name) {
+        return "board '" + id + "' is disconnected; channel '" + name + "' is not there now";
     }
 
     @Override
     public void permitMotion(long expiryNanos) {
-        guard.permit().permit(expiryNanos);
+        super.permitMotion(expiryNanos);
         McuConnection c = connection;
         if (c != null && !c.beating) {
             sender.wake(); // the first heartbeat goes out now, not a period later
         }
     }
 
-    /**
-     * Ends the permit and drives the outputs safe, SAFE going out at once. The guard's own
-     * watcher is not used: it holds one list of actuators for good, while this board's channels
-     * are new on every connection; the sender holds them to the permit instead.
-     */
+    /** Ends the permit and drives the outputs safe, SAFE going out at once. */
     @Override
     public void revokeMotion() {
-        guard.revoke();
+        super.revokeMotion();
         toSafeState();
         McuConnection c = connection;
         if (c != null) {
             c.safeRequested = true;
             sender.wake();
         }
-    }
-
-    @Override
-    public boolean motionPermitted() {
-        return guard.permit().permitted();
-    }
-
-    @Override
-    public long refusedWrites() {
-        return guard.permit().refusedWrites();
     }
 
     @Override

@@ -1,16 +1,16 @@
 package io.armature.board.mcu.internal;
 
 import io.armature.hal.AnalogInput;
-import io.armature.hal.ChannelInfo;
 import io.armature.hal.ChannelType;
+import io.armature.kit.board.DescribedChannel;
 import io.armature.kit.board.GuardedOutput;
 import io.armature.kit.board.GuardedPwm;
 import io.armature.kit.board.MotionGuard;
 
 /**
- * The microcontroller's channels as the host holds them. The permit rules are the kit's
- * ({@link GuardedPwm}, {@link GuardedOutput}); a write that passes them lands in a volatile
- * field and, when it changed the value, wakes the sender, which sends every output in one
+ * The microcontroller's channels as the host holds them. The permit rules, the duty and the
+ * level are the kit's ({@link GuardedPwm}, {@link GuardedOutput}); a write that passes them is
+ * kept there and, when it changed the value, wakes the sender, which sends every output in one
  * SET_OUTPUTS frame: the newest values win, so a loop writing every cycle never queues frames
  * behind a slow line.
  */
@@ -29,42 +29,28 @@ final class McuChannels {
     }
 
     static final class Pwm extends GuardedPwm {
-        private final ChannelInfo info;
         private final Link link;
         private final double frequency;
-        private volatile int duty;
 
         Pwm(String name, int bits, double frequency, MotionGuard guard, Link link) {
-            super(guard);
-            this.info = new ChannelInfo(name, ChannelType.PWM, bits, "PWM on the microcontroller (" + bits + "-bit)", "duty 0");
+            super(guard, name, bits, "PWM on the microcontroller (" + bits + "-bit)");
             this.frequency = frequency;
             this.link = link;
         }
 
         @Override
-        public ChannelInfo info() {
-            return info;
-        }
-
-        @Override
         protected void writeDuty(int duty) {
-            link.check(info.name());
-            if (duty != this.duty) {
-                this.duty = duty;
+            link.check(info().name());
+            if (keepDuty(duty)) {
                 link.outputsChanged();
             }
-        }
-
-        @Override
-        public int duty() {
-            return duty;
         }
 
         @Override
         public void setFrequency(double hertz) {
             // the firmware fixes the LEDC timer's frequency; say so rather than pretend
             if (hertz != frequency) {
-                throw new IllegalArgumentException("PWM frequency of " + info.name() + " is fixed by the microcontroller's firmware at "
+                throw new IllegalArgumentException("PWM frequency of " + info().name() + " is fixed by the microcontroller's firmware at "
                         + frequency + " Hz");
             }
         }
@@ -77,7 +63,7 @@ final class McuChannels {
         /** Duty 0 on the host only, also on a connection that is over: the board decides when to send it. */
         @Override
         public synchronized void toSafeState() {
-            duty = 0;
+            keepDuty(0);
         }
 
         @Override
@@ -88,40 +74,25 @@ final class McuChannels {
     }
 
     static final class Output extends GuardedOutput {
-        private final ChannelInfo info;
         private final Link link;
-        private volatile boolean level;
 
         Output(String name, boolean safeLevel, MotionGuard guard, Link link) {
-            super(guard, safeLevel);
-            this.info = new ChannelInfo(name, ChannelType.DIGITAL_OUTPUT, 1, "GPIO output on the microcontroller", safeLevel ? "high" : "low");
-            this.level = safeLevel;
+            super(guard, name, "GPIO output on the microcontroller", safeLevel);
             this.link = link;
         }
 
         @Override
-        public ChannelInfo info() {
-            return info;
-        }
-
-        @Override
         protected void writeLevel(boolean high) {
-            link.check(info.name());
-            if (high != level) {
-                level = high;
+            link.check(info().name());
+            if (keepLevel(high)) {
                 link.outputsChanged();
             }
-        }
-
-        @Override
-        public boolean get() {
-            return level;
         }
 
         /** The safe level on the host only, also on a connection that is over: the board decides when to send it. */
         @Override
         public synchronized void toSafeState() {
-            level = safeLevel();
+            keepLevel(safeLevel());
         }
 
         @Override
@@ -131,21 +102,15 @@ final class McuChannels {
         }
     }
 
-    static final class Adc implements AnalogInput {
-        private final ChannelInfo info;
+    static final class Adc extends DescribedChannel implements AnalogInput {
         private final Link link;
         private final int fullScale;
         private volatile int millivolts = -1;
 
         Adc(String name, int fullScaleMillivolts, Link link) {
-            this.info = new ChannelInfo(name, ChannelType.ADC, 12, "ADC on the microcontroller, polled with each heartbeat", "");
+            super(name, ChannelType.ADC, 12, "ADC on the microcontroller, polled with each heartbeat");
             this.fullScale = fullScaleMillivolts;
             this.link = link;
-        }
-
-        @Override
-        public ChannelInfo info() {
-            return info;
         }
 
         void update(int mv) {
@@ -155,10 +120,10 @@ final class McuChannels {
         /** @throws IllegalStateException before the first reading arrived */
         @Override
         public int readMillivolts() {
-            link.check(info.name());
+            link.check(name());
             int mv = millivolts;
             if (mv < 0) {
-                throw new IllegalStateException("no reading of " + info.name() + " from the microcontroller yet");
+                throw new IllegalStateException("no reading of " + name() + " from the microcontroller yet");
             }
             return mv;
         }

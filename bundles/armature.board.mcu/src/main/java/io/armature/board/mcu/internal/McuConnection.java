@@ -1,7 +1,7 @@
 package io.armature.board.mcu.internal;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -9,9 +9,8 @@ import org.osgi.framework.BundleContext;
 
 import io.armature.hal.Actuator;
 import io.armature.hal.Board;
-import io.armature.hal.BoardInfo;
 import io.armature.hal.Channel;
-import io.armature.hal.ChannelInfo;
+import io.armature.kit.board.BoardChannels;
 import io.armature.kit.board.BoardServices;
 import io.armature.kit.board.MotionGuard;
 
@@ -26,10 +25,8 @@ final class McuConnection implements McuChannels.Link {
     final McuChannels.Pwm[] pwm;
     final McuChannels.Output[] outputs;
     final McuChannels.Adc[] adc;
-    final Map<String, Channel> channels = new LinkedHashMap<>();
-    final BoardInfo info;
+    final BoardChannels channels;
     final McuStreams streams;
-    private final Actuator[] actuators;
     private final String boardId;
     private final Runnable wakeSender;
     private BoardServices services;
@@ -55,32 +52,24 @@ final class McuConnection implements McuChannels.Link {
         this.boardId = boardId;
         this.port = port;
         this.wakeSender = wakeSender;
+        List<Channel> all = new ArrayList<>();
         pwm = new McuChannels.Pwm[layout.pwm.length];
         for (int i = 0; i < pwm.length; i++) {
-            pwm[i] = add(new McuChannels.Pwm(layout.pwm[i], hello.pwmBits(), config.pwmFrequencyHz(), guard, this));
+            pwm[i] = new McuChannels.Pwm(layout.pwm[i], hello.pwmBits(), config.pwmFrequencyHz(), guard, this);
         }
         outputs = new McuChannels.Output[layout.outputs.length];
         for (int i = 0; i < outputs.length; i++) {
-            outputs[i] = add(new McuChannels.Output(layout.outputs[i].name(), layout.outputs[i].safeLevel(), guard, this));
+            outputs[i] = new McuChannels.Output(layout.outputs[i].name(), layout.outputs[i].safeLevel(), guard, this);
         }
         adc = new McuChannels.Adc[layout.adc.length];
         for (int i = 0; i < adc.length; i++) {
-            adc[i] = add(new McuChannels.Adc(layout.adc[i], config.adcFullScaleMillivolts(), this));
+            adc[i] = new McuChannels.Adc(layout.adc[i], config.adcFullScaleMillivolts(), this);
         }
-        List<ChannelInfo> infos = new ArrayList<>();
-        for (Channel c : channels.values()) {
-            infos.add(c.info());
-        }
-        info = new BoardInfo(boardId, model, "mcu", infos);
-        actuators = channels.values().stream().filter(Actuator.class::isInstance).map(Actuator.class::cast).toArray(Actuator[]::new);
+        Collections.addAll(all, pwm);
+        Collections.addAll(all, outputs);
+        Collections.addAll(all, adc);
+        channels = new BoardChannels(boardId, model, "mcu", all);
         streams = new McuStreams(config, layout.encoders);
-    }
-
-    private <T extends Channel> T add(T c) {
-        if (channels.put(c.name(), c) != null) {
-            throw new IllegalArgumentException("channel name '" + c.name() + "' is used twice");
-        }
-        return c;
     }
 
     @Override
@@ -98,14 +87,14 @@ final class McuConnection implements McuChannels.Link {
 
     /** Puts every output in its safe state on the host; what goes to the microcontroller is the caller's choice. */
     void toSafeState() {
-        for (Actuator a : actuators) {
+        for (Actuator a : channels.actuators()) {
             a.toSafeState();
         }
     }
 
     /** @return true when every output is in its safe state */
     boolean allSafe() {
-        for (Actuator a : actuators) {
+        for (Actuator a : channels.actuators()) {
             if (!a.isSafe()) {
                 return false;
             }
@@ -126,7 +115,7 @@ final class McuConnection implements McuChannels.Link {
 
     /** Registers the channels, then {@code board} itself, then the streams. */
     void register(BundleContext context, Board board) {
-        services = BoardServices.registerChannels(context, boardId, channels.values()).andBoard(board, Map.of());
+        services = BoardServices.registerChannels(context, boardId, channels.list()).andBoard(board, Map.of());
         streams.register(context, boardId);
     }
 

@@ -7,6 +7,7 @@ import java.util.function.Supplier;
 import io.armature.board.mcu.protocol.FrameWriter;
 import io.armature.board.mcu.protocol.Frames;
 import io.armature.hal.MotionPermit;
+import io.armature.kit.board.MotionGuard;
 
 /**
  * Everything that goes to the microcontroller goes from here, so one writer numbers the frames:
@@ -15,14 +16,16 @@ import io.armature.hal.MotionPermit;
  * requests, SAFE when asked for, and SET_OUTPUTS when an output changed. A pass of the send
  * thread holds the writer's lock, so a HELLO on a new link waits for it.
  *
- * <p>The send thread also holds the outputs to the permit: when it lapses while an output is out
- * of its safe state, the outputs go safe and SAFE goes out. Heartbeats stop with the permit, so
+ * <p>The send thread also holds the outputs to the permit, by the kit's one lapse rule: it makes
+ * the {@link MotionGuard}'s lapse check at every pass, and when that drove the outputs safe,
+ * SAFE and the safe outputs go out. Heartbeats stop with the permit, so
  * the microcontroller's own timeout stops the motors too.
  */
 final class McuSender {
 
     private static final long MS = 1_000_000L;
 
+    private final MotionGuard guard;
     private final MotionPermit permit;
     private final Supplier<McuConnection> connection;
     private final long periodNanos;
@@ -33,8 +36,9 @@ final class McuSender {
     private volatile boolean running = true;
 
     /** @param connection the board's connection now, or null while there is none */
-    McuSender(String boardId, McuBoard.Config config, MotionPermit permit, Supplier<McuConnection> connection) {
-        this.permit = permit;
+    McuSender(String boardId, McuBoard.Config config, MotionGuard guard, Supplier<McuConnection> connection) {
+        this.guard = guard;
+        this.permit = guard.permit();
         this.connection = connection;
         this.periodNanos = config.heartbeatPeriodMillis() * MS;
         this.heartbeatTimeoutMillis = config.heartbeatTimeoutMillis();
@@ -122,10 +126,7 @@ final class McuSender {
             send(c.port, writer.begin(Frames.STREAM).u8(Frames.STREAM_IMU).u16(c.streams.imuRateHz()));
             send(c.port, writer.begin(Frames.STREAM).u8(Frames.STREAM_ENCODERS).u16(c.streams.encoderRateHz()));
         }
-        // the outputs first, then the permit (as the kit's MotionGuard reads them): read the other
-        // way round, a permit fed and an output moved between the two reads would look like a lapse
-        if (!c.allSafe() && !permit.permitted()) {
-            c.toSafeState(); // the permit lapsed: nobody vouches for these outputs any more
+        if (guard.checkLapse()) { // it drove this connection's outputs safe on the host; the microcontroller is told here
             c.dirty = true;
             c.safeRequested = true;
         }

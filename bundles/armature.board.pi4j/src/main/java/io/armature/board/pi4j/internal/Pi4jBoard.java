@@ -156,13 +156,8 @@ public final class Pi4jBoard extends GuardedBoard {
             props.put(PROPERTY_COMPATIBLE, RaspberryPi.COMPATIBLE.toArray(new String[0]));
             boardRegistration = context.registerService(Board.class, this, props);
         }
-        if (log != null) {
-            log.info("Raspberry Pi board '{}' up: {}, {} channels, {} providers", s.id(), model, hardware.channels().size(),
-                    s.providers().name().toLowerCase());
-            if (s.unsupervised()) {
-                log.warn("board '{}' is unsupervised: it moves with no safety supervisor; for a bench only", s.id());
-            }
-        }
+        announce(log, s.id(), s.unsupervised(), "Raspberry Pi board '{}' up: {}, {} channels, {} providers", s.id(), model,
+                hardware.channels().size(), s.providers().name().toLowerCase());
     }
 
     @Modified

@@ -14,6 +14,7 @@ import io.armature.hal.AnalogInput;
 import io.armature.hal.ChannelInfo;
 import io.armature.hal.ChannelType;
 import io.armature.hal.I2cBus;
+import io.armature.kit.board.DescribedChannel;
 import io.armature.kit.board.DutyScale;
 import io.armature.kit.board.EdgeInput;
 import io.armature.kit.board.GuardedOutput;
@@ -181,32 +182,26 @@ final class Pi4jChannels {
     }
 
     /** An I2C bus ({@code /dev/i2c-N}); one Pi4J I2C device per address, opened on first use. */
-    static final class Bus implements I2cBus {
-        private final ChannelInfo info;
+    static final class Bus extends DescribedChannel implements I2cBus {
         private final Context pi4j;
         private final int bus;
         private final MotionGuard guard;
         private final Map<Integer, I2C> devices = new HashMap<>();
 
         Bus(String name, String description, Context pi4j, int bus, MotionGuard guard) {
-            this.info = new ChannelInfo(name, ChannelType.I2C, 0, description, "");
+            super(name, ChannelType.I2C, 0, description);
             this.pi4j = pi4j;
             this.bus = bus;
             this.guard = guard;
-        }
-
-        @Override
-        public ChannelInfo info() {
-            return info;
         }
 
         private synchronized I2C device(int address) {
             if (address < 0x08 || address > 0x77) {
                 throw new IllegalArgumentException(String.format("I2C address must be 0x08..0x77, was 0x%02X", address));
             }
-            guard.checkRunning(info.name());
+            guard.checkRunning(name());
             return devices.computeIfAbsent(address, a -> pi4j.create(I2C.newConfigBuilder(pi4j)
-                    .id(info.name().replaceAll("[^A-Za-z0-9]", "-") + "-" + String.format("%02x", a))
+                    .id(name().replaceAll("[^A-Za-z0-9]", "-") + "-" + String.format("%02x", a))
                     .bus(bus).device(a).build()));
         }
 
@@ -230,34 +225,28 @@ final class Pi4jChannels {
                 throw failure("read from", address, register, e);
             }
             if (n != length) {
-                throw new IOException(String.format("%s: device 0x%02X returned %d of %d bytes from register 0x%02X", info.name(), address,
+                throw new IOException(String.format("%s: device 0x%02X returned %d of %d bytes from register 0x%02X", name(), address,
                         Math.max(n, 0), length, register));
             }
         }
 
         private IOException failure(String what, int address, int register, RuntimeException e) {
-            return new IOException(String.format("%s: %s register 0x%02X of device 0x%02X failed: %s", info.name(), what, register, address,
+            return new IOException(String.format("%s: %s register 0x%02X of device 0x%02X failed: %s", name(), what, register, address,
                     e.getMessage()), e);
         }
     }
 
     /** One single-ended input of an ADS1115, in mV. */
-    static final class Adc implements AnalogInput {
-        private final ChannelInfo info;
+    static final class Adc extends DescribedChannel implements AnalogInput {
         private final Ads1115 chip;
         private final int input;
         private final int fullScaleMillivolts;
 
         Adc(String name, String description, Ads1115 chip, int input, int fullScaleMillivolts) {
-            this.info = new ChannelInfo(name, ChannelType.ADC, 16, description, "");
+            super(name, ChannelType.ADC, 16, description);
             this.chip = chip;
             this.input = input;
             this.fullScaleMillivolts = fullScaleMillivolts;
-        }
-
-        @Override
-        public ChannelInfo info() {
-            return info;
         }
 
         /** @throws UncheckedIOException when the chip does not answer or convert */
@@ -266,7 +255,7 @@ final class Pi4jChannels {
             try {
                 return chip.readMillivolts(input, fullScaleMillivolts);
             } catch (IOException e) {
-                throw new UncheckedIOException(info.name() + ": " + e.getMessage(), e);
+                throw new UncheckedIOException(name() + ": " + e.getMessage(), e);
             }
         }
 

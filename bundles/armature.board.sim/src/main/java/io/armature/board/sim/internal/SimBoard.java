@@ -139,13 +139,8 @@ public final class SimBoard extends GuardedBoard {
         if (s.realTime()) {
             startStepper();
         }
-        if (log != null) {
-            log.info("simulated board '{}' up: {} channels, {} Hz, {}", s.id(), channels.size(), s.stepRateHz(),
-                    s.realTime() ? "real time" : "stepped time");
-            if (s.unsupervised()) {
-                log.warn("board '{}' is unsupervised: it moves with no safety supervisor; for a bench only", s.id());
-            }
-        }
+        announce(log, s.id(), s.unsupervised(), "simulated board '{}' up: {} channels, {} Hz, {}", s.id(), channels.size(), s.stepRateHz(),
+                s.realTime() ? "real time" : "stepped time");
     }
 
     @Modified

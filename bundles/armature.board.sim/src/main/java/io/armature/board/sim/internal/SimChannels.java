@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.util.concurrent.locks.LockSupport;
 
 import io.armature.hal.AnalogInput;
-import io.armature.hal.ChannelInfo;
 import io.armature.hal.ChannelType;
 import io.armature.hal.I2cBus;
+import io.armature.kit.board.DescribedChannel;
 import io.armature.kit.board.EdgeInput;
 import io.armature.kit.board.GuardedOutput;
 import io.armature.kit.board.GuardedPwm;
@@ -89,21 +89,15 @@ final class SimChannels {
         }
     }
 
-    static final class Adc implements AnalogInput {
-        private final ChannelInfo info;
+    static final class Adc extends DescribedChannel implements AnalogInput {
         private final int fullScaleMillivolts;
         private final int bits;
         private volatile double volts;
 
         Adc(String name, String description, int bits, int fullScaleMillivolts) {
-            this.info = new ChannelInfo(name, ChannelType.ADC, bits, description, "");
+            super(name, ChannelType.ADC, bits, description);
             this.bits = bits;
             this.fullScaleMillivolts = fullScaleMillivolts;
-        }
-
-        @Override
-        public ChannelInfo info() {
-            return info;
         }
 
         void setVolts(double atPin) {
@@ -125,21 +119,15 @@ final class SimChannels {
         }
     }
 
-    static final class I2c implements I2cBus {
-        private final ChannelInfo info;
+    static final class I2c extends DescribedChannel implements I2cBus {
         private final Mpu6050Sim imu;
         private final MotionGuard guard;
         private volatile boolean hung;
 
         I2c(String name, Mpu6050Sim imu, MotionGuard guard) {
-            this.info = new ChannelInfo(name, ChannelType.I2C, 0, "I2C bus with an MPU-6050 IMU at 0x68", "");
+            super(name, ChannelType.I2C, 0, "I2C bus with an MPU-6050 IMU at 0x68");
             this.imu = imu;
             this.guard = guard;
-        }
-
-        @Override
-        public ChannelInfo info() {
-            return info;
         }
 
         /** A locked-up bus: every transfer blocks until it is released (or the board stops). */
@@ -155,21 +143,21 @@ final class SimChannels {
 
         @Override
         public void writeRegister(int address, int register, byte[] data, int offset, int length) throws IOException {
-            guard.checkRunning(info.name());
+            guard.checkRunning(name());
             waitWhileHung();
             device(address).write(register, data, offset, length);
         }
 
         @Override
         public void readRegister(int address, int register, byte[] buffer, int offset, int length) throws IOException {
-            guard.checkRunning(info.name());
+            guard.checkRunning(name());
             waitWhileHung();
             device(address).read(register, buffer, offset, length);
         }
 
         private Mpu6050Sim device(int address) throws IOException {
             if (address != Mpu6050Sim.ADDRESS) {
-                throw new IOException(String.format("no device acknowledged at I2C address 0x%02X on %s", address, info.name()));
+                throw new IOException(String.format("no device acknowledged at I2C address 0x%02X on %s", address, name()));
             }
             return imu;
         }
