@@ -1,9 +1,8 @@
 package io.armature.kit.sensor;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
-import org.osgi.framework.Constants;
+import io.armature.kit.service.NamedServices;
 
 /**
  * For a consumer that reads a stream by name: of the streams registered under that name, the one
@@ -16,7 +15,9 @@ import org.osgi.framework.Constants;
  */
 public final class StreamChoice<S> {
 
-    private final Map<S, Integer> candidates = new LinkedHashMap<>();
+    private static final String NAME = "";
+    // the ranking rule lives in NamedServices.byNameRanked; this holds one name's streams
+    private final NamedServices<S> streams = NamedServices.byNameRanked(s -> NAME);
     private S chosen;
 
     /**
@@ -26,14 +27,17 @@ public final class StreamChoice<S> {
      * @return true when the chosen stream changed
      */
     public synchronized boolean add(S stream, Map<String, ?> properties) {
-        Object r = properties.get(Constants.SERVICE_RANKING);
-        candidates.put(stream, r instanceof Integer i ? i : 0);
+        streams.add(stream, properties);
         return choose();
     }
 
     /** @return true when the chosen stream changed: it was the one that went */
     public synchronized boolean remove(S stream) {
-        return candidates.remove(stream) != null && choose();
+        if (streams.nameOf(stream) == null) {
+            return false;
+        }
+        streams.remove(stream);
+        return choose();
     }
 
     /** @return the stream to read now, or null when none of the name is there */
@@ -42,14 +46,7 @@ public final class StreamChoice<S> {
     }
 
     private boolean choose() {
-        S best = null;
-        int bestRank = Integer.MIN_VALUE;
-        for (Map.Entry<S, Integer> e : candidates.entrySet()) {
-            if (e.getValue() >= bestRank) { // the newest of equals: entries are in arrival order
-                best = e.getKey();
-                bestRank = e.getValue();
-            }
-        }
+        S best = streams.get(NAME);
         boolean changed = best != chosen;
         chosen = best;
         return changed;
