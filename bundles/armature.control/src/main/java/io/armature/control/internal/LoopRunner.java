@@ -8,6 +8,7 @@ import org.HdrHistogram.Recorder;
 
 import io.armature.control.ControlLoop;
 import io.armature.control.LoopStatistics;
+import io.armature.kit.service.Threads;
 
 /**
  * Runs one {@link ControlLoop} at a fixed rate on its own named thread: park until
@@ -74,14 +75,7 @@ final class LoopRunner implements LoopStatistics {
     /** Stops the thread (at most one cycle later) and drives the loop's outputs safe. */
     void stop() {
         running = false;
-        LockSupport.unpark(thread);
-        if (Thread.currentThread() != thread) {
-            try {
-                thread.join(2_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        Threads.wakeAndJoin(thread, 2_000);
         safeOutputs();
     }
 

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiConsumer;
+import io.armature.kit.service.Threads;
 
 /**
  * Holds a board's actuators to its {@link MotionPermit} while the board runs, for backends that
@@ -170,14 +171,7 @@ public final class MotionGuard implements AutoCloseable {
             stopped = true;
             w = watcher;
         }
-        if (w != null && w != Thread.currentThread()) {
-            LockSupport.unpark(w);
-            try {
-                w.join(2_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        Threads.wakeAndJoin(w, 2_000);
         driveSafe();
     }
 

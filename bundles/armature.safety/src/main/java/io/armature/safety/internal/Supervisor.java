@@ -33,6 +33,7 @@ import io.armature.safety.SafetyState;
 import io.armature.safety.SafetySupervisor;
 import io.armature.safety.TripReason;
 import io.armature.sensor.SampleStream;
+import io.armature.kit.service.Threads;
 
 /**
  * The safety supervisor. Its own thread evaluates, every cycle, the {@link Conditions}: the
@@ -420,14 +421,7 @@ public final class Supervisor implements SafetySupervisor {
         if (context != null) {
             bundleStopPolicy.stop(context);
         }
-        LockSupport.unpark(thread);
-        try {
-            if (thread.isAlive()) {
-                thread.join(2_000);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Threads.wakeAndJoin(thread, 2_000);
         // No revoke here: the permits lapse by themselves within permitMillis. That way a
         // supervisor that is merely updated hands over without stopping the robot, and one
         // that is stopped still leaves the motors safe. A latched trip is written down, so the

@@ -12,6 +12,7 @@ import org.osgi.framework.ServiceRegistration;
 import io.armature.sensor.Sample;
 import io.armature.sensor.SampleStream;
 import io.armature.sensors.stream.BroadcastStream;
+import io.armature.kit.service.Threads;
 
 /**
  * What every sensor source here shares: its stream, registered as a {@link SampleStream} service
@@ -88,14 +89,7 @@ final class SampledStream<S extends Sample<S>> {
     /** Stops sampling (waiting 2 s at most for the last sample), ends the stream, unregisters it. */
     void end() {
         running = false;
-        LockSupport.unpark(thread);
-        try {
-            if (thread.isAlive()) {
-                thread.join(2_000);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Threads.wakeAndJoin(thread, 2_000);
         stream.close(); // readers see the source gone, never stale samples as fresh
         if (registration != null) {
             try {
