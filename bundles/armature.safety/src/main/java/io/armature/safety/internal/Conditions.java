@@ -120,7 +120,16 @@ final class Conditions {
         }
         boolean inGrace = !allPresent && !allPresentOnce && now - graceUntil < 0;
         starting = inGrace;
-        allPresentOnce |= allPresent;
+        if (allPresent && !allPresentOnce) {
+            synchronized (this) {
+                // only for the checks in force: a configuration that came in since this cycle read
+                // them (requiring loops not there yet) has just opened their grace, which stale
+                // "all present" must not close (it did, tripping robots at start-up now and then)
+                if (checks == all) {
+                    allPresentOnce = true;
+                }
+            }
+        }
         for (SafetyCheck c : all) {
             CheckResult r = c.evaluate(now);
             if (r.trips(inGrace)) {
