@@ -200,6 +200,9 @@ class SafetyTest {
 
     @Test
     void stoppingTheSupervisorLetsThePermitsLapseAndLeavesTheWatchdogArmed() throws Exception {
+        // the watchdog is fed only while all is healthy: start from there (a stalled machine can
+        // trip a fresh robot on a watched stream, which this test is not about)
+        robot.healthySupervisor();
         Path device = Files.createFile(robot.dataDir().resolve("fake-watchdog"));
         Path cfg = robot.configDir().resolve("armature.safety.cfg");
         Files.writeString(cfg, Files.readString(cfg).replace("watchdogDevice=\n", "watchdogDevice=" + device + "\n")
