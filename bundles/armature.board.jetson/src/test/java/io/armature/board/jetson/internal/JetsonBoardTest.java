@@ -196,12 +196,14 @@ class JetsonBoardTest {
         pwm.setDuty(40_000);
         assertEquals(30_518, duty(2));
         long deadline = System.nanoTime() + 2_000_000_000L;
-        while (duty(2) != 0 && System.nanoTime() < deadline) {
+        // the watcher counts the lapse after it has driven every actuator safe (the PWM first, then
+        // the brake): waiting for the duty alone could read the brake between the two writes
+        while (board.permitLapses() == 0 && System.nanoTime() < deadline) {
             Thread.sleep(1);
         }
-        assertEquals(0, duty(2), "the permit lapsed after 30 ms: the board stopped the motor by itself");
-        assertTrue(gpio.level("gpiochip0", 106));
         assertEquals(1, board.permitLapses());
+        assertEquals(0, duty(2), "the permit lapsed after 30 ms: the board stopped the motor by itself");
+        assertTrue(gpio.level("gpiochip0", 106), "and put the brake on");
     }
 
     @Test
