@@ -124,6 +124,7 @@
     state.textContent = s.state;
     state.className = s.mayMove === false ? 'ar-tripped' : 'ar-ok';
     $('trip-reason').textContent = s.trip ? (s.trip.source + ': ' + s.trip.reason) : '';
+    $('unhealthy').textContent = s.unhealthy && s.unhealthy.length ? 'reset waits for: ' + s.unhealthy.join('; ') : '';
     m.loops.forEach(function (l) {
       var d = ensureLoop(l.name);
       d.t.push(m.t);

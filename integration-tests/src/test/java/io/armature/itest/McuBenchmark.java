@@ -607,7 +607,8 @@ public final class McuBenchmark {
                 long refused = robotBoard.refusedWrites() + direct.refusedWrites() - refused0;
                 if (refused > 0 || !taken) {
                     // a refused write is a cheaper path than a write that takes effect: not comparable
-                    String safety = robot.gogo("robot:status").strip().lines().reduce((a, b) -> b).orElse("").strip(); // its last line
+                    String status = robot.gogo("robot:status");
+                    String safety = status.substring(status.indexOf("Safety:") + "Safety:".length()).strip().replaceAll("\\s*\\n\\s*", "; ");
                     boolean reset = Poll.until(5_000, () -> robot.gogo("robot:reset").contains("motion is allowed"));
                     System.out.printf(Locale.ROOT, "attempt %d left out: %d writes refused for want of a motion permit (safety: %s); robot:reset %s%n",
                             attempt + 1, refused, safety, reset ? "allowed motion again" : "did not allow motion within 5 s");

@@ -103,7 +103,7 @@ class RestApiTest {
         HttpResponse<String> status = get("status", password);
         assertEquals(200, status.statusCode());
         assertEquals("application/json", status.headers().firstValue("Content-Type").orElse("").split(";")[0]);
-        assertTrue(status.body().startsWith("{\"safety\":{\"state\":\"OK\",\"mayMove\":true}"), status.body());
+        assertTrue(status.body().startsWith("{\"safety\":{\"state\":\"OK\",\"mayMove\":true,\"unhealthy\":[]}"), status.body());
         assertTrue(status.body().contains("\"loops\":[\"left\",\"right\"]"), status.body());
         assertTrue(status.body().contains("\"streams\":[\"encoder.left\",\"encoder.right\",\"imu\"]"), status.body());
         assertTrue(status.body().matches(".*\"boards\":\\[\\{\"id\":\"sim\".*\"motionPermitted\":true.*"), status.body());
@@ -152,14 +152,14 @@ class RestApiTest {
         assertEquals(SafetyState.TRIPPED, supervisor().state());
         String status = get("status", password).body();
         assertTrue(status.matches("\\{\"safety\":\\{\"state\":\"TRIPPED\",\"mayMove\":false,\"trip\":\\{\"source\":\"estop:web\","
-                + "\"reason\":\"hand near the left wheel\",\"secondsAgo\":[0-9.]+}}.*"), status);
+                + "\"reason\":\"hand near the left wheel\",\"secondsAgo\":[0-9.]+},\"unhealthy\":\\[]}.*"), status);
         assertTrue(robot.gogo("robot:status").contains("estop:web: hand near the left wheel"), robot.gogo("robot:status"));
         Thread.sleep(50);
         assertEquals(0, pwm.duty(), "latched");
 
         HttpResponse<String> reset = post("reset", "");
         assertEquals(200, reset.statusCode(), reset.body());
-        assertEquals("{\"state\":\"OK\",\"mayMove\":true}", reset.body());
+        assertEquals("{\"state\":\"OK\",\"mayMove\":true,\"unhealthy\":[]}", reset.body());
         Thread.sleep(500);
         assertEquals(0, pwm.duty(), "a reset moves nothing by itself");
         assertTrue(get("loops/left", password).body().contains("\"setpoint\":0.0"), get("loops/left", password).body());

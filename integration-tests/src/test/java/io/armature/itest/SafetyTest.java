@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Dictionary;
 import java.util.Hashtable;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -231,11 +232,15 @@ class SafetyTest {
         String original = Files.readString(cfg);
         Files.writeString(cfg, original.replace("estopPressed=false", "estopPressed=true"));
         assertTrue(Poll.until(5_000, () -> pwm.duty() == 0 && brake.get()), "the e-stop input stopped the motor");
-        assertTrue(robot.gogo("robot:status").contains("estop:input: e-stop button sim/estop.in pressed"), robot.gogo("robot:status"));
+        String status = robot.gogo("robot:status");
+        assertTrue(status.contains("estop:input: e-stop button sim/estop.in pressed\n  not healthy: the e-stop button is pressed"), status);
+        assertEquals(List.of("the e-stop button is pressed"), supervisor().unhealthy(), "what a reset waits for, for an operator's view");
         assertEquals("gogo: IllegalStateException: cannot reset: the e-stop button is pressed (still tripped: e-stop button sim/estop.in pressed)",
                 robot.gogo("robot:reset").trim());
         Files.writeString(cfg, original);
         assertTrue(Poll.until(5_000, () -> robot.gogo("robot:reset").trim().startsWith("reset: motion is allowed again")));
+        assertEquals(List.of(), supervisor().unhealthy(), "healthy again");
+        assertFalse(robot.gogo("robot:status").contains("not healthy"), robot.gogo("robot:status"));
         Thread.sleep(200);
         assertEquals(0, pwm.duty(), "the reset moved nothing");
         driveLeft(); // a new command does

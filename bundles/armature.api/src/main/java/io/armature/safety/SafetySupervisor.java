@@ -1,5 +1,6 @@
 package io.armature.safety;
 
+import java.util.List;
 import java.util.Optional;
 
 import org.osgi.annotation.versioning.ProviderType;
@@ -48,6 +49,13 @@ public interface SafetySupervisor {
 
     /** @return the reason of the current trip; empty while {@link SafetyState#OK} */
     Optional<TripReason> tripReason();
+
+    /**
+     * @return every condition that is not healthy now, one line each, in the order the supervisor
+     *         checks them: what a {@link #reset(String)} would be refused for. Empty when all is
+     *         healthy. For operators' views; it allocates, so a control loop does not call it.
+     */
+    List<String> unhealthy();
 
     /**
      * Trips the supervisor at once: every actuator goes to its safe state.

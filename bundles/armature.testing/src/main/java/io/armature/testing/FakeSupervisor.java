@@ -1,5 +1,6 @@
 package io.armature.testing;
 
+import java.util.List;
 import java.util.Optional;
 
 import io.armature.safety.Heartbeat;
@@ -55,6 +56,12 @@ public final class FakeSupervisor implements SafetySupervisor {
     @Override
     public Optional<TripReason> tripReason() {
         return trip;
+    }
+
+    @Override
+    public List<String> unhealthy() {
+        String u = unhealthy;
+        return u == null ? List.of() : List.of(u);
     }
 
     @Override

@@ -516,6 +516,11 @@ class WheelSpeedLoopTest {
         final java.util.concurrent.atomic.AtomicLong faults = new java.util.concurrent.atomic.AtomicLong();
 
         @Override
+        public java.util.List<String> unhealthy() {
+            return java.util.List.of();
+        }
+
+        @Override
         public java.util.Optional<io.armature.safety.TripReason> tripReason() {
             return java.util.Optional.empty();
         }

@@ -355,6 +355,11 @@ public final class Supervisor implements SafetySupervisor {
         }
     }
 
+    @Override
+    public List<String> unhealthy() {
+        return unhealthy(System.nanoTime());
+    }
+
     /** @return every condition that is not healthy now, in words, in the order of the checks */
     List<String> unhealthy(long now) {
         return conditions.unhealthy(now);

@@ -96,6 +96,9 @@ public final class RobotCommands {
             out.append("  ").append(s.state());
             s.tripReason().ifPresent(r -> out.append(String.format(java.util.Locale.ROOT, " for %.1f s: %s: %s",
                     (System.nanoTime() - r.monotonicNanos()) / 1e9, r.source(), r.message())));
+            for (String condition : s.unhealthy()) {
+                out.append("\n  not healthy: ").append(condition);
+            }
         }
         return out.toString();
     }

@@ -58,6 +58,11 @@ record SafetyResource(RobotServices robot, Logger log) {
                 g.writeNumberField("secondsAgo", Math.round((System.nanoTime() - trip.get().monotonicNanos()) / 1e8) / 10.0);
                 g.writeEndObject();
             }
+            g.writeArrayFieldStart("unhealthy");
+            for (String condition : s.unhealthy()) {
+                g.writeString(condition);
+            }
+            g.writeEndArray();
         }
         g.writeEndObject();
     }

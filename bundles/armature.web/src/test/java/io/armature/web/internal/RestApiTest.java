@@ -99,7 +99,7 @@ class RestApiTest {
     void readsStatusLoopsAndOneLoop() {
         RestApi.Reply status = get("/status", AUTH);
         assertEquals(200, status.status());
-        assertTrue(status.json().contains("\"safety\":{\"state\":\"OK\",\"mayMove\":true}"), status.json());
+        assertTrue(status.json().contains("\"safety\":{\"state\":\"OK\",\"mayMove\":true,\"unhealthy\":[]}"), status.json());
         assertTrue(status.json().contains("\"loops\":[\"left\"]"), status.json());
         RestApi.Reply loops = get("/loops", AUTH);
         assertTrue(loops.json().startsWith("[{\"name\":\"left\",\"unit\":\"rad/s\",\"setpoint\":5.0"), loops.json());
@@ -134,6 +134,7 @@ class RestApiTest {
         supervisor.unhealthy = "imu stalled";
         assertEquals(409, post("/reset", "").status(), "refused while a condition is unhealthy");
         assertEquals(SafetyState.TRIPPED, supervisor.state());
+        assertTrue(get("/status", AUTH).json().contains("\"unhealthy\":[\"imu stalled\"]"), "the status says what a reset waits for: " + get("/status", AUTH).json());
         supervisor.unhealthy = null;
         assertEquals(200, post("/reset", "").status());
         assertEquals(SafetyState.OK, supervisor.state());
