@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Dictionary;
 import java.util.Hashtable;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -63,6 +64,49 @@ class ControlLoopsTest {
         assertTrue(loops.startsWith("LOOP     RATE Hz   SETPOINT   MEASURED   OUTPUT    P99 us   P99.9 us OVERRUNS  B/CYCLE CONTROLLER PRIORITY"), loops);
         assertTrue(loops.matches("(?s).*\\nleft\\s+1000\\s+0\\.00\\s+\\S+\\s+\\S+\\s+[0-9.]+\\s+[0-9.]+\\s+\\d+\\s+\\S+\\s+pid\\s+(SCHED_FIFO|normal).*"), loops);
         assertTrue(loops.contains("\nright "), loops);
+    }
+
+    @Test
+    void theEncoderSamplersTheLoopsControlOnRunJustBelowTheLoopsRealTimePriority() throws Exception {
+        robot.gogo("robot:loops"); // the loops have started and set their priority
+        List<int[]> loops = scheduling("armature-loop-");
+        List<int[]> encoders = scheduling("armature-encode"); // the kernel keeps 15 characters of a thread's name
+        assertEquals(2, loops.size(), "two wheel loops");
+        assertEquals(2, encoders.size(), "two encoder samplers");
+        final int fifo = 1;
+        if (loops.get(0)[0] == fifo) {
+            for (int[] loop : loops) {
+                assertEquals(80, loop[1], "the loop engine's priority");
+            }
+            assertTrue(Poll.until(5_000, () -> scheduling("armature-encode").stream().allMatch(e -> e[0] == fifo && e[1] == 79)),
+                    "each encoder sampler under SCHED_FIFO 79, below its loop: " + describe(scheduling("armature-encode")));
+        } else {
+            // without CAP_SYS_NICE neither gets real-time priority, and both say so in the log
+            assertTrue(encoders.stream().allMatch(e -> e[0] != fifo), describe(encoders));
+        }
+    }
+
+    /** @return policy and real-time priority of every thread of this JVM whose kernel name starts with {@code prefix} */
+    private static List<int[]> scheduling(String prefix) {
+        List<int[]> found = new java.util.ArrayList<>();
+        java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+        for (java.io.File task : tasks == null ? new java.io.File[0] : tasks) {
+            try {
+                String comm = readProc(task.getPath() + "/comm");
+                if (comm.startsWith(prefix)) {
+                    String stat = readProc(task.getPath() + "/stat");
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" "); // f[0] is field 3 of proc(5)
+                    found.add(new int[] {Integer.parseInt(f[41 - 3]), Integer.parseInt(f[40 - 3])});
+                }
+            } catch (Exception threadEnded) {
+                // gone between the listing and the read
+            }
+        }
+        return found;
+    }
+
+    private static String describe(List<int[]> threads) {
+        return threads.stream().map(t -> "policy " + t[0] + " priority " + t[1]).toList().toString();
     }
 
     @Test

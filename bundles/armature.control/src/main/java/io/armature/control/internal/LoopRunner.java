@@ -9,6 +9,7 @@ import org.HdrHistogram.Recorder;
 import io.armature.control.ControlLoop;
 import io.armature.control.LoopStatistics;
 import io.armature.kit.service.Threads;
+import io.armature.kit.realtime.RealTimePriority;
 
 /**
  * Runs one {@link ControlLoop} at a fixed rate on its own named thread: park until

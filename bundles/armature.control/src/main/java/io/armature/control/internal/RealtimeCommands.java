@@ -16,6 +16,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 import io.armature.control.ControlLoop;
+import io.armature.kit.realtime.RealTimePriority;
 
 /**
  * {@code robot:latency}, a cyclictest-like self test of the loop engine on this host, and

@@ -1,4 +1,4 @@
-package io.armature.control.internal;
+package io.armature.kit.realtime;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -9,19 +9,20 @@ import java.util.concurrent.TimeUnit;
 /**
  * Puts the calling thread under SCHED_FIFO. Java has no API for it, so the thread finds its
  * own kernel id through {@code /proc/thread-self} and asks {@code chrt} (util-linux). Needs
- * root or CAP_SYS_NICE, and a kernel that grants real-time time (sched_rt_runtime_us).
+ * root or CAP_SYS_NICE, and a kernel that grants real-time time (sched_rt_runtime_us). Loop
+ * threads and the samplers of the streams loops control on use it.
  */
-final class RealTimePriority {
+public final class RealTimePriority {
 
     /** Outcome: whether the thread now runs at real-time priority, and if not, why not. */
-    record Result(boolean applied, String message) {
+    public record Result(boolean applied, String message) {
     }
 
     private RealTimePriority() {
     }
 
     /** @return the kernel thread id of the calling thread, or -1 where /proc has none */
-    static long currentTid() {
+    public static long currentTid() {
         try {
             // "/proc/thread-self" links to "<pid>/task/<tid>"
             String link = Files.readSymbolicLink(Path.of("/proc/thread-self")).toString();
@@ -32,7 +33,7 @@ final class RealTimePriority {
     }
 
     /** Applies SCHED_FIFO at {@code priority} (1..99) to the calling thread. Call once, off the hot path. */
-    static Result applyToCurrentThread(int priority) {
+    public static Result applyToCurrentThread(int priority) {
         if (priority < 1 || priority > 99) {
             return new Result(false, "real-time priority is off (configured " + priority + ")");
         }

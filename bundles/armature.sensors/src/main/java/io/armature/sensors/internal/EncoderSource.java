@@ -11,11 +11,14 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
 
 import io.armature.hal.Board;
 import io.armature.hal.DigitalInput;
 import io.armature.sensor.EncoderSample;
 import io.armature.kit.sensor.EncoderEstimator;
+import io.armature.kit.realtime.RealTimePriority;
 import io.armature.kit.sensor.QuadratureDecoder;
 import io.armature.sensors.stream.BroadcastStream;
 
@@ -64,6 +67,10 @@ public final class EncoderSource {
 
         @AttributeDefinition(name = "Largest acceleration (rad/s²)", description = "A bigger velocity change per sample is a spike: flagged invalid.")
         double maxAcceleration() default 5000.0;
+
+        @AttributeDefinition(name = "Real-time priority", description = "SCHED_FIFO priority of the sampling thread, 1..99; 0 for none. "
+                + "Below the loop engine's (80), so a loop that controls on this stream gets its sample on time and is never preempted by it.")
+        int realTimePriority() default 79;
     }
 
     /** The decoder counting the inputs of one board. */
@@ -81,20 +88,21 @@ public final class EncoderSource {
     private QuadratureDecoder sampled;
 
     @Activate
-    public EncoderSource(Config config, BundleContext context) {
-        this(config, context, true);
+    public EncoderSource(Config config, BundleContext context, @Reference(service = LoggerFactory.class) Logger log) {
+        this(config, context, log, true);
     }
 
     /** For unit tests, which call {@link #sample(long)} themselves: no thread of its own. */
     EncoderSource(Config config, Board board, BundleContext context, boolean ownThread) {
-        this(config, context, ownThread);
+        this(config, context, null, ownThread);
         bindBoard(board);
     }
 
-    private EncoderSource(Config config, BundleContext context, boolean ownThread) {
+    private EncoderSource(Config config, BundleContext context, Logger log, boolean ownThread) {
         String name = SampledStream.checkName(config.armature_stream());
         String what = "encoder '" + name + "': ";
         SampledStream.checkRate(what, config.rateHz(), 10_000);
+        SampledStream.checkPriority(what, config.realTimePriority());
         if (config.countsPerRevolution() < 1 || config.countsPerRevolution() > 10_000_000) {
             throw new IllegalArgumentException(what + "countsPerRevolution must be 1..10000000, was " + config.countsPerRevolution());
         }
@@ -115,10 +123,23 @@ public final class EncoderSource {
         int window = (int) Math.max(1, Math.round(config.velocityWindowMillis() * config.rateHz() / 1000.0));
         this.estimator = new EncoderEstimator(config.countsPerRevolution(), config.inverted(), window, config.maxVelocity(),
                 config.maxAcceleration() / config.rateHz());
-        this.source = new SampledStream<>(name, config.rateHz(), EncoderSample::new, context, "armature-encoder-" + name, this::sample);
+        this.source = new SampledStream<>(name, config.rateHz(), EncoderSample::new, context, "armature-encoder-" + name,
+                config.realTimePriority(), rt -> realTime(log, what, rt), this::sample);
         this.stream = source.stream();
         if (ownThread) {
             source.start(); // nothing is sampled until the board is bound, right after construction
+        }
+    }
+
+    /** Says once, when sampling starts, whether the sampler runs at its real-time priority. */
+    private static void realTime(Logger log, String what, RealTimePriority.Result rt) {
+        if (log == null) {
+            return;
+        }
+        if (rt.applied()) {
+            log.info("{}sampling under {}", what, rt.message());
+        } else {
+            log.warn("{}sampling without real-time priority, so a loop controlling on it may read a late sample: {}", what, rt.message());
         }
     }
 

@@ -158,5 +158,8 @@ class EncoderSourceTest {
         board.deactivate();
         assertEquals("encoder 'encoder.right': maxVelocity must be finite and above 0, was NaN",
                 assertThrows(IllegalArgumentException.class, () -> source("maxVelocity", Double.NaN)).getMessage());
+        board.deactivate();
+        assertEquals("encoder 'encoder.right': realTimePriority must be 0 (none) or 1..99, was 100",
+                assertThrows(IllegalArgumentException.class, () -> source("realTimePriority", 100)).getMessage());
     }
 }
