@@ -1108,7 +1108,7 @@ class MotionAuthorityConformanceTest {
         if (s == Source.REST) {
             HttpResponse<String> resp = post("reset", "{}", password, csrf(), Map.of());
             assertEquals(200, resp.statusCode(), resp.body());
-            assertEquals("{\"state\":\"OK\",\"mayMove\":true}", resp.body());
+            assertEquals("{\"state\":\"OK\",\"mayMove\":true,\"unhealthy\":[]}", resp.body());
             return "POST reset 200 " + resp.body();
         }
         String out = robot.gogo("robot:reset").trim();

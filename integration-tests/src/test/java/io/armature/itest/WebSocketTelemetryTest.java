@@ -86,7 +86,7 @@ class WebSocketTelemetryTest {
             Thread.sleep(2_000);
             long perSecond = (c.messages.get() - before) / 2;
             assertTrue(perSecond >= 30, perSecond + " messages a second");
-            assertTrue(c.last().matches("\\{\"seq\":\\d+,\"t\":[\\d.]+,\"safety\":\\{\"state\":\"OK\",\"mayMove\":true\\},"
+            assertTrue(c.last().matches("\\{\"seq\":\\d+,\"t\":[\\d.]+,\"safety\":\\{\"state\":\"OK\",\"mayMove\":true,\"unhealthy\":\\[\\]\\},"
                     + "\"loops\":\\[\\{\"name\":\"left\",\"setpoint\":0\\.0,\"measurement\":.*,\"output\":.*,\"cycles\":\\d+,\"overruns\":\\d+\\},"
                     + "\\{\"name\":\"right\".*\\]\\}"), c.last());
 
