@@ -67,7 +67,7 @@ class ControlLoopsTest {
     }
 
     @Test
-    void theEncoderSamplersTheLoopsControlOnRunJustBelowTheLoopsRealTimePriority() throws Exception {
+    void theSupervisorRunsAboveTheLoopsAndTheEncoderSamplersJustBelow() throws Exception {
         robot.gogo("robot:loops"); // the loops have started and set their priority
         List<int[]> loops = scheduling("armature-loop-");
         List<int[]> encoders = scheduling("armature-encode"); // the kernel keeps 15 characters of a thread's name
@@ -80,6 +80,9 @@ class ControlLoopsTest {
             }
             assertTrue(Poll.until(5_000, () -> scheduling("armature-encode").stream().allMatch(e -> e[0] == fifo && e[1] == 79)),
                     "each encoder sampler under SCHED_FIFO 79, below its loop: " + describe(scheduling("armature-encode")));
+            assertTrue(Poll.until(5_000, () -> scheduling("armature-safety").stream().allMatch(e -> e[0] == fifo && e[1] == 81)),
+                    "the supervisor under SCHED_FIFO 81, above the loops it watches: " + describe(scheduling("armature-safety")));
+            assertEquals(1, scheduling("armature-safety").size(), "one supervisor thread");
         } else {
             // without CAP_SYS_NICE neither gets real-time priority, and both say so in the log
             assertTrue(encoders.stream().allMatch(e -> e[0] != fifo), describe(encoders));

@@ -9,7 +9,7 @@ import java.util.List;
  */
 record Settings(long cycleNanos, long permitNanos, String[] requiredBoards, String[] requiredLoops, String[] watchedStreams,
         long stallNanos, long maxInvalidPerSecond, String estopBoard, String estopChannel, long debounceNanos, long watchdogFeedNanos,
-        String watchdogDevice, int watchdogTimeoutSeconds, int startupGraceMillis) {
+        String watchdogDevice, int watchdogTimeoutSeconds, int startupGraceMillis, int realTimePriority) {
 
     /** @throws IllegalArgumentException naming the first bad value */
     static Settings of(Supervisor.Config config) {
@@ -25,6 +25,7 @@ record Settings(long cycleNanos, long permitNanos, String[] requiredBoards, Stri
         range("streamStallMillis", config.streamStallMillis(), 5, 60_000);
         range("maxInvalidPerSecond", config.maxInvalidPerSecond(), 0, 100_000);
         range("startupGraceMillis", config.startupGraceMillis(), 0, 600_000);
+        range("realTimePriority", config.realTimePriority(), 0, 99);
         String estop = config.estopInput() == null ? "" : config.estopInput().trim();
         if (!estop.isEmpty() && !isBoardChannel(estop)) {
             throw new IllegalArgumentException("estopInput must be board/channel, for example sim/estop.in; was '" + estop + "'");
@@ -33,7 +34,8 @@ record Settings(long cycleNanos, long permitNanos, String[] requiredBoards, Stri
         return new Settings(config.cycleMicros() * 1000L, config.permitMillis() * 1_000_000L, names(config.requiredBoards()),
                 names(config.requiredLoops()), names(config.watchedStreams()), config.streamStallMillis() * 1_000_000L,
                 config.maxInvalidPerSecond(), boardOf(estop), channelOf(estop), config.estopDebounceMillis() * 1_000_000L,
-                config.watchdogFeedMillis() * 1_000_000L, device, config.watchdogTimeoutSeconds(), config.startupGraceMillis());
+                config.watchdogFeedMillis() * 1_000_000L, device, config.watchdogTimeoutSeconds(), config.startupGraceMillis(),
+                config.realTimePriority());
     }
 
     /**
@@ -47,7 +49,7 @@ record Settings(long cycleNanos, long permitNanos, String[] requiredBoards, Stri
             estop = "";
         }
         return new Settings(1_000_000L, 50_000_000L, new String[0], new String[0], new String[0], 100_000_000L, 50, boardOf(estop),
-                channelOf(estop), 5_000_000L, 1_000_000_000L, "", 0, 0);
+                channelOf(estop), 5_000_000L, 1_000_000_000L, "", 0, 0, 81);
     }
 
     /** @return true when the watchdog to use differs from the one {@code before} named */

@@ -26,6 +26,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 import io.armature.control.ControlLoop;
 import io.armature.hal.Board;
+import io.armature.kit.realtime.RealTimePriority;
 import io.armature.kit.service.DataDirectory;
 import io.armature.kit.service.NamedServices;
 import io.armature.safety.Heartbeat;
@@ -53,6 +54,11 @@ public final class Supervisor implements SafetySupervisor {
     public @interface Config {
         @AttributeDefinition(name = "Cycle (µs)", description = "How often the supervisor checks and feeds, 100..100000 µs.")
         int cycleMicros() default 1000;
+
+        @AttributeDefinition(name = "Real-time priority", description = "SCHED_FIFO priority of the supervisor's thread, 1..99; 0 for none (from the next start). "
+                + "Above the loop engine's (80): a loop that overruns cannot delay the feed or the judgement of its own heartbeat, "
+                + "and a busy machine cannot starve the permits into lapsing.")
+        int realTimePriority() default 81;
 
         @AttributeDefinition(name = "Permit (ms)", description = "How long one feed of a board's motion permit lasts, 1..1000 ms. "
                 + "If the supervisor stops feeding, the boards go safe after this.")
@@ -168,6 +174,17 @@ public final class Supervisor implements SafetySupervisor {
         }
     }
 
+    /** Puts the supervisor's own thread at a real-time priority, and says how it went. */
+    private void realTime(int priority) {
+        RealTimePriority.Result rt = RealTimePriority.applyToCurrentThread(priority);
+        if (rt.applied()) {
+            log.info("safety supervisor runs under {}", rt.message());
+        } else {
+            log.warn("safety supervisor runs without real-time priority, so a busy machine can delay its feed until the permits lapse: {}",
+                    rt.message());
+        }
+    }
+
     private void refuse(String reason) {
         CheckResult refused = configCheck.refuse(reason);
         trip(refused.source(), refused.tripMessage());
@@ -229,15 +246,30 @@ public final class Supervisor implements SafetySupervisor {
 
     private void run() {
         long next = System.nanoTime();
+        int priority = 0;
+        boolean lookedAgain = false;
         while (running) {
+            if (settings.realTimePriority() != priority && settings.realTimePriority() > 0) {
+                priority = settings.realTimePriority();
+                realTime(priority); // 0 leaves it as it is until the supervisor starts again
+            }
             long cycleNanos = settings.cycleNanos();
             next += cycleNanos;
             long now = System.nanoTime();
             if (next - now > 0) {
                 LockSupport.parkNanos(next - now);
             } else if (now - next > 10 * cycleNanos) {
-                next = now; // stalled: do not burst
+                // Stalled itself (the JVM or the machine did not run it): no burst, and no judgement
+                // yet. It runs above the loops and samplers, so judging now would blame them for the
+                // same stall before they had a chance to run: it looks again one cycle later (once:
+                // a supervisor that is late every cycle still judges every other one).
+                next = now;
+                if (!lookedAgain) {
+                    lookedAgain = true;
+                    continue;
+                }
             }
+            lookedAgain = false;
             check(System.nanoTime());
         }
     }

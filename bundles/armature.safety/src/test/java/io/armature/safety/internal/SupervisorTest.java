@@ -356,6 +356,13 @@ class SupervisorTest {
     }
 
     @Test
+    void aRealTimePriorityBeyondTheKernelsRangeIsRefused() {
+        Supervisor s = supervisor("realTimePriority", 100);
+        assertFalse(s.mayMove());
+        assertEquals("configuration refused: realTimePriority must be 0..99, was 100", s.tripReason().orElseThrow().message());
+    }
+
+    @Test
     void aBadConfigurationAtStartLeavesASupervisorThatIsTrippedWithTheReasonAndStillStops() {
         Supervisor s = supervisor("permitMillis", 0);
         assertFalse(s.mayMove());
