@@ -2,28 +2,11 @@
 // record a step, change gains and see the loop behave differently, e-stop, reset.
 // Run by RobotPageBrowserTest: node robot-page.mjs, with ARMATURE_URL, ARMATURE_PASSWORD and
 // CHROMIUM (the system Chromium) in the environment. Exits non-zero on the first failed check.
-import { chromium } from 'playwright-core';
+import { check, environment, launch } from './console.mjs';
 
-const base = process.env.ARMATURE_URL;
-const password = process.env.ARMATURE_PASSWORD;
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-if (!base || !password) {
-  console.error('set ARMATURE_URL and ARMATURE_PASSWORD');
-  process.exit(2);
-}
+const { ARMATURE_URL: base, ARMATURE_PASSWORD: password } = environment('ARMATURE_URL', 'ARMATURE_PASSWORD');
 
-function check(condition, what) {
-  if (!condition) {
-    throw new Error('FAILED: ' + what);
-  }
-  console.log('ok: ' + what);
-}
-
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-});
+const browser = await launch();
 try {
   // Without the password the console stays shut.
   const stranger = await browser.newContext();

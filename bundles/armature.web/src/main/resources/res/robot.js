@@ -18,15 +18,92 @@
   }
 
   function post(path, body) {
-    var headers = { 'Content-Type': 'application/json' };
+    return send(path, 'application/json', JSON.stringify(body));
+  }
+
+  function send(path, type, body) {
+    var headers = { 'Content-Type': type };
     headers[page.csrfHeader] = page.token;
-    return fetch('robot/' + path, { method: 'POST', headers: headers, body: JSON.stringify(body), credentials: 'same-origin' })
+    return fetch('robot/' + path, { method: 'POST', headers: headers, body: body, credentials: 'same-origin' })
       .then(function (r) {
         return r.json().then(function (j) {
           if (!r.ok) { throw new Error(j.error || ('HTTP ' + r.status)); }
           return j;
         });
       });
+  }
+
+  function getJson(path) {
+    return fetch('robot/' + path, { credentials: 'same-origin' }).then(function (r) {
+      return r.json().then(function (j) {
+        if (!r.ok) { throw new Error(j.error || ('HTTP ' + r.status)); }
+        return j;
+      });
+    });
+  }
+
+  // Bundles and features: a swap or an apply blocks until the health gate decided; one at a time.
+  var deploying = false;
+
+  function deployed(what, request) {
+    if (deploying) { return; }
+    deploying = true;
+    var out = $('deploy-result');
+    out.style.color = '';
+    out.textContent = what + ': installing and waiting for the health gate...';
+    request.then(function (r) {
+      out.textContent = r.outcome + ': ' + r.message;
+      out.style.color = '#080';
+    }, function (e) {
+      out.textContent = e.message;
+      out.style.color = '#c00';
+    }).then(function () {
+      deploying = false;
+      loadBundles();
+    });
+  }
+
+  function loadBundles() {
+    getJson('api/bundles').then(function (b) {
+      $('installed-feature').textContent = b.installed || 'unknown';
+      var body = $('bundles').tBodies[0];
+      body.textContent = '';
+      b.bundles.filter(function (x) { return x.id !== 0; }).forEach(function (x) {
+        var tr = el('tr', { 'data-bundle': x.symbolicName });
+        [x.id, x.symbolicName, x.version, x.state].forEach(function (v) { tr.appendChild(el('td', {}, v)); });
+        var td = el('td');
+        var file = el('input', { type: 'file', accept: '.jar', 'aria-label': 'jar for ' + x.symbolicName });
+        var swap = el('button', { type: 'button', 'class': 'ar-swap' }, 'Swap');
+        swap.addEventListener('click', function () {
+          if (!file.files.length) { say('choose the new jar of ' + x.symbolicName + ' first', true); return; }
+          deployed('swap ' + x.symbolicName, file.files[0].arrayBuffer().then(function (jar) {
+            return send('api/bundles/' + encodeURIComponent(x.symbolicName) + '/swap', 'application/java-archive', jar);
+          }));
+        });
+        td.appendChild(file);
+        td.appendChild(swap);
+        tr.appendChild(td);
+        body.appendChild(tr);
+      });
+    }, function (e) { $('installed-feature').textContent = e.message; });
+    getJson('api/features').then(function (f) {
+      var body = $('features').tBodies[0];
+      body.textContent = '';
+      f.features.forEach(function (x) {
+        var tr = el('tr', { 'data-feature': x.name });
+        tr.appendChild(el('td', {}, x.name + (x.installed ? ' (installed)' : '')));
+        tr.appendChild(el('td', {}, x.error ? x.error : x.changes.length === 0 ? 'nothing: it is the running set'
+          : x.changes.map(function (c) { return c.kind.toLowerCase() + ' ' + c.bundle + ' ' + (c.from && c.to ? c.from + ' -> ' + c.to : c.to || c.from); }).join('; ')));
+        var td = el('td');
+        var apply = el('button', { type: 'button', 'class': 'ar-apply' }, 'Apply');
+        apply.addEventListener('click', function () {
+          deployed('apply ' + x.name, post('api/features/' + encodeURIComponent(x.name) + '/apply', {}));
+        });
+        td.appendChild(apply);
+        tr.appendChild(td);
+        body.appendChild(tr);
+      });
+    }, function () { /* no deployer: the bundles table says so */ });
   }
 
   function el(tag, attrs, text) {
@@ -290,6 +367,7 @@
 
   refreshPage().then(function () {
     loadGains();
+    loadBundles();
     connect();
     setInterval(refreshPage, 1000);
     setInterval(function () {

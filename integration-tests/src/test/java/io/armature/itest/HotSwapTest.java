@@ -5,10 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -54,47 +62,31 @@ class HotSwapTest {
         return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("armature-loop-" + name) && t.isAlive()).count();
     }
 
-    /** Samples the left motor's channels as fast as it can until stopped; counts samples with the motor not driven. */
-    private static final class Watch implements AutoCloseable {
-        final AtomicBoolean running = new AtomicBoolean(true);
-        final AtomicLong samples = new AtomicLong();
-        final AtomicInteger undriven = new AtomicInteger();
-        final Thread thread;
+    /** The left wheel driven, its loop before a swap, and its motor's channels. */
+    private record DrivenWheel(TunableLoop before, PwmOutput pwm, DigitalOutput brake) {
+    }
 
-        Watch(PwmOutput pwm, DigitalOutput brake) {
-            thread = new Thread(() -> {
-                while (running.get()) {
-                    if (pwm.duty() == 0 || brake.get()) {
-                        undriven.incrementAndGet();
-                    }
-                    samples.incrementAndGet();
-                    Thread.onSpinWait();
-                }
-            }, "swap-watch");
-            thread.start();
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            running.set(false);
-            thread.join();
-        }
+    /** Drives the left wheel at {@code speed} from a healthy robot, with live gains a swap must carry over (kp 0.05). */
+    private DrivenWheel driveLeft(double speed) throws Exception {
+        robot.healthySupervisor();
+        robot.gogo("robot:setpoint left " + speed);
+        TunableLoop before = activeLoop("left");
+        assertTrue(Poll.until(3_000, () -> Math.abs(before.measurement() - speed) < 0.5), "at speed: " + before.measurement());
+        robot.gogo("robot:pid left 0.05 0.12 0");
+        return new DrivenWheel(before, robot.service(PwmOutput.class, "(armature.channel=motor.left.pwm)", 5_000),
+                robot.service(DigitalOutput.class, "(armature.channel=motor.left.brake)", 5_000));
     }
 
     @Test
     void updatingTheControlBundleSideBySideKeepsTheWheelDriven() throws Exception {
-        robot.gogo("robot:setpoint left 15");
-        TunableLoop before = activeLoop("left");
-        assertTrue(Poll.until(3_000, () -> Math.abs(before.measurement() - 15) < 0.5), "at speed: " + before.measurement());
-        PwmOutput pwm = robot.service(PwmOutput.class, "(armature.channel=motor.left.pwm)", 5_000);
-        DigitalOutput brake = robot.service(DigitalOutput.class, "(armature.channel=motor.left.brake)", 5_000);
-        robot.gogo("robot:pid left 0.05 0.12 0"); // a live change that must survive the update
+        DrivenWheel wheel = driveLeft(15);
+        TunableLoop before = wheel.before();
 
         Bundle old = robot.bundle("armature.control");
         Path v2 = robot.newVersionOf("armature.control", "0.1.1.update");
         long startNanos;
         long swapNanos;
-        try (Watch watch = new Watch(pwm, brake)) {
+        try (DriveWatch watch = new DriveWatch(wheel.pwm(), wheel.brake())) {
             startNanos = System.nanoTime();
             Bundle next = robot.context().installBundle(v2.toUri().toString());
             next.start();
@@ -121,6 +113,105 @@ class HotSwapTest {
                 swapNanos / 1e6, (System.nanoTime() - startNanos) / 1e6);
         assertTrue(robot.gogo("robot:loops").contains("left        1000      15.00"), robot.gogo("robot:loops"));
         assertEquals(1, loopThreads("left"), "one thread runs the loop once the old version is gone");
+    }
+
+    /** POSTs a jar to {@code bundles/<name>/swap} as a script would, with the console's credentials and the CSRF token. */
+    private HttpResponse<String> swapThroughRest(String name, byte[] jar, String contentType, String origin) throws Exception {
+        HttpClient client = HttpClient.newHttpClient();
+        String base = "http://127.0.0.1:" + robot.httpPort() + "/armature/api/";
+        String auth = "Basic " + Base64.getEncoder().encodeToString(("admin:" + robot.consolePassword()).getBytes(StandardCharsets.UTF_8));
+        String csrf = client.send(HttpRequest.newBuilder(URI.create(base + "csrf")).header("Authorization", auth).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        Matcher m = Pattern.compile("\"token\":\"([^\"]+)\"").matcher(csrf);
+        assertTrue(m.find(), csrf);
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + "bundles/" + name + "/swap")).timeout(Duration.ofSeconds(90))
+                .header("Authorization", auth).header("X-Armature-CSRF", m.group(1)).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(jar));
+        if (origin != null) {
+            b.header("Origin", origin);
+        }
+        return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void aSwapThroughTheRestApiKeepsTheWheelDrivenAndRefusesWhatIsNotANewerBundle() throws Exception {
+        DrivenWheel wheel = driveLeft(15);
+        Bundle old = robot.bundle("armature.control");
+        byte[] v2 = Files.readAllBytes(robot.newVersionOf("armature.control", "0.1.1.swap"));
+
+        // refused before anything is touched: a foreign page, a body that is not a jar, another bundle's jar
+        assertEquals(403, swapThroughRest("armature.control", v2, "application/java-archive", "http://evil.example").statusCode(),
+                "a page of another site cannot swap");
+        HttpResponse<String> json = swapThroughRest("armature.control", v2, "application/json", null);
+        assertEquals(415, json.statusCode(), json.body());
+        HttpResponse<String> other = swapThroughRest("armature.web", v2, "application/java-archive", null);
+        assertEquals(409, other.statusCode(), other.body());
+        assertTrue(other.body().contains("\"error\":\"the upload is bundle armature.control, not armature.web; nothing changed\""), other.body());
+        assertEquals(Bundle.ACTIVE, old.getState(), "nothing changed");
+
+        HttpResponse<String> swapped;
+        try (DriveWatch watch = new DriveWatch(wheel.pwm(), wheel.brake())) {
+            swapped = swapThroughRest("armature.control", v2, "application/java-archive", null);
+            Thread.sleep(300);
+            assertEquals(0, watch.undriven.get(), "samples with the left motor undriven during the swap, of " + watch.samples.get());
+        }
+        assertEquals(200, swapped.statusCode(), swapped.body());
+        assertTrue(swapped.body().contains("\"outcome\":\"APPLIED\""), swapped.body());
+        assertTrue(swapped.body().contains("\"kind\":\"UPDATE\",\"bundle\":\"armature.control\""), swapped.body());
+        assertEquals(Bundle.UNINSTALLED, old.getState(), "the old version is gone");
+        assertEquals("0.1.1.swap", robot.bundle("armature.control").getVersion().toString());
+        TunableLoop after = activeLoop("left");
+        assertNotSame(wheel.before(), after);
+        assertEquals(15.0, after.setpoint(), "the setpoint carried over");
+        assertEquals(0.05, after.gains().kp(), "the live gains carried over");
+
+        HttpResponse<String> again = swapThroughRest("armature.control", v2, "application/java-archive", null);
+        assertEquals(409, again.statusCode(), again.body());
+        assertTrue(again.body().contains("bundle armature.control 0.1.1.swap is not newer than the running 0.1.1.swap"), again.body());
+        assertTrue(robot.gogo("feature:list").startsWith("installed: sim-rover"), robot.gogo("feature:list"));
+    }
+
+    @Test
+    void anOperatorSwapsTheControlBundleFromTheRobotPageWhileTheWheelRuns() throws Exception {
+        Path scripts = Path.of(System.getProperty("armature.web-tests.dir", "web-tests"));
+        assertTrue(Files.isDirectory(scripts.resolve("node_modules/playwright-core")),
+                "Playwright is not installed in " + scripts.toAbsolutePath() + ": run scripts/install-test-deps.sh (npm ci there)");
+        DrivenWheel wheel = driveLeft(20);
+        Bundle old = robot.bundle("armature.control");
+        Path v2 = robot.newVersionOf("armature.control", "0.1.1.page");
+
+        String output;
+        int exit;
+        try (DriveWatch watch = new DriveWatch(wheel.pwm(), wheel.brake())) {
+            ProcessBuilder pb = new ProcessBuilder("node", "swap-page.mjs").directory(scripts.toFile()).redirectErrorStream(true);
+            pb.environment().put("ARMATURE_URL", "http://127.0.0.1:" + robot.httpPort());
+            pb.environment().put("ARMATURE_PASSWORD", robot.consolePassword());
+            pb.environment().put("ARMATURE_JAR", v2.toAbsolutePath().toString());
+            pb.environment().put("ARMATURE_JAR_VERSION", "0.1.1.page");
+            pb.environment().putIfAbsent("CHROMIUM", "/usr/bin/chromium");
+            Process p = pb.start();
+            p.getOutputStream().close();
+            output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(3, TimeUnit.MINUTES), "node finished");
+            exit = p.exitValue();
+            System.out.println("swap-page.mjs:\n" + output);
+            assertEquals(0, watch.undriven.get(), "samples with the left motor undriven while the page swapped, of " + watch.samples.get()
+                    + "; supervisor trips " + robot.healthySupervisor().trips() + ", " + boardCounters() + "\n" + robot.gogo("robot:loops") + "\n" + robot.gogo("hal:list"));
+        }
+        assertEquals(0, exit, "the browser scenario failed:\n" + output);
+        assertTrue(output.contains("all checks passed"), output);
+        assertEquals(Bundle.UNINSTALLED, old.getState(), "the old version is gone");
+        TunableLoop after = activeLoop("left");
+        assertEquals(20.0, after.setpoint(), "the setpoint carried over");
+        assertEquals(0.05, after.gains().kp(), "the live gains carried over");
+        assertTrue(Math.abs(after.measurement() - 20) < 0.6, "still at speed: " + after.measurement());
+    }
+
+    /** @return the simulated board's permit lapses and refused writes (not in the API): a late feed shows here */
+    private String boardCounters() throws Exception {
+        Board b = robot.service(Board.class, "(armature.board=sim)", 1_000);
+        return "permit lapses " + b.getClass().getMethod("permitLapses").invoke(b) + ", writes refused for want of a permit "
+                + b.getClass().getMethod("refusedWrites").invoke(b);
     }
 
     @Test

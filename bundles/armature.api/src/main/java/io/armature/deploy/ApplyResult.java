@@ -4,9 +4,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The outcome of {@link FeatureDeployer#apply(String)}.
+ * The outcome of {@link FeatureDeployer#apply(String)} or {@link FeatureDeployer#swap(String, byte[])}.
  *
- * @param feature        the feature asked for
+ * @param feature        the feature asked for; for a swap, the installed feature the set was
  * @param outcome        what happened
  * @param message        one sentence for an operator: what was done, or why not
  * @param changes        the bundle changes made (for {@link Outcome#ROLLED_BACK}: made, then undone;

@@ -13,6 +13,9 @@ import org.osgi.annotation.versioning.ProviderType;
 @ProviderType
 public interface FeatureDeployer {
 
+    /** The largest jar {@link #swap(String, byte[])} takes, in bytes (the OpenCV bundle, the largest, is about 70 MB). */
+    int MAX_JAR_BYTES = 256 * 1024 * 1024;
+
     /** @return the names of the features in the repository, sorted; empty when it holds none */
     List<String> available();
 
@@ -42,4 +45,18 @@ public interface FeatureDeployer {
      * @return what happened; a refused change or a rollback is a result, never an exception
      */
     ApplyResult apply(String feature);
+
+    /**
+     * Replaces one running bundle by a newer version of it, side by side, as {@link #apply} does
+     * for a feature: the new version is installed and started beside the running one, which then
+     * goes (a new {@code armature.control} takes its loops over without an undriven cycle); then
+     * the health gate, and a rollback to the running version when the gate fails. Verifies before
+     * anything is touched that the jar is a bundle of that symbolic name with a higher version.
+     *
+     * @param symbolicName the running bundle to replace
+     * @param jar          the new version's jar
+     * @return what happened, for the set named after the installed feature; a refused swap or a
+     *         rollback is a result, never an exception
+     */
+    ApplyResult swap(String symbolicName, byte[] jar);
 }

@@ -185,20 +185,71 @@ public final class Deployer implements FeatureDeployer {
 
     @Override
     public ApplyResult apply(String feature) {
+        return exclusively(feature, t0 -> change("feature " + feature, feature, t0, running -> {
+            FeatureRepository repository = repository();
+            FeatureDescriptor target;
+            try {
+                target = managed(repository.load(feature));
+            } catch (IllegalArgumentException e) {
+                throw new Refused(e.getMessage());
+            }
+            return new Target(target, repository.verify(target));
+        }));
+    }
+
+    @Override
+    public ApplyResult swap(String symbolicName, byte[] jar) {
+        String installed = installed().orElse("running");
+        return exclusively(installed, t0 -> {
+            String[] identity = BundleJar.identity(jar);
+            return change("bundle " + symbolicName + " " + identity[1], installed, t0, running -> {
+                if (symbolicName.equals(context.getBundle().getSymbolicName())) {
+                    throw new Refused("the deployer never replaces its own bundle; start the robot from a new feature's jar instead; nothing changed");
+                }
+                FeatureDescriptor target = BundleSwap.target(installed, running, symbolicName, jar,
+                        id -> context.getBundle(id).adapt(BundleStartLevel.class).getStartLevel());
+                return new Target(target, Map.of(symbolicName, jar));
+            });
+        });
+    }
+
+    /** A change, given when the change lock is held. */
+    private interface Change {
+        ApplyResult run(long t0);
+    }
+
+    /** Runs one change at a time: a second one is refused, not queued. */
+    private ApplyResult exclusively(String name, Change change) {
         long t0 = System.nanoTime();
         if (!changing.tryLock()) {
-            return result(feature, Outcome.REFUSED, "another feature change is running; nothing changed", List.of(), t0);
+            return result(name, Outcome.REFUSED, "another feature change is running; nothing changed", List.of(), t0);
         }
         worker = Thread.currentThread();
         try {
-            return change(feature, t0);
+            return change.run(t0);
         } finally {
             worker = null;
             changing.unlock();
         }
     }
 
-    private ApplyResult change(String feature, long t0) {
+    /** The set a change turns the running set into, and the jars of the bundles it installs, by symbolic name. */
+    record Target(FeatureDescriptor set, Map<String, byte[]> jars) {
+    }
+
+    /** Works out a change's target from the running set, or refuses it before anything is touched. */
+    private interface Plan {
+        Target target(List<SetDiff.Running> running) throws Refused, IOException;
+    }
+
+    /**
+     * Carries a change out: refusals first, then the journal, the new set, the health gate, and
+     * the previous set back when the gate fails.
+     *
+     * @param what    the change in an operator's words, for example {@code feature sim-rover-next}
+     * @param feature the name the result and the journal give the set
+     */
+    private ApplyResult change(String what, String feature, long t0, Plan plan) {
         FeatureRepository repository = repository();
         Settings s = settings;
         FeatureDescriptor target;
@@ -209,20 +260,17 @@ public final class Deployer implements FeatureDeployer {
             if (stopping) {
                 throw new Refused("the deployer is stopping");
             }
-            try {
-                target = managed(repository.load(feature));
-            } catch (IllegalArgumentException e) {
-                throw new Refused(e.getMessage());
-            }
-            jars = repository.verify(target);
+            Target planned = plan.target(bundles.running());
+            target = planned.set();
+            jars = planned.jars();
             refuseWhileTripped();
             List<SetDiff.Running> running = bundles.running();
             steps = SetDiff.diff(running, target);
-            refuseChangesToOwnWiring(feature, steps);
+            refuseChangesToOwnWiring(what, steps);
             previous = previousSet(running, steps, repository);
             if (steps.isEmpty()) {
                 journal.finish(stored(target));
-                return result(feature, Outcome.UNCHANGED, "feature " + feature + " is already running; nothing changed", List.of(), t0);
+                return result(feature, Outcome.UNCHANGED, what + " is already running; nothing changed", List.of(), t0);
             }
             for (SetDiff.Step step : steps) {
                 if (step.to() != null) {
@@ -231,16 +279,16 @@ public final class Deployer implements FeatureDeployer {
             }
             journal.begin(feature, previous);
         } catch (Refused e) {
-            log.warn("feature {} refused: {}", feature, e.getMessage());
+            log.warn("{} refused: {}", what, e.getMessage());
             return result(feature, Outcome.REFUSED, e.getMessage(), List.of(), t0);
         } catch (IOException e) {
-            log.warn("feature {} refused: the deployer's data area cannot be written: {}", feature, e.toString());
+            log.warn("{} refused: the deployer's data area cannot be written: {}", what, e.toString());
             return result(feature, Outcome.REFUSED, "the deployer's data area cannot be written (" + e.getMessage() + "); nothing changed",
                     List.of(), t0);
         }
 
         List<BundleChange> changes = steps.stream().map(SetDiff.Step::change).toList();
-        log.info("feature {}: {}", feature, changes.stream().map(BundleChange::toString).toList());
+        log.info("{}: {}", what, changes.stream().map(BundleChange::toString).toList());
         Optional<String> failure;
         try {
             List<Bundle> set = bundles.converge(target, e -> jars.get(e.symbolicName()));
@@ -248,7 +296,7 @@ public final class Deployer implements FeatureDeployer {
         } catch (InterruptedException | IllegalStateException e) {
             if (stopping) {
                 Thread.currentThread().interrupt();
-                return result(feature, Outcome.REFUSED, "the runtime stopped in the middle of the change to " + feature
+                return result(feature, Outcome.REFUSED, "the runtime stopped in the middle of the change to " + what
                         + "; the previous set is restored when it starts again", changes, t0);
             }
             failure = Optional.of("the change failed: " + e);
@@ -260,11 +308,11 @@ public final class Deployer implements FeatureDeployer {
                 FeatureDescriptor now = stored(target);
                 journal.finish(now);
                 journal.retain(shas(now));
-                String message = "feature " + feature + " applied and healthy: " + summary(changes);
+                String message = what + " applied and healthy: " + summary(changes);
                 log.info("{}", message);
                 return result(feature, Outcome.APPLIED, message, changes, t0);
             }
-            String message = "feature " + feature + " failed the health gate (" + failure.get() + "); rolled back to " + previous.name();
+            String message = what + " failed the health gate (" + failure.get() + "); rolled back to " + previous.name();
             log.warn("{}", message);
             Optional<String> after = restore(previous);
             if (after.isPresent()) {
@@ -273,9 +321,9 @@ public final class Deployer implements FeatureDeployer {
             }
             return result(feature, Outcome.ROLLED_BACK, message, changes, t0);
         } catch (IOException e) {
-            log.error("feature {}: the journal cannot be written: {}", feature, e.toString());
+            log.error("{}: the journal cannot be written: {}", what, e.toString());
             return result(feature, failure.isEmpty() ? Outcome.APPLIED : Outcome.ROLLED_BACK,
-                    "feature " + feature + ": the deployer's data area cannot be written: " + e.getMessage(), changes, t0);
+                    what + ": the deployer's data area cannot be written: " + e.getMessage(), changes, t0);
         }
     }
 
@@ -333,11 +381,11 @@ public final class Deployer implements FeatureDeployer {
     }
 
     /** A refresh of a bundle the deployer is wired to would stop it in the middle of the change. */
-    private void refuseChangesToOwnWiring(String feature, List<SetDiff.Step> steps) throws Refused {
+    private void refuseChangesToOwnWiring(String what, List<SetDiff.Step> steps) throws Refused {
         Set<Long> providers = bundles.ownProviders();
         for (SetDiff.Step step : steps) {
             if (step.from() != null && providers.contains(step.from().id())) {
-                throw new Refused("feature " + feature + " would " + step.change() + ", which the deployer itself runs on; "
+                throw new Refused(what + " would " + step.change() + ", which the deployer itself runs on; "
                         + "start the robot from the new feature's jar instead; nothing changed");
             }
         }

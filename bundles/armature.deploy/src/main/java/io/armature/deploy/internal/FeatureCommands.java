@@ -1,5 +1,8 @@
 package io.armature.deploy.internal;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
@@ -11,11 +14,12 @@ import io.armature.deploy.ApplyResult;
 import io.armature.deploy.BundleChange;
 import io.armature.deploy.FeatureDeployer;
 
-/** {@code feature:list} and {@code feature:apply <name>}. */
+/** {@code feature:list}, {@code feature:apply <name>} and {@code feature:swap <bundle> <jar>}. */
 @Component(service = FeatureCommands.class, immediate = true, property = {
         "osgi.command.scope=feature",
         "osgi.command.function=list",
-        "osgi.command.function=apply"})
+        "osgi.command.function=apply",
+        "osgi.command.function=swap"})
 public final class FeatureCommands {
 
     private final FeatureDeployer deployer;
@@ -59,7 +63,22 @@ public final class FeatureCommands {
         if (!deployer.available().contains(name)) {
             deployer.diff(name); // says in one sentence why the name is not a feature
         }
-        ApplyResult r = deployer.apply(name);
+        return report(deployer.apply(name));
+    }
+
+    /** feature:swap — replaces a running bundle by a newer version of it from a jar file, side by side, and prints what happened. */
+    public String swap(String bundle, String jarFile) throws IOException {
+        Path file = Path.of(jarFile);
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("no jar file " + jarFile);
+        }
+        if (Files.size(file) > FeatureDeployer.MAX_JAR_BYTES) {
+            throw new IllegalArgumentException(jarFile + " is larger than " + FeatureDeployer.MAX_JAR_BYTES / (1024 * 1024) + " MB");
+        }
+        return report(deployer.swap(bundle, Files.readAllBytes(file)));
+    }
+
+    private static String report(ApplyResult r) {
         StringBuilder out = new StringBuilder(r.outcome().name()).append(": ").append(r.message())
                 .append(" (").append(r.durationMillis()).append(" ms)");
         for (BundleChange c : r.changes()) {

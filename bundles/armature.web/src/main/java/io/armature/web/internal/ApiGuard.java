@@ -121,11 +121,20 @@ final class ApiGuard {
      * @throws ApiException 403 for a missing or wrong token, 415 for a body that is not JSON
      */
     void checkPost(String token, String contentType) throws ApiException {
-        if (!tokenMatches(token)) {
-            throw new ApiException(403, "missing or wrong " + CSRF_HEADER + " header; GET /armature/api/csrf gives the token");
-        }
+        checkCsrf(token);
         if (contentType == null || !contentType.toLowerCase(Locale.ROOT).split(";")[0].trim().equals("application/json")) {
             throw new ApiException(415, "Content-Type must be application/json");
+        }
+    }
+
+    /**
+     * Checks the CSRF header of a request that acts: a page of another site cannot set it.
+     *
+     * @throws ApiException 403 when it is missing or wrong
+     */
+    void checkCsrf(String token) throws ApiException {
+        if (!tokenMatches(token)) {
+            throw new ApiException(403, "missing or wrong " + CSRF_HEADER + " header; GET /armature/api/csrf gives the token");
         }
     }
 

@@ -49,7 +49,11 @@ record FeatureResource(RobotServices robot) {
                 throw new ApiException(404, e.getMessage());
             }
         }
-        ApplyResult result = d.apply(name);
+        return reply(d.apply(name));
+    }
+
+    /** @return 200 with the result when applied or unchanged, 409 with it (and its message as the error) when refused or rolled back */
+    static RestApi.Reply reply(ApplyResult result) throws IOException {
         boolean refused = result.outcome() == ApplyResult.Outcome.REFUSED || result.outcome() == ApplyResult.Outcome.ROLLED_BACK;
         String json = ApiJson.json(g -> {
             g.writeStartObject();

@@ -58,6 +58,7 @@ public final class RestApi extends HttpServlet {
     private final transient SafetyResource safety;
     private final transient StatusResource status;
     private final transient FeatureResource features = new FeatureResource(robot);
+    private final transient BundleResource bundles = new BundleResource(robot);
 
     @Activate
     public RestApi(@Reference ConsoleCredentials credentials, @Reference(service = LoggerFactory.class) Logger log, BundleContext context) {
@@ -192,6 +193,10 @@ public final class RestApi extends HttpServlet {
             if (!r.method().equals("POST")) {
                 throw new ApiException(405, "method " + ApiJson.oneWord(r.method()) + " is not allowed; use GET to read and POST to act");
             }
+            if (parts.length == 3 && parts[0].equals("bundles") && parts[2].equals("swap")) {
+                guard.checkCsrf(r.header().apply(ApiGuard.CSRF_HEADER));
+                return bundles.swap(parts[1], r); // the body is a jar, not JSON
+            }
             guard.checkPost(r.header().apply(ApiGuard.CSRF_HEADER), r.header().apply("Content-Type"));
             if (parts.length == 3 && parts[0].equals("features") && parts[2].equals("apply")) {
                 return features.apply(parts[1], r);
@@ -223,6 +228,7 @@ public final class RestApi extends HttpServlet {
             case "loops" -> loops.list();
             case "streams" -> status.streams();
             case "features" -> features.list();
+            case "bundles" -> bundles.list();
             default -> {
                 if (parts.length == 2 && parts[0].equals("loops")) {
                     yield loops.get(parts[1]);
@@ -247,7 +253,8 @@ public final class RestApi extends HttpServlet {
 
     private static ApiException notFound(String[] parts) {
         return new ApiException(404, "no such resource " + PATH + ApiJson.oneWord(String.join("/", parts))
-                + "; see status, loops, loops/{name}, streams, features, csrf (GET) and loops/{name}/setpoint|gains|controller, estop, reset, features/{name}/apply (POST)");
+                + "; see status, loops, loops/{name}, streams, features, bundles, csrf (GET) and loops/{name}/setpoint|gains|controller, estop, reset, "
+                + "features/{name}/apply, bundles/{name}/swap (POST)");
     }
 
     ApiGuard guard() {

@@ -285,6 +285,39 @@ class RestApiTest {
             return new ApplyResult(feature, outcome, outcome == ApplyResult.Outcome.APPLIED ? "applied" : "failed the health gate; rolled back",
                     diff(feature), 42);
         }
+
+        final List<String> swapped = new ArrayList<>();
+
+        @Override
+        public ApplyResult swap(String symbolicName, byte[] jar) {
+            swapped.add(symbolicName + " " + jar.length + " bytes");
+            return new ApplyResult("sim-rover", outcome, outcome == ApplyResult.Outcome.APPLIED ? "swapped" : "failed the health gate; rolled back",
+                    List.of(new BundleChange(BundleChange.Kind.UPDATE, symbolicName, "0.1.0", "0.1.1")), 42);
+        }
+    }
+
+    @Test
+    void aSwapTakesTheJarAsTheBodyWithTheCsrfTokenAndAnswersWithTheOutcome() {
+        FakeDeployer d = new FakeDeployer();
+        api.setDeployer(d);
+        String jar = "PK-pretend-jar";
+        assertRefused(403, "missing or wrong X-Armature-CSRF header", post("/bundles/armature.control/swap", jar,
+                Map.of("Content-Type", "application/java-archive", ApiGuard.CSRF_HEADER, "")));
+        assertRefused(403, "cross-origin request refused: Origin http://evil.example is not this server", post("/bundles/armature.control/swap", jar,
+                Map.of("Content-Type", "application/java-archive", "Origin", "http://evil.example")));
+        assertRefused(415, "Content-Type must be application/java-archive (the jar is the body)", post("/bundles/armature.control/swap", jar));
+        assertEquals(List.of(), d.swapped, "nothing reached the deployer");
+
+        RestApi.Reply ok = post("/bundles/armature.control/swap", jar, Map.of("Content-Type", "application/java-archive"));
+        assertEquals(200, ok.status(), ok.json());
+        assertEquals("{\"feature\":\"sim-rover\",\"outcome\":\"APPLIED\",\"message\":\"swapped\",\"millis\":42,\"changes\":[{\"kind\":\"UPDATE\","
+                + "\"bundle\":\"armature.control\",\"from\":\"0.1.0\",\"to\":\"0.1.1\"}]}", ok.json());
+        assertEquals(List.of("armature.control 14 bytes"), d.swapped, "the body went to the deployer whole");
+
+        d.outcome = ApplyResult.Outcome.ROLLED_BACK;
+        RestApi.Reply back = post("/bundles/armature.control/swap", jar, Map.of("Content-Type", "application/octet-stream"));
+        assertEquals(409, back.status(), back.json());
+        assertTrue(back.json().contains("\"error\":\"failed the health gate; rolled back\""), back.json());
     }
 
     @Test

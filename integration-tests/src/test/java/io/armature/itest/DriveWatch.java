@@ -1,0 +1,39 @@
+package io.armature.itest;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.armature.hal.DigitalOutput;
+import io.armature.hal.PwmOutput;
+
+/**
+ * Samples a motor's PWM and brake as fast as it can until closed, and counts the samples in which
+ * the motor was not driven (duty 0 or brake on): what a swap under a running loop must never show.
+ */
+final class DriveWatch implements AutoCloseable {
+
+    final AtomicLong samples = new AtomicLong();
+    final AtomicInteger undriven = new AtomicInteger();
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final Thread thread;
+
+    DriveWatch(PwmOutput pwm, DigitalOutput brake) {
+        thread = new Thread(() -> {
+            while (running.get()) {
+                if (pwm.duty() == 0 || brake.get()) {
+                    undriven.incrementAndGet();
+                }
+                samples.incrementAndGet();
+                Thread.onSpinWait();
+            }
+        }, "drive-watch");
+        thread.start();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running.set(false);
+        thread.join();
+    }
+}

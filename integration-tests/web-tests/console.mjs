@@ -1,0 +1,32 @@
+// What the browser scenarios share: the environment they are given, one line per check (the
+// first failed one ends the scenario), and the system Chromium, headless.
+import { chromium } from 'playwright-core';
+
+/** @return the named environment variables; exits with 2 and a line naming them when one is missing */
+export function environment(...names) {
+  const values = {};
+  for (const name of names) {
+    values[name] = process.env[name];
+  }
+  if (names.some(n => !values[n])) {
+    console.error('set ' + names.join(', '));
+    process.exit(2);
+  }
+  return values;
+}
+
+export function check(condition, what) {
+  if (!condition) {
+    throw new Error('FAILED: ' + what);
+  }
+  console.log('ok: ' + what);
+}
+
+/** Headless Chromium: $CHROMIUM, else the system's. */
+export function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  });
+}
