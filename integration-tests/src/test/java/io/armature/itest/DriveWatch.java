@@ -15,6 +15,9 @@ final class DriveWatch implements AutoCloseable {
 
     final AtomicLong samples = new AtomicLong();
     final AtomicInteger undriven = new AtomicInteger();
+    /** System.nanoTime() of the first and the last undriven sample; 0 while there was none. */
+    volatile long firstUndriven;
+    volatile long lastUndriven;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Thread thread;
 
@@ -22,7 +25,11 @@ final class DriveWatch implements AutoCloseable {
         thread = new Thread(() -> {
             while (running.get()) {
                 if (pwm.duty() == 0 || brake.get()) {
-                    undriven.incrementAndGet();
+                    long now = System.nanoTime();
+                    if (undriven.getAndIncrement() == 0) {
+                        firstUndriven = now;
+                    }
+                    lastUndriven = now;
                 }
                 samples.incrementAndGet();
                 Thread.onSpinWait();

@@ -2,13 +2,16 @@ package io.armature.safety.internal;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Predicate;
 
 /**
  * Every condition the supervisor watches, as one list of checks evaluated in one place. The
  * order names the trip when several fail at once: the configuration, the e-stop input, the
- * heartbeats, the required boards, the required loops, the watched streams.
+ * heartbeats, loops away with their bundle, the required boards, the required loops, the watched
+ * streams.
  *
  * <p>The cycle reads an array that is swapped whole when a heartbeat comes or goes or the
  * configuration changes, so it iterates without allocating or locking.
@@ -19,10 +22,12 @@ final class Conditions {
     private final Boards boards;
     private final Predicate<String> loopRunning;
     private final WatchedStreams streams;
+    private final ReturningLoops returning;
     private EstopCheck estop; // kept across configuration changes that leave the input alone, with its debounce
     private SafetyCheck[] configured = new SafetyCheck[0]; // everything but the heartbeats
     private int heartbeatsAt; // where in the list the heartbeats go
     private HeartbeatCheck[] heartbeats = new HeartbeatCheck[0];
+    private final Map<String, Long> closedTimeouts = new HashMap<>(); // by heartbeat name, guarded by this
     private volatile SafetyCheck[] checks = new SafetyCheck[0];
 
     // the start-up grace: until every required board, loop and stream was there once (or the
@@ -30,13 +35,18 @@ final class Conditions {
     private volatile long graceUntil;
     private volatile boolean allPresentOnce;
     private boolean starting; // of the last cycle; the supervisor's thread only
+    private boolean loopsAway; // of the last cycle; the supervisor's thread only
 
-    /** @param loopRunning whether a loop of a name is there */
-    Conditions(ConfigCheck config, Boards boards, Predicate<String> loopRunning, WatchedStreams streams) {
+    /**
+     * @param loopRunning whether a loop of a name is there
+     * @param returning   loops away with their bundle
+     */
+    Conditions(ConfigCheck config, Boards boards, Predicate<String> loopRunning, WatchedStreams streams, ReturningLoops returning) {
         this.config = config;
         this.boards = boards;
         this.loopRunning = loopRunning;
         this.streams = streams;
+        this.returning = returning;
     }
 
     /**
@@ -56,11 +66,12 @@ final class Conditions {
             all.add(estop);
         }
         heartbeatsAt = all.size();
+        all.add(returning); // before the required roles: a trip for loops not back names their bundle
         for (String id : s.requiredBoards()) {
             all.add(RequiredRole.board(id, boards::present));
         }
         for (String name : s.requiredLoops()) {
-            all.add(RequiredRole.loop(name, loopRunning));
+            all.add(RequiredRole.loop(name, loopRunning, returning));
         }
         for (String name : s.watchedStreams()) {
             all.add(new StreamCheck(name, streams, s));
@@ -84,6 +95,7 @@ final class Conditions {
     }
 
     synchronized void remove(HeartbeatCheck beat) {
+        closedTimeouts.put(beat.name(), beat.timeoutNanos());
         List<HeartbeatCheck> all = new ArrayList<>(List.of(heartbeats));
         all.remove(beat);
         heartbeats = all.toArray(new HeartbeatCheck[0]);
@@ -120,6 +132,7 @@ final class Conditions {
         }
         boolean inGrace = !allPresent && !allPresentOnce && now - graceUntil < 0;
         starting = inGrace;
+        loopsAway = !returning.present();
         if (allPresent && !allPresentOnce) {
             synchronized (this) {
                 // only for the checks in force: a configuration that came in since this cycle read
@@ -142,6 +155,27 @@ final class Conditions {
     /** @return true when the last {@link #firstFailure} found the robot still starting: nothing is fed */
     boolean starting() {
         return starting;
+    }
+
+    /**
+     * @return true when the last {@link #firstFailure} found nothing that holds the permits back:
+     *         the robot is not starting, and no loops are away with their bundle
+     */
+    boolean feeds() {
+        return !starting && !loopsAway;
+    }
+
+    /**
+     * @return the timeout of the heartbeat of this name, in ns: the open one's, else the last
+     *         closed one's (a loop closes its own as its bundle stops); 0 when there never was one
+     */
+    synchronized long heartbeatTimeout(String name) {
+        for (HeartbeatCheck h : heartbeats) {
+            if (h.name().equals(name)) {
+                return h.timeoutNanos();
+            }
+        }
+        return closedTimeouts.getOrDefault(name, 0L);
     }
 
     /** @return why a reset must wait, in words, one entry for each check that is not healthy now */

@@ -22,6 +22,14 @@ final class HeartbeatCheck implements Heartbeat, SafetyCheck {
         this.onClose = onClose;
     }
 
+    String name() {
+        return name;
+    }
+
+    long timeoutNanos() {
+        return timeoutNanos;
+    }
+
     @Override
     public void beat() {
         last = System.nanoTime();

@@ -110,10 +110,10 @@ public final class Supervisor implements SafetySupervisor {
     private volatile Set<String> runningLoops = Set.of(); // swapped whole: the cycle reads it without allocating
     private final WatchedStreams streams = new WatchedStreams();
     private final ConfigCheck configCheck = new ConfigCheck();
-    private final Conditions conditions = new Conditions(configCheck, boards, this::loopRunning, streams);
+    private final ReturningLoops returning = new ReturningLoops(this::loopNewSince);
+    private final Conditions conditions = new Conditions(configCheck, boards, this::loopRunning, streams, returning);
     private final LatchedTripFile latchFile;
     private final HardwareWatchdog watchdog;
-    private final BundleStopPolicy bundleStopPolicy;
     private final Thread thread;
     private volatile Settings settings;
     // true once a configuration of the robot's own was accepted; false while running on the defaults
@@ -161,10 +161,6 @@ public final class Supervisor implements SafetySupervisor {
         this.settings = s;
         conditions.configure(s, System.nanoTime());
         watchdog = new HardwareWatchdog(s, log, this::trip);
-        bundleStopPolicy = new BundleStopPolicy(loops, this::trip);
-        if (context != null) {
-            bundleStopPolicy.start(context);
-        }
         thread = new Thread(this::run, "armature-safety");
         thread.setDaemon(true);
         thread.setPriority(Thread.MAX_PRIORITY);
@@ -244,6 +240,16 @@ public final class Supervisor implements SafetySupervisor {
         return runningLoops.contains(name);
     }
 
+    /** @return true when a loop of this name runs that is not the {@code gone} service: one came since */
+    private boolean loopNewSince(String name, long gone) {
+        for (ServiceReference<ControlLoop> loop : loops.all(name)) {
+            if (!(loop.getProperty(Constants.SERVICE_ID) instanceof Long id && id == gone)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void run() {
         long next = System.nanoTime();
         int priority = 0;
@@ -290,8 +296,8 @@ public final class Supervisor implements SafetySupervisor {
         if (failed != null) {
             trip(failed.source(), failed.tripMessage());
         }
-        if (!conditions.starting()) {
-            feed(cfg, now); // while still starting, the robot cannot be moving yet, so nothing is fed
+        if (conditions.feeds()) {
+            feed(cfg, now); // not while starting (the robot cannot be moving yet), nor while loops are away with their bundle
         }
         record();
     }
@@ -431,15 +437,36 @@ public final class Supervisor implements SafetySupervisor {
         }
     }
 
+    /**
+     * A loop goes. Unless another instance of it drives on (a side-by-side update): when its
+     * bundle is stopping (an in-place update, a refresh, an operator's Stop) it is away, and
+     * awaited for its heartbeat timeout with nothing fed meanwhile ({@link ReturningLoops}); a
+     * required loop that goes any other way trips at once.
+     */
     void removeLoop(ServiceReference<ControlLoop> loop) {
+        Bundle provider = loop.getBundle(); // while the service is unregistering, still there
+        Object id = loop.getProperty(Constants.SERVICE_ID);
         String name;
+        boolean successor;
         synchronized (loops) {
             name = loops.nameOf(loop);
+            successor = name != null && loops.all(name).stream().anyMatch(other -> !other.equals(loop));
+        }
+        boolean away = false;
+        if (name != null && !successor && running && provider != null && provider.getState() == Bundle.STOPPING && id instanceof Long serviceId) {
+            // awaited before it leaves the running set: the cycle must never see it gone and not awaited
+            long timeout = conditions.heartbeatTimeout("loop:" + name);
+            returning.away(provider.getSymbolicName(), name, serviceId, timeout, System.nanoTime());
+            log.info("loop '{}' is away with its bundle {}; awaited for {} ms, with no permit fed meanwhile", name, provider.getSymbolicName(),
+                    timeout / 1_000_000);
+            away = true;
+        }
+        synchronized (loops) {
             loops.remove(loop);
             runningLoops = Set.copyOf(loops.names());
         }
-        if (name != null && contains(settings.requiredLoops(), name) && !loopRunning(name) && running) {
-            trip("loop:" + name, "required loop '" + name + "' went away (its bundle stopped?)");
+        if (name != null && !away && running && !loopRunning(name) && contains(settings.requiredLoops(), name)) {
+            trip("loop:" + name, "required loop '" + name + "' went away");
         }
     }
 
@@ -455,9 +482,6 @@ public final class Supervisor implements SafetySupervisor {
     @Deactivate
     void deactivate() {
         running = false;
-        if (context != null) {
-            bundleStopPolicy.stop(context);
-        }
         Threads.wakeAndJoin(thread, 2_000);
         // No revoke here: the permits lapse by themselves within permitMillis. That way a
         // supervisor that is merely updated hands over without stopping the robot, and one

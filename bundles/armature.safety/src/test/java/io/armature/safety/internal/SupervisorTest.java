@@ -118,6 +118,89 @@ class SupervisorTest {
         assertEquals(40_000, duty(), "moves again after an explicit reset and a feed");
     }
 
+    /** A loop service of {@code bundle}, whose state the test sets, as SCR registers it. */
+    private static org.osgi.framework.ServiceReference<io.armature.control.ControlLoop> loop(String name, long serviceId, int[] bundleState) {
+        Bundle bundle = (Bundle) Proxy.newProxyInstance(SupervisorTest.class.getClassLoader(), new Class<?>[] {Bundle.class},
+                (p, m, a) -> switch (m.getName()) {
+                    case "getState" -> bundleState[0];
+                    case "getSymbolicName" -> "armature.control";
+                    case "getBundleId" -> 12L;
+                    default -> null;
+                });
+        @SuppressWarnings("unchecked")
+        org.osgi.framework.ServiceReference<io.armature.control.ControlLoop> ref = (org.osgi.framework.ServiceReference<io.armature.control.ControlLoop>) Proxy
+                .newProxyInstance(SupervisorTest.class.getClassLoader(), new Class<?>[] {org.osgi.framework.ServiceReference.class},
+                        (p, m, a) -> switch (m.getName()) {
+                            case "getBundle" -> bundle;
+                            case "getProperty" -> org.osgi.framework.Constants.SERVICE_ID.equals(a[0]) ? (Object) serviceId
+                                    : io.armature.control.ControlLoop.PROPERTY_NAME.equals(a[0]) ? name : null;
+                            case "hashCode" -> (int) serviceId;
+                            case "equals" -> p == a[0];
+                            case "compareTo" -> 0;
+                            default -> null;
+                        });
+        return ref;
+    }
+
+    @Test
+    void aRequiredLoopAwayWithItsBundleForAnUpdateIsAwaitedForItsHeartbeatTimeoutWithNothingFed() throws Exception {
+        Supervisor s = supervisor("requiredLoops", new String[] {"left"}, "startupGraceMillis", 0);
+        int[] state = {Bundle.ACTIVE};
+        var left = loop("left", 7, state);
+        s.addLoop(left);
+        Heartbeat hb = s.heartbeat("loop:left", 5000 * MS); // long: the board's permit lapses in real time below
+        hb.beat();
+        s.check(System.nanoTime());
+        assertTrue(board.motionPermitted());
+
+        state[0] = Bundle.STOPPING; // Update on the Bundles page: the bundle stops, then starts again
+        hb.close(); // the loop's orderly stop
+        s.removeLoop(left);
+        Thread.sleep(60); // longer than the 50 ms permit
+        s.check(System.nanoTime());
+        assertTrue(s.mayMove(), "away for an update is no trip: " + s.tripReason());
+        assertFalse(board.motionPermitted(), "but nothing is fed while the loop is away: the permit lapsed");
+        assertEquals(List.of("loop 'left' is not running (its bundle is starting again)"), s.unhealthy(System.nanoTime()));
+
+        s.addLoop(loop("left", 8, new int[] {Bundle.ACTIVE})); // the new version's loop
+        s.check(System.nanoTime());
+        assertTrue(s.mayMove());
+        assertTrue(board.motionPermitted(), "back within its heartbeat timeout: fed again, it drives on");
+        s.check(System.nanoTime() + 10_000 * MS);
+        assertTrue(s.mayMove(), "and nothing is awaited any more");
+    }
+
+    @Test
+    void aLoopThatIsNotBackWithinItsHeartbeatTimeoutTripsNamingItsBundle() {
+        Supervisor s = supervisor("requiredLoops", new String[] {"left"}, "startupGraceMillis", 0);
+        int[] state = {Bundle.ACTIVE};
+        var left = loop("left", 7, state);
+        s.addLoop(left);
+        s.heartbeat("loop:left", 250 * MS).close();
+        long t0 = System.nanoTime();
+        state[0] = Bundle.STOPPING; // Stop on the Bundles page
+        s.removeLoop(left);
+        s.check(t0 + 200 * MS);
+        assertTrue(s.mayMove(), "still awaited");
+        s.check(System.nanoTime() + 300 * MS);
+        assertFalse(s.mayMove());
+        assertEquals("bundle:armature.control", s.tripReason().orElseThrow().source());
+        assertEquals("bundle armature.control stopped and took loop 'left' with it; it was not back within 250 ms (its heartbeat timeout)",
+                s.tripReason().get().message());
+        IllegalStateException refused = assertThrows(IllegalStateException.class, () -> s.reset("gogo"));
+        assertTrue(refused.getMessage().startsWith("cannot reset: loop 'left' is not running ("), refused.getMessage());
+    }
+
+    @Test
+    void aRequiredLoopThatGoesWhileItsBundleRunsTripsAtOnce() {
+        Supervisor s = supervisor("requiredLoops", new String[] {"left"}, "startupGraceMillis", 0);
+        var left = loop("left", 7, new int[] {Bundle.ACTIVE});
+        s.addLoop(left);
+        s.removeLoop(left); // its configuration was deleted
+        assertFalse(s.mayMove());
+        assertEquals("required loop 'left' went away", s.tripReason().orElseThrow().message());
+    }
+
     @Test
     void aMissedHeartbeatTripsAndResetIsRefusedUntilItBeatsAgain() {
         Supervisor s = supervisor();

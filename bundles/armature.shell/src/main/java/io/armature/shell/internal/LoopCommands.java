@@ -105,7 +105,7 @@ public final class LoopCommands {
         double v = parse(value, "setpoint");
         MotionCommands c = commands;
         if (c == null) {
-            throw new IllegalStateException("no motion-command service is running (bundle armature.control)");
+            throw new IllegalStateException("no motion-command service is running (bundle armature.motion)");
         }
         if (!c.setpoint(RobotCommands.SOURCE, l.name(), v)) {
             return l.name() + " setpoint " + format(v) + " " + l.unit() + " held: '" + c.owner(l.name()).orElse("?")

@@ -135,7 +135,7 @@ public final class RobotCommands {
     private MotionCommands requireCommands() {
         MotionCommands c = commands;
         if (c == null) {
-            throw new IllegalStateException("no motion-command service is running (bundle armature.control)");
+            throw new IllegalStateException("no motion-command service is running (bundle armature.motion)");
         }
         return c;
     }

@@ -250,7 +250,7 @@ public final class Follower {
         }
         Settings s = settings;
         if (commands == null) {
-            throw new IllegalArgumentException("no motion-command service is running (bundle armature.control): the follower cannot drive");
+            throw new IllegalArgumentException("no motion-command service is running (bundle armature.motion): the follower cannot drive");
         }
         synchronized (sighting) {
             sighting.set(0, 0, 0, false, -1, Double.NaN, Double.NaN, 0);
@@ -271,7 +271,7 @@ public final class Follower {
     public void followLine() {
         Settings s = settings;
         if (commands == null) {
-            throw new IllegalArgumentException("no motion-command service is running (bundle armature.control): the follower cannot drive");
+            throw new IllegalArgumentException("no motion-command service is running (bundle armature.motion): the follower cannot drive");
         }
         VisionPipeline p = pipelines.get(s.linePipeline());
         if (p == null || !VisionPipeline.KIND_LINE.equals(p.kind())) {

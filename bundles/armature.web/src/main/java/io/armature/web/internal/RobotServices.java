@@ -84,7 +84,7 @@ final class RobotServices {
     MotionCommands requireCommands() {
         MotionCommands c = commands.get();
         if (c == null) {
-            throw new IllegalStateException("no motion-command service is running (bundle armature.control): nothing moves");
+            throw new IllegalStateException("no motion-command service is running (bundle armature.motion): nothing moves");
         }
         return c;
     }

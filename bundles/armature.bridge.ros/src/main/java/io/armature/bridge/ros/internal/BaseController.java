@@ -252,8 +252,7 @@ final class BaseController {
                 Twist twist = Twist.parse(message.parsed(), settings.maxLinearSpeed(), settings.maxAngularSpeed());
                 MotionCommands m = motion.get();
                 if (m == null) {
-                    throw new IllegalStateException("no motion-command service is running (MotionCommands: bundle armature.control, "
-                            + "PID armature.motion)");
+                    throw new IllegalStateException("no motion-command service is running (MotionCommands: bundle armature.motion)");
                 }
                 boolean inForce = m.twist(a.source(), twist.linear(), twist.angular());
                 lastCommander.put(a.source(), a);

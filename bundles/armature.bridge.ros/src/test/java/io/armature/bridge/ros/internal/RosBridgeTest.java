@@ -232,7 +232,7 @@ class RosBridgeTest {
         setMotion(null);
         cmdVel(c, "{\"linear\":{\"x\":0.1}}");
         assertEquals("{\"op\":\"status\",\"level\":\"error\",\"msg\":\"/cmd_vel refused, no motion: no motion-command service is running "
-                + "(MotionCommands: bundle armature.control, PID armature.motion)\",\"id\":\"p\"}", c.next());
+                + "(MotionCommands: bundle armature.motion)\",\"id\":\"p\"}", c.next());
     }
 
     @Test

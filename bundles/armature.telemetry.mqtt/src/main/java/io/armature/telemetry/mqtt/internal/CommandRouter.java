@@ -252,7 +252,7 @@ final class CommandRouter {
     String sourceDescription() {
         MotionCommands m = motion.get();
         if (m == null) {
-            return "motion source " + SOURCE + ": no motion-command service is running (bundle armature.control): "
+            return "motion source " + SOURCE + ": no motion-command service is running (bundle armature.motion): "
                     + "setpoints and resets are refused, an e-stop trips the supervisor and revokes the boards' permits directly";
         }
         try {
@@ -320,7 +320,7 @@ final class CommandRouter {
     private MotionCommands requireMotion() {
         MotionCommands m = motion.get();
         if (m == null) {
-            throw new IllegalStateException("no motion-command service is running (bundle armature.control)");
+            throw new IllegalStateException("no motion-command service is running (bundle armature.motion)");
         }
         return m;
     }

@@ -115,7 +115,7 @@ class CommandRouterTest {
         assertTrue(assertThrows(IllegalStateException.class, () -> json("setpoint/left", "1")).getMessage().contains("no safety supervisor"));
 
         motion = null;
-        assertEquals("no motion-command service is running (bundle armature.control)",
+        assertEquals("no motion-command service is running (bundle armature.motion)",
                 assertThrows(IllegalStateException.class, () -> json("setpoint/left", "1")).getMessage());
         assertEquals(0.0, left.setpoint);
     }

@@ -1,4 +1,4 @@
-package io.armature.control.internal;
+package io.armature.motion.internal;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package io.armature.control.internal;
+package io.armature.motion.internal;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -151,9 +151,34 @@ public final class MotionCommandService implements MotionCommands {
         boards.remove(board.info().id(), board);
     }
 
+    /**
+     * A loop that comes: a stand-by of a side-by-side update (the loop in force keeps driving), or
+     * a loop back after an in-place update or a restart of its bundle, which takes the command in
+     * force at once: the commands live here, not in the loops' bundle. Nothing resumes after a
+     * trip since the command was given, nor a lease that ran out meanwhile.
+     */
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addLoop(TunableLoop loop) {
-        loops.put(loop, loop.name());
+        String name = loop.name();
+        loops.put(loop, name);
+        synchronized (this) {
+            SafetySupervisor sup = supervisor;
+            if (sup == null || owners.containsKey(name) || commands.getOrDefault(name, Map.of()).isEmpty()) {
+                return;
+            }
+            long trips = sup.trips(); // before mayMove: see SafetySupervisor.trips
+            if (trips != stamp || !sup.mayMove()) {
+                return; // given before a trip: void (the next command clears them)
+            }
+            try {
+                apply(name, System.nanoTime());
+            } catch (RuntimeException refused) {
+                log.warn("loop '{}' came back but refused the command in force: {}", name, refused.getMessage());
+            }
+            if (owners.containsKey(name)) {
+                log.info("loop '{}' came back and takes the command of '{}' in force", name, owners.get(name));
+            }
+        }
     }
 
     /** A loop instance that goes (a side-by-side update): the command in force goes on on the one that drives now. */

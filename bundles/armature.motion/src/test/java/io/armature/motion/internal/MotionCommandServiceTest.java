@@ -1,4 +1,4 @@
-package io.armature.control.internal;
+package io.armature.motion.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -79,6 +79,48 @@ class MotionCommandServiceTest {
         s.release("gogo");
         assertEquals(10.0, left.setpoint, 1e-9, "released: ROS's live command is in force");
         assertEquals(Optional.of("rosbridge"), s.owner("left"));
+    }
+
+    @Test
+    void aLoopBackAfterAnInPlaceUpdateOfItsBundleTakesTheCommandInForce() throws Exception {
+        MotionCommandService s = service("sources", new String[] {"gogo:100:0:reset", "rosbridge:20:60000"});
+        s.setpoint("gogo", "left", 20);
+        s.twist("rosbridge", 0.2, 0);
+        s.removeLoop(left); // the loops' bundle stops for an in-place update
+        s.removeLoop(right);
+        assertEquals(Optional.empty(), s.owner("left"), "no loop, no owner");
+
+        FakeLoop newLeft = new FakeLoop("left", 30);
+        FakeLoop newRight = new FakeLoop("right", 30);
+        s.addLoop(newLeft); // the new version's loops
+        s.addLoop(newRight);
+        assertEquals(20.0, newLeft.setpoint, "the operator's command, held until replaced, is in force again");
+        assertEquals(Long.MAX_VALUE, newLeft.leaseExpiryNanos);
+        assertEquals(Optional.of("gogo"), s.owner("left"));
+        assertEquals(5.0, newRight.setpoint, 1e-9, "ROS's command, within its lease");
+        assertTrue(newRight.leaseExpiryNanos != Long.MAX_VALUE, "with the lease it was given, not a new one");
+        assertTrue(logged.contains("info loop '{}' came back and takes the command of '{}' in force [left, gogo]"), logged.toString());
+    }
+
+    @Test
+    void aLoopBackAfterATripOrALapsedLeaseTakesNothing() throws Exception {
+        MotionCommandService s = service("sources", new String[] {"gogo:100:0:reset", "rosbridge:20:100"});
+        s.setpoint("gogo", "left", 20);
+        s.twist("rosbridge", 0.2, 0);
+        s.removeLoop(left);
+        s.removeLoop(right);
+        Thread.sleep(300); // rosbridge's lease ends while the right loop is away
+        FakeLoop newRight = new FakeLoop("right", 30);
+        s.addLoop(newRight);
+        assertEquals(0.0, newRight.setpoint, "a lapsed lease does not come back");
+        assertEquals(Optional.empty(), s.owner("right"));
+
+        supervisor.fault("loop:left", "went away"); // a trip while the left loop is away
+        supervisor.trip = Optional.empty(); // and a reset
+        FakeLoop newLeft = new FakeLoop("left", 30);
+        s.addLoop(newLeft);
+        assertEquals(0.0, newLeft.setpoint, "a command given before a trip never takes effect, not even after a reset");
+        assertEquals(Optional.empty(), s.owner("left"));
     }
 
     @Test
