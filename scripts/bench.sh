@@ -12,6 +12,9 @@
 #   scripts/bench.sh web        loop lateness with 50 WebSocket telemetry clients (+1 flooding, +1 never reading) vs none
 #   scripts/bench.sh motion     e-stop to PWM 0 per source (in-process and REST) against a direct board revoke, lease
 #                               lapse to setpoint 0 and to a braked wheel, control bundle stop to safe outputs
+#   scripts/bench.sh swap       armature.control swapped side by side (Robot page, REST) vs updated in place (Bundles
+#                               page, Gogo update), alternated, with the left wheel at 20 rad/s: undriven periods,
+#                               lowest speed, time below 90 % of the setpoint, trips
 #   scripts/bench.sh vision     the 640x480 line pipeline in Java (armature.vision) vs C++ on Debian's OpenCV, in
 #                               alternating rounds: median per-pair ratio Java/C++, fps, bytes per frame
 set -euo pipefail
@@ -37,6 +40,7 @@ case "$which" in
   mqtt) mvn -B -ntp -q -pl integration-tests exec:exec@mqtt-benchmark ;;
   web) mvn -B -ntp -q -pl integration-tests exec:exec@web-benchmark ;;
   motion) mvn -B -ntp -q -pl integration-tests exec:exec@motion-benchmark ;;
+  swap) mvn -B -ntp -q -pl integration-tests exec:exec@swap-benchmark ;;
   vision) mvn -B -ntp -q -pl integration-tests exec:exec@vision-benchmark ;;
   all) mvn -B -ntp -q -pl integration-tests exec:java@startup-benchmark
        mvn -B -ntp -q -pl integration-tests exec:exec@loop-benchmark
@@ -45,6 +49,7 @@ case "$which" in
        mvn -B -ntp -q -pl integration-tests exec:exec@mqtt-benchmark
        mvn -B -ntp -q -pl integration-tests exec:exec@web-benchmark
        mvn -B -ntp -q -pl integration-tests exec:exec@motion-benchmark
+       mvn -B -ntp -q -pl integration-tests exec:exec@swap-benchmark
        mvn -B -ntp -q -pl integration-tests exec:exec@vision-benchmark ;;
-  *) echo "unknown benchmark '$which': startup, loop, stream, mcu, mqtt, web, motion, vision or all" >&2; exit 2 ;;
+  *) echo "unknown benchmark '$which': startup, loop, stream, mcu, mqtt, web, motion, swap, vision or all" >&2; exit 2 ;;
 esac
