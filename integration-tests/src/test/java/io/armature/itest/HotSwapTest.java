@@ -5,18 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Base64;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -115,22 +108,8 @@ class HotSwapTest {
         assertEquals(1, loopThreads("left"), "one thread runs the loop once the old version is gone");
     }
 
-    /** POSTs a jar to {@code bundles/<name>/swap} as a script would, with the console's credentials and the CSRF token. */
     private HttpResponse<String> swapThroughRest(String name, byte[] jar, String contentType, String origin) throws Exception {
-        HttpClient client = HttpClient.newHttpClient();
-        String base = "http://127.0.0.1:" + robot.httpPort() + "/armature/api/";
-        String auth = "Basic " + Base64.getEncoder().encodeToString(("admin:" + robot.consolePassword()).getBytes(StandardCharsets.UTF_8));
-        String csrf = client.send(HttpRequest.newBuilder(URI.create(base + "csrf")).header("Authorization", auth).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        Matcher m = Pattern.compile("\"token\":\"([^\"]+)\"").matcher(csrf);
-        assertTrue(m.find(), csrf);
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + "bundles/" + name + "/swap")).timeout(Duration.ofSeconds(90))
-                .header("Authorization", auth).header("X-Armature-CSRF", m.group(1)).header("Content-Type", contentType)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(jar));
-        if (origin != null) {
-            b.header("Origin", origin);
-        }
-        return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return Http.swap(robot.httpPort(), robot.consolePassword(), name, jar, contentType, origin);
     }
 
     @Test

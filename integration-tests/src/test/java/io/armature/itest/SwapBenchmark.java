@@ -1,21 +1,13 @@
 package io.armature.itest;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import io.armature.hal.DigitalOutput;
 import io.armature.hal.PwmOutput;
@@ -63,7 +55,8 @@ public final class SwapBenchmark {
             for (int i = 0; i < trials; i++) {
                 Path jar = versions.get(i);
                 swaps.add(trial(robot, encoder, pwm, brake, safety, () -> {
-                    HttpResponse<String> r = swap(robot, Files.readAllBytes(jar));
+                    HttpResponse<String> r = Http.swap(robot.httpPort(), robot.consolePassword(), "armature.control", Files.readAllBytes(jar),
+                            "application/java-archive", null);
                     if (r.statusCode() != 200) {
                         throw new IllegalStateException("swap refused: " + r.body());
                     }
@@ -140,21 +133,6 @@ public final class SwapBenchmark {
             }
         }
         return 0;
-    }
-
-    private static HttpResponse<String> swap(FeatureRuntime robot, byte[] jar) throws Exception {
-        HttpClient client = HttpClient.newHttpClient();
-        String base = "http://127.0.0.1:" + robot.httpPort() + "/armature/api/";
-        String auth = "Basic " + Base64.getEncoder().encodeToString(("admin:" + robot.consolePassword()).getBytes(StandardCharsets.UTF_8));
-        String csrf = client.send(HttpRequest.newBuilder(URI.create(base + "csrf")).header("Authorization", auth).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        Matcher m = Pattern.compile("\"token\":\"([^\"]+)\"").matcher(csrf);
-        if (!m.find()) {
-            throw new IllegalStateException(csrf);
-        }
-        return client.send(HttpRequest.newBuilder(URI.create(base + "bundles/armature.control/swap")).timeout(Duration.ofSeconds(90))
-                .header("Authorization", auth).header("X-Armature-CSRF", m.group(1)).header("Content-Type", "application/java-archive")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(jar)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static void print(String what, List<Trial> trials) {
