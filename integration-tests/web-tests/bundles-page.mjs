@@ -1,0 +1,69 @@
+// The Web Console's own Bundles page in headless Chromium, as an operator uses it on a driving
+// robot: Refresh armature.control (it stops and starts again in place), then Stop it.
+// Run by InPlaceUpdateTest: node bundles-page.mjs, with ARMATURE_URL, ARMATURE_PASSWORD,
+// ARMATURE_CONTROL_ID (the bundle id of armature.control) and CHROMIUM in the environment.
+// Exits non-zero on the first failed check.
+import { check, environment, launch } from './console.mjs';
+
+const { ARMATURE_URL: base, ARMATURE_PASSWORD: password, ARMATURE_CONTROL_ID: id } =
+  environment('ARMATURE_URL', 'ARMATURE_PASSWORD', 'ARMATURE_CONTROL_ID');
+
+const browser = await launch();
+try {
+  const context = await browser.newContext({ httpCredentials: { username: 'admin', password } });
+  const page = await context.newPage();
+  page.on('pageerror', e => console.log('page error: ' + e.message));
+  const api = async path => (await context.request.get(base + '/armature/api/' + path)).json();
+  const waitFor = async (fn, ms) => {
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      if (await fn()) {
+        return true;
+      }
+      await page.waitForTimeout(50);
+    }
+    return false;
+  };
+
+  check((await page.goto(base + '/system/console/bundles')).status() === 200, 'the stock Bundles page loads');
+  const row = '#entry' + id;
+  await page.waitForSelector(row);
+  check((await page.locator(row).textContent()).includes('armature.control'), 'the row of armature.control');
+  const actions = row + ' td:nth-child(6) li';
+  let before = null;
+  check(await waitFor(async () => {
+    before = await api('loops/left');
+    return Math.abs(before.measurement - 20) < 0.6;
+  }, 3000), 'the left wheel runs at 20 rad/s: ' + JSON.stringify(before));
+
+  // Refresh: the bundle stops and starts again in place, with new loops.
+  const cyclesBefore = before.cycles;
+  await page.locator(actions).nth(2).click();
+  check(await waitFor(async () => {
+    const l = await api('loops/left');
+    return l.cycles !== undefined && l.cycles < cyclesBefore;
+  }, 5000), 'Refresh restarted armature.control: the left loop is a new one');
+  let seen = null;
+  check(await waitFor(async () => {
+    seen = await api('loops/left');
+    return seen.setpoint === 20 && Math.abs(seen.measurement - 20) < 0.6;
+  }, 5000), 'and the wheel is back at its setpoint: ' + JSON.stringify(seen));
+  check((await api('status')).safety.state === 'OK', 'and nothing tripped');
+
+  // Stop: the wheel stops, and the robot says why.
+  await page.goto(base + '/system/console/bundles');
+  await page.waitForSelector(row);
+  await page.locator(actions).nth(1).click();
+  check(await waitFor(async () => (await api('status')).safety.state === 'TRIPPED', 5000), 'after Stop the supervisor trips');
+  const trip = (await api('status')).safety.trip;
+  check(trip.source === 'bundle:armature.control' && trip.reason.startsWith('bundle armature.control stopped and took loop'),
+    'naming the bundle: ' + JSON.stringify(trip));
+  await page.goto(base + '/system/console/robot');
+  check(await waitFor(async () => ((await page.locator('#trip-reason').textContent()) || '').includes('stopped and took loop'), 5000),
+    'the Robot page shows why the robot is not moving');
+  check(await waitFor(async () => ((await page.locator('#unhealthy').textContent()) || '').includes('is not running'), 5000),
+    'and what a reset waits for');
+  console.log('all checks passed');
+} finally {
+  await browser.close();
+}
