@@ -30,3 +30,17 @@ export function launch() {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
   });
 }
+
+/** @return a function that polls {@code fn} every {@code everyMs} until it is true (then true) or {@code ms} pass (then false) */
+export function poller(page, everyMs = 50) {
+  return async (fn, ms = 5000) => {
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      if (await fn()) {
+        return true;
+      }
+      await page.waitForTimeout(everyMs);
+    }
+    return false;
+  };
+}

@@ -2,7 +2,7 @@
 // record a step, change gains and see the loop behave differently, e-stop, reset.
 // Run by RobotPageBrowserTest: node robot-page.mjs, with ARMATURE_URL, ARMATURE_PASSWORD and
 // CHROMIUM (the system Chromium) in the environment. Exits non-zero on the first failed check.
-import { check, environment, launch } from './console.mjs';
+import { check, environment, launch, poller } from './console.mjs';
 
 const { ARMATURE_URL: base, ARMATURE_PASSWORD: password } = environment('ARMATURE_URL', 'ARMATURE_PASSWORD');
 
@@ -26,16 +26,8 @@ try {
   const number = async selector => Number(await page.locator(selector).textContent());
   const canvas = async id => page.evaluate(i => document.getElementById(i).toDataURL(), id);
   const measurement = async () => (await api('loops/left')).measurement;
-  const waitFor = async (what, fn, ms = 5000) => {
-    const end = Date.now() + ms;
-    while (Date.now() < end) {
-      if (await fn()) {
-        return true;
-      }
-      await page.waitForTimeout(50);
-    }
-    return false;
-  };
+  const poll = poller(page);
+  const waitFor = async (what, fn, ms = 5000) => poll(fn, ms); // what: for the reader
 
   await page.waitForSelector('#plot-left');
   check(await waitFor('safety OK', async () => (await page.locator('#safety-state').textContent()) === 'OK'), 'safety state OK is shown');

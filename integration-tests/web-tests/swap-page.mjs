@@ -4,7 +4,7 @@
 // Run by HotSwapTest: node swap-page.mjs, with ARMATURE_URL, ARMATURE_PASSWORD, ARMATURE_JAR (a
 // newer armature.control), ARMATURE_JAR_VERSION (its version) and CHROMIUM in the environment.
 // Exits non-zero on the first failed check.
-import { check, environment, launch } from './console.mjs';
+import { check, environment, launch, poller } from './console.mjs';
 
 const { ARMATURE_URL: base, ARMATURE_PASSWORD: password, ARMATURE_JAR: jar, ARMATURE_JAR_VERSION: version } =
   environment('ARMATURE_URL', 'ARMATURE_PASSWORD', 'ARMATURE_JAR', 'ARMATURE_JAR_VERSION');
@@ -19,16 +19,7 @@ try {
   const api = async path => page.evaluate(async p => (await fetch('robot/api/' + p)).json(), path);
   const row = '#bundles tr[data-bundle="armature.control"]';
   const result = async () => (await page.locator('#deploy-result').textContent()) || '';
-  const waitFor = async (fn, ms) => {
-    const end = Date.now() + ms;
-    while (Date.now() < end) {
-      if (await fn()) {
-        return true;
-      }
-      await page.waitForTimeout(100);
-    }
-    return false;
-  };
+  const waitFor = poller(page, 100);
 
   await page.waitForSelector(row);
   check(await page.locator('#installed-feature').textContent() === 'sim-rover', 'the installed feature is shown');

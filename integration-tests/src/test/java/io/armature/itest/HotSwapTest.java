@@ -6,10 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -152,33 +151,15 @@ class HotSwapTest {
 
     @Test
     void anOperatorSwapsTheControlBundleFromTheRobotPageWhileTheWheelRuns() throws Exception {
-        Path scripts = Path.of(System.getProperty("armature.web-tests.dir", "web-tests"));
-        assertTrue(Files.isDirectory(scripts.resolve("node_modules/playwright-core")),
-                "Playwright is not installed in " + scripts.toAbsolutePath() + ": run scripts/install-test-deps.sh (npm ci there)");
         DrivenWheel wheel = driveLeft(20);
         Bundle old = robot.bundle("armature.control");
         Path v2 = robot.newVersionOf("armature.control", "0.1.1.page");
 
-        String output;
-        int exit;
         try (DriveWatch watch = new DriveWatch(wheel.pwm(), wheel.brake())) {
-            ProcessBuilder pb = new ProcessBuilder("node", "swap-page.mjs").directory(scripts.toFile()).redirectErrorStream(true);
-            pb.environment().put("ARMATURE_URL", "http://127.0.0.1:" + robot.httpPort());
-            pb.environment().put("ARMATURE_PASSWORD", robot.consolePassword());
-            pb.environment().put("ARMATURE_JAR", v2.toAbsolutePath().toString());
-            pb.environment().put("ARMATURE_JAR_VERSION", "0.1.1.page");
-            pb.environment().putIfAbsent("CHROMIUM", "/usr/bin/chromium");
-            Process p = pb.start();
-            p.getOutputStream().close();
-            output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(p.waitFor(3, TimeUnit.MINUTES), "node finished");
-            exit = p.exitValue();
-            System.out.println("swap-page.mjs:\n" + output);
+            BrowserScenario.run(robot, "swap-page.mjs", Map.of("ARMATURE_JAR", v2.toAbsolutePath().toString(), "ARMATURE_JAR_VERSION", "0.1.1.page"));
             assertEquals(0, watch.undriven.get(), "samples with the left motor undriven while the page swapped, of " + watch.samples.get()
                     + "; supervisor trips " + robot.healthySupervisor().trips() + ", " + boardCounters() + "\n" + robot.gogo("robot:loops") + "\n" + robot.gogo("hal:list"));
         }
-        assertEquals(0, exit, "the browser scenario failed:\n" + output);
-        assertTrue(output.contains("all checks passed"), output);
         assertEquals(Bundle.UNINSTALLED, old.getState(), "the old version is gone");
         TunableLoop after = activeLoop("left");
         assertEquals(20.0, after.setpoint(), "the setpoint carried over");

@@ -3,11 +3,8 @@ package io.armature.itest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -74,21 +71,7 @@ class InPlaceUpdateTest {
 
     @Test
     void anOperatorRefreshesThenStopsTheControlBundleOnTheStockBundlesPage() throws Exception {
-        Path scripts = Path.of(System.getProperty("armature.web-tests.dir", "web-tests"));
-        assertTrue(Files.isDirectory(scripts.resolve("node_modules/playwright-core")),
-                "Playwright is not installed in " + scripts.toAbsolutePath() + ": run scripts/install-test-deps.sh (npm ci there)");
-        ProcessBuilder pb = new ProcessBuilder("node", "bundles-page.mjs").directory(scripts.toFile()).redirectErrorStream(true);
-        pb.environment().put("ARMATURE_URL", "http://127.0.0.1:" + robot.httpPort());
-        pb.environment().put("ARMATURE_PASSWORD", robot.consolePassword());
-        pb.environment().put("ARMATURE_CONTROL_ID", Long.toString(robot.bundle("armature.control").getBundleId()));
-        pb.environment().putIfAbsent("CHROMIUM", "/usr/bin/chromium");
-        Process p = pb.start();
-        p.getOutputStream().close();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(3, TimeUnit.MINUTES), "node finished");
-        System.out.println("bundles-page.mjs:\n" + output);
-        assertEquals(0, p.exitValue(), "the browser scenario failed:\n" + output);
-        assertTrue(output.contains("all checks passed"), output);
+        BrowserScenario.run(robot, "bundles-page.mjs", Map.of("ARMATURE_CONTROL_ID", Long.toString(robot.bundle("armature.control").getBundleId())));
         assertEquals(0, pwm.duty(), "stopped: the motor is safe");
         assertTrue(brake.get());
         assertEquals("bundle:armature.control", robot.service(SafetySupervisor.class, null, 5_000).tripReason().orElseThrow().source());

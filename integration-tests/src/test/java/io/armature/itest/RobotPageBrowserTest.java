@@ -3,10 +3,6 @@ package io.armature.itest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
@@ -21,12 +17,8 @@ import io.armature.safety.SafetySupervisor;
  */
 class RobotPageBrowserTest {
 
-    private static final Path SCRIPTS = Path.of(System.getProperty("armature.web-tests.dir", "web-tests"));
-
     @Test
     void anOperatorWatchesTunesStopsAndResetsTheRobotInABrowser() throws Exception {
-        assertTrue(Files.isDirectory(SCRIPTS.resolve("node_modules/playwright-core")),
-                "Playwright is not installed in " + SCRIPTS.toAbsolutePath() + ": run scripts/install-test-deps.sh (npm ci there)");
         try (FeatureRuntime robot = FeatureRuntime.startReady("sim-rover")) {
             SafetySupervisor safety = robot.service(SafetySupervisor.class, null, 10_000);
             TunableLoop left = robot.service(TunableLoop.class, "(armature.loop.name=left)", 10_000);
@@ -35,17 +27,7 @@ class RobotPageBrowserTest {
             if (!safety.mayMove()) {
                 safety.reset("test");
             }
-            ProcessBuilder pb = new ProcessBuilder("node", "robot-page.mjs").directory(SCRIPTS.toFile()).redirectErrorStream(true);
-            pb.environment().put("ARMATURE_URL", "http://127.0.0.1:" + robot.httpPort());
-            pb.environment().put("ARMATURE_PASSWORD", robot.consolePassword());
-            pb.environment().putIfAbsent("CHROMIUM", "/usr/bin/chromium");
-            Process p = pb.start();
-            p.getOutputStream().close();
-            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(p.waitFor(3, TimeUnit.MINUTES), "node finished");
-            System.out.println("robot-page.mjs:\n" + output);
-            assertEquals(0, p.exitValue(), "the browser scenario failed:\n" + output);
-            assertTrue(output.contains("all checks passed"), output);
+            BrowserScenario.run(robot, "robot-page.mjs", java.util.Map.of());
             // what the page did is what the robot did
             assertEquals(configured, left.gains(), "the page put the configured gains back");
             assertTrue(safety.mayMove(), "reset from the page");
