@@ -18,16 +18,21 @@ final class DriveWatch implements AutoCloseable {
     /** System.nanoTime() of the first and the last undriven sample; 0 while there was none. */
     volatile long firstUndriven;
     volatile long lastUndriven;
+    /** What the first undriven sample read. */
+    volatile String firstReason = "";
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Thread thread;
 
     DriveWatch(PwmOutput pwm, DigitalOutput brake) {
         thread = new Thread(() -> {
             while (running.get()) {
-                if (pwm.duty() == 0 || brake.get()) {
+                int duty = pwm.duty();
+                boolean braked = brake.get();
+                if (duty == 0 || braked) {
                     long now = System.nanoTime();
                     if (undriven.getAndIncrement() == 0) {
                         firstUndriven = now;
+                        firstReason = (duty == 0 ? "duty 0" : "duty " + duty) + (braked ? ", brake on" : "");
                     }
                     lastUndriven = now;
                 }

@@ -40,13 +40,18 @@ class HotSwapTest {
         robot.close();
     }
 
+    /** @return the instance of the loop that drives; waits up to 5 s (the engine restarts its loops when its configuration arrives) */
     private TunableLoop activeLoop(String name) throws Exception {
-        for (ServiceReference<TunableLoop> r : robot.context().getServiceReferences(TunableLoop.class, "(armature.loop.name=" + name + ")")) {
-            TunableLoop l = robot.context().getService(r);
-            if (!l.isStandby()) {
-                return l;
+        long end = System.nanoTime() + 5_000_000_000L;
+        do {
+            for (ServiceReference<TunableLoop> r : robot.context().getServiceReferences(TunableLoop.class, "(armature.loop.name=" + name + ")")) {
+                TunableLoop l = robot.context().getService(r);
+                if (!l.isStandby()) {
+                    return l;
+                }
             }
-        }
+            Thread.sleep(10);
+        } while (System.nanoTime() < end);
         throw new AssertionError("no active loop " + name);
     }
 
@@ -131,7 +136,8 @@ class HotSwapTest {
         try (DriveWatch watch = new DriveWatch(wheel.pwm(), wheel.brake())) {
             swapped = swapThroughRest("armature.control", v2, "application/java-archive", null);
             Thread.sleep(300);
-            assertEquals(0, watch.undriven.get(), "samples with the left motor undriven during the swap, of " + watch.samples.get());
+            assertEquals(0, watch.undriven.get(), "samples with the left motor undriven during the swap, of " + watch.samples.get()
+                    + " (the first read " + watch.firstReason + ", for " + (watch.lastUndriven - watch.firstUndriven) / 1000 + " us; " + boardCounters() + ")");
         }
         assertEquals(200, swapped.statusCode(), swapped.body());
         assertTrue(swapped.body().contains("\"outcome\":\"APPLIED\""), swapped.body());
@@ -164,7 +170,7 @@ class HotSwapTest {
         TunableLoop after = activeLoop("left");
         assertEquals(20.0, after.setpoint(), "the setpoint carried over");
         assertEquals(0.05, after.gains().kp(), "the live gains carried over");
-        assertTrue(Math.abs(after.measurement() - 20) < 0.6, "still at speed: " + after.measurement());
+        assertTrue(Poll.until(2_000, () -> Math.abs(after.measurement() - 20) < 0.6), "at speed: " + after.measurement());
     }
 
     /** @return the simulated board's permit lapses and refused writes (not in the API): a late feed shows here */
@@ -176,9 +182,7 @@ class HotSwapTest {
 
     @Test
     void updatingTheBoardBundleSideBySideMovesTheLoopWithoutAMissedCycle() throws Exception {
-        robot.gogo("robot:setpoint left 15");
-        TunableLoop left = activeLoop("left");
-        assertTrue(Poll.until(3_000, () -> Math.abs(left.measurement() - 15) < 0.5));
+        TunableLoop left = driveLeft(15).before();
         Bundle old = robot.bundle("armature.board.sim");
         PwmOutput oldPwm = robot.service(PwmOutput.class, "(armature.channel=motor.left.pwm)", 5_000);
 
