@@ -67,7 +67,7 @@ class ControlLoopsTest {
     }
 
     @Test
-    void theSupervisorRunsAboveTheLoopsAndTheEncoderSamplersJustBelow() throws Exception {
+    void thePlantAndTheSupervisorRunAboveTheLoopsAndTheEncoderSamplersJustBelow() throws Exception {
         robot.gogo("robot:loops"); // the loops have started and set their priority
         List<int[]> loops = scheduling("armature-loop-");
         List<int[]> encoders = scheduling("armature-encode"); // the kernel keeps 15 characters of a thread's name
@@ -83,6 +83,8 @@ class ControlLoopsTest {
             assertTrue(Poll.until(5_000, () -> scheduling("armature-safety").stream().allMatch(e -> e[0] == fifo && e[1] == 81)),
                     "the supervisor under SCHED_FIFO 81, above the loops it watches: " + describe(scheduling("armature-safety")));
             assertEquals(1, scheduling("armature-safety").size(), "one supervisor thread");
+            assertTrue(Poll.until(5_000, () -> scheduling("armature-sim-").stream().anyMatch(e -> e[0] == fifo && e[1] == 82)),
+                    "the simulated plant, the hardware of sim-rover, under SCHED_FIFO 82, above all: " + describe(scheduling("armature-sim-")));
         } else {
             // without CAP_SYS_NICE neither gets real-time priority, and both say so in the log
             assertTrue(encoders.stream().allMatch(e -> e[0] != fifo), describe(encoders));

@@ -126,9 +126,10 @@ class DeployTest {
             out.removeIf(l -> l.startsWith("bundle armature.telemetry.mqtt ") || l.startsWith("bundle org.eclipse.paho.client.mqttv3 "));
             return out;
         });
-        robot.gogo("robot:setpoint left 15");
+        robot.healthySupervisor();
+        assertEquals("left setpoint 15 rad/s", robot.gogo("robot:setpoint left 15").trim());
         TunableLoop left = activeLoop("left");
-        assertTrue(Poll.until(3_000, () -> Math.abs(left.measurement() - 15) < 0.5), "at speed: " + left.measurement());
+        assertTrue(Poll.until(3_000, () -> Math.abs(left.measurement() - 15) < 0.5), "at speed: " + left.measurement() + "\n" + robot.gogo("robot:status"));
 
         String applied = robot.gogo("feature:apply sim-rover-next");
         assertTrue(applied.startsWith("APPLIED: feature sim-rover-next applied and healthy: 0 installed, 2 updated, 2 uninstalled"), applied);

@@ -22,6 +22,7 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
 import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.framework.Version;
 import org.osgi.framework.hooks.resolver.ResolverHookFactory;
@@ -30,6 +31,8 @@ import org.osgi.framework.wiring.BundleWire;
 import org.osgi.framework.wiring.BundleWiring;
 import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.service.log.Logger;
+
+import io.armature.control.ControlLoop;
 
 /**
  * The framework's bundles as the deployer sees and changes them: the running set with each jar's
@@ -170,6 +173,7 @@ final class BundleSet {
             for (Bundle b : added) {
                 startQuietly(b);
             }
+            awaitSuccessors(retire, added);
             retire.sort(Comparator.comparingInt((Bundle b) -> b.adapt(BundleStartLevel.class).getStartLevel()).reversed());
             for (Bundle b : retire) {
                 b.stop();
@@ -192,6 +196,47 @@ final class BundleSet {
             }
         }
         return bundles;
+    }
+
+    /**
+     * Waits, at most {@value #SUCCESSOR_WAIT_MILLIS} ms, until every control loop of the bundles
+     * about to be replaced has a stand-by of the same name from their new version. A new bundle's loops come up
+     * only when ConfigAdmin has delivered their configurations, which it does on its own thread
+     * after the bundle started; a loop that goes before its stand-by is there brakes its motor
+     * instead of handing over.
+     */
+    private void awaitSuccessors(List<Bundle> retire, List<Bundle> added) throws InterruptedException {
+        Set<String> updated = new HashSet<>();
+        added.forEach(b -> updated.add(b.getSymbolicName()));
+        Set<String> needed = loopNames(retire.stream().filter(b -> updated.contains(b.getSymbolicName())).toList()); // not those uninstalled for good
+        long deadline = System.nanoTime() + SUCCESSOR_WAIT_MILLIS * 1_000_000L;
+        while (!loopNames(added).containsAll(needed)) {
+            if (System.nanoTime() > deadline) {
+                Set<String> missing = new HashSet<>(needed);
+                missing.removeAll(loopNames(added));
+                log.warn("no stand-by came for loop(s) {} within {} ms: they stop without handing over", missing, SUCCESSOR_WAIT_MILLIS);
+                return;
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    /** How long {@link #awaitSuccessors} waits at the most, in ms. */
+    static final long SUCCESSOR_WAIT_MILLIS = 10_000;
+
+    /** @return the names of the control loops these bundles register */
+    private static Set<String> loopNames(List<Bundle> bundles) {
+        Set<String> names = new HashSet<>();
+        for (Bundle b : bundles) {
+            ServiceReference<?>[] registered = b.getState() == Bundle.UNINSTALLED ? null : b.getRegisteredServices();
+            for (ServiceReference<?> r : registered == null ? new ServiceReference<?>[0] : registered) {
+                if (r.getProperty(Constants.OBJECTCLASS) instanceof String[] classes && List.of(classes).contains(ControlLoop.class.getName())
+                        && r.getProperty(ControlLoop.PROPERTY_NAME) instanceof String name) {
+                    names.add(name);
+                }
+            }
+        }
+        return names;
     }
 
     /** Starts a bundle; one that cannot start is left for the health gate to name. */

@@ -28,6 +28,7 @@ import io.armature.kit.board.BoardServices;
 import io.armature.kit.board.FixedSettings;
 import io.armature.kit.board.GuardedBoard;
 import io.armature.kit.board.MotionGuard;
+import io.armature.kit.realtime.RealTimePriority;
 import io.armature.simulation.GroundTruthPose;
 
 /**
@@ -57,6 +58,11 @@ public final class SimBoard extends GuardedBoard {
 
         @AttributeDefinition(name = "Step rate (Hz)", description = "Plant steps per second in real-time mode, 100..20000.")
         int stepRateHz() default 1000;
+
+        @AttributeDefinition(name = "Real-time priority", description = "SCHED_FIFO priority of the plant's thread, 1..99; 0 for none. "
+                + "The plant is the simulated hardware: above the supervisor (81) and the loops (80), so that a busy machine never "
+                + "preempts it while it holds the board's locks (the loops and the supervisor would wait on them). Fixed while the board runs.")
+        int realTimePriority() default 82;
 
         @AttributeDefinition(name = "Wheel load (N·m)", description = "External load torque on each wheel, 0..2 N·m, opposing motion.")
         double loadTorqueNm() default 0.0;
@@ -148,6 +154,7 @@ public final class SimBoard extends GuardedBoard {
         Settings next = Settings.of(config);
         Settings current = settings;
         new FixedSettings().compare("armature.board", current.id(), next.id()).compare("realTime", current.realTime(), next.realTime())
+                .compare("realTimePriority", current.realTimePriority(), next.realTimePriority())
                 .compare("encoderCountsPerRevolution", current.encoderCountsPerRevolution(), next.encoderCountsPerRevolution())
                 .compare("seed", current.seed(), next.seed()).compare("unsupervised", current.unsupervised(), next.unsupervised())
                 .refuseChanges();
@@ -259,6 +266,13 @@ public final class SimBoard extends GuardedBoard {
     }
 
     private void runRealTime() {
+        if (settings.realTimePriority() > 0) {
+            RealTimePriority.Result rt = RealTimePriority.applyToCurrentThread(settings.realTimePriority());
+            if (!rt.applied() && log != null) {
+                log.warn("simulated board '{}': its plant runs without real-time priority, so a busy machine can stall the loops on its locks: {}",
+                        settings.id(), rt.message());
+            }
+        }
         long last = System.nanoTime();
         long next = last;
         while (stepper == Thread.currentThread()) {
