@@ -29,8 +29,11 @@ try {
 
   // Swap: the new jar on the bundle's row.
   await page.setInputFiles(row + ' input[type=file]', jar);
+  console.log('swap: pressed'); // the test watches the motor from here
   await page.click(row + ' button.ar-swap');
-  check(await waitFor(async () => (await result()).startsWith('APPLIED'), 90000), 'the swap passed the health gate: ' + await result());
+  const applied = await waitFor(async () => (await result()).startsWith('APPLIED'), 90000);
+  console.log('swap: answered'); // to here
+  check(applied, 'the swap passed the health gate: ' + await result());
   check((await result()).includes('bundle armature.control ' + version + ' applied and healthy: 0 installed, 1 updated, 0 uninstalled'),
     'the page says what changed');
   check(await waitFor(async () => (await page.locator(row).count()) === 1

@@ -27,6 +27,19 @@ final class BrowserScenario {
      * @return its output
      */
     static String run(FeatureRuntime robot, String script, Map<String, String> env) throws Exception {
+        return run(robot, script, env, line -> { });
+    }
+
+    /** A line the script printed, as it prints it. */
+    interface LineListener {
+        void line(String line) throws Exception;
+    }
+
+    /**
+     * As {@link #run(FeatureRuntime, String, Map)}, telling {@code lines} each line of the script's
+     * output as it comes (for a test that acts on what the browser is doing).
+     */
+    static String run(FeatureRuntime robot, String script, Map<String, String> env, LineListener lines) throws Exception {
         assertTrue(Files.isDirectory(SCRIPTS.resolve("node_modules/playwright-core")),
                 "Playwright is not installed in " + SCRIPTS.toAbsolutePath() + ": run scripts/install-test-deps.sh (npm ci there)");
         ProcessBuilder pb = new ProcessBuilder("node", script).directory(SCRIPTS.toFile()).redirectErrorStream(true);
@@ -36,7 +49,14 @@ final class BrowserScenario {
         pb.environment().putIfAbsent("CHROMIUM", "/usr/bin/chromium");
         Process p = pb.start();
         p.getOutputStream().close();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        StringBuilder out = new StringBuilder();
+        try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line = r.readLine(); line != null; line = r.readLine()) {
+                out.append(line).append('\n');
+                lines.line(line);
+            }
+        }
+        String output = out.toString();
         assertTrue(p.waitFor(3, TimeUnit.MINUTES), script + " finished");
         System.out.println(script + ":\n" + output);
         assertEquals(0, p.exitValue(), "the browser scenario failed:\n" + output);
