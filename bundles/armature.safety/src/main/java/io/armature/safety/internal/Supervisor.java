@@ -111,6 +111,7 @@ public final class Supervisor implements SafetySupervisor {
     private final WatchedStreams streams = new WatchedStreams();
     private final ConfigCheck configCheck = new ConfigCheck();
     private final ReturningLoops returning = new ReturningLoops(this::loopNewSince);
+    private final Map<ServiceReference<ControlLoop>, Bundle> providers = new java.util.concurrent.ConcurrentHashMap<>();
     private final Conditions conditions = new Conditions(configCheck, boards, this::loopRunning, streams, returning);
     private final LatchedTripFile latchFile;
     private final HardwareWatchdog watchdog;
@@ -431,6 +432,10 @@ public final class Supervisor implements SafetySupervisor {
     /** Only the reference: the supervisor needs to know a loop is there, not to call it. */
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, service = ControlLoop.class)
     void addLoop(ServiceReference<ControlLoop> loop) {
+        Bundle provider = loop.getBundle();
+        if (provider != null) {
+            providers.put(loop, provider); // a reference no longer names its bundle once it is unregistered
+        }
         synchronized (loops) {
             loops.add(loop, String.valueOf(loop.getProperty(ControlLoop.PROPERTY_NAME)));
             runningLoops = Set.copyOf(loops.names());
@@ -439,12 +444,12 @@ public final class Supervisor implements SafetySupervisor {
 
     /**
      * A loop goes. Unless another instance of it drives on (a side-by-side update): when its
-     * bundle is stopping (an in-place update, a refresh, an operator's Stop) it is away, and
+     * bundle is not active (stopping for an in-place update, a refresh, an operator's Stop) it is away, and
      * awaited for its heartbeat timeout with nothing fed meanwhile ({@link ReturningLoops}); a
      * required loop that goes any other way trips at once.
      */
     void removeLoop(ServiceReference<ControlLoop> loop) {
-        Bundle provider = loop.getBundle(); // while the service is unregistering, still there
+        Bundle provider = providers.remove(loop);
         Object id = loop.getProperty(Constants.SERVICE_ID);
         String name;
         boolean successor;
@@ -453,7 +458,8 @@ public final class Supervisor implements SafetySupervisor {
             successor = name != null && loops.all(name).stream().anyMatch(other -> !other.equals(loop));
         }
         boolean away = false;
-        if (name != null && !successor && running && provider != null && provider.getState() == Bundle.STOPPING && id instanceof Long serviceId) {
+        // its bundle not active: stopping, or stopped in the middle of an update or a refresh
+        if (name != null && !successor && running && provider != null && provider.getState() != Bundle.ACTIVE && id instanceof Long serviceId) {
             // awaited before it leaves the running set: the cycle must never see it gone and not awaited
             long timeout = conditions.heartbeatTimeout("loop:" + name);
             returning.away(provider.getSymbolicName(), name, serviceId, timeout, System.nanoTime());
