@@ -152,11 +152,6 @@ final class Conditions {
         return null;
     }
 
-    /** @return true when the last {@link #firstFailure} found the robot still starting: nothing is fed */
-    boolean starting() {
-        return starting;
-    }
-
     /**
      * @return true when the last {@link #firstFailure} found nothing that holds the permits back:
      *         the robot is not starting, and no loops are away with their bundle
