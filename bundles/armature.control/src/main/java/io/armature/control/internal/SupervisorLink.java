@@ -98,6 +98,11 @@ final class SupervisorLink {
         faultReported = false;
     }
 
+    /** @return true once this episode's fault has been reported. Loop thread. */
+    boolean faultReported() {
+        return faultReported;
+    }
+
     /** Reports a fault to the supervisor, which latches it, once per episode. Loop thread. */
     void reportFault(String message) {
         if (faultReported) {

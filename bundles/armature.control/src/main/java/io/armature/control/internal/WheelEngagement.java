@@ -1,5 +1,7 @@
 package io.armature.control.internal;
 
+import java.util.function.Supplier;
+
 /**
  * Whether a wheel loop drives its motor, cycle by cycle, and with what duty. At rest (setpoint
  * 0, wheel stopped) the motor stays braked and its channels are left alone; a non-zero target
@@ -12,18 +14,20 @@ final class WheelEngagement {
 
     /** Below this speed (rad/s) with a zero setpoint the wheel counts as stopped and the loop brakes it. */
     static final double REST_SPEED = 0.2;
-    private static final String FAULT_NOT_A_NUMBER = "measurement is not a number; motor stopped";
     private static final String FAULT_OUTPUT = "controller output is not a number; motor stopped";
 
     private final ControllerSwitch controllers;
     private final MotorDrive motor;
     private final SupervisorLink link; // where faults go
+    private final Supplier<String> whyNoMeasurement;
     private boolean inverted;
     private boolean engaged;
     private volatile double lastOutput;
 
-    WheelEngagement(ControllerSwitch controllers, MotorDrive motor, SupervisorLink link) {
+    /** @param whyNoMeasurement why the measurement is missing, one phrase, asked only when a fault is reported */
+    WheelEngagement(ControllerSwitch controllers, MotorDrive motor, SupervisorLink link, Supplier<String> whyNoMeasurement) {
         this.link = link;
+        this.whyNoMeasurement = whyNoMeasurement;
         this.motor = motor;
         this.controllers = controllers;
     }
@@ -49,7 +53,9 @@ final class WheelEngagement {
             // at rest: an encoder stream not there yet, or pausing; a setpoint finds the fault at once
             return;
         }
-        link.reportFault(FAULT_NOT_A_NUMBER);
+        if (!link.faultReported()) { // once per episode: the reason's text is built only then
+            link.reportFault("measurement is not a number (" + whyNoMeasurement.get() + "); motor stopped");
+        }
         if (engaged) {
             disengage();
         }

@@ -141,11 +141,11 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
         ownBundle = context == null ? null : context.getBundle();
         link = new SupervisorLink(s.name(), config.heartbeatTimeoutMillis());
         commands = new CommandedSetpoint(s, link);
-        measurement = new WheelMeasurement(config.encoderStream().trim(), config.encoderStaleMillis());
+        measurement = new WheelMeasurement(config.encoderStream().trim(), config.encoderStaleMillis(), config.armature_loop_rate());
         controllers = new ControllerSwitch(s.name(), s.gains());
         motor = new MotorDrive(config);
         handOver = new SideBySideHandOver(context, this);
-        engagement = new WheelEngagement(controllers, motor, link);
+        engagement = new WheelEngagement(controllers, motor, link, measurement::whyNot);
     }
 
     @Modified
@@ -157,6 +157,7 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
         }
         config = next;
         link.heartbeatTimeout(next.heartbeatTimeoutMillis()); // for the next heartbeat taken
+        measurement.limits(next.encoderStaleMillis(), next.armature_loop_rate());
         commands.reconfigure(s);
     }
 

@@ -163,7 +163,49 @@ class WheelSpeedLoopTest {
             tick(loop);
         }
         assertEquals(0, pwm.duty(), "no fresh speed: motor stopped");
-        assertTrue(loop.fault().orElseThrow().contains("measurement is not a number"), loop.fault().toString());
+        assertEquals("measurement is not a number (encoder stream 'encoder.left' gave no valid sample for 20 ms of loop time, none at all); "
+                + "motor stopped", loop.fault().orElseThrow());
+    }
+
+    @Test
+    void aStallOfTheWholeProcessIsNotAStaleEncoder() {
+        BroadcastStream<EncoderSample> stream = new BroadcastStream<>("encoder.left", 1000, 64, EncoderSample::new);
+        WheelSpeedLoop loop = drivenAt10On(stream);
+        PwmOutput pwm = board.channel("motor.left.pwm", PwmOutput.class);
+        // Everything stood still for 35 ms (a safepoint, the host pausing the machine): the loop's
+        // next cycle comes first, before the sampler (below the loop's priority) has run again.
+        now += 35 * MS;
+        loop.cycle(now, 0.036);
+        assertTrue(pwm.duty() > 0, "the stall aged the encoder's speed by one period, not 35 ms: still driven");
+        assertTrue(loop.fault().isEmpty(), loop.fault().toString());
+        for (int i = 0; i < 50; i++) {
+            publish(stream, board.plant().left.speed(), true);
+            tick(loop);
+        }
+        assertEquals(10, board.plant().left.speed(), 0.3, "driving on after the stall");
+        // but a stream that then stops, while the loop runs on time, is stale after its 20 ms
+        for (int i = 0; i < 25; i++) {
+            tick(loop);
+        }
+        assertEquals(0, pwm.duty(), "no fresh speed for 20 ms of loop time: motor stopped");
+    }
+
+    @Test
+    void samplesThatArriveOlderThanTheStalenessLimitAreNoMeasurement() {
+        BroadcastStream<EncoderSample> stream = new BroadcastStream<>("encoder.left", 1000, 64, EncoderSample::new);
+        WheelSpeedLoop loop = drivenAt10On(stream);
+        PwmOutput pwm = board.channel("motor.left.pwm", PwmOutput.class);
+        for (int i = 0; i < 25; i++) {
+            EncoderSample s = stream.claim();
+            s.timestampNanos = now - 30 * MS; // a source that delivers every sample 30 ms after taking it
+            s.valid = true;
+            s.velocityRadiansPerSecond = board.plant().left.speed();
+            stream.publish();
+            tick(loop);
+        }
+        assertEquals(0, pwm.duty(), "30 ms old on arrival is older than the 20 ms limit: motor stopped");
+        assertTrue(loop.fault().orElseThrow().startsWith("measurement is not a number (encoder stream 'encoder.left' gave no valid sample for 20 ms"),
+                loop.fault().toString());
     }
 
     @Test
@@ -185,7 +227,8 @@ class WheelSpeedLoopTest {
         }
         assertEquals(0, pwm.duty(), "no valid speed for longer than encoderStaleMillis: motor stopped, as on a stale stream");
         assertTrue(board.channel("motor.left.brake", DigitalOutput.class).get(), "brake on");
-        assertTrue(loop.fault().orElseThrow().contains("measurement is not a number"), loop.fault().toString());
+        assertEquals("measurement is not a number (encoder stream 'encoder.left' gave no valid sample for 20 ms of loop time, "
+                + "20 invalid ones (missed edges, out of range or a spike)); motor stopped", loop.fault().orElseThrow());
     }
 
     /** @return a loop fed by {@code stream}, set to 10 rad/s and run for 800 ms on the wheel's speed */
