@@ -4,16 +4,14 @@
 // Run by InPlaceUpdateTest: node bundles-page.mjs, with ARMATURE_URL, ARMATURE_PASSWORD,
 // ARMATURE_CONTROL_ID (the bundle id of armature.control) and CHROMIUM in the environment.
 // Exits non-zero on the first failed check.
-import { check, environment, launch, poller } from './console.mjs';
+import { check, consolePage, environment, launch, poller } from './console.mjs';
 
 const { ARMATURE_URL: base, ARMATURE_PASSWORD: password, ARMATURE_CONTROL_ID: id } =
   environment('ARMATURE_URL', 'ARMATURE_PASSWORD', 'ARMATURE_CONTROL_ID');
 
 const browser = await launch();
 try {
-  const context = await browser.newContext({ httpCredentials: { username: 'admin', password } });
-  const page = await context.newPage();
-  page.on('pageerror', e => console.log('page error: ' + e.message));
+  const { context, page } = await consolePage(browser, password);
   const api = async path => (await context.request.get(base + '/armature/api/' + path)).json();
   const csrf = (await api('csrf')).token;
   const post = async (path, body) => context.request.post(base + '/armature/api/' + path,

@@ -44,3 +44,11 @@ export function poller(page, everyMs = 50) {
     return false;
   };
 }
+
+/** @return a browser context logged in to the Web Console as admin, and a page of it whose errors are printed */
+export async function consolePage(browser, password) {
+  const context = await browser.newContext({ httpCredentials: { username: 'admin', password } });
+  const page = await context.newPage();
+  page.on('pageerror', e => console.log('page error: ' + e.message));
+  return { context, page };
+}

@@ -2,7 +2,7 @@
 // record a step, change gains and see the loop behave differently, e-stop, reset.
 // Run by RobotPageBrowserTest: node robot-page.mjs, with ARMATURE_URL, ARMATURE_PASSWORD and
 // CHROMIUM (the system Chromium) in the environment. Exits non-zero on the first failed check.
-import { check, environment, launch, poller } from './console.mjs';
+import { check, consolePage, environment, launch, poller } from './console.mjs';
 
 const { ARMATURE_URL: base, ARMATURE_PASSWORD: password } = environment('ARMATURE_URL', 'ARMATURE_PASSWORD');
 
@@ -14,9 +14,7 @@ try {
   check(refused.status() === 401, 'without credentials the Robot page answers 401 (was ' + refused.status() + ')');
   await stranger.close();
 
-  const context = await browser.newContext({ httpCredentials: { username: 'admin', password } });
-  const page = await context.newPage();
-  page.on('pageerror', e => console.log('page error: ' + e.message));
+  const { context, page } = await consolePage(browser, password);
   const response = await page.goto(base + '/system/console/robot');
   check(response.status() === 200, 'logged in, the Robot page loads');
   check((await page.title()).includes('Robot'), 'the page is titled Robot');

@@ -4,16 +4,14 @@
 // Run by HotSwapTest: node swap-page.mjs, with ARMATURE_URL, ARMATURE_PASSWORD, ARMATURE_JAR (a
 // newer armature.control), ARMATURE_JAR_VERSION (its version) and CHROMIUM in the environment.
 // Exits non-zero on the first failed check.
-import { check, environment, launch, poller } from './console.mjs';
+import { check, consolePage, environment, launch, poller } from './console.mjs';
 
 const { ARMATURE_URL: base, ARMATURE_PASSWORD: password, ARMATURE_JAR: jar, ARMATURE_JAR_VERSION: version } =
   environment('ARMATURE_URL', 'ARMATURE_PASSWORD', 'ARMATURE_JAR', 'ARMATURE_JAR_VERSION');
 
 const browser = await launch();
 try {
-  const context = await browser.newContext({ httpCredentials: { username: 'admin', password } });
-  const page = await context.newPage();
-  page.on('pageerror', e => console.log('page error: ' + e.message));
+  const { page } = await consolePage(browser, password);
   check((await page.goto(base + '/system/console/robot')).status() === 200, 'logged in, the Robot page loads');
 
   const api = async path => page.evaluate(async p => (await fetch('robot/api/' + p)).json(), path);

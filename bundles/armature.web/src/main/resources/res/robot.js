@@ -43,7 +43,14 @@
   }
 
   // Bundles and features: a swap or an apply blocks until the health gate decided; one at a time.
+  // Meanwhile the page polls the deployer's progress and lists each step as it is done.
   var deploying = false;
+
+  function showSteps(progress) {
+    var list = $('deploy-steps');
+    list.textContent = '';
+    (progress.steps || []).forEach(function (s) { list.appendChild(el('li', {}, s)); });
+  }
 
   function deployed(what, request) {
     if (deploying) { return; }
@@ -51,6 +58,10 @@
     var out = $('deploy-result');
     out.style.color = '';
     out.textContent = what + ': installing and waiting for the health gate...';
+    $('deploy-steps').textContent = '';
+    var poll = setInterval(function () {
+      getJson('api/deployment').then(function (p) { if (deploying && p.running) { showSteps(p); } }, function () { /* the answer says */ });
+    }, 250);
     request.then(function (r) {
       out.textContent = r.outcome + ': ' + r.message;
       out.style.color = '#080';
@@ -58,7 +69,9 @@
       out.textContent = e.message;
       out.style.color = '#c00';
     }).then(function () {
+      clearInterval(poll);
       deploying = false;
+      getJson('api/deployment').then(function (p) { if (!p.running) { showSteps(p); } }, function () { /* none */ });
       loadBundles();
     });
   }

@@ -182,9 +182,36 @@ class DeployTest {
         assertTrue(features.body().contains("{\"name\":\"sim-rover-broken\",\"installed\":false,\"changes\":[{\"kind\":\"INSTALL\",\"bundle\":\""
                 + BROKEN + "\",\"from\":\"\",\"to\":\"1.0.0\"}"), features.body());
 
+        // while the apply blocks its request, GET deployment shows the steps done so far
+        List<String> whileRunning = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread watcher = new Thread(() -> {
+            try {
+                while (!Thread.currentThread().isInterrupted()) {
+                    String p = CLIENT.send(request(api + "deployment", password).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+                    if (p.contains("\"running\":true")) {
+                        whileRunning.add(p);
+                    }
+                    Thread.sleep(100);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IOException e) {
+                whileRunning.add("failed: " + e);
+            }
+        }, "test-progress");
+        watcher.start();
         HttpResponse<String> r = CLIENT.send(request(api + "features/sim-rover-broken/apply", password)
                 .header("X-Armature-CSRF", token(api, password)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+        watcher.interrupt();
+        watcher.join(5_000);
+        assertTrue(whileRunning.stream().anyMatch(p -> p.contains("\"change\":\"feature sim-rover-broken\"")
+                && p.contains("\"installed " + BROKEN + " 1.0.0\"") && p.contains("\"result\":null")),
+                "the steps were shown while the change ran: " + whileRunning);
+        String after = CLIENT.send(request(api + "deployment", password).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(after.contains("\"running\":false") && after.contains("\"outcome\":\"ROLLED_BACK\""), after);
+        assertTrue(after.contains("\"failed the health gate: component " + BROKEN + " failed to activate: "), "the rollback is a step: " + after);
+        assertTrue(after.contains("\"health gate passed\"]"), "the restored set passed the gate last: " + after);
         assertEquals(409, r.statusCode(), r.body());
         assertTrue(r.body().contains("\"outcome\":\"ROLLED_BACK\""), r.body());
         assertTrue(r.body().contains("failed the health gate (component " + BROKEN + " failed to activate: "), r.body());
@@ -201,6 +228,19 @@ class DeployTest {
         ApplyResult missing = deployer().apply("sim-rover-missing");
         assertEquals(ApplyResult.Outcome.ROLLED_BACK, missing.outcome(), missing.message());
         assertTrue(missing.message().contains("(component " + BROKEN + " is satisfied but was never activated)"), missing.message());
+        assertRestored(original);
+    }
+
+    @Test
+    void aFeatureAppliedFromTheRobotPageThatFailsTheGateShowsItsStepsAndWhyItRolledBack() throws Exception {
+        boot(3);
+        String original = robot.bundle("armature.board.sim").getVersion().toString();
+        variant("sim-rover-broken", lines -> {
+            List<String> out = new ArrayList<>(lines);
+            out.add(bundleLine(BROKEN, "1.0.0", 30, brokenBundle("java.lang.Math", "1.0.0")));
+            return out;
+        });
+        BrowserScenario.run(robot, "apply-page.mjs", Map.of("ARMATURE_FEATURE", "sim-rover-broken", "ARMATURE_FAILING_BUNDLE", BROKEN), line -> { });
         assertRestored(original);
     }
 

@@ -59,4 +59,13 @@ public interface FeatureDeployer {
      *         rollback is a result, never an exception
      */
     ApplyResult swap(String symbolicName, byte[] jar);
+
+    /**
+     * What the change running now has done so far, for an operator to watch while {@link #apply}
+     * or {@link #swap} blocks on another thread; once it has ended, the last change with its result
+     * (until the next one begins).
+     *
+     * @return the running change or the last one; empty when none has run since the deployer started
+     */
+    Optional<ChangeProgress> progress();
 }

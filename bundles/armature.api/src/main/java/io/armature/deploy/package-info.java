@@ -3,7 +3,7 @@
  * a health gate and rollback.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package io.armature.deploy;
 
 import org.osgi.annotation.bundle.Export;

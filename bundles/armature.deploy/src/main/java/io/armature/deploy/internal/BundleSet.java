@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -142,9 +143,11 @@ final class BundleSet {
      * Turns the running set into {@code target}: installs beside the running bundles, starts the
      * new ones, then stops and uninstalls what they replace, refreshes and starts the rest.
      *
+     * @param done   told each step as it is done, in an operator's words
      * @return the bundles of the target set as installed now
      */
-    List<Bundle> converge(FeatureDescriptor target, JarSource source) throws BundleException, IOException, InterruptedException {
+    List<Bundle> converge(FeatureDescriptor target, JarSource source, Consumer<String> done)
+            throws BundleException, IOException, InterruptedException {
         List<SetDiff.Step> steps = SetDiff.diff(running(), target);
         List<Bundle> retire = new ArrayList<>();
         for (SetDiff.Step step : steps) {
@@ -153,6 +156,7 @@ final class BundleSet {
                 Bundle old = context.getBundle(step.from().id());
                 old.stop();
                 old.uninstall();
+                done.accept("stopped and uninstalled " + name(old) + " to install it again (the same version cannot be installed beside itself)");
             } else if (step.from() != null) {
                 retire.add(context.getBundle(step.from().id()));
             }
@@ -164,6 +168,8 @@ final class BundleSet {
                 Bundle b = context.installBundle(location(e), new ByteArrayInputStream(source.jar(e)));
                 b.adapt(BundleStartLevel.class).setStartLevel(e.startLevel());
                 added.add(b);
+                done.accept("installed " + name(b) + (step.from() != null && context.getBundle(step.from().id()) != null
+                        ? " beside " + step.from().version() : ""));
             }
         }
         added.sort(Comparator.comparingInt((Bundle b) -> b.adapt(BundleStartLevel.class).getStartLevel()));
@@ -172,14 +178,18 @@ final class BundleSet {
         try {
             for (Bundle b : added) {
                 startQuietly(b);
+                done.accept(b.getState() == Bundle.ACTIVE ? "started " + name(b) : name(b) + " is not active yet");
             }
             awaitSuccessors(retire, added);
             retire.sort(Comparator.comparingInt((Bundle b) -> b.adapt(BundleStartLevel.class).getStartLevel()).reversed());
             for (Bundle b : retire) {
+                String retired = name(b);
                 b.stop();
                 b.uninstall();
+                done.accept("stopped and uninstalled " + retired);
             }
             refresh();
+            done.accept("refreshed the framework's wiring");
         } finally {
             hook.unregister();
         }
@@ -237,6 +247,11 @@ final class BundleSet {
             }
         }
         return names;
+    }
+
+    /** @return the bundle as an operator names it: symbolic name and version */
+    private static String name(Bundle b) {
+        return b.getSymbolicName() + " " + b.getVersion();
     }
 
     /** Starts a bundle; one that cannot start is left for the health gate to name. */

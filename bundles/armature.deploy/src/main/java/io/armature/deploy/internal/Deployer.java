@@ -30,6 +30,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import io.armature.deploy.ApplyResult;
 import io.armature.deploy.ApplyResult.Outcome;
 import io.armature.deploy.BundleChange;
+import io.armature.deploy.ChangeProgress;
 import io.armature.deploy.FeatureDeployer;
 import io.armature.safety.SafetySupervisor;
 
@@ -111,6 +112,7 @@ public final class Deployer implements FeatureDeployer {
     private final Journal journal;
     private final BundleSet bundles;
     private final ReentrantLock changing = new ReentrantLock();
+    private final ChangeLog progress = new ChangeLog();
     private volatile Settings settings;
     private volatile Thread worker;
     private volatile boolean stopping;
@@ -225,12 +227,20 @@ public final class Deployer implements FeatureDeployer {
             return result(name, Outcome.REFUSED, "another feature change is running; nothing changed", List.of(), t0);
         }
         worker = Thread.currentThread();
+        ApplyResult r = null;
         try {
-            return change.run(t0);
+            r = change.run(t0);
+            return r;
         } finally {
+            progress.end(r);
             worker = null;
             changing.unlock();
         }
+    }
+
+    @Override
+    public Optional<ChangeProgress> progress() {
+        return progress.snapshot();
     }
 
     /** The set a change turns the running set into, and the jars of the bundles it installs, by symbolic name. */
@@ -250,6 +260,7 @@ public final class Deployer implements FeatureDeployer {
      * @param feature the name the result and the journal give the set
      */
     private ApplyResult change(String what, String feature, long t0, Plan plan) {
+        progress.begin(what, t0);
         FeatureRepository repository = repository();
         Settings s = settings;
         FeatureDescriptor target;
@@ -263,6 +274,7 @@ public final class Deployer implements FeatureDeployer {
             Target planned = plan.target(bundles.running());
             target = planned.set();
             jars = planned.jars();
+            progress.step("verified " + jars.size() + (jars.size() == 1 ? " jar" : " jars") + ": manifest and SHA-256");
             refuseWhileTripped();
             List<SetDiff.Running> running = bundles.running();
             steps = SetDiff.diff(running, target);
@@ -278,6 +290,7 @@ public final class Deployer implements FeatureDeployer {
                 }
             }
             journal.begin(feature, previous);
+            progress.step("kept the running set (" + previous.bundles().size() + " bundles) for a rollback");
         } catch (Refused e) {
             log.warn("{} refused: {}", what, e.getMessage());
             return result(feature, Outcome.REFUSED, e.getMessage(), List.of(), t0);
@@ -291,8 +304,8 @@ public final class Deployer implements FeatureDeployer {
         log.info("{}: {}", what, changes.stream().map(BundleChange::toString).toList());
         Optional<String> failure;
         try {
-            List<Bundle> set = bundles.converge(target, e -> jars.get(e.symbolicName()));
-            failure = new HealthGate(context, scr, s.minLoopRate()).await(set, s.gateTimeoutMillis());
+            List<Bundle> set = bundles.converge(target, e -> jars.get(e.symbolicName()), progress::step);
+            failure = new HealthGate(context, scr, s.minLoopRate()).await(set, s.gateTimeoutMillis(), progress::step);
         } catch (InterruptedException | IllegalStateException e) {
             if (stopping) {
                 Thread.currentThread().interrupt();
@@ -314,6 +327,7 @@ public final class Deployer implements FeatureDeployer {
             }
             String message = what + " failed the health gate (" + failure.get() + "); rolled back to " + previous.name();
             log.warn("{}", message);
+            progress.step("failed the health gate: " + failure.get() + "; restoring " + previous.name());
             Optional<String> after = restore(previous);
             if (after.isPresent()) {
                 message += ", which is not healthy either: " + after.get();
@@ -331,8 +345,8 @@ public final class Deployer implements FeatureDeployer {
     private Optional<String> restore(FeatureDescriptor previous) throws IOException {
         Optional<String> after;
         try {
-            List<Bundle> set = bundles.converge(previous, e -> journal.get(e.sha256()));
-            after = new HealthGate(context, scr, settings.minLoopRate()).await(set, settings.gateTimeoutMillis());
+            List<Bundle> set = bundles.converge(previous, e -> journal.get(e.sha256()), progress::step);
+            after = new HealthGate(context, scr, settings.minLoopRate()).await(set, settings.gateTimeoutMillis(), progress::step);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.of("interrupted while restoring; it is restored again at the next start");
@@ -347,18 +361,24 @@ public final class Deployer implements FeatureDeployer {
     private void recover(Journal.Pending pending) {
         changing.lock();
         worker = Thread.currentThread();
+        long t0 = System.nanoTime();
+        String name = pending.previous().name();
+        ApplyResult r = null;
         try {
-            log.warn("the change to feature {} was cut short by a restart; restoring the previous set {}", pending.target(),
-                    pending.previous().name());
+            log.warn("the change to feature {} was cut short by a restart; restoring the previous set {}", pending.target(), name);
+            progress.begin("restore of " + name + " (a restart cut the change to feature " + pending.target() + " short)", t0);
             Optional<String> after = restore(pending.previous());
             if (after.isPresent()) {
-                log.error("the restored bundle set {} is not healthy: {}", pending.previous().name(), after.get());
+                log.error("the restored bundle set {} is not healthy: {}", name, after.get());
             } else {
-                log.warn("the previous bundle set {} is restored and healthy", pending.previous().name());
+                log.warn("the previous bundle set {} is restored and healthy", name);
             }
+            r = result(pending.target(), Outcome.ROLLED_BACK, "the change to feature " + pending.target() + " was cut short by a restart; "
+                    + name + " is restored" + after.map(a -> ", but it is not healthy: " + a).orElse(" and healthy"), List.of(), t0);
         } catch (IOException e) {
             log.error("restoring the previous bundle set failed: {}", e.toString());
         } finally {
+            progress.end(r);
             worker = null;
             changing.unlock();
         }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -46,17 +47,28 @@ final class HealthGate {
      *
      * @param bundles       the bundles that must be active
      * @param timeoutMillis how long to wait for health, in ms
+     * @param progress      told when the gate starts, what it waits for whenever that changes,
+     *                      and that it passed
      * @return empty when healthy; else what was still wrong when the time ran out, in one line
      */
-    Optional<String> await(Collection<Bundle> bundles, long timeoutMillis) throws InterruptedException {
+    Optional<String> await(Collection<Bundle> bundles, long timeoutMillis, Consumer<String> progress) throws InterruptedException {
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+        progress.accept("health gate: up to " + timeoutMillis / 1000.0 + " s for every component active, the supervisor healthy and "
+                + "every loop at its rate, twice in a row");
         int healthy = 0;
         List<String> problems = List.of();
+        String told = "";
         while (true) {
             problems = problems(bundles);
             healthy = problems.isEmpty() ? healthy + 1 : 0;
             if (healthy == 2) {
+                progress.accept("health gate passed");
                 return Optional.empty();
+            }
+            String waiting = String.join("; ", problems);
+            if (!problems.isEmpty() && !waiting.replaceAll("[0-9.]+", "#").equals(told)) { // a loop's measured rate alone is no news
+                progress.accept("health gate waits: " + waiting);
+                told = waiting.replaceAll("[0-9.]+", "#");
             }
             if (System.nanoTime() > deadline) {
                 List<String> shown = problems.size() > 3 ? problems.subList(0, 3) : problems;

@@ -228,6 +228,7 @@ public final class RestApi extends HttpServlet {
             case "loops" -> loops.list();
             case "streams" -> status.streams();
             case "features" -> features.list();
+            case "deployment" -> features.progress();
             case "bundles" -> bundles.list();
             default -> {
                 if (parts.length == 2 && parts[0].equals("loops")) {
@@ -253,7 +254,7 @@ public final class RestApi extends HttpServlet {
 
     private static ApiException notFound(String[] parts) {
         return new ApiException(404, "no such resource " + PATH + ApiJson.oneWord(String.join("/", parts))
-                + "; see status, loops, loops/{name}, streams, features, bundles, csrf (GET) and loops/{name}/setpoint|gains|controller, estop, reset, "
+                + "; see status, loops, loops/{name}, streams, features, deployment, bundles, csrf (GET) and loops/{name}/setpoint|gains|controller, estop, reset, "
                 + "features/{name}/apply, bundles/{name}/swap (POST)");
     }
 

@@ -25,6 +25,7 @@ import io.armature.control.ControlLoop;
 import io.armature.control.PidGains;
 import io.armature.deploy.ApplyResult;
 import io.armature.deploy.BundleChange;
+import io.armature.deploy.ChangeProgress;
 import io.armature.deploy.FeatureDeployer;
 import io.armature.safety.SafetyState;
 import io.armature.safety.TripReason;
@@ -294,6 +295,30 @@ class RestApiTest {
             return new ApplyResult("sim-rover", outcome, outcome == ApplyResult.Outcome.APPLIED ? "swapped" : "failed the health gate; rolled back",
                     List.of(new BundleChange(BundleChange.Kind.UPDATE, symbolicName, "0.1.0", "0.1.1")), 42);
         }
+
+        ChangeProgress progress;
+
+        @Override
+        public Optional<ChangeProgress> progress() {
+            return Optional.ofNullable(progress);
+        }
+    }
+
+    @Test
+    void deploymentShowsTheStepsOfTheRunningChangeAndThenItsResult() {
+        FakeDeployer d = new FakeDeployer();
+        api.setDeployer(d);
+        assertEquals("{\"change\":null}", get("/deployment", AUTH).json(), "no change yet");
+        d.progress = new ChangeProgress("feature sim-rover-next", true, List.of("verified 1 jar: manifest and SHA-256",
+                "installed armature.board.sim 0.1.1 beside 0.1.0"), 120, null);
+        assertEquals("{\"change\":\"feature sim-rover-next\",\"running\":true,\"elapsedMillis\":120,\"steps\":[\"verified 1 jar: "
+                + "manifest and SHA-256\",\"installed armature.board.sim 0.1.1 beside 0.1.0\"],\"result\":null}", get("/deployment", AUTH).json());
+        d.progress = new ChangeProgress("feature sim-rover-next", false, List.of("health gate passed"), 900,
+                new ApplyResult("sim-rover-next", ApplyResult.Outcome.ROLLED_BACK, "failed; rolled back", List.of(), 900));
+        assertEquals("{\"change\":\"feature sim-rover-next\",\"running\":false,\"elapsedMillis\":900,\"steps\":[\"health gate passed\"],"
+                + "\"result\":{\"feature\":\"sim-rover-next\",\"outcome\":\"ROLLED_BACK\",\"message\":\"failed; rolled back\",\"millis\":900,"
+                + "\"changes\":[],\"error\":\"failed; rolled back\"}}", get("/deployment", AUTH).json());
+        assertRefused(401, "authentication required", get("/deployment", null));
     }
 
     @Test
