@@ -3,6 +3,7 @@ package io.armature.itest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 
@@ -80,8 +81,11 @@ class InPlaceUpdateTest {
     }
 
     @Test
-    void anOperatorRefreshesThenStopsTheControlBundleOnTheStockBundlesPage() throws Exception {
-        BrowserScenario.run(robot, "bundles-page.mjs", Map.of("ARMATURE_CONTROL_ID", Long.toString(robot.bundle("armature.control").getBundleId())));
+    void anOperatorRefreshesUpdatesThenStopsTheControlBundleOnTheStockBundlesPage() throws Exception {
+        Path newer = robot.newVersionOf("armature.control", "0.1.1.upload");
+        BrowserScenario.run(robot, "bundles-page.mjs", Map.of("ARMATURE_CONTROL_ID", Long.toString(robot.bundle("armature.control").getBundleId()),
+                "ARMATURE_JAR", newer.toAbsolutePath().toString(), "ARMATURE_JAR_VERSION", "0.1.1.upload"));
+        assertEquals("0.1.1.upload", robot.bundle("armature.control").getVersion().toString(), "the upload updated the bundle in place");
         assertEquals(0, pwm.duty(), "stopped: the motor is safe");
         assertTrue(brake.get());
         assertEquals("bundle:armature.control", robot.service(SafetySupervisor.class, null, 5_000).tripReason().orElseThrow().source());

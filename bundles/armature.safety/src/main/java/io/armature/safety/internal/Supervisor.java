@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 
 import org.osgi.framework.Bundle;
@@ -107,7 +106,6 @@ public final class Supervisor implements SafetySupervisor {
     private final BundleContext context;
     private final Boards boards = new Boards();
     private final NamedServices<ServiceReference<ControlLoop>> loops = NamedServices.byProperty(ControlLoop.PROPERTY_NAME);
-    private volatile Set<String> runningLoops = Set.of(); // swapped whole: the cycle reads it without allocating
     private final WatchedStreams streams = new WatchedStreams();
     private final ConfigCheck configCheck = new ConfigCheck();
     private final ReturningLoops returning = new ReturningLoops(this::loopNewSince);
@@ -237,8 +235,14 @@ public final class Supervisor implements SafetySupervisor {
         recorded = t;
     }
 
+    /**
+     * Reads the same tracker as {@link #loopNewSince}: a second copy of the names, updated just
+     * after it, let the cycle see a loop back (its away entry forgotten) and not yet running (a
+     * required loop missing), and trip "required loop is not running" in the middle of a refresh.
+     * Allocates nothing.
+     */
     private boolean loopRunning(String name) {
-        return runningLoops.contains(name);
+        return !loops.all(name).isEmpty();
     }
 
     /** @return true when a loop of this name runs that is not the {@code gone} service: one came since */
@@ -438,7 +442,6 @@ public final class Supervisor implements SafetySupervisor {
         }
         synchronized (loops) {
             loops.add(loop, String.valueOf(loop.getProperty(ControlLoop.PROPERTY_NAME)));
-            runningLoops = Set.copyOf(loops.names());
         }
     }
 
@@ -469,7 +472,6 @@ public final class Supervisor implements SafetySupervisor {
         }
         synchronized (loops) {
             loops.remove(loop);
-            runningLoops = Set.copyOf(loops.names());
         }
         if (name != null && !away && running && !loopRunning(name) && contains(settings.requiredLoops(), name)) {
             trip("loop:" + name, "required loop '" + name + "' went away");
