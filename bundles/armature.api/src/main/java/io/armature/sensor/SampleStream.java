@@ -31,6 +31,9 @@ public interface SampleStream<S extends Sample<S>> {
      */
     SampleReader<S> openQueue(int capacity);
 
+    /** @return the most samples a queue reader of this stream can hold: the largest {@code capacity} of {@link #openQueue} */
+    int capacity();
+
     /** @return samples flagged invalid since the stream started */
     long invalidCount();
 

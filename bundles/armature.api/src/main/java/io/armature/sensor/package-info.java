@@ -2,7 +2,7 @@
  * Sensor samples and the streams that carry them from a source to its consumers.
  */
 @Export
-@Version("2.0.0")
+@Version("2.1.0")
 package io.armature.sensor;
 
 import org.osgi.annotation.bundle.Export;

@@ -148,6 +148,11 @@ public final class BroadcastStream<S extends Sample<S>> implements SampleStream<
     }
 
     @Override
+    public int capacity() {
+        return slots.length;
+    }
+
+    @Override
     public SampleReader<S> openQueue(int capacity) {
         if (capacity < 1 || capacity > slots.length) {
             throw new IllegalArgumentException("queue capacity must be 1.." + slots.length + " for stream " + name + ", was " + capacity);
