@@ -4,8 +4,9 @@
 # (the MQTT tests' real broker, mosquitto_sub and mosquitto_pub), openssl (the MQTT TLS tests make
 # their certificate authority with it), Chromium (the browser tests of the Robot page), and node 20
 # or newer with the pinned npm packages the tests run: the ROS tool clients (roslib,
-# @foxglove/ws-protocol) in integration-tests/ros-clients and playwright-core in
-# integration-tests/web-tests. With the argument "vision", also what the vision benchmark builds
+# @foxglove/ws-protocol) in integration-tests/ros-clients, playwright-core in
+# integration-tests/web-tests, and Foxglove's MCAP and ROS 2 message readers (@mcap/core,
+# @foxglove/rosmsg, @foxglove/rosmsg2-serialization) in integration-tests/mcap-clients. With the argument "vision", also what the vision benchmark builds
 # its C++ side with: g++, pkg-config and Debian's OpenCV (libopencv-dev). With the argument "run",
 # only what building and running a robot needs: the JDK and Maven (scripts/run.sh). Run as root or
 # with sudo available; installs only what is missing.
@@ -67,8 +68,9 @@ if [ "$(node_major)" = "" ] || [ "$(node_major)" -lt 20 ]; then
 fi
 
 # The npm packages the tests run, exactly as each package-lock.json pins them: the ROS tool clients,
-# and Playwright (playwright-core only: it drives the system Chromium, no browser download).
-for dir in ros-clients web-tests; do
+# Playwright (playwright-core only: it drives the system Chromium, no browser download), and
+# Foxglove's MCAP and ROS 2 message libraries, which open the robot's recordings.
+for dir in ros-clients web-tests mcap-clients; do
   d="$(dirname "$0")/../integration-tests/$dir"
   if [ ! -d "$d/node_modules" ] || [ "$d/package-lock.json" -nt "$d/node_modules" ]; then
     (cd "$d" && npm ci --no-audit --no-fund --loglevel=error)

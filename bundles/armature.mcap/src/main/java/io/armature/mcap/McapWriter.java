@@ -71,7 +71,7 @@ public final class McapWriter implements Closeable {
     private final OutputStream out;
     private final Options options;
     private final CRC32 dataCrc = new CRC32();
-    private long position;
+    private volatile long position; // read by other threads for a status
     private boolean started;
     private boolean closed;
 
@@ -101,6 +101,11 @@ public final class McapWriter implements Closeable {
         this.out = out;
         this.options = options;
         this.record = new RecordBuffer(options.padRecords());
+    }
+
+    /** @return the bytes written so far (a chunk not yet full is not written yet) */
+    public long position() {
+        return position;
     }
 
     /** Writes the magic and the header: first, once. */

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -20,6 +21,8 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 import io.armature.sensor.EncoderSample;
 import io.armature.sensor.ImuSample;
 import io.armature.sensor.SampleReader;
+import io.armature.recording.Recorder;
+import io.armature.recording.RecordingStatus;
 import io.armature.sensor.SampleStream;
 import io.armature.kit.service.NamedServices;
 import io.armature.sensors.stream.BroadcastStream;
@@ -75,8 +78,39 @@ public final class StreamCommands {
         return out.toString().stripTrailing();
     }
 
-    /** robot:record &lt;stream&gt; &lt;file&gt; &lt;seconds&gt; — records a stream to a compact binary file. */
-    public String record(String stream, String file, String seconds) throws IOException {
+    /** The MCAP recorder, when its bundle is there. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile Recorder recorder;
+
+    /**
+     * robot:record &lt;file.mcap&gt; — every stream into an MCAP file until {@code robot:record stop};
+     * robot:record stop — ends it; robot:record status — how it goes.
+     */
+    public String record(String what) throws IOException {
+        return switch (what) {
+            case "stop" -> requireRecorder().stop().map(StreamCommands::describe).orElse("no recording runs");
+            case "status" -> requireRecorder().status().map(StreamCommands::describe).orElse("nothing recorded since the start");
+            default -> record(what, "all");
+        };
+    }
+
+    /** robot:record &lt;file.mcap&gt; all|&lt;stream,stream,...&gt; — those streams until {@code robot:record stop}. */
+    public String record(String file, String which) throws IOException {
+        return record(file, which, "0");
+    }
+
+    /**
+     * robot:record &lt;file.mcap&gt; all|&lt;streams&gt; &lt;seconds&gt; — into MCAP, for that long (0: until stopped);
+     * robot:record &lt;stream&gt; &lt;file&gt; &lt;seconds&gt; — one stream into the compact binary format of earlier versions.
+     */
+    public String record(String first, String second, String seconds) throws IOException {
+        if (first.endsWith(".mcap")) {
+            double secs = LoopCommands.parse(seconds, "seconds");
+            List<String> names = second.equals("all") ? List.of() : List.of(second.split(","));
+            return describe(requireRecorder().start(Path.of(first), names, secs));
+        }
+        String stream = first;
+        String file = second;
         SampleStream<?> s = streams.get(stream);
         if (s == null) {
             throw new IllegalArgumentException("no stream '" + stream + "'; robot:streams lists them");
@@ -86,6 +120,28 @@ public final class StreamCommands {
             throw new IllegalArgumentException("seconds must be above 0 and at most 3600, was " + seconds);
         }
         return recordTyped(s, Path.of(file), (long) (secs * 1e9));
+    }
+
+    private Recorder requireRecorder() {
+        Recorder r = recorder;
+        if (r == null) {
+            throw new IllegalStateException("no MCAP recorder: install the bundle armature.recording");
+        }
+        return r;
+    }
+
+    /** One line: the file, running or ended, how long, messages and losses per stream, and an error if any. */
+    static String describe(RecordingStatus s) {
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%s %s: %.1f s, %d bytes;", s.running() ? "recording to" : "recorded",
+                s.file().toAbsolutePath(), s.seconds(), s.bytes()));
+        for (String name : s.streams()) {
+            out.append(' ').append(name).append(' ').append(s.messages().get(name)).append(" messages, ").append(s.lost().get(name)).append(" lost;");
+        }
+        out.setLength(out.length() - 1);
+        if (s.error() != null) {
+            out.append("; ").append(s.error());
+        }
+        return out.toString();
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

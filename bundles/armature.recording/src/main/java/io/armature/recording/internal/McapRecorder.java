@@ -1,0 +1,328 @@
+package io.armature.recording.internal;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+
+import io.armature.kit.service.NamedServices;
+import io.armature.mcap.McapRecord;
+import io.armature.mcap.McapWriter;
+import io.armature.recording.Recorder;
+import io.armature.recording.RecordingStatus;
+import io.armature.sensor.EncoderSample;
+import io.armature.sensor.ImuSample;
+import io.armature.sensor.Sample;
+import io.armature.sensor.SampleReader;
+import io.armature.sensor.SampleStream;
+
+/**
+ * Records sensor streams into MCAP, following its ROS 2 profile: each stream a channel of CDR
+ * messages with its ros2msg schema ({@code sensor_msgs/msg/Imu} for an IMU, one joint's
+ * {@code sensor_msgs/msg/JointState} for an encoder), under the topic its name gives
+ * ({@code encoder.left} is {@code /encoder/left}), with the {@code offered_qos_profiles} that
+ * {@code ros2 bag} reads. Times are the samples' own, moved onto the wall clock. The recorder
+ * reads each stream through a queue of its own on its own thread; what overflows a queue is
+ * counted as lost, per stream, and written into the file's metadata when it ends.
+ */
+@Component(service = Recorder.class)
+public final class McapRecorder implements Recorder {
+
+    /** Samples each stream's queue holds for the recorder at most (a second at 1 kHz); a stream may hold fewer. */
+    static final int QUEUE = 1024;
+
+    /** rosbag2's QoS of a reliable, volatile topic kept to the last sample: what a tool replaying the file offers. */
+    static final String QOS_RELIABLE = qos(1);
+    /** ... and of a best-effort one, as sensor data is published. */
+    static final String QOS_SENSOR = qos(2);
+
+    private static String qos(int reliability) {
+        String forever = "\n    sec: 2147483647\n    nsec: 4294967295";
+        return "- history: 3\n  depth: 0\n  reliability: " + reliability + "\n  durability: 2\n  deadline:" + forever + "\n  lifespan:" + forever
+                + "\n  liveliness: 1\n  liveliness_lease_duration:" + forever + "\n  avoid_ros_namespace_conventions: false\n";
+    }
+
+    /** Of the streams of one name, the highest ranked: a replay under a live stream's name while it plays. */
+    private final NamedServices<SampleStream<?>> streams = NamedServices.byNameRanked(SampleStream::name);
+    private final Logger log;
+    private volatile Session session;
+    private volatile RecordingStatus last;
+
+    @Activate
+    public McapRecorder(@Reference(service = LoggerFactory.class) Logger log) {
+        this.log = log;
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addStream(SampleStream<?> stream, Map<String, Object> properties) {
+        streams.add(stream, properties);
+    }
+
+    void removeStream(SampleStream<?> stream) {
+        streams.remove(stream);
+    }
+
+    @Override
+    public synchronized RecordingStatus start(Path file, List<String> names, double seconds) throws IOException {
+        if (session != null && session.thread.isAlive()) {
+            throw new IllegalStateException("a recording to " + session.file + " runs; stop it first (robot:record stop)");
+        }
+        if (!(seconds >= 0) || Double.isInfinite(seconds)) {
+            throw new IllegalArgumentException("seconds must be 0 (until stopped) or more, was " + seconds);
+        }
+        List<SampleStream<?>> chosen = new ArrayList<>();
+        Map<String, SampleStream<?>> there = streams.chosen();
+        for (String name : names.isEmpty() ? List.copyOf(there.keySet()) : names) {
+            SampleStream<?> s = there.get(name);
+            if (s == null) {
+                throw new IllegalArgumentException("no stream '" + name + "'; streams: " + String.join(", ", there.keySet()));
+            }
+            if (Track.kindOf(s) != null) {
+                chosen.add(s);
+            } else if (!names.isEmpty()) {
+                throw new IllegalArgumentException("stream '" + name + "' carries " + s.sampleType().getSimpleName()
+                        + ", for which there is no ROS 2 message to record it as");
+            }
+        }
+        if (chosen.isEmpty()) {
+            throw new IllegalArgumentException("no stream to record: none carries IMU or encoder samples");
+        }
+        OutputStream out = new BufferedOutputStream(Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), 1 << 16);
+        List<Track<?>> tracks = new ArrayList<>();
+        chosen.forEach(c -> tracks.add(Track.of(c, tracks.size() + 1)));
+        Session s = new Session(file, tracks, new McapWriter(out, McapWriter.Options.indexed()), (long) (seconds * 1e9));
+        try {
+            s.begin();
+        } catch (IOException | RuntimeException e) {
+            s.abort();
+            Files.deleteIfExists(file);
+            throw e;
+        }
+        session = s;
+        s.thread.start();
+        log.info("recording {} to {}{}", s.streamNames(), file, seconds > 0 ? String.format(Locale.ROOT, " for %.1f s", seconds) : "");
+        return s.status(true, null);
+    }
+
+    @Override
+    public synchronized Optional<RecordingStatus> stop() throws IOException {
+        Session s = session;
+        if (s == null) {
+            return Optional.empty();
+        }
+        s.stopping = true;
+        LockSupport.unpark(s.thread);
+        try {
+            s.thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return Optional.ofNullable(last);
+    }
+
+    @Override
+    public Optional<RecordingStatus> status() {
+        Session s = session;
+        if (s != null && s.thread.isAlive()) {
+            return Optional.of(s.status(true, null));
+        }
+        return Optional.ofNullable(last);
+    }
+
+    @Deactivate
+    void deactivate() throws IOException {
+        stop(); // a recording in progress is finished, its file whole
+    }
+
+    /** Encodes a sample as a ROS 2 message. */
+    @FunctionalInterface
+    private interface Encoder<S> {
+        void encode(S sample, long epochNanos, byte[] name, CdrWriter cdr);
+    }
+
+    /** What samples of one type are recorded as: the ROS 2 message, its definition, the QoS offered. */
+    private record Kind<S extends Sample<S>>(Class<S> sampleType, Supplier<S> sample, String type, String definition, String qos, Encoder<S> encoder) {
+    }
+
+    private static final List<Kind<?>> KINDS = List.of(
+            new Kind<>(ImuSample.class, ImuSample::new, Ros2Messages.IMU_TYPE, Ros2Messages.IMU_DEFINITION, QOS_SENSOR, Ros2Messages::imu),
+            new Kind<>(EncoderSample.class, EncoderSample::new, Ros2Messages.JOINT_STATE_TYPE, Ros2Messages.JOINT_STATE_DEFINITION, QOS_RELIABLE,
+                    Ros2Messages::jointState));
+
+    /** One stream being recorded: its reader, a sample to poll into, and how it becomes a message. */
+    private static final class Track<S extends Sample<S>> {
+        final SampleStream<S> stream;
+        final Kind<S> kind;
+        final SampleReader<S> reader;
+        final S sample;
+        final int channel;
+        final byte[] name;
+        volatile long written; // the recorder's thread writes, a status reads
+        long invalid;
+
+        private Track(SampleStream<S> stream, Kind<S> kind, int channel) {
+            this.stream = stream;
+            this.kind = kind;
+            this.sample = kind.sample().get();
+            this.channel = channel;
+            this.name = Ros2Messages.utf8(stream.name());
+            this.reader = stream.openQueue(Math.min(QUEUE, stream.capacity()));
+        }
+
+        /** @return what samples of this stream are recorded as; null when there is no ROS 2 message for them */
+        static Kind<?> kindOf(SampleStream<?> s) {
+            return KINDS.stream().filter(k -> k.sampleType() == s.sampleType()).findFirst().orElse(null);
+        }
+
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        static Track<?> of(SampleStream<?> s, int channel) {
+            return new Track((SampleStream) s, kindOf(s), channel);
+        }
+
+        String topic() {
+            return "/" + stream.name().replace('.', '/');
+        }
+
+        /** Encodes the polled sample. */
+        void encode(long epochNanos, CdrWriter cdr) {
+            kind.encoder().encode(sample, epochNanos, name, cdr);
+        }
+    }
+
+    /** One recording: its file, its tracks, and the thread that writes them. */
+    private final class Session {
+        final Path file;
+        final List<Track<?>> tracks;
+        final McapWriter writer;
+        final long durationNanos;
+        final Thread thread;
+        final CdrWriter cdr = new CdrWriter();
+        final long startNanos = System.nanoTime();
+        final long wallOffset = System.currentTimeMillis() * 1_000_000L - System.nanoTime(); // monotonic to epoch
+        volatile boolean stopping;
+        volatile long endNanos;
+
+        Session(Path file, List<Track<?>> tracks, McapWriter writer, long durationNanos) {
+            this.file = file;
+            this.tracks = tracks;
+            this.writer = writer;
+            this.durationNanos = durationNanos;
+            this.thread = new Thread(this::run, "armature-recorder");
+            thread.setDaemon(true);
+        }
+
+        List<String> streamNames() {
+            return tracks.stream().map(t -> t.stream.name()).toList();
+        }
+
+        void begin() throws IOException {
+            writer.start(new McapRecord.Header("ros2", "armature"));
+            Map<String, Integer> schemas = new LinkedHashMap<>();
+            for (Track<?> t : tracks) {
+                Integer schema = schemas.get(t.kind.type());
+                if (schema == null) {
+                    schema = schemas.size() + 1;
+                    schemas.put(t.kind.type(), schema);
+                    writer.add(new McapRecord.Schema(schema, t.kind.type(), "ros2msg", Ros2Messages.utf8(t.kind.definition())));
+                }
+                writer.add(new McapRecord.Channel(t.channel, schema, t.topic(), "cdr", Map.of("offered_qos_profiles", t.kind.qos())));
+            }
+        }
+
+        void abort() {
+            tracks.forEach(t -> t.reader.close());
+            try {
+                writer.close();
+            } catch (IOException e) {
+                // the start failed already: that is what the caller hears
+            }
+        }
+
+        private void run() {
+            String error = null;
+            try {
+                while (!stopping && (durationNanos == 0 || System.nanoTime() - startNanos < durationNanos)) {
+                    boolean any = false;
+                    for (Track<?> t : tracks) {
+                        any |= drain(t);
+                    }
+                    if (!any) {
+                        LockSupport.parkNanos(1_000_000);
+                    }
+                }
+                for (Track<?> t : tracks) {
+                    drain(t); // what came until the end
+                }
+            } catch (IOException | RuntimeException e) {
+                error = "the recording stopped early: " + e.getMessage();
+                log.error("recording to {}: {}", file, error);
+            }
+            endNanos = System.nanoTime();
+            try {
+                Map<String, String> counts = new LinkedHashMap<>();
+                for (Track<?> t : tracks) {
+                    counts.put(t.stream.name() + ".written", Long.toString(t.written));
+                    counts.put(t.stream.name() + ".lost", Long.toString(t.reader.lost()));
+                    counts.put(t.stream.name() + ".invalid", Long.toString(t.invalid));
+                }
+                writer.add(new McapRecord.Metadata("armature.recording", counts));
+                writer.close();
+            } catch (IOException | RuntimeException e) {
+                error = error != null ? error : "the file could not be finished: " + e.getMessage();
+                log.error("recording to {}: {}", file, error);
+            } finally {
+                tracks.forEach(t -> t.reader.close());
+            }
+            last = status(false, error);
+            log.info("recorded {} to {}: {} messages, {} lost", streamNames(), file, last.messages().values().stream().mapToLong(Long::longValue).sum(),
+                    last.lost().values().stream().mapToLong(Long::longValue).sum());
+        }
+
+        /** @return true when it wrote anything */
+        private <S extends Sample<S>> boolean drain(Track<S> t) throws IOException {
+            boolean any = false;
+            while (t.reader.poll(t.sample)) {
+                any = true;
+                if (!t.sample.valid()) {
+                    t.invalid++; // no ROS 2 message says "not valid": left out, and counted
+                    continue;
+                }
+                long at = t.sample.timestampNanos() + wallOffset;
+                t.encode(at, cdr);
+                writer.addMessage(t.channel, t.written, at, at, cdr.array(), 0, cdr.length());
+                t.written++;
+            }
+            return any;
+        }
+
+        RecordingStatus status(boolean running, String error) {
+            Map<String, Long> messages = new LinkedHashMap<>();
+            Map<String, Long> lost = new LinkedHashMap<>();
+            for (Track<?> t : tracks) {
+                messages.put(t.stream.name(), t.written);
+                lost.put(t.stream.name(), t.reader.lost());
+            }
+            long end = running ? System.nanoTime() : endNanos;
+            return new RecordingStatus(file, running, (end - startNanos) / 1e9, messages, lost, writer.position(), error);
+        }
+    }
+}

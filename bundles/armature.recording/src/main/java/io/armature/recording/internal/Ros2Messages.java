@@ -1,0 +1,93 @@
+package io.armature.recording.internal;
+
+import java.nio.charset.StandardCharsets;
+
+import io.armature.sensor.EncoderSample;
+import io.armature.sensor.ImuSample;
+
+/**
+ * The ROS 2 messages samples are recorded as, with their definitions in the {@code ros2msg}
+ * encoding the MCAP ROS 2 profile asks for: the message's own fields, then each type it uses,
+ * after a line of 80 '=' and {@code MSG: package/Type}. Tools render these without plugins.
+ */
+final class Ros2Messages {
+
+    private static final String SEPARATOR = "================================================================================\n";
+
+    private static final String HEADER = SEPARATOR + "MSG: std_msgs/Header\n"
+            + "builtin_interfaces/Time stamp\n"
+            + "string frame_id\n"
+            + SEPARATOR + "MSG: builtin_interfaces/Time\n"
+            + "int32 sec\n"
+            + "uint32 nanosec\n";
+
+    /** sensor_msgs/msg/Imu */
+    static final String IMU_TYPE = "sensor_msgs/msg/Imu";
+    static final String IMU_DEFINITION = "std_msgs/Header header\n"
+            + "geometry_msgs/Quaternion orientation\n"
+            + "float64[9] orientation_covariance\n"
+            + "geometry_msgs/Vector3 angular_velocity\n"
+            + "float64[9] angular_velocity_covariance\n"
+            + "geometry_msgs/Vector3 linear_acceleration\n"
+            + "float64[9] linear_acceleration_covariance\n"
+            + HEADER
+            + SEPARATOR + "MSG: geometry_msgs/Quaternion\n"
+            + "float64 x\n"
+            + "float64 y\n"
+            + "float64 z\n"
+            + "float64 w\n"
+            + SEPARATOR + "MSG: geometry_msgs/Vector3\n"
+            + "float64 x\n"
+            + "float64 y\n"
+            + "float64 z\n";
+
+    /** sensor_msgs/msg/JointState */
+    static final String JOINT_STATE_TYPE = "sensor_msgs/msg/JointState";
+    static final String JOINT_STATE_DEFINITION = "std_msgs/Header header\n"
+            + "string[] name\n"
+            + "float64[] position\n"
+            + "float64[] velocity\n"
+            + "float64[] effort\n"
+            + HEADER;
+
+    private static final byte[] NO_FRAME = new byte[0];
+
+    private Ros2Messages() {
+    }
+
+    /**
+     * An IMU sample as sensor_msgs/msg/Imu: no orientation estimate (its covariance's first
+     * element -1, as the message's definition asks), covariances unknown (0).
+     */
+    static void imu(ImuSample s, long epochNanos, byte[] frameId, CdrWriter cdr) {
+        cdr.begin().time(epochNanos).string(frameId);
+        cdr.float64(0).float64(0).float64(0).float64(1); // orientation: identity, marked unknown below
+        cdr.float64(-1);
+        for (int i = 1; i < 9; i++) {
+            cdr.float64(0);
+        }
+        cdr.float64(s.gyroX).float64(s.gyroY).float64(s.gyroZ);
+        zeros(cdr, 9);
+        cdr.float64(s.accelX).float64(s.accelY).float64(s.accelZ);
+        zeros(cdr, 9);
+    }
+
+    /** An encoder sample as sensor_msgs/msg/JointState of one joint: its angle (rad) and speed (rad/s), no effort. */
+    static void jointState(EncoderSample s, long epochNanos, byte[] joint, CdrWriter cdr) {
+        cdr.begin().time(epochNanos).string(NO_FRAME);
+        cdr.uint32(1).string(joint);
+        cdr.uint32(1).float64(s.positionRadians);
+        cdr.uint32(1).float64(s.velocityRadiansPerSecond);
+        cdr.uint32(0);
+    }
+
+    private static void zeros(CdrWriter cdr, int n) {
+        for (int i = 0; i < n; i++) {
+            cdr.float64(0);
+        }
+    }
+
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}

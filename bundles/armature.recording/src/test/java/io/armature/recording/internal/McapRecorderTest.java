@@ -1,0 +1,126 @@
+package io.armature.recording.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.armature.mcap.McapReader;
+import io.armature.mcap.McapRecord;
+import io.armature.recording.RecordingStatus;
+import io.armature.sensor.EncoderSample;
+import io.armature.sensor.ImuSample;
+import io.armature.sensors.stream.BroadcastStream;
+import io.armature.testing.RecordingLogger;
+
+class McapRecorderTest {
+
+    private final List<String> logged = new ArrayList<>();
+    private final McapRecorder recorder = new McapRecorder(RecordingLogger.into(logged));
+    private final BroadcastStream<ImuSample> imu = new BroadcastStream<>("imu", 1000, 64, ImuSample::new);
+    private final BroadcastStream<EncoderSample> encoder = new BroadcastStream<>("encoder.left", 1000, 64, EncoderSample::new);
+
+    @Test
+    void streamsAreRecordedAsRos2MessagesOnTheirTopicsWithTheirDefinitionsAndQos(@TempDir Path dir) throws Exception {
+        recorder.addStream(imu, java.util.Map.of());
+        recorder.addStream(encoder, java.util.Map.of());
+        Path file = dir.resolve("run.mcap");
+        recorder.start(file, List.of(), 0);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 200; i++) {
+            ImuSample s = imu.claim();
+            s.timestampNanos = t0 + i * 1_000_000L;
+            s.valid = true;
+            s.accelZ = 9.81;
+            s.gyroZ = 0.5;
+            imu.publish();
+            EncoderSample e = encoder.claim();
+            e.timestampNanos = t0 + i * 1_000_000L;
+            e.valid = i != 7; // one invalid sample: left out, counted
+            e.positionRadians = i * 0.01;
+            e.velocityRadiansPerSecond = 10;
+            encoder.publish();
+            if (i % 20 == 0) {
+                Thread.sleep(5); // the recorder keeps up with its queues
+            }
+        }
+        Thread.sleep(50);
+        RecordingStatus done = recorder.stop().orElseThrow();
+        assertFalse(done.running());
+        assertEquals(200L, done.messages().get("imu"));
+        assertEquals(199L, done.messages().get("encoder.left"));
+        assertEquals(0L, done.lost().get("imu"));
+        assertEquals(Files.size(file), done.bytes());
+
+        List<McapRecord> records = McapReader.readAll(Files.readAllBytes(file));
+        assertEquals(new McapRecord.Header("ros2", "armature"), records.get(0));
+        List<McapRecord.Schema> schemas = records.stream().filter(r -> r instanceof McapRecord.Schema).map(r -> (McapRecord.Schema) r).toList();
+        assertEquals(List.of("sensor_msgs/msg/JointState", "sensor_msgs/msg/Imu"), schemas.stream().map(McapRecord.Schema::name).distinct().toList());
+        assertTrue(new String(schemas.get(1).data(), StandardCharsets.UTF_8).contains("\nMSG: geometry_msgs/Vector3\n"), "the definition with its dependencies");
+        List<McapRecord.Channel> channels = records.stream().filter(r -> r instanceof McapRecord.Channel).map(r -> (McapRecord.Channel) r).distinct().toList();
+        assertEquals(List.of("/encoder/left", "/imu"), channels.stream().map(McapRecord.Channel::topic).toList());
+        assertTrue(channels.get(1).metadata().get("offered_qos_profiles").contains("reliability: 2"), "sensor data is best effort");
+        McapRecord.Metadata meta = records.stream().filter(r -> r instanceof McapRecord.Metadata).map(r -> (McapRecord.Metadata) r).findFirst().orElseThrow();
+        assertEquals("1", meta.metadata().get("encoder.left.invalid"));
+        assertEquals("0", meta.metadata().get("imu.lost"));
+
+        McapRecord.Message first = records.stream().filter(r -> r instanceof McapRecord.Message m && m.channelId() == channels.get(1).id())
+                .map(r -> (McapRecord.Message) r).findFirst().orElseThrow();
+        // sensor_msgs/msg/Imu in CDR: header (stamp, frame_id "imu"), orientation, 9 covariances, angular velocity, 9, linear acceleration
+        ByteBuffer b = ByteBuffer.wrap(first.data()).order(ByteOrder.LITTLE_ENDIAN);
+        assertEquals(0x00010000, Integer.reverseBytes(b.getInt(0)), "CDR little-endian encapsulation");
+        long stamp = b.getInt(4) * 1_000_000_000L + Integer.toUnsignedLong(b.getInt(8));
+        assertEquals(first.logTime(), stamp, "the header's stamp is the log time");
+        assertEquals(4, b.getInt(12), "frame_id 'imu' with its NUL");
+        int orientation = 4 + align8(8 + 4 + 4);
+        assertEquals(-1.0, b.getDouble(orientation + 32), "orientation unknown, as sensor_msgs/Imu says");
+        int gyro = orientation + 32 + 72;
+        assertEquals(0.5, b.getDouble(gyro + 16));
+        assertEquals(9.81, b.getDouble(gyro + 24 + 72 + 16));
+        assertEquals(gyro + 24 + 72 + 24 + 72, first.data().length);
+    }
+
+    private static int align8(int n) {
+        return (n + 7) / 8 * 8;
+    }
+
+    @Test
+    void anExistingFileAStreamNotThereAndASecondRecordingAreRefused(@TempDir Path dir) throws Exception {
+        recorder.addStream(imu, java.util.Map.of());
+        Path exists = Files.writeString(dir.resolve("old.mcap"), "keep me");
+        assertThrows(java.nio.file.FileAlreadyExistsException.class, () -> recorder.start(exists, List.of(), 0));
+        assertEquals("keep me", Files.readString(exists), "nothing overwritten");
+        assertEquals("no stream 'lidar'; streams: imu",
+                assertThrows(IllegalArgumentException.class, () -> recorder.start(dir.resolve("a.mcap"), List.of("lidar"), 0)).getMessage());
+        recorder.start(dir.resolve("b.mcap"), List.of("imu"), 0);
+        assertThrows(IllegalStateException.class, () -> recorder.start(dir.resolve("c.mcap"), List.of("imu"), 0));
+        assertTrue(recorder.status().orElseThrow().running());
+        recorder.stop();
+        assertFalse(Files.exists(dir.resolve("a.mcap")), "a refused start leaves no file");
+        assertTrue(McapReader.readAll(Files.readAllBytes(dir.resolve("b.mcap"))).size() > 3, "the stopped recording is a whole file");
+    }
+
+    @Test
+    void aTimedRecordingEndsByItself(@TempDir Path dir) throws Exception {
+        recorder.addStream(imu, java.util.Map.of());
+        recorder.start(dir.resolve("t.mcap"), List.of("imu"), 0.2);
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (recorder.status().orElseThrow().running() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        RecordingStatus s = recorder.status().orElseThrow();
+        assertFalse(s.running(), "ended after its 0.2 s");
+        assertTrue(s.seconds() >= 0.2 && s.seconds() < 3, "ran " + s.seconds() + " s");
+    }
+}

@@ -1,0 +1,84 @@
+// Opens a recording of the robot as Foxglove's tools do: @mcap/core's indexed reader (CRCs
+// checked), each channel's ros2msg schema parsed by @foxglove/rosmsg, each CDR message decoded
+// by @foxglove/rosmsg2-serialization. Prints one JSON line: per topic its schema, count, whether
+// its log times never go back, and what its messages hold; exits non-zero on any failure.
+// Run by RecordingTest: node open-recording.mjs <file.mcap>
+import { McapIndexedReader, McapStreamReader } from '@mcap/core';
+import { parse } from '@foxglove/rosmsg';
+import { MessageReader } from '@foxglove/rosmsg2-serialization';
+import fs from 'node:fs/promises';
+
+const file = process.argv[2];
+const bytes = new Uint8Array(await fs.readFile(file));
+
+// the whole file as a stream first, every CRC checked, to its end
+const stream = new McapStreamReader({ validateCrcs: true });
+stream.append(bytes);
+let streamed = 0;
+while (stream.nextRecord()) {
+  streamed++;
+}
+if (!stream.done()) {
+  throw new Error('the stream reader did not reach the end of the file');
+}
+
+const reader = await McapIndexedReader.Initialize({
+  readable: {
+    size: async () => BigInt(bytes.byteLength),
+    read: async (offset, size) => bytes.subarray(Number(offset), Number(offset + size)),
+  },
+});
+const decoders = new Map();
+const topics = {};
+for (const [id, channel] of reader.channelsById) {
+  const schema = reader.schemasById.get(channel.schemaId);
+  if (schema.encoding !== 'ros2msg' || channel.messageEncoding !== 'cdr') {
+    throw new Error(`${channel.topic}: schema ${schema.encoding}, messages ${channel.messageEncoding}`);
+  }
+  decoders.set(id, new MessageReader(parse(new TextDecoder().decode(schema.data), { ros2: true })));
+  topics[channel.topic] = { schema: schema.name, count: 0, inOrder: true, last: -1n, qos: channel.metadata.get('offered_qos_profiles') ?? null, sums: {} };
+}
+let previous = -1n;
+let fileInOrder = true;
+for await (const m of reader.readMessages({ validateCrcs: true })) {
+  const channel = reader.channelsById.get(m.channelId);
+  const t = topics[channel.topic];
+  const msg = decoders.get(m.channelId).readMessage(m.data);
+  t.count++;
+  t.inOrder &&= m.logTime >= t.last;
+  fileInOrder &&= m.logTime >= previous;
+  previous = m.logTime;
+  t.last = m.logTime;
+  const stamp = BigInt(msg.header.stamp.sec) * 1000000000n + BigInt(msg.header.stamp.nanosec);
+  if (stamp !== m.logTime) {
+    throw new Error(`${channel.topic}: header stamp ${stamp} is not the log time ${m.logTime}`);
+  }
+  const add = (k, v) => { t.sums[k] = (t.sums[k] ?? 0) + v; };
+  if (channel.schemaId && reader.schemasById.get(channel.schemaId).name === 'sensor_msgs/msg/Imu') {
+    add('linear_acceleration.z', msg.linear_acceleration.z);
+    add('orientation_covariance[0]', msg.orientation_covariance[0]);
+  } else {
+    add('velocity[0]', msg.velocity[0]);
+    t.firstPosition ??= msg.position[0];
+    t.lastPosition = msg.position[0];
+    t.name = msg.name[0];
+  }
+}
+for (const t of Object.values(topics)) {
+  t.means = Object.fromEntries(Object.entries(t.sums).map(([k, v]) => [k, v / t.count]));
+  delete t.sums;
+  delete t.last;
+}
+const metadata = {};
+for await (const m of reader.readMetadata()) {
+  metadata[m.name] = Object.fromEntries(m.metadata);
+}
+console.log(JSON.stringify({
+  profile: reader.header.profile,
+  streamedRecords: streamed,
+  statisticsMessages: Number(reader.statistics?.messageCount ?? -1n),
+  chunks: reader.chunkIndexes.length,
+  fileInOrder,
+  topics,
+  metadata,
+}));

@@ -1,0 +1,95 @@
+package io.armature.itest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.armature.control.TunableLoop;
+import io.armature.mcap.McapReader;
+import io.armature.mcap.McapRecord;
+
+/**
+ * A recording of the running sim-rover, made from the shell and opened by peers nobody here
+ * wrote: Foxglove's {@code @mcap/core} (indexed and streamed, CRCs checked), every schema parsed
+ * by {@code @foxglove/rosmsg} and every message decoded by
+ * {@code @foxglove/rosmsg2-serialization}, in node ({@code mcap-clients/open-recording.mjs}).
+ */
+class RecordingTest {
+
+    private static final Path CLIENTS = Path.of("mcap-clients");
+    private static FeatureRuntime robot;
+
+    @BeforeAll
+    static void boot() throws Exception {
+        robot = FeatureRuntime.startReady("sim-rover");
+    }
+
+    @AfterAll
+    static void shutdown() throws Exception {
+        robot.close();
+    }
+
+    @Test
+    void aRecordingOfTheDrivingRoverOpensInFoxglovesOwnLibrariesWithWhatTheRobotDid(@TempDir Path dir) throws Exception {
+        assertTrue(Files.isDirectory(CLIENTS.resolve("node_modules/@mcap/core")),
+                "the MCAP clients are not installed: run scripts/install-test-deps.sh (npm ci in integration-tests/mcap-clients)");
+        robot.healthySupervisor();
+        assertEquals("left setpoint 10 rad/s", robot.gogo("robot:setpoint left 10").trim());
+        TunableLoop loop = robot.service(TunableLoop.class, "(armature.loop.name=left)", 5_000);
+        assertTrue(Poll.until(5_000, () -> Math.abs(loop.measurement() - 10) < 0.5), "at speed: " + loop.measurement());
+        Path file = dir.resolve("rover.mcap");
+        String started = robot.gogo("robot:record " + file + " all 2").trim();
+        assertTrue(started.startsWith("recording to " + file.toAbsolutePath() + ": "), started);
+        assertTrue(started.contains("encoder.left") && started.contains("imu"), started);
+        assertTrue(Poll.until(10_000, () -> robot.gogo("robot:record status").startsWith("recorded ")), robot.gogo("robot:record status"));
+        String done = robot.gogo("robot:record status").trim();
+        assertTrue(done.matches("recorded .*: 2\\.\\d s, \\d+ bytes; .*"), done);
+        assertTrue(done.contains("imu ") && !done.matches(".*imu \\d+ messages, [1-9]\\d* lost.*"), "no IMU sample lost: " + done);
+        assertEquals("gogo: IllegalArgumentException: no stream 'lidar'; streams: encoder.left, encoder.right, imu",
+                robot.gogo("robot:record " + dir.resolve("x.mcap") + " lidar 1").trim());
+
+        Process node = new ProcessBuilder("node", "open-recording.mjs", file.toAbsolutePath().toString()).directory(CLIENTS.toFile())
+                .redirectErrorStream(true).start();
+        String out = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(node.waitFor(60, TimeUnit.SECONDS), "node finished");
+        assertEquals(0, node.exitValue(), out);
+        System.out.println("the recording as Foxglove's libraries read it: " + out.strip());
+        JsonNode seen = new ObjectMapper().readTree(out);
+        assertEquals("ros2", seen.get("profile").asText());
+        JsonNode imu = seen.get("topics").get("/imu");
+        assertEquals("sensor_msgs/msg/Imu", imu.get("schema").asText());
+        assertTrue(imu.get("count").asInt() > 1500, "2 s of a 1 kHz IMU: " + imu);
+        assertTrue(imu.get("inOrder").asBoolean());
+        assertEquals(9.81, imu.get("means").get("linear_acceleration.z").asDouble(), 0.3, "gravity on z, the rover upright: " + imu);
+        assertEquals(-1.0, imu.get("means").get("orientation_covariance[0]").asDouble(), "no orientation estimate, as the message says");
+        assertTrue(imu.get("qos").asText().contains("reliability: 2"), "the IMU offered best effort, as sensor data: " + imu);
+        JsonNode left = seen.get("topics").get("/encoder/left");
+        assertEquals("sensor_msgs/msg/JointState", left.get("schema").asText());
+        assertEquals("encoder.left", left.get("name").asText());
+        assertEquals(10.0, left.get("means").get("velocity[0]").asDouble(), 0.5, "the left wheel at its 10 rad/s setpoint: " + left);
+        assertTrue(left.get("lastPosition").asDouble() - left.get("firstPosition").asDouble() > 15, "and its angle advancing, 20 rad in 2 s: " + left);
+        JsonNode right = seen.get("topics").get("/encoder/right");
+        assertEquals(0.0, right.get("means").get("velocity[0]").asDouble(), 0.2, "the right wheel at rest: " + right);
+        long messages = imu.get("count").asLong() + left.get("count").asLong() + right.get("count").asLong();
+        assertEquals(messages, seen.get("statisticsMessages").asLong(), "the statistics count every message");
+        assertTrue(seen.get("chunks").asInt() >= 1);
+        assertEquals("0", seen.get("metadata").get("armature.recording").get("imu.lost").asText());
+
+        // and this runtime's own reader reads it whole
+        long read = McapReader.readAll(Files.readAllBytes(file)).stream().filter(r -> r instanceof McapRecord.Message).count();
+        assertEquals(messages, read);
+        robot.gogo("robot:setpoint left 0");
+    }
+}
