@@ -316,6 +316,11 @@ class SupervisorTest {
         }
 
         @Override
+        public int capacity() {
+            return 0; // no queue readers: the supervisor reads the counters only
+        }
+
+        @Override
         public long invalidCount() {
             return invalid;
         }
