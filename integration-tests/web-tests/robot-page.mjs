@@ -112,6 +112,22 @@ try {
   await new Promise((r) => setTimeout(r, 500));
   check(await duty() === 0 && (await api('loops/left')).setpoint === 0, 'after Reset the wheel stays stopped, setpoint 0');
 
+  // Recording: one second of the IMU into MCAP, then its file linked for download.
+  await page.fill('#recording-streams', 'imu');
+  await page.fill('#recording-seconds', '1');
+  await page.click('#recording-start');
+  check(await waitFor('recording', async () => (await page.locator('#recording-status').textContent()).startsWith('recording armature-'), 3000),
+    'the page shows the recording running: ' + await page.locator('#recording-status').textContent());
+  check(await waitFor('recorded', async () => /^recorded armature-\S+\.mcap: 1\.\d s, \d+ bytes; imu \d+ messages, 0 lost$/
+    .test(await page.locator('#recording-status').textContent()), 5000), 'and when it ended: ' + await page.locator('#recording-status').textContent());
+  const recorded = page.locator('#recordings a').first();
+  const name = await recorded.textContent();
+  check(/^armature-\d{8}-\d{6}\.mcap$/.test(name), 'the recording is listed for download: ' + name);
+  const download = await context.request.get(base + '/system/console/' + await recorded.getAttribute('href'));
+  const bytes = await download.body();
+  check(download.status() === 200 && bytes.length > 1000 && bytes.subarray(0, 5).toString('latin1') === '\x89MCAP',
+    'its link downloads the MCAP file (' + bytes.length + ' bytes, ' + download.headers()['content-disposition'] + ')');
+
   // The configuration forms are the console's own, from metatype.
   const link = page.locator('#configurations a', { hasText: 'armature.control.wheel' }).first();
   check(await link.count() > 0, 'the configuration of the wheel loops is linked');

@@ -76,6 +76,46 @@
     });
   }
 
+  // Recording: start, stop, how it goes, and the files to download.
+  function describeRecording(r) {
+    if (!r.recording) { return 'nothing recorded since the start'; }
+    var x = r.recording;
+    var streams = Object.keys(x.messages).map(function (n) { return n + ' ' + x.messages[n] + ' messages, ' + x.lost[n] + ' lost'; });
+    return (x.running ? 'recording ' : 'recorded ') + x.name + ': ' + x.seconds.toFixed(1) + ' s, ' + x.bytes + ' bytes; '
+      + streams.join('; ') + (x.error ? '; ' + x.error : '');
+  }
+
+  function loadRecordings() {
+    getJson('api/recording').then(function (r) {
+      $('recording-status').textContent = describeRecording(r);
+      $('recording-status').style.color = r.recording && r.recording.error ? '#c00' : '';
+    }, function (e) { $('recording-status').textContent = e.message; });
+    getJson('api/recordings').then(function (list) {
+      var ul = $('recordings');
+      ul.textContent = '';
+      list.recordings.forEach(function (f) {
+        var li = el('li');
+        li.appendChild(el('a', { href: 'robot/api/recordings/' + encodeURIComponent(f.name), download: f.name }, f.name));
+        li.appendChild(document.createTextNode(' (' + f.bytes + ' bytes)'));
+        ul.appendChild(li);
+      });
+    }, function () { /* no recorder: the status says so */ });
+  }
+
+  function recordingControls() {
+    $('recording-form').addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      post('api/recording/start', { streams: $('recording-streams').value || 'all', seconds: Number($('recording-seconds').value) || 0 })
+        .then(function (r) { say('recording started: ' + r.recording.name); }, function (e) { say(e.message, true); })
+        .then(loadRecordings);
+    });
+    $('recording-stop').addEventListener('click', function () {
+      post('api/recording/stop', {}).then(function (r) { say(describeRecording(r)); }, function (e) { say(e.message, true); })
+        .then(loadRecordings);
+    });
+    setInterval(loadRecordings, 1000);
+  }
+
   function loadBundles() {
     getJson('api/bundles').then(function (b) {
       $('installed-feature').textContent = b.installed || 'unknown';
@@ -381,6 +421,8 @@
   refreshPage().then(function () {
     loadGains();
     loadBundles();
+    loadRecordings();
+    recordingControls();
     connect();
     setInterval(refreshPage, 1000);
     setInterval(function () {

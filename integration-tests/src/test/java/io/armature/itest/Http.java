@@ -15,6 +15,40 @@ final class Http {
     private Http() {
     }
 
+    /** @return a request to the REST API at {@code path} (below /armature/api/), with the console's credentials */
+    static HttpRequest.Builder api(int port, String password, String path) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/armature/api/" + path)).timeout(Duration.ofSeconds(90))
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(("admin:" + password).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** @return the CSRF token the REST API gives ({@code GET csrf}) */
+    static String csrf(int port, String password) throws Exception {
+        String body = CLIENT.send(api(port, password, "csrf").build(), HttpResponse.BodyHandlers.ofString()).body();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"token\":\"([^\"]+)\"").matcher(body);
+        if (!m.find()) {
+            throw new AssertionError("no CSRF token: " + body);
+        }
+        return m.group(1);
+    }
+
+    static <T> HttpResponse<T> send(HttpRequest.Builder request, HttpResponse.BodyHandler<T> body) throws Exception {
+        return CLIENT.send(request.build(), body);
+    }
+
+    /**
+     * A POST of JSON to the REST API as a script sends it: credentials, the CSRF token, the body.
+     *
+     * @param origin an Origin header to send, or null for none
+     */
+    static HttpResponse<String> post(int port, String password, String path, String json, String origin) throws Exception {
+        HttpRequest.Builder b = api(port, password, path).header("X-Armature-CSRF", csrf(port, password))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
+        if (origin != null) {
+            b.header("Origin", origin);
+        }
+        return send(b, HttpResponse.BodyHandlers.ofString());
+    }
+
     /**
      * Swaps a bundle through the REST API as a script would: the console's credentials, the CSRF
      * token from {@code GET csrf}, the jar as the body.
@@ -22,21 +56,12 @@ final class Http {
      * @param origin an Origin header to send, or null for none
      */
     static HttpResponse<String> swap(int port, String password, String bundle, byte[] jar, String contentType, String origin) throws Exception {
-        String base = "http://127.0.0.1:" + port + "/armature/api/";
-        String auth = "Basic " + Base64.getEncoder().encodeToString(("admin:" + password).getBytes(StandardCharsets.UTF_8));
-        String csrf = CLIENT.send(HttpRequest.newBuilder(URI.create(base + "csrf")).header("Authorization", auth).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"token\":\"([^\"]+)\"").matcher(csrf);
-        if (!m.find()) {
-            throw new AssertionError("no CSRF token: " + csrf);
-        }
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + "bundles/" + bundle + "/swap")).timeout(Duration.ofSeconds(90))
-                .header("Authorization", auth).header("X-Armature-CSRF", m.group(1)).header("Content-Type", contentType)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(jar));
+        HttpRequest.Builder b = api(port, password, "bundles/" + bundle + "/swap").header("X-Armature-CSRF", csrf(port, password))
+                .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofByteArray(jar));
         if (origin != null) {
             b.header("Origin", origin);
         }
-        return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return send(b, HttpResponse.BodyHandlers.ofString());
     }
 
     /** @return the status of a GET, with Basic credentials when user is not null */

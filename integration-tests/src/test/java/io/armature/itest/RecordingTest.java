@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
@@ -91,5 +92,34 @@ class RecordingTest {
         long read = McapReader.readAll(Files.readAllBytes(file)).stream().filter(r -> r instanceof McapRecord.Message).count();
         assertEquals(messages, read);
         robot.gogo("robot:setpoint left 0");
+    }
+
+    @Test
+    void theRestApiStartsAndStopsARecordingByNameAndServesItsFile() throws Exception {
+        int port = robot.httpPort();
+        String password = robot.consolePassword();
+        assertEquals(403, Http.post(port, password, "recording/start", "{\"name\": \"evil.mcap\"}", "http://evil.example").statusCode(),
+                "a page of another site cannot start a recording");
+        HttpResponse<String> traversal = Http.post(port, password, "recording/start", "{\"name\": \"../../x.mcap\"}", null);
+        assertEquals(400, traversal.statusCode(), traversal.body());
+
+        HttpResponse<String> started = Http.post(port, password, "recording/start", "{\"name\": \"rest-1.mcap\", \"streams\": \"imu\"}", null);
+        assertEquals(200, started.statusCode(), started.body());
+        assertTrue(started.body().startsWith("{\"recording\":{\"name\":\"rest-1.mcap\",\"running\":true,"), started.body());
+        HttpResponse<String> second = Http.post(port, password, "recording/start", "{\"name\": \"rest-2.mcap\"}", null);
+        assertEquals(409, second.statusCode(), "one recording at a time: " + second.body());
+        Thread.sleep(500);
+        HttpResponse<String> stopped = Http.post(port, password, "recording/stop", "{}", null);
+        assertEquals(200, stopped.statusCode(), stopped.body());
+        assertTrue(stopped.body().contains("\"running\":false") && stopped.body().contains("\"lost\":{\"imu\":0}"), stopped.body());
+
+        String list = Http.send(Http.api(port, password, "recordings"), HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(list.contains("{\"name\":\"rest-1.mcap\",\"bytes\":"), list);
+        HttpResponse<byte[]> file = Http.send(Http.api(port, password, "recordings/rest-1.mcap"), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, file.statusCode());
+        assertEquals("attachment; filename=\"rest-1.mcap\"", file.headers().firstValue("Content-Disposition").orElse(null));
+        long imu = McapReader.readAll(file.body()).stream().filter(r -> r instanceof McapRecord.Message).count();
+        assertTrue(imu > 300, "half a second of the 1 kHz IMU, downloaded whole: " + imu);
+        assertEquals(401, Http.get(port, "/armature/api/recordings/rest-1.mcap", null, null), "no credential, no file");
     }
 }

@@ -37,4 +37,10 @@ public interface Recorder {
 
     /** @return the running recording, or the last one once ended; empty before the first */
     Optional<RecordingStatus> status();
+
+    /**
+     * @return where recordings that remote clients start are kept (the REST API and the Robot page
+     *         name a file only, never a path): the recorder's data area, created when needed
+     */
+    Path directory() throws IOException;
 }

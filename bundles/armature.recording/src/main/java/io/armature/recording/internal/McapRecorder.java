@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -67,9 +68,22 @@ public final class McapRecorder implements Recorder {
     private volatile Session session;
     private volatile RecordingStatus last;
 
+    private final Path directory;
+
     @Activate
-    public McapRecorder(@Reference(service = LoggerFactory.class) Logger log) {
+    public McapRecorder(BundleContext context, @Reference(service = LoggerFactory.class) Logger log) {
+        this(context.getDataFile("recordings").toPath(), log);
+    }
+
+    /** @param directory where recordings started by name go */
+    McapRecorder(Path directory, Logger log) {
+        this.directory = directory;
         this.log = log;
+    }
+
+    @Override
+    public Path directory() throws IOException {
+        return Files.createDirectories(directory);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)

@@ -27,7 +27,14 @@ import io.armature.testing.RecordingLogger;
 class McapRecorderTest {
 
     private final List<String> logged = new ArrayList<>();
-    private final McapRecorder recorder = new McapRecorder(RecordingLogger.into(logged));
+    @TempDir
+    Path home;
+    private McapRecorder recorder;
+
+    @org.junit.jupiter.api.BeforeEach
+    void recorder() {
+        recorder = new McapRecorder(home.resolve("recordings"), RecordingLogger.into(logged));
+    }
     private final BroadcastStream<ImuSample> imu = new BroadcastStream<>("imu", 1000, 64, ImuSample::new);
     private final BroadcastStream<EncoderSample> encoder = new BroadcastStream<>("encoder.left", 1000, 64, EncoderSample::new);
 

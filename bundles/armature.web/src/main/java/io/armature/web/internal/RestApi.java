@@ -3,6 +3,8 @@ package io.armature.web.internal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Map;
 import java.util.Set;
@@ -26,6 +28,7 @@ import org.osgi.service.log.LoggerFactory;
 import io.armature.control.LoopStatistics;
 import io.armature.control.TunableLoop;
 import io.armature.deploy.FeatureDeployer;
+import io.armature.recording.Recorder;
 import io.armature.hal.Board;
 import io.armature.motion.MotionCommands;
 import io.armature.safety.SafetySupervisor;
@@ -59,6 +62,7 @@ public final class RestApi extends HttpServlet {
     private final transient StatusResource status;
     private final transient FeatureResource features = new FeatureResource(robot);
     private final transient BundleResource bundles = new BundleResource(robot);
+    private final transient RecordingResource recordings = new RecordingResource(robot);
 
     @Activate
     public RestApi(@Reference ConsoleCredentials credentials, @Reference(service = LoggerFactory.class) Logger log, BundleContext context) {
@@ -136,8 +140,48 @@ public final class RestApi extends HttpServlet {
         robot.unsetDeployer(d);
     }
 
-    /** A reply: status and JSON body. */
-    record Reply(int status, String json) {
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void setRecorder(Recorder r) {
+        robot.recorder.set(r);
+    }
+
+    void unsetRecorder(Recorder r) {
+        robot.recorder.compareAndSet(r, null);
+    }
+
+    /** A reply: status and JSON body, or a file to download (its JSON then unused). */
+    record Reply(int status, String json, Path file, String contentType) {
+
+        Reply(int status, String json) {
+            this(status, json, null, null);
+        }
+
+        /** @return 200 with the file as an attachment */
+        static Reply file(Path file, String contentType) {
+            return new Reply(200, "", file, contentType);
+        }
+    }
+
+    /** Writes a reply: JSON, never cached nor sniffed, or a file as an attachment; a 401 asks for the credentials. */
+    static void write(HttpServletResponse resp, Reply reply) throws IOException {
+        resp.setStatus(reply.status());
+        resp.setHeader("Cache-Control", "no-store");
+        resp.setHeader("X-Content-Type-Options", "nosniff");
+        if (reply.status() == 401) {
+            resp.setHeader("WWW-Authenticate", "Basic realm=\"" + ApiGuard.REALM + "\", charset=\"UTF-8\"");
+        }
+        if (reply.file() != null) {
+            resp.setContentType(reply.contentType());
+            resp.setHeader("Content-Disposition", "attachment; filename=\"" + reply.file().getFileName() + "\"");
+            resp.setContentLengthLong(Files.size(reply.file()));
+            Files.copy(reply.file(), resp.getOutputStream());
+            return;
+        }
+        resp.setContentType("application/json");
+        resp.setCharacterEncoding("UTF-8");
+        byte[] body = reply.json().getBytes(StandardCharsets.UTF_8);
+        resp.setContentLength(body.length);
+        resp.getOutputStream().write(body);
     }
 
     /** What the API needs of a request. */
@@ -155,17 +199,7 @@ public final class RestApi extends HttpServlet {
         String path = req.getPathInfo() == null ? "" : req.getPathInfo();
         Reply reply = handle(new Request(req.getMethod(), path, req::getHeader, req.getScheme(), req.getContentLengthLong(), req.getInputStream(),
                 req.getLocalAddr(), req.getLocalPort()));
-        resp.setStatus(reply.status());
-        resp.setContentType("application/json");
-        resp.setCharacterEncoding("UTF-8");
-        resp.setHeader("Cache-Control", "no-store");
-        resp.setHeader("X-Content-Type-Options", "nosniff");
-        if (reply.status() == 401) {
-            resp.setHeader("WWW-Authenticate", "Basic realm=\"" + ApiGuard.REALM + "\", charset=\"UTF-8\"");
-        }
-        byte[] body = reply.json().getBytes(StandardCharsets.UTF_8);
-        resp.setContentLength(body.length);
-        resp.getOutputStream().write(body);
+        write(resp, reply);
     }
 
     /** Handles one request; never throws: every failure is a reply with an error message. */
@@ -188,6 +222,9 @@ public final class RestApi extends HttpServlet {
             guard.checkOrigin(r.header().apply("Origin"), r.scheme(), r.header().apply("Host"));
             String[] parts = r.path().replaceAll("^/+|/+$", "").split("/", -1);
             if (r.method().equals("GET")) {
+                if (parts.length == 2 && parts[0].equals("recordings")) {
+                    return recordings.download(parts[1]); // a file, not JSON
+                }
                 return new Reply(200, get(parts));
             }
             if (!r.method().equals("POST")) {
@@ -229,6 +266,8 @@ public final class RestApi extends HttpServlet {
             case "streams" -> status.streams();
             case "features" -> features.list();
             case "deployment" -> features.progress();
+            case "recording" -> recordings.status();
+            case "recordings" -> recordings.list();
             case "bundles" -> bundles.list();
             default -> {
                 if (parts.length == 2 && parts[0].equals("loops")) {
@@ -244,6 +283,11 @@ public final class RestApi extends HttpServlet {
             case "loops/{name}/{action}" -> loops.post(parts[1], parts[2], r);
             case "estop" -> safety.estop(r);
             case "reset" -> safety.reset(r);
+            case "recording/start" -> recordings.start(r);
+            case "recording/stop" -> {
+                r.jsonBody();
+                yield recordings.stop();
+            }
             default -> null;
         };
         if (reply == null) {
@@ -254,8 +298,8 @@ public final class RestApi extends HttpServlet {
 
     private static ApiException notFound(String[] parts) {
         return new ApiException(404, "no such resource " + PATH + ApiJson.oneWord(String.join("/", parts))
-                + "; see status, loops, loops/{name}, streams, features, deployment, bundles, csrf (GET) and loops/{name}/setpoint|gains|controller, estop, reset, "
-                + "features/{name}/apply, bundles/{name}/swap (POST)");
+                + "; see status, loops, loops/{name}, streams, features, deployment, bundles, recording, recordings, recordings/{name}, csrf (GET) and "
+                + "loops/{name}/setpoint|gains|controller, estop, reset, features/{name}/apply, bundles/{name}/swap, recording/start|stop (POST)");
     }
 
     ApiGuard guard() {

@@ -113,7 +113,7 @@ public final class RobotPlugin extends AbstractServlet {
     private void forward(HttpServletRequest req, HttpServletResponse resp, String apiPath) throws IOException {
         RestApi.Reply r = api.handleAuthenticated(new RestApi.Request(req.getMethod(), apiPath, req::getHeader, req.getScheme(),
                 req.getContentLengthLong(), req.getInputStream(), req.getLocalAddr(), req.getLocalPort()));
-        send(resp, r.status(), r.json());
+        RestApi.write(resp, r);
     }
 
     private static void send(HttpServletResponse resp, int status, String json) throws IOException {

@@ -11,6 +11,7 @@ import io.armature.control.ControlLoop;
 import io.armature.control.LoopStatistics;
 import io.armature.control.TunableLoop;
 import io.armature.deploy.FeatureDeployer;
+import io.armature.recording.Recorder;
 import io.armature.hal.Board;
 import io.armature.kit.service.NamedServices;
 import io.armature.motion.MotionCommands;
@@ -87,6 +88,18 @@ final class RobotServices {
             throw new IllegalStateException("no motion-command service is running (bundle armature.motion): nothing moves");
         }
         return c;
+    }
+
+    /** The MCAP recorder, when its bundle is there. */
+    final AtomicReference<Recorder> recorder = new AtomicReference<>();
+
+    /** @return the recorder */
+    Recorder requireRecorder() throws ApiException {
+        Recorder r = recorder.get();
+        if (r == null) {
+            throw new ApiException(404, "no recorder is installed (bundle armature.recording)");
+        }
+        return r;
     }
 
     /** @return the deployer */

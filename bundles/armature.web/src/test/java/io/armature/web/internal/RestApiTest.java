@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayInputStream;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.nio.file.Files;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.ArrayList;
@@ -26,6 +29,8 @@ import io.armature.control.PidGains;
 import io.armature.deploy.ApplyResult;
 import io.armature.deploy.BundleChange;
 import io.armature.deploy.ChangeProgress;
+import io.armature.recording.Recorder;
+import io.armature.recording.RecordingStatus;
 import io.armature.deploy.FeatureDeployer;
 import io.armature.safety.SafetyState;
 import io.armature.safety.TripReason;
@@ -302,6 +307,77 @@ class RestApiTest {
         public Optional<ChangeProgress> progress() {
             return Optional.ofNullable(progress);
         }
+    }
+
+    /** A recorder that writes a few bytes into the file it is given, into a directory of the test's. */
+    private static final class FakeRecorder implements Recorder {
+        final Path directory;
+        RecordingStatus status;
+
+        FakeRecorder(Path directory) {
+            this.directory = directory;
+        }
+
+        @Override
+        public RecordingStatus start(Path file, List<String> streams, double seconds) throws IOException {
+            if (status != null && status.running()) {
+                throw new IllegalStateException("a recording to " + status.file() + " runs; stop it first (robot:record stop)");
+            }
+            Files.write(file, new byte[] {(byte) 0x89, 'M', 'C', 'A', 'P'});
+            status = new RecordingStatus(file, true, 0.0, Map.of("imu", 0L), Map.of("imu", 0L), 5, null);
+            return status;
+        }
+
+        @Override
+        public Optional<RecordingStatus> stop() {
+            if (status == null) {
+                return Optional.empty();
+            }
+            status = new RecordingStatus(status.file(), false, 1.5, Map.of("imu", 1500L), Map.of("imu", 0L), 5, null);
+            return Optional.of(status);
+        }
+
+        @Override
+        public Optional<RecordingStatus> status() {
+            return Optional.ofNullable(status);
+        }
+
+        @Override
+        public Path directory() {
+            return directory;
+        }
+    }
+
+    @Test
+    void recordingStartsAndStopsByNameOnlyAndItsFileDownloads(@org.junit.jupiter.api.io.TempDir Path dir) {
+        assertRefused(404, "no recorder is installed (bundle armature.recording)", get("/recording", AUTH));
+        FakeRecorder recorder = new FakeRecorder(dir);
+        api.setRecorder(recorder);
+        assertEquals("{\"recording\":null}", get("/recording", AUTH).json());
+        assertRefused(400, "a recording's name is letters, digits, '.', '_' and '-', ending in .mcap, was ../../etc/x.mcap",
+                post("/recording/start", "{\"name\": \"../../etc/x.mcap\"}"));
+        assertRefused(400, "unknown field 'path'", post("/recording/start", "{\"path\": \"/tmp/x.mcap\"}"));
+        assertRefused(403, "missing or wrong X-Armature-CSRF header", post("/recording/start", "{}", Map.of(ApiGuard.CSRF_HEADER, "")));
+        assertEquals(List.of(), List.of(dir.toFile().list()), "nothing written for a refused start");
+
+        RestApi.Reply started = post("/recording/start", "{\"name\": \"run-1.mcap\", \"streams\": \"imu\", \"seconds\": 2}");
+        assertEquals(200, started.status(), started.json());
+        assertEquals("{\"recording\":{\"name\":\"run-1.mcap\",\"running\":true,\"seconds\":0.0,\"bytes\":5,\"messages\":{\"imu\":0},"
+                + "\"lost\":{\"imu\":0},\"error\":null}}", started.json());
+        assertRefused(409, "a recording named run-1.mcap exists; choose another name", post("/recording/start", "{\"name\": \"run-1.mcap\"}"));
+        assertRefused(409, "a recording to " + dir.resolve("run-1.mcap") + " runs", post("/recording/start", "{\"name\": \"run-2.mcap\"}"));
+        RestApi.Reply stopped = post("/recording/stop", "{}");
+        assertEquals(200, stopped.status(), stopped.json());
+        assertTrue(stopped.json().contains("\"running\":false,\"seconds\":1.5"), stopped.json());
+
+        assertEquals("{\"recordings\":[{\"name\":\"run-1.mcap\",\"bytes\":5}]}", get("/recordings", AUTH).json());
+        RestApi.Reply file = get("/recordings/run-1.mcap", AUTH);
+        assertEquals(200, file.status());
+        assertEquals(dir.resolve("run-1.mcap"), file.file(), "the file itself is the body");
+        assertEquals("application/octet-stream", file.contentType());
+        assertRefused(404, "no recording named nope.mcap", get("/recordings/nope.mcap", AUTH));
+        assertRefused(400, "ending in .mcap", get("/recordings/..%2Fsecret", AUTH));
+        assertRefused(401, "authentication required", get("/recordings/run-1.mcap", null));
     }
 
     @Test
