@@ -1,6 +1,12 @@
 package io.armature.runtime.internal;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import java.util.ArrayList;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,7 +20,11 @@ import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.runtime.ServiceComponentRuntime;
 import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
@@ -25,8 +35,9 @@ import io.armature.hal.Board;
 import io.armature.kit.board.DeviceTree;
 
 /**
- * Watches the framework come up and prints one line when every bundle is active and no
- * component is unsatisfied or failed:
+ * Watches the framework come up and prints one line when every bundle is active, every
+ * configuration file of the robot (FileInstall's directory) is loaded, and no component is
+ * unsatisfied or failed:
  * {@code Armature sim-rover ready: 27 bundles, 31 components in 912 ms since JVM start}.
  * If that does not happen within the time-out it prints what is still missing instead. The
  * robot name comes from the framework property {@code armature.robot}.
@@ -51,6 +62,9 @@ public final class StartupReporter {
     private final BundleContext context;
     private final Logger log;
     private final Thread watcher;
+    /** Configuration Admin, through which FileInstall delivers the robot's configuration files. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile ConfigurationAdmin configAdmin;
     private Optional<DeviceTree> machine = Optional.empty();
     private String machineLine;
 
@@ -147,9 +161,13 @@ public final class StartupReporter {
         return v == null || v.isBlank() ? fallback : v.trim();
     }
 
-    /** @return what keeps the runtime from being ready, one entry per bundle or component */
+    /** @return what keeps the runtime from being ready, one entry per bundle, configuration file or component */
     List<String> missing() {
         List<String> missing = new ArrayList<>();
+        // A component configured by a factory configuration (a wheel loop, an encoder) does not
+        // exist at all until FileInstall has delivered its file, so "no component unsatisfied"
+        // alone said ready too soon: a setpoint then found no encoder stream and tripped.
+        missing.addAll(configurationFilesNotLoaded());
         for (Bundle b : context.getBundles()) {
             boolean fragment = b.getHeaders().get(Constants.FRAGMENT_HOST) != null;
             // a lazily activated bundle (JNA) waits in STARTING for its first class load: that is its healthy state
@@ -177,6 +195,50 @@ public final class StartupReporter {
         }
         return missing;
     }
+
+    /** @return one entry per configuration file in FileInstall's directory that Configuration Admin does not hold yet */
+    List<String> configurationFilesNotLoaded() {
+        String dir = context.getProperty("felix.fileinstall.dir");
+        if (dir == null || dir.isBlank() || !Files.isDirectory(Path.of(dir.trim()))) {
+            return List.of(); // no robot configuration directory: nothing to wait for
+        }
+        Pattern filter = Pattern.compile(property("felix.fileinstall.filter", ".*\\.(cfg|config)$"));
+        List<Path> files;
+        try (Stream<Path> all = Files.list(Path.of(dir.trim()))) {
+            files = all.filter(f -> filter.matcher(f.getFileName().toString()).matches()).sorted().toList();
+        } catch (IOException e) {
+            return List.of("the configuration directory " + dir + " cannot be read: " + e.getMessage());
+        }
+        if (files.isEmpty()) {
+            return List.of();
+        }
+        ConfigurationAdmin cm = configAdmin;
+        if (cm == null) {
+            return List.of("Configuration Admin is not running yet");
+        }
+        Set<String> loaded = new HashSet<>();
+        try {
+            Configuration[] configs = cm.listConfigurations("(" + FILEINSTALL_FILENAME + "=*)");
+            for (Configuration c : configs == null ? new Configuration[0] : configs) {
+                Object f = c.getProperties() == null ? null : c.getProperties().get(FILEINSTALL_FILENAME);
+                if (f != null) {
+                    loaded.add(f.toString());
+                }
+            }
+        } catch (IOException | InvalidSyntaxException | IllegalStateException e) {
+            return List.of("Configuration Admin cannot be asked: " + e.getMessage());
+        }
+        List<String> missing = new ArrayList<>();
+        for (Path f : files) {
+            if (!loaded.contains(f.toAbsolutePath().toFile().toURI().toString())) { // as FileInstall writes it: file:/..., not file:///...
+                missing.add("configuration file " + f.getFileName() + " is not loaded (FileInstall has not read it, or could not)");
+            }
+        }
+        return missing;
+    }
+
+    /** The property FileInstall gives each configuration it made from a file: the file's URI. */
+    static final String FILEINSTALL_FILENAME = "felix.fileinstall.filename";
 
     private int activeBundles() {
         int n = 0;
