@@ -117,7 +117,9 @@ class SensorStreamsTest {
             robot.bundle("armature.sensors").stop();
             assertFalse(reader.sourceAlive(), "the reader sees its source gone");
             assertFalse(reader.poll(new ImuSample()), "and gets nothing stale as fresh");
-            assertTrue(robot.gogo("robot:streams").contains("no sensor stream is running"));
+            String streams = robot.gogo("robot:streams");
+            assertTrue(!streams.contains("imu") && !streams.contains("encoder.") && streams.contains("loop.left"),
+                    "the sensor streams are gone, the loops' cycle streams run on:\n" + streams);
             io.armature.safety.SafetySupervisor safety = robot.service(io.armature.safety.SafetySupervisor.class, null, 5_000);
             assertTrue(Poll.until(2_000, () -> !safety.mayMove()), "the supervisor watches the sensor streams (trips after the 500 ms stall limit)");
             String source = safety.tripReason().orElseThrow().source();

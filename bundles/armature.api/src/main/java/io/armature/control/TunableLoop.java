@@ -27,6 +27,11 @@ public interface TunableLoop {
     /** @return the last output, in the controller's unit (for a motor, signed duty fraction -1..1) */
     double output();
 
+    /** @return the setpoint the controller was last given, after any motion profile; the setpoint where there is none */
+    default double profiledSetpoint() {
+        return setpoint();
+    }
+
     /**
      * Sets a setpoint that holds until it is replaced. Motion commands go through
      * {@code io.armature.motion.MotionCommands}, which calls this loop; a trip of the supervisor

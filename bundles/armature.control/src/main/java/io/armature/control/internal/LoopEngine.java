@@ -23,8 +23,12 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 import io.armature.control.ControlLoop;
+import io.armature.control.LoopSample;
 import io.armature.control.LoopStatistics;
+import io.armature.control.TunableLoop;
 import io.armature.safety.SafetySupervisor;
+import io.armature.sensor.SampleStream;
+import io.armature.sensors.stream.BroadcastStream;
 
 /**
  * The loop engine: runs every {@link ControlLoop} service at its rate on a thread of its own,
@@ -36,6 +40,8 @@ import io.armature.safety.SafetySupervisor;
 public final class LoopEngine {
 
     public static final String PID = "armature.control.engine";
+    /** Cycles a reader of a loop's cycle stream can fall behind by: a quarter of a second at 1 kHz. */
+    static final int CYCLE_STREAM_CAPACITY = 256;
 
     @ObjectClassDefinition(name = "Armature loop engine", description = "How control loops are scheduled.")
     public @interface Config {
@@ -58,7 +64,7 @@ public final class LoopEngine {
     private final Config config;
 
     private record Running(LoopRunner runner, ServiceRegistration<LoopStatistics> registration, Map<String, Object> properties,
-            int restarts) {
+            int restarts, BroadcastStream<LoopSample> cycles, ServiceRegistration<?> cyclesRegistration) {
     }
 
     private final java.util.concurrent.ScheduledExecutorService restarter = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -107,8 +113,11 @@ public final class LoopEngine {
         String name = String.valueOf(properties.getOrDefault(ControlLoop.PROPERTY_NAME, "unnamed"));
         double rate = rate(properties);
         LoopRunner runner;
+        // a tunable loop's cycles are a stream of their own, loop.<name>: what a recording records
+        BroadcastStream<LoopSample> cycles = loop instanceof TunableLoop ? new BroadcastStream<>(LoopSample.STREAM_PREFIX + name, rate,
+                CYCLE_STREAM_CAPACITY, LoopSample::new) : null;
         try {
-            runner = new LoopRunner(name, loop, rate, config.spinMicros() * 1000L, config.realTimePriority(), this::failed);
+            runner = new LoopRunner(name, loop, rate, config.spinMicros() * 1000L, config.realTimePriority(), this::failed, cycles);
         } catch (IllegalArgumentException e) {
             log.error("{}; the loop does not run", e.getMessage());
             return;
@@ -118,7 +127,14 @@ public final class LoopEngine {
         props.put(ControlLoop.PROPERTY_RATE, rate);
         runner.countRestart(restarts);
         runner.start();
-        loops.put(loop, new Running(runner, context.registerService(LoopStatistics.class, runner, props), Map.copyOf(properties), restarts));
+        ServiceRegistration<?> cyclesRegistration = null;
+        if (cycles != null) {
+            Dictionary<String, Object> streamProps = new Hashtable<>();
+            streamProps.put(SampleStream.PROPERTY_STREAM, cycles.name());
+            cyclesRegistration = context.registerService(SampleStream.class, cycles, streamProps);
+        }
+        loops.put(loop, new Running(runner, context.registerService(LoopStatistics.class, runner, props), Map.copyOf(properties), restarts,
+                cycles, cyclesRegistration));
         waitForPriority(runner);
         if (runner.realTime()) {
             log.info("loop '{}' runs at {} Hz, {}", name, rate, runner.realTimeMessage());
@@ -147,10 +163,16 @@ public final class LoopEngine {
         if (r != null) {
             try {
                 r.registration.unregister();
+                if (r.cyclesRegistration != null) {
+                    r.cyclesRegistration.unregister();
+                }
             } catch (IllegalStateException alreadyGone) {
                 // the bundle is stopping
             }
             r.runner.stop();
+            if (r.cycles != null) {
+                r.cycles.close(); // its readers see the source gone
+            }
         }
     }
 

@@ -7,9 +7,13 @@ import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 import io.armature.control.ControlLoop;
+import io.armature.control.LoopSample;
 import io.armature.control.LoopStatistics;
+import io.armature.control.PidGains;
+import io.armature.control.TunableLoop;
 import io.armature.kit.service.Threads;
 import io.armature.kit.realtime.RealTimePriority;
+import io.armature.sensors.stream.BroadcastStream;
 
 /**
  * Runs one {@link ControlLoop} at a fixed rate on its own named thread: park until
@@ -37,6 +41,8 @@ final class LoopRunner implements LoopStatistics {
     private final int priority;
     private final FaultHandler faults;
     private final Thread thread;
+    private final BroadcastStream<LoopSample> cycleStream;
+    private final TunableLoop tunable;
 
     private final Recorder lateness = new Recorder(1, HIGHEST_NANOS, 3);
     private final Recorder execution = new Recorder(1, HIGHEST_NANOS, 3);
@@ -54,6 +60,11 @@ final class LoopRunner implements LoopStatistics {
     private volatile String realTimeMessage = "not started";
 
     LoopRunner(String name, ControlLoop loop, double rateHz, long spinNanos, int priority, FaultHandler faults) {
+        this(name, loop, rateHz, spinNanos, priority, faults, null);
+    }
+
+    /** @param cycles where each cycle of a {@link TunableLoop} is published, or null for nowhere */
+    LoopRunner(String name, ControlLoop loop, double rateHz, long spinNanos, int priority, FaultHandler faults, BroadcastStream<LoopSample> cycles) {
         if (!(rateHz > 0) || rateHz > 100_000 || Double.isNaN(rateHz)) {
             throw new IllegalArgumentException("loop '" + name + "': rate must be above 0 and at most 100000 Hz, was " + rateHz);
         }
@@ -63,6 +74,8 @@ final class LoopRunner implements LoopStatistics {
         this.spinNanos = Math.max(0, Math.min(spinNanos, periodNanos));
         this.priority = priority;
         this.faults = faults;
+        this.cycleStream = loop instanceof TunableLoop ? cycles : null;
+        this.tunable = loop instanceof TunableLoop t ? t : null;
         this.thread = new Thread(this::run, "armature-loop-" + name);
         thread.setDaemon(true);
         thread.setPriority(Thread.MAX_PRIORITY);
@@ -126,6 +139,7 @@ final class LoopRunner implements LoopStatistics {
             }
 
             loop.cycle(now, (now - previousStart) * 1e-9);
+            publishCycle(now, late);
 
             long end = System.nanoTime();
             execution.recordValue(Math.max(1, Math.min(end - now, HIGHEST_NANOS)));
@@ -143,6 +157,26 @@ final class LoopRunner implements LoopStatistics {
             previousStart = now;
             next += periodNanos;
         }
+    }
+
+    /** Publishes what the cycle did into the loop's cycle stream: volatile reads and copies, no allocation. */
+    private void publishCycle(long start, long late) {
+        if (cycleStream == null) {
+            return;
+        }
+        LoopSample c = cycleStream.claim();
+        c.timestampNanos = start;
+        c.latenessNanos = late;
+        c.setpoint = tunable.setpoint();
+        c.profiledSetpoint = tunable.profiledSetpoint();
+        c.measurement = tunable.measurement();
+        c.output = tunable.output();
+        PidGains g = tunable.gains();
+        c.kp = g.kp();
+        c.ki = g.ki();
+        c.kd = g.kd();
+        c.controller = tunable.controller();
+        cycleStream.publish();
     }
 
     /** @return the HotSpot per-thread allocation counter, or null where the JVM has none */

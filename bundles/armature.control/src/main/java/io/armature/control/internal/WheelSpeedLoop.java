@@ -356,6 +356,7 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
     }
 
     /** @return the setpoint after the motion profile, rad/s */
+    @Override
     public double profiledSetpoint() {
         return profiledSetpoint;
     }
