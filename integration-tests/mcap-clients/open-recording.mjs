@@ -54,9 +54,17 @@ for await (const m of reader.readMessages({ validateCrcs: true })) {
     throw new Error(`${channel.topic}: header stamp ${stamp} is not the log time ${m.logTime}`);
   }
   const add = (k, v) => { t.sums[k] = (t.sums[k] ?? 0) + v; };
-  if (channel.schemaId && reader.schemasById.get(channel.schemaId).name === 'sensor_msgs/msg/Imu') {
+  const type = reader.schemasById.get(channel.schemaId).name;
+  if (type === 'sensor_msgs/msg/Imu') {
     add('linear_acceleration.z', msg.linear_acceleration.z);
     add('orientation_covariance[0]', msg.orientation_covariance[0]);
+  } else if (type === 'armature_msgs/msg/LoopCycle') {
+    add('setpoint', msg.setpoint);
+    add('measurement', msg.measurement);
+    add('kp', msg.kp);
+    add('lateness_ns', Number(msg.lateness_ns));
+    t.name = msg.loop;
+    t.controller = msg.controller;
   } else {
     add('velocity[0]', msg.velocity[0]);
     t.firstPosition ??= msg.position[0];

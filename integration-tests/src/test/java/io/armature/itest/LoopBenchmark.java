@@ -100,14 +100,8 @@ public final class LoopBenchmark {
         try {
             LoopStatistics stats = robot.service(LoopStatistics.class, "(armature.loop.name=" + name + ")", 5_000);
             Thread.sleep(100);
-            long[] start = stats.latenessCounts(1000, BUCKETS);
-            long overrunsStart = stats.overruns();
-            Thread.sleep((long) (seconds * 1000));
-            long[] end = stats.latenessCounts(1000, BUCKETS);
-            for (int i = 0; i < BUCKETS; i++) {
-                end[i] -= start[i];
-            }
-            return new Slice(end, stats.overruns() - overrunsStart, stats.allocatedBytesPerCycle());
+            LatenessSlice s = slice(stats, seconds, BUCKETS);
+            return new Slice(s.counts(), s.overruns(), stats.allocatedBytesPerCycle());
         } finally {
             reg.unregister();
         }
@@ -169,6 +163,22 @@ public final class LoopBenchmark {
                 java.util.concurrent.locks.LockSupport.parkNanos(wait);
             }
         }
+    }
+
+    /** A loop's lateness histogram (1 us buckets) and skipped periods over one slice of time. */
+    record LatenessSlice(long[] counts, long overruns) {
+    }
+
+    /** @return the lateness (1 us buckets, {@code buckets} of them) and skipped periods of a running loop over {@code seconds} */
+    static LatenessSlice slice(io.armature.control.LoopStatistics stats, double seconds, int buckets) throws InterruptedException {
+        long[] start = stats.latenessCounts(1000, buckets);
+        long overruns = stats.overruns();
+        Thread.sleep((long) (seconds * 1000));
+        long[] end = stats.latenessCounts(1000, buckets);
+        for (int i = 0; i < buckets; i++) {
+            end[i] -= start[i];
+        }
+        return new LatenessSlice(end, stats.overruns() - overruns);
     }
 
     static void add(long[] into, long[] from) {

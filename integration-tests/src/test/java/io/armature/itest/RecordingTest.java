@@ -53,12 +53,12 @@ class RecordingTest {
         Path file = dir.resolve("rover.mcap");
         String started = robot.gogo("robot:record " + file + " all 2").trim();
         assertTrue(started.startsWith("recording to " + file.toAbsolutePath() + ": "), started);
-        assertTrue(started.contains("encoder.left") && started.contains("imu"), started);
+        assertTrue(started.contains("encoder.left") && started.contains("imu") && started.contains("loop.left"), started);
         assertTrue(Poll.until(10_000, () -> robot.gogo("robot:record status").startsWith("recorded ")), robot.gogo("robot:record status"));
         String done = robot.gogo("robot:record status").trim();
         assertTrue(done.matches("recorded .*: 2\\.\\d s, \\d+ bytes; .*"), done);
         assertTrue(done.contains("imu ") && !done.matches(".*imu \\d+ messages, [1-9]\\d* lost.*"), "no IMU sample lost: " + done);
-        assertEquals("gogo: IllegalArgumentException: no stream 'lidar'; streams: encoder.left, encoder.right, imu",
+        assertEquals("gogo: IllegalArgumentException: no stream 'lidar'; streams: encoder.left, encoder.right, imu, loop.left, loop.right",
                 robot.gogo("robot:record " + dir.resolve("x.mcap") + " lidar 1").trim());
 
         Process node = new ProcessBuilder("node", "open-recording.mjs", file.toAbsolutePath().toString()).directory(CLIENTS.toFile())
@@ -83,7 +83,16 @@ class RecordingTest {
         assertTrue(left.get("lastPosition").asDouble() - left.get("firstPosition").asDouble() > 15, "and its angle advancing, 20 rad in 2 s: " + left);
         JsonNode right = seen.get("topics").get("/encoder/right");
         assertEquals(0.0, right.get("means").get("velocity[0]").asDouble(), 0.2, "the right wheel at rest: " + right);
-        long messages = imu.get("count").asLong() + left.get("count").asLong() + right.get("count").asLong();
+        JsonNode cycles = seen.get("topics").get("/loop/left");
+        assertEquals("armature_msgs/msg/LoopCycle", cycles.get("schema").asText(), "every cycle of the left loop: " + cycles);
+        assertEquals("left", cycles.get("name").asText());
+        assertEquals("pid", cycles.get("controller").asText());
+        assertTrue(cycles.get("count").asInt() > 1500, "2 s of a 1 kHz loop, every cycle: " + cycles);
+        assertEquals(10.0, cycles.get("means").get("setpoint").asDouble(), 1e-9, "the setpoint it held: " + cycles);
+        assertEquals(10.0, cycles.get("means").get("measurement").asDouble(), 0.5, "what it measured: " + cycles);
+        assertEquals(0.04, cycles.get("means").get("kp").asDouble(), 1e-9, "the gains in force: " + cycles);
+        long messages = imu.get("count").asLong() + left.get("count").asLong() + right.get("count").asLong() + cycles.get("count").asLong()
+                + seen.get("topics").get("/loop/right").get("count").asLong();
         assertEquals(messages, seen.get("statisticsMessages").asLong(), "the statistics count every message");
         assertTrue(seen.get("chunks").asInt() >= 1);
         assertEquals("0", seen.get("metadata").get("armature.recording").get("imu.lost").asText());

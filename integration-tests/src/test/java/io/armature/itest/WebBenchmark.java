@@ -70,9 +70,9 @@ public final class WebBenchmark {
             double clientSeconds = 0;
             AtomicLong floodSent = new AtomicLong();
             for (int i = 0; i < pairs; i++) {
-                Slice a = slice(stats, seconds);
-                LoopBenchmark.add(without, a.counts);
-                overrunsWithout += a.overruns;
+                LoopBenchmark.LatenessSlice a = LoopBenchmark.slice(stats, seconds, BUCKETS);
+                LoopBenchmark.add(without, a.counts());
+                overrunsWithout += a.overruns();
 
                 List<WsClient> clients = new ArrayList<>();
                 for (int c = 0; c < readers; c++) {
@@ -86,11 +86,11 @@ public final class WebBenchmark {
                 Thread.sleep(300); // past the handshakes
                 long got = clients.stream().mapToLong(c -> c.messages.get()).sum();
                 long start = System.nanoTime();
-                Slice b = slice(stats, seconds);
+                LoopBenchmark.LatenessSlice b = LoopBenchmark.slice(stats, seconds, BUCKETS);
                 received += clients.stream().mapToLong(c -> c.messages.get()).sum() - got;
                 clientSeconds += (System.nanoTime() - start) / 1e9 * readers;
-                LoopBenchmark.add(with, b.counts);
-                overrunsWith += b.overruns;
+                LoopBenchmark.add(with, b.counts());
+                overrunsWith += b.overruns();
                 flooding.set(false);
                 flooder.join(5000);
                 clients.forEach(WsClient::close);
@@ -118,21 +118,6 @@ public final class WebBenchmark {
             System.out.println("server counters: " + counters(port, password));
             System.out.printf(Locale.ROOT, "heap after a full GC: %.1f MB before, %.1f MB after%n", heapBefore / 1e6, heapAfter / 1e6);
         }
-    }
-
-    private record Slice(long[] counts, long overruns) {
-    }
-
-    /** The loop's lateness histogram (1 us buckets) and skipped periods over one slice. */
-    private static Slice slice(LoopStatistics stats, double seconds) throws InterruptedException {
-        long[] start = stats.latenessCounts(1000, BUCKETS);
-        long overruns = stats.overruns();
-        Thread.sleep((long) (seconds * 1000));
-        long[] end = stats.latenessCounts(1000, BUCKETS);
-        for (int i = 0; i < BUCKETS; i++) {
-            end[i] -= start[i];
-        }
-        return new Slice(end, stats.overruns() - overruns);
     }
 
     /** Sends small messages as fast as the socket takes them; when the server closes it for that, connects again. */

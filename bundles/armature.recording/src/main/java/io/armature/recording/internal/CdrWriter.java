@@ -62,14 +62,17 @@ final class CdrWriter {
         return int32((int) v);
     }
 
-    CdrWriter float64(double d) {
+    CdrWriter int64(long v) {
         align(8);
         ensure(8);
-        long v = Double.doubleToLongBits(d);
         for (int i = 0; i < 8; i++) {
             buf[len++] = (byte) (v >>> (8 * i));
         }
         return this;
+    }
+
+    CdrWriter float64(double d) {
+        return int64(Double.doubleToRawLongBits(d));
     }
 
     /** A string: its length with the terminating NUL, its UTF-8 bytes, the NUL. */

@@ -26,6 +26,7 @@ import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
 
 import io.armature.kit.service.NamedServices;
+import io.armature.control.LoopSample;
 import io.armature.mcap.McapRecord;
 import io.armature.mcap.McapWriter;
 import io.armature.recording.Recorder;
@@ -118,7 +119,7 @@ public final class McapRecorder implements Recorder {
             }
         }
         if (chosen.isEmpty()) {
-            throw new IllegalArgumentException("no stream to record: none carries IMU or encoder samples");
+            throw new IllegalArgumentException("no stream to record: none carries IMU, encoder or loop samples");
         }
         OutputStream out = new BufferedOutputStream(Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), 1 << 16);
         List<Track<?>> tracks = new ArrayList<>();
@@ -180,7 +181,9 @@ public final class McapRecorder implements Recorder {
     private static final List<Kind<?>> KINDS = List.of(
             new Kind<>(ImuSample.class, ImuSample::new, Ros2Messages.IMU_TYPE, Ros2Messages.IMU_DEFINITION, QOS_SENSOR, Ros2Messages::imu),
             new Kind<>(EncoderSample.class, EncoderSample::new, Ros2Messages.JOINT_STATE_TYPE, Ros2Messages.JOINT_STATE_DEFINITION, QOS_RELIABLE,
-                    Ros2Messages::jointState));
+                    Ros2Messages::jointState),
+            new Kind<>(LoopSample.class, LoopSample::new, Ros2Messages.LOOP_CYCLE_TYPE, Ros2Messages.LOOP_CYCLE_DEFINITION, QOS_RELIABLE,
+                    Ros2Messages::loopCycle));
 
     /** One stream being recorded: its reader, a sample to poll into, and how it becomes a message. */
     private static final class Track<S extends Sample<S>> {
@@ -189,7 +192,7 @@ public final class McapRecorder implements Recorder {
         final SampleReader<S> reader;
         final S sample;
         final int channel;
-        final byte[] name;
+        final byte[] name; // encoded once
         volatile long written; // the recorder's thread writes, a status reads
         long invalid;
 
@@ -198,7 +201,10 @@ public final class McapRecorder implements Recorder {
             this.kind = kind;
             this.sample = kind.sample().get();
             this.channel = channel;
-            this.name = Ros2Messages.utf8(stream.name());
+            // what the message names: the joint (the encoder stream's name), the loop (its cycle stream's, less "loop.")
+            String label = kind.sampleType() == LoopSample.class && stream.name().startsWith(LoopSample.STREAM_PREFIX)
+                    ? stream.name().substring(LoopSample.STREAM_PREFIX.length()) : stream.name();
+            this.name = Ros2Messages.utf8(label);
             this.reader = stream.openQueue(Math.min(QUEUE, stream.capacity()));
         }
 

@@ -2,6 +2,7 @@ package io.armature.recording.internal;
 
 import java.nio.charset.StandardCharsets;
 
+import io.armature.control.LoopSample;
 import io.armature.sensor.EncoderSample;
 import io.armature.sensor.ImuSample;
 
@@ -50,6 +51,22 @@ final class Ros2Messages {
             + "float64[] effort\n"
             + HEADER;
 
+    /** armature_msgs/msg/LoopCycle: one cycle of a control loop (Armature's own message; the README documents it). */
+    static final String LOOP_CYCLE_TYPE = "armature_msgs/msg/LoopCycle";
+    static final String LOOP_CYCLE_DEFINITION = "# One cycle of an Armature control loop, in the loop's unit (rad/s for a wheel)\n"
+            + "std_msgs/Header header\n"
+            + "string loop\n"
+            + "string controller\n"
+            + "float64 setpoint\n"
+            + "float64 profiled_setpoint\n"
+            + "float64 measurement\n"
+            + "float64 output\n"
+            + "float64 kp\n"
+            + "float64 ki\n"
+            + "float64 kd\n"
+            + "int64 lateness_ns\n"
+            + HEADER;
+
     private static final byte[] NO_FRAME = new byte[0];
 
     private Ros2Messages() {
@@ -79,6 +96,13 @@ final class Ros2Messages {
         cdr.uint32(1).float64(s.positionRadians);
         cdr.uint32(1).float64(s.velocityRadiansPerSecond);
         cdr.uint32(0);
+    }
+
+    /** A loop's cycle as armature_msgs/msg/LoopCycle; {@code loop} is the loop's name (its stream's, less the prefix). */
+    static void loopCycle(LoopSample s, long epochNanos, byte[] loop, CdrWriter cdr) {
+        cdr.begin().time(epochNanos).string(NO_FRAME).string(loop).string(s.controller);
+        cdr.float64(s.setpoint).float64(s.profiledSetpoint).float64(s.measurement).float64(s.output);
+        cdr.float64(s.kp).float64(s.ki).float64(s.kd).int64(s.latenessNanos);
     }
 
     private static void zeros(CdrWriter cdr, int n) {
