@@ -58,6 +58,10 @@ for await (const m of reader.readMessages({ validateCrcs: true })) {
   if (type === 'sensor_msgs/msg/Imu') {
     add('linear_acceleration.z', msg.linear_acceleration.z);
     add('orientation_covariance[0]', msg.orientation_covariance[0]);
+  } else if (type === 'armature_msgs/msg/SafetyState') {
+    (t.states ??= []).push(msg.state + (msg.trip_source ? ' (' + msg.trip_source + ': ' + msg.trip_reason + ')' : ''));
+  } else if (type === 'armature_msgs/msg/LoopOwner') {
+    (t.owners ??= []).push(msg.loop + ':' + msg.source);
   } else if (type === 'armature_msgs/msg/LoopCycle') {
     add('setpoint', msg.setpoint);
     add('measurement', msg.measurement);

@@ -91,8 +91,16 @@ class RecordingTest {
         assertEquals(10.0, cycles.get("means").get("setpoint").asDouble(), 1e-9, "the setpoint it held: " + cycles);
         assertEquals(10.0, cycles.get("means").get("measurement").asDouble(), 0.5, "what it measured: " + cycles);
         assertEquals(0.04, cycles.get("means").get("kp").asDouble(), 1e-9, "the gains in force: " + cycles);
-        long messages = imu.get("count").asLong() + left.get("count").asLong() + right.get("count").asLong() + cycles.get("count").asLong()
-                + seen.get("topics").get("/loop/right").get("count").asLong();
+        JsonNode safety = seen.get("topics").get("/armature/safety");
+        assertEquals("armature_msgs/msg/SafetyState", safety.get("schema").asText());
+        assertEquals("OK", safety.get("states").get(0).asText(), "the safety state as the recording started: " + safety);
+        JsonNode owners = seen.get("topics").get("/armature/commands");
+        assertTrue(owners.get("owners").toString().contains("\"left:gogo\"") && owners.get("owners").toString().contains("\"right:\""),
+                "the shell owns the left loop, nobody the right: " + owners);
+        long messages = 0;
+        for (JsonNode t : seen.get("topics")) {
+            messages += t.get("count").asLong();
+        }
         assertEquals(messages, seen.get("statisticsMessages").asLong(), "the statistics count every message");
         assertTrue(seen.get("chunks").asInt() >= 1);
         assertEquals("0", seen.get("metadata").get("armature.recording").get("imu.lost").asText());

@@ -49,6 +49,12 @@ final class CdrWriter {
         }
     }
 
+    CdrWriter bool(boolean v) {
+        ensure(1);
+        buf[len++] = (byte) (v ? 1 : 0);
+        return this;
+    }
+
     CdrWriter int32(int v) {
         align(4);
         ensure(4);

@@ -28,9 +28,11 @@ import org.osgi.service.log.LoggerFactory;
 import io.armature.kit.service.NamedServices;
 import io.armature.control.LoopSample;
 import io.armature.mcap.McapRecord;
+import io.armature.motion.MotionCommands;
 import io.armature.mcap.McapWriter;
 import io.armature.recording.Recorder;
 import io.armature.recording.RecordingStatus;
+import io.armature.safety.SafetySupervisor;
 import io.armature.sensor.EncoderSample;
 import io.armature.sensor.ImuSample;
 import io.armature.sensor.Sample;
@@ -67,6 +69,11 @@ public final class McapRecorder implements Recorder {
     private final NamedServices<SampleStream<?>> streams = NamedServices.byNameRanked(SampleStream::name);
     private final Logger log;
     private volatile Session session;
+    /** Its state is recorded beside the streams ({@link RobotStateChannels}). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile SafetySupervisor supervisor;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile MotionCommands commands;
     private volatile RecordingStatus last;
 
     private final Path directory;
@@ -236,6 +243,7 @@ public final class McapRecorder implements Recorder {
         final long durationNanos;
         final Thread thread;
         final CdrWriter cdr = new CdrWriter();
+        final RobotStateChannels state;
         final long startNanos = System.nanoTime();
         final long wallOffset = System.currentTimeMillis() * 1_000_000L - System.nanoTime(); // monotonic to epoch
         volatile boolean stopping;
@@ -246,6 +254,9 @@ public final class McapRecorder implements Recorder {
             this.tracks = tracks;
             this.writer = writer;
             this.durationNanos = durationNanos;
+            List<String> loops = streams.chosen().keySet().stream().filter(n -> n.startsWith(LoopSample.STREAM_PREFIX))
+                    .map(n -> n.substring(LoopSample.STREAM_PREFIX.length())).toList();
+            this.state = new RobotStateChannels(() -> supervisor, () -> commands, loops, tracks.size() + 1);
             this.thread = new Thread(this::run, "armature-recorder");
             thread.setDaemon(true);
         }
@@ -266,6 +277,7 @@ public final class McapRecorder implements Recorder {
                 }
                 writer.add(new McapRecord.Channel(t.channel, schema, t.topic(), "cdr", Map.of("offered_qos_profiles", t.kind.qos())));
             }
+            state.begin(writer, schemas.size() + 1);
         }
 
         void abort() {
@@ -280,11 +292,13 @@ public final class McapRecorder implements Recorder {
         private void run() {
             String error = null;
             try {
+                state.look(writer, System.nanoTime(), wallOffset, true); // the state as the recording starts
                 while (!stopping && (durationNanos == 0 || System.nanoTime() - startNanos < durationNanos)) {
                     boolean any = false;
                     for (Track<?> t : tracks) {
                         any |= drain(t);
                     }
+                    state.look(writer, System.nanoTime(), wallOffset, false);
                     if (!any) {
                         LockSupport.parkNanos(1_000_000);
                     }
@@ -292,6 +306,7 @@ public final class McapRecorder implements Recorder {
                 for (Track<?> t : tracks) {
                     drain(t); // what came until the end
                 }
+                state.look(writer, System.nanoTime(), wallOffset, false);
             } catch (IOException | RuntimeException e) {
                 error = "the recording stopped early: " + e.getMessage();
                 log.error("recording to {}: {}", file, error);
@@ -304,6 +319,8 @@ public final class McapRecorder implements Recorder {
                     counts.put(t.stream.name() + ".lost", Long.toString(t.reader.lost()));
                     counts.put(t.stream.name() + ".invalid", Long.toString(t.invalid));
                 }
+                counts.put("safety.written", Long.toString(state.safetyWritten()));
+                counts.put("commands.written", Long.toString(state.commandsWritten()));
                 writer.add(new McapRecord.Metadata("armature.recording", counts));
                 writer.close();
             } catch (IOException | RuntimeException e) {

@@ -67,6 +67,25 @@ final class Ros2Messages {
             + "int64 lateness_ns\n"
             + HEADER;
 
+    /** armature_msgs/msg/SafetyState: the safety supervisor's state, written when it changes. */
+    static final String SAFETY_STATE_TYPE = "armature_msgs/msg/SafetyState";
+    static final String SAFETY_STATE_DEFINITION = "# The safety supervisor's state, written when it changes\n"
+            + "std_msgs/Header header\n"
+            + "string state\n"
+            + "bool may_move\n"
+            + "string trip_source\n"
+            + "string trip_reason\n"
+            + "string[] unhealthy\n"
+            + HEADER;
+
+    /** armature_msgs/msg/LoopOwner: which command source owns a loop, written when it changes. */
+    static final String LOOP_OWNER_TYPE = "armature_msgs/msg/LoopOwner";
+    static final String LOOP_OWNER_DEFINITION = "# Which command source owns a loop (empty: none), written when it changes\n"
+            + "std_msgs/Header header\n"
+            + "string loop\n"
+            + "string source\n"
+            + HEADER;
+
     private static final byte[] NO_FRAME = new byte[0];
 
     private Ros2Messages() {
@@ -103,6 +122,17 @@ final class Ros2Messages {
         cdr.begin().time(epochNanos).string(NO_FRAME).string(loop).string(s.controller);
         cdr.float64(s.setpoint).float64(s.profiledSetpoint).float64(s.measurement).float64(s.output);
         cdr.float64(s.kp).float64(s.ki).float64(s.kd).int64(s.latenessNanos);
+    }
+
+    static void safetyState(long epochNanos, String state, boolean mayMove, String tripSource, String tripReason, java.util.List<String> unhealthy,
+            CdrWriter cdr) {
+        cdr.begin().time(epochNanos).string(NO_FRAME).string(state).bool(mayMove).string(tripSource).string(tripReason);
+        cdr.uint32(unhealthy.size());
+        unhealthy.forEach(cdr::string);
+    }
+
+    static void loopOwner(long epochNanos, String loop, String source, CdrWriter cdr) {
+        cdr.begin().time(epochNanos).string(NO_FRAME).string(loop).string(source);
     }
 
     private static void zeros(CdrWriter cdr, int n) {

@@ -73,10 +73,11 @@ class McapRecorderTest {
         List<McapRecord> records = McapReader.readAll(Files.readAllBytes(file));
         assertEquals(new McapRecord.Header("ros2", "armature"), records.get(0));
         List<McapRecord.Schema> schemas = records.stream().filter(r -> r instanceof McapRecord.Schema).map(r -> (McapRecord.Schema) r).toList();
-        assertEquals(List.of("sensor_msgs/msg/JointState", "sensor_msgs/msg/Imu"), schemas.stream().map(McapRecord.Schema::name).distinct().toList());
+        assertEquals(List.of("sensor_msgs/msg/JointState", "sensor_msgs/msg/Imu", "armature_msgs/msg/SafetyState", "armature_msgs/msg/LoopOwner"),
+                schemas.stream().map(McapRecord.Schema::name).distinct().toList());
         assertTrue(new String(schemas.get(1).data(), StandardCharsets.UTF_8).contains("\nMSG: geometry_msgs/Vector3\n"), "the definition with its dependencies");
         List<McapRecord.Channel> channels = records.stream().filter(r -> r instanceof McapRecord.Channel).map(r -> (McapRecord.Channel) r).distinct().toList();
-        assertEquals(List.of("/encoder/left", "/imu"), channels.stream().map(McapRecord.Channel::topic).toList());
+        assertEquals(List.of("/encoder/left", "/imu", "/armature/safety", "/armature/commands"), channels.stream().map(McapRecord.Channel::topic).toList());
         assertTrue(channels.get(1).metadata().get("offered_qos_profiles").contains("reliability: 2"), "sensor data is best effort");
         McapRecord.Metadata meta = records.stream().filter(r -> r instanceof McapRecord.Metadata).map(r -> (McapRecord.Metadata) r).findFirst().orElseThrow();
         assertEquals("1", meta.metadata().get("encoder.left.invalid"));
@@ -116,6 +117,30 @@ class McapRecorderTest {
         recorder.stop();
         assertFalse(Files.exists(dir.resolve("a.mcap")), "a refused start leaves no file");
         assertTrue(McapReader.readAll(Files.readAllBytes(dir.resolve("b.mcap"))).size() > 3, "the stopped recording is a whole file");
+    }
+
+    @Test
+    void theSafetyStateIsRecordedAsItStandsAndWhenItChanges(@TempDir Path dir) throws Exception {
+        io.armature.testing.FakeSupervisor supervisor = new io.armature.testing.FakeSupervisor();
+        java.lang.reflect.Field f = McapRecorder.class.getDeclaredField("supervisor");
+        f.setAccessible(true);
+        f.set(recorder, supervisor); // as SCR binds it
+        recorder.addStream(imu, java.util.Map.of());
+        Path file = dir.resolve("trip.mcap");
+        recorder.start(file, List.of("imu"), 0);
+        Thread.sleep(50);
+        supervisor.estop("estop:gogo", "test");
+        Thread.sleep(50);
+        recorder.stop();
+        List<McapRecord> records = McapReader.readAll(Files.readAllBytes(file));
+        int safety = records.stream().filter(r -> r instanceof McapRecord.Channel c && c.topic().equals("/armature/safety"))
+                .map(r -> ((McapRecord.Channel) r).id()).findFirst().orElseThrow();
+        List<byte[]> states = records.stream().filter(r -> r instanceof McapRecord.Message m && m.channelId() == safety)
+                .map(r -> ((McapRecord.Message) r).data()).toList();
+        assertEquals(2, states.size(), "the state at the start, then the trip");
+        assertTrue(new String(states.get(0), StandardCharsets.UTF_8).contains("OK"), "first OK");
+        String tripped = new String(states.get(1), StandardCharsets.UTF_8);
+        assertTrue(tripped.contains("TRIPPED") && tripped.contains("estop:gogo") && tripped.contains("test"), "then the trip, its source and reason");
     }
 
     @Test
