@@ -98,7 +98,15 @@ public final class StartupReporter {
         }
         try {
             while (true) {
-                List<String> missing = missing();
+                List<String> missing;
+                try {
+                    missing = missing();
+                } catch (RuntimeException e) {
+                    // SCR 2.2.18 can throw from getComponentConfigurationDTOs while a component is
+                    // being configured (a NullPointerException in managerToConfiguration): a moment
+                    // of change, so not ready yet; look again rather than never report
+                    missing = List.of("the component runtime could not be asked: " + e);
+                }
                 stable = missing.isEmpty() ? stable + 1 : 0;
                 if (stable == 2) { // two quiet polls in a row: nothing is still starting
                     long sinceJvm = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
