@@ -74,8 +74,8 @@ final class LoopRunner implements LoopStatistics {
         this.spinNanos = Math.max(0, Math.min(spinNanos, periodNanos));
         this.priority = priority;
         this.faults = faults;
-        this.cycleStream = loop instanceof TunableLoop ? cycles : null;
-        this.tunable = loop instanceof TunableLoop t ? t : null;
+        this.tunable = cycles != null && loop instanceof TunableLoop t ? t : null;
+        this.cycleStream = tunable == null ? null : cycles; // published only with a tunable loop to read
         this.thread = new Thread(this::run, "armature-loop-" + name);
         thread.setDaemon(true);
         thread.setPriority(Thread.MAX_PRIORITY);

@@ -250,7 +250,7 @@ final class BundleSet {
     }
 
     /** @return the bundle as an operator names it: symbolic name and version */
-    private static String name(Bundle b) {
+    static String name(Bundle b) {
         return b.getSymbolicName() + " " + b.getVersion();
     }
 

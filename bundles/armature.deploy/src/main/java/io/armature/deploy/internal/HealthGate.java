@@ -66,9 +66,10 @@ final class HealthGate {
                 return Optional.empty();
             }
             String waiting = String.join("; ", problems);
-            if (!problems.isEmpty() && !waiting.replaceAll("[0-9.]+", "#").equals(told)) { // a loop's measured rate alone is no news
+            String news = waiting.replaceAll("[0-9.]+", "#"); // a loop's measured rate alone is no news
+            if (!problems.isEmpty() && !news.equals(told)) {
                 progress.accept("health gate waits: " + waiting);
-                told = waiting.replaceAll("[0-9.]+", "#");
+                told = news;
             }
             if (System.nanoTime() > deadline) {
                 List<String> shown = problems.size() > 3 ? problems.subList(0, 3) : problems;
@@ -88,10 +89,10 @@ final class HealthGate {
             boolean lazy = b.getState() == Bundle.STARTING
                     && Constants.ACTIVATION_LAZY.equals(b.getHeaders().get(Constants.BUNDLE_ACTIVATIONPOLICY));
             if (!fragment && !lazy && b.getState() != Bundle.ACTIVE) {
-                problems.add("bundle " + b.getSymbolicName() + " " + b.getVersion() + " is not active");
+                problems.add("bundle " + BundleSet.name(b) + " is not active");
             } else if (b.getState() == Bundle.ACTIVE && b.getHeaders().get("Service-Component") != null
                     && scr.getComponentDescriptionDTOs(b).isEmpty()) {
-                problems.add("bundle " + b.getSymbolicName() + " " + b.getVersion() + " declares components that SCR could not read");
+                problems.add("bundle " + BundleSet.name(b) + " declares components that SCR could not read");
             }
         }
         for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {

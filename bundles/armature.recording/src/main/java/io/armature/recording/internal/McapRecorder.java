@@ -70,7 +70,6 @@ public final class McapRecorder implements Recorder {
     private final Logger log;
     private volatile Session session;
     /** Its state is recorded beside the streams ({@link RobotStateChannels}). */
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile SafetySupervisor supervisor;
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile MotionCommands commands;
@@ -101,6 +100,17 @@ public final class McapRecorder implements Recorder {
 
     void removeStream(SampleStream<?> stream) {
         streams.remove(stream);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    void setSupervisor(SafetySupervisor s) {
+        supervisor = s;
+    }
+
+    void unsetSupervisor(SafetySupervisor s) {
+        if (supervisor == s) {
+            supervisor = null;
+        }
     }
 
     @Override

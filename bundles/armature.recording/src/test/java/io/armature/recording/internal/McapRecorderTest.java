@@ -122,9 +122,7 @@ class McapRecorderTest {
     @Test
     void theSafetyStateIsRecordedAsItStandsAndWhenItChanges(@TempDir Path dir) throws Exception {
         io.armature.testing.FakeSupervisor supervisor = new io.armature.testing.FakeSupervisor();
-        java.lang.reflect.Field f = McapRecorder.class.getDeclaredField("supervisor");
-        f.setAccessible(true);
-        f.set(recorder, supervisor); // as SCR binds it
+        recorder.setSupervisor(supervisor);
         recorder.addStream(imu, java.util.Map.of());
         Path file = dir.resolve("trip.mcap");
         recorder.start(file, List.of("imu"), 0);
