@@ -130,8 +130,9 @@ public final class MotionGuard implements AutoCloseable {
             // the outputs first, then the permit: read the other way round, a permit fed and an
             // output moved between the two reads would look like a lapse
             if (!stopped && !allSafe() && !permit.permitted()) {
-                driveSafe(); // the permit lapsed: nobody vouches for these outputs any more
+                // counted first: whoever sees an actuator driven safe by a lapse also sees the lapse
                 lapses++;
+                driveSafe(); // the permit lapsed: nobody vouches for these outputs any more
                 return true;
             }
             return false;

@@ -97,6 +97,23 @@ class MotionGuardTest {
     }
 
     @Test
+    void whoeverSeesAnActuatorDrivenSafeByALapseAlsoSeesTheLapseCounted() {
+        long[] countedWhenDriven = {-1};
+        Motor watched = new Motor("motor.watched.pwm") {
+            @Override
+            public synchronized void toSafeState() {
+                countedWhenDriven[0] = guard.lapses();
+                super.toSafeState();
+            }
+        };
+        guard.attach(List.of(watched));
+        guard.permit().permit(System.nanoTime() - 1);
+        watched.setDuty(30_000);
+        assertTrue(guard.checkLapse());
+        assertEquals(1, countedWhenDriven[0], "the lapse is counted before the motor is driven safe");
+    }
+
+    @Test
     void revokeDrivesSafeAtOnceAndIsNotALapse() throws InterruptedException {
         guard.start("test-permit", List.of(left, right), CHECK_NANOS);
         guard.permit().permit(System.nanoTime() + 10_000_000_000L);
@@ -176,7 +193,7 @@ class MotionGuardTest {
     }
 
     /** A PWM output that takes every write, as a channel does after its own permit check. */
-    private static final class Motor implements PwmOutput {
+    private static class Motor implements PwmOutput {
         private final ChannelInfo info;
         private volatile int duty;
         private volatile boolean failing;
