@@ -71,17 +71,26 @@ public final class StartupReporter {
     @Activate
     public StartupReporter(@Reference ServiceComponentRuntime scr, @Reference(service = LoggerFactory.class) Logger log,
             BundleContext context) {
+        this(scr, log, context, true);
+    }
+
+    /** @param watch false for a test that asks {@link #missing()} itself */
+    StartupReporter(ServiceComponentRuntime scr, Logger log, BundleContext context, boolean watch) {
         this.scr = scr;
         this.log = log;
         this.context = context;
-        this.watcher = new Thread(this::watch, "armature-startup");
-        watcher.setDaemon(true);
-        watcher.start();
+        this.watcher = watch ? new Thread(this::watch, "armature-startup") : null;
+        if (watcher != null) {
+            watcher.setDaemon(true);
+            watcher.start();
+        }
     }
 
     @Deactivate
     void deactivate() {
-        watcher.interrupt();
+        if (watcher != null) {
+            watcher.interrupt();
+        }
     }
 
     private void watch() {
@@ -194,6 +203,9 @@ public final class StartupReporter {
                     case ComponentConfigurationDTO.UNSATISFIED_CONFIGURATION -> "waits for its configuration";
                     case ComponentConfigurationDTO.UNSATISFIED_REFERENCE -> "waits for a service it needs";
                     case ComponentConfigurationDTO.FAILED_ACTIVATION -> "failed to activate: " + c.failure;
+                    // a delayed component is healthy while satisfied (it activates at its first use);
+                    // an immediate one is still being activated, and what it does then is not done yet
+                    case ComponentConfigurationDTO.SATISFIED -> d.immediate ? "is being activated" : null;
                     default -> null;
                 };
                 if (problem != null) {

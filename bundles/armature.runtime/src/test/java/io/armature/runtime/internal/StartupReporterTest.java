@@ -1,5 +1,6 @@
 package io.armature.runtime.internal;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -61,5 +62,29 @@ class StartupReporterTest {
         assertTrue(printed.toString(StandardCharsets.UTF_8).contains("Armature test-robot ready: 0 bundles, 0 components"),
                 "the ready line came once SCR answered again:\n" + printed.toString(StandardCharsets.UTF_8));
         assertTrue(asked.get() > 3, "it asked again after the failures");
+    }
+
+    @Test
+    void anImmediateComponentStillBeingActivatedKeepsTheRuntimeFromReadyAndADelayedOneDoesNot() {
+        org.osgi.service.component.runtime.dto.ComponentDescriptionDTO bridge = new org.osgi.service.component.runtime.dto.ComponentDescriptionDTO();
+        bridge.name = "ros-bridge";
+        bridge.immediate = true;
+        org.osgi.service.component.runtime.dto.ComponentDescriptionDTO lazy = new org.osgi.service.component.runtime.dto.ComponentDescriptionDTO();
+        lazy.name = "lazy-service";
+        lazy.immediate = false;
+        org.osgi.service.component.runtime.dto.ComponentConfigurationDTO satisfied = new org.osgi.service.component.runtime.dto.ComponentConfigurationDTO();
+        satisfied.state = org.osgi.service.component.runtime.dto.ComponentConfigurationDTO.SATISFIED;
+        ServiceComponentRuntime scr = fake(ServiceComponentRuntime.class, (m, a) -> switch (m) {
+            case "getComponentDescriptionDTOs" -> List.of(bridge, lazy);
+            case "isComponentEnabled" -> true;
+            case "getComponentConfigurationDTOs" -> List.of(satisfied);
+            default -> null;
+        });
+        BundleContext context = fake(BundleContext.class, (m, a) -> switch (m) {
+            case "getBundles" -> new Bundle[0];
+            default -> null;
+        });
+        StartupReporter reporter = new StartupReporter(scr, fake(Logger.class, (m, a) -> null), context, false);
+        assertEquals(List.of("component ros-bridge is being activated"), reporter.missing());
     }
 }
