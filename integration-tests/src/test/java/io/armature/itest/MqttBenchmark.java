@@ -24,7 +24,7 @@ import io.armature.control.ControlLoop;
 import io.armature.control.LoopStatistics;
 import io.armature.sensor.ImuSample;
 import io.armature.sensor.SampleStream;
-import io.armature.sensors.stream.BroadcastStream;
+import io.armature.kit.stream.BroadcastStream;
 
 /**
  * MQTT telemetry of the real sim-rover runtime to a real mosquitto on 127.0.0.1.

@@ -14,7 +14,7 @@ import org.jctools.queues.SpscArrayQueue;
 
 import io.armature.sensor.ImuSample;
 import io.armature.sensor.SampleReader;
-import io.armature.sensors.stream.BroadcastStream;
+import io.armature.kit.stream.BroadcastStream;
 
 /**
  * The sample stream against JCTools' {@link SpscArrayQueue} and the JDK's

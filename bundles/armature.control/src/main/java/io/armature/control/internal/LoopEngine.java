@@ -28,7 +28,7 @@ import io.armature.control.LoopStatistics;
 import io.armature.control.TunableLoop;
 import io.armature.safety.SafetySupervisor;
 import io.armature.sensor.SampleStream;
-import io.armature.sensors.stream.BroadcastStream;
+import io.armature.kit.stream.BroadcastStream;
 
 /**
  * The loop engine: runs every {@link ControlLoop} service at its rate on a thread of its own,

@@ -5,7 +5,7 @@ import io.armature.hal.DigitalInput;
 import io.armature.kit.sensor.EncoderEstimator;
 import io.armature.kit.sensor.QuadratureDecoder;
 import io.armature.sensor.EncoderSample;
-import io.armature.sensors.stream.BroadcastStream;
+import io.armature.kit.stream.BroadcastStream;
 
 /**
  * A simulated wheel's encoder as the loop reads it on the robot: its A/B edges counted and

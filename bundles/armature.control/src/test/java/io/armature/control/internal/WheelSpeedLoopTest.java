@@ -23,7 +23,7 @@ import io.armature.hal.DigitalOutput;
 import io.armature.hal.PwmOutput;
 import io.armature.sensor.EncoderSample;
 import io.armature.sensor.SampleReader;
-import io.armature.sensors.stream.BroadcastStream;
+import io.armature.kit.stream.BroadcastStream;
 import io.armature.sensors.stream.Recording;
 import io.armature.sensors.stream.SampleCodec;
 import io.armature.testing.ComponentConfigs;

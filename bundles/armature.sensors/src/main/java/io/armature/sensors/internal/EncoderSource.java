@@ -20,7 +20,7 @@ import io.armature.sensor.EncoderSample;
 import io.armature.kit.sensor.EncoderEstimator;
 import io.armature.kit.realtime.RealTimePriority;
 import io.armature.kit.sensor.QuadratureDecoder;
-import io.armature.sensors.stream.BroadcastStream;
+import io.armature.kit.stream.BroadcastStream;
 
 /**
  * A quadrature encoder on two digital inputs of any board (on the simulated rover,

@@ -16,7 +16,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import io.armature.hal.Board;
 import io.armature.hal.I2cBus;
 import io.armature.sensor.ImuSample;
-import io.armature.sensors.stream.BroadcastStream;
+import io.armature.kit.stream.BroadcastStream;
 
 /**
  * An MPU-6050 6-axis IMU on an I2C bus of any board (the simulated rover has one on

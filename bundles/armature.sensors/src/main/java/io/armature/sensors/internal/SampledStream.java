@@ -12,7 +12,7 @@ import org.osgi.framework.ServiceRegistration;
 
 import io.armature.sensor.Sample;
 import io.armature.sensor.SampleStream;
-import io.armature.sensors.stream.BroadcastStream;
+import io.armature.kit.stream.BroadcastStream;
 import io.armature.kit.realtime.RealTimePriority;
 import io.armature.kit.service.Threads;
 

@@ -17,7 +17,7 @@ import io.armature.sensor.SampleReader;
 /**
  * Compact binary recordings of a stream: a header ({@code ARMS}, format version, sample type,
  * stream name, nominal rate) followed by fixed-size records. A recording replays into a
- * {@link BroadcastStream} with the original timestamps, in real time or as fast as possible;
+ * stream with the original timestamps, in real time or as fast as possible;
  * the same file always gives the same samples in the same order.
  */
 public final class Recording {
@@ -158,12 +158,13 @@ public final class Recording {
     }
 
     /**
-     * Replays {@code file} into {@code into}: with {@code realTime}, spaced as recorded; otherwise
-     * as fast as possible. A truncated last record is reported after the complete ones are published.
+     * Replays {@code file} into {@code into} (a stream's {@code publish}, given each sample in turn,
+     * reused: copy it): with {@code realTime}, spaced as recorded; otherwise as fast as possible. A
+     * truncated last record is reported after the complete ones are published.
      *
      * @return samples published
      */
-    public static <S extends Sample<S>> long replay(Path file, SampleCodec<S> codec, BroadcastStream<S> into, boolean realTime)
+    public static <S extends Sample<S>> long replay(Path file, SampleCodec<S> codec, java.util.function.Consumer<S> into, boolean realTime)
             throws IOException {
         try (Player<S> player = play(file, codec)) {
             long published = 0;
@@ -181,8 +182,7 @@ public final class Recording {
                         LockSupport.parkNanos(wait);
                     }
                 }
-                into.claim().copyFrom(next);
-                into.publish();
+                into.accept(next);
                 published++;
             }
             return published;

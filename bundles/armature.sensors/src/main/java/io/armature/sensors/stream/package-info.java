@@ -1,8 +1,8 @@
 /**
- * The broadcast sample stream: one producer, any number of readers, preallocated slots.
+ * Recordings of one stream in the compact binary format of earlier versions ({@code .arms}), and their codecs.
  */
 @Export
-@Version("1.0.0")
+@Version("2.0.0")
 package io.armature.sensors.stream;
 
 import org.osgi.annotation.bundle.Export;

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.armature.sensor.EncoderSample;
+import io.armature.kit.stream.BroadcastStream;
 import io.armature.sensor.ImuSample;
 import io.armature.sensor.SampleReader;
 
@@ -54,7 +55,7 @@ class RecordingTest {
         for (int pass = 0; pass < 2; pass++) { // deterministic: every replay gives the same
             BroadcastStream<ImuSample> replay = new BroadcastStream<>("imu.replay", 1000, 4096, ImuSample::new);
             SampleReader<ImuSample> reader = replay.openQueue(4096);
-            assertEquals(1000, Recording.replay(file, SampleCodec.IMU, replay, false));
+            assertEquals(1000, Recording.replay(file, SampleCodec.IMU, replay::publish, false));
             ImuSample s = new ImuSample();
             for (int n = 0; n < 1000; n++) {
                 assertTrue(reader.poll(s));
@@ -73,7 +74,7 @@ class RecordingTest {
         Path file = recordThousand();
         BroadcastStream<ImuSample> replay = new BroadcastStream<>("imu.replay", 1000, 4096, ImuSample::new);
         long t0 = System.nanoTime();
-        Recording.replay(file, SampleCodec.IMU, replay, true);
+        Recording.replay(file, SampleCodec.IMU, replay::publish, true);
         long took = System.nanoTime() - t0;
         assertTrue(took >= 990_000_000L, "1000 samples 1 ms apart take at least 0.99 s, took " + took / 1e6 + " ms");
     }
@@ -82,7 +83,7 @@ class RecordingTest {
     void aFileThatIsNoRecordingIsRefusedClearly() throws Exception {
         Path junk = Files.write(dir.resolve("junk.arms"), "hello, not a recording".getBytes());
         BroadcastStream<ImuSample> replay = new BroadcastStream<>("x", 1000, 16, ImuSample::new);
-        IOException e = assertThrows(IOException.class, () -> Recording.replay(junk, SampleCodec.IMU, replay, false));
+        IOException e = assertThrows(IOException.class, () -> Recording.replay(junk, SampleCodec.IMU, replay::publish, false));
         assertEquals(junk + " is not an Armature recording (no ARMS header)", e.getMessage());
         assertEquals(0, replay.published(), "nothing from a bad file reaches a stream");
         Path empty = Files.write(dir.resolve("empty.arms"), new byte[2]);
@@ -95,7 +96,7 @@ class RecordingTest {
         byte[] bytes = Files.readAllBytes(file);
         Path cut = Files.write(dir.resolve("cut.arms"), Arrays.copyOf(bytes, bytes.length - 20));
         BroadcastStream<ImuSample> replay = new BroadcastStream<>("imu.replay", 1000, 4096, ImuSample::new);
-        IOException e = assertThrows(IOException.class, () -> Recording.replay(cut, SampleCodec.IMU, replay, false));
+        IOException e = assertThrows(IOException.class, () -> Recording.replay(cut, SampleCodec.IMU, replay::publish, false));
         assertTrue(e.getMessage().contains("truncated: record 1000 has 37 of 57 bytes; the 999 complete records before it were replayed"),
                 e.getMessage());
         assertEquals(999, replay.published());
@@ -106,6 +107,6 @@ class RecordingTest {
         Path file = recordThousand();
         BroadcastStream<EncoderSample> wrong = new BroadcastStream<>("enc", 1000, 16, EncoderSample::new);
         assertEquals(file + " holds 'imu' samples, not 'encoder'",
-                assertThrows(IOException.class, () -> Recording.replay(file, SampleCodec.ENCODER, wrong, false)).getMessage());
+                assertThrows(IOException.class, () -> Recording.replay(file, SampleCodec.ENCODER, wrong::publish, false)).getMessage());
     }
 }

@@ -13,7 +13,7 @@ import io.armature.kit.sensor.EncoderEstimator;
 import io.armature.sensor.EncoderSample;
 import io.armature.sensor.ImuSample;
 import io.armature.sensor.SampleStream;
-import io.armature.sensors.stream.BroadcastStream;
+import io.armature.kit.stream.BroadcastStream;
 
 /**
  * One connection's IMU and encoder streams, and the decoders that turn the microcontroller's IMU

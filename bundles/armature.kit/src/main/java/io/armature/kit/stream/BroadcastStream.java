@@ -1,4 +1,4 @@
-package io.armature.sensors.stream;
+package io.armature.kit.stream;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -100,6 +100,12 @@ public final class BroadcastStream<S extends Sample<S>> implements SampleStream<
         versions.setRelease((int) (n & mask), 2 * n + 2);
         claimed = -1;
         PUBLISHED.setRelease(this, n + 1);
+    }
+
+    /** Publishes a copy of {@code sample}: a claim, a copy, a publish. */
+    public void publish(S sample) {
+        claim().copyFrom(sample);
+        publish();
     }
 
     /** Ends the stream: readers report {@code sourceAlive() == false} and receive nothing more. */

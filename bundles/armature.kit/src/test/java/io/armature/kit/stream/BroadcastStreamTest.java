@@ -1,4 +1,4 @@
-package io.armature.sensors.stream;
+package io.armature.kit.stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
