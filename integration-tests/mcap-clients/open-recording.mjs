@@ -69,6 +69,21 @@ for await (const m of reader.readMessages({ validateCrcs: true })) {
     add('lateness_ns', Number(msg.lateness_ns));
     t.name = msg.loop;
     t.controller = msg.controller;
+  } else if (type === 'armature_msgs/msg/MotionCommand') {
+    (t.commands ??= []).push(`${msg.kind} ${msg.source} ${msg.loop} ${msg.value} ${msg.accepted ? 'taken' : 'refused'}`
+      + (msg.in_force ? ' in force' : '') + (msg.detail ? ': ' + msg.detail : ''));
+  } else if (type === 'nav_msgs/msg/Odometry') {
+    add('twist.linear.x', msg.twist.twist.linear.x);
+    add('twist.angular.z', msg.twist.twist.angular.z);
+    const q = msg.pose.pose.orientation;
+    const yaw = 2 * Math.atan2(q.z, q.w);
+    if (t.lastYaw !== undefined) {
+      let d = yaw - t.lastYaw; // unwrapped: the turn since the previous message
+      d -= 2 * Math.PI * Math.round(d / (2 * Math.PI));
+      t.yawTravelled = (t.yawTravelled ?? 0) + d;
+    }
+    t.lastYaw = yaw;
+    t.frames = msg.header.frame_id + '>' + msg.child_frame_id;
   } else {
     add('velocity[0]', msg.velocity[0]);
     t.firstPosition ??= msg.position[0];

@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
@@ -54,11 +56,13 @@ class RecordingTest {
         String started = robot.gogo("robot:record " + file + " all 2").trim();
         assertTrue(started.startsWith("recording to " + file.toAbsolutePath() + ": "), started);
         assertTrue(started.contains("encoder.left") && started.contains("imu") && started.contains("loop.left"), started);
+        assertTrue(robot.gogo("robot:setpoint left 99").startsWith("gogo: IllegalArgumentException: "), "refused: beyond the loop's limit");
+        assertEquals("left setpoint 10 rad/s", robot.gogo("robot:setpoint left 10").trim());
         assertTrue(Poll.until(10_000, () -> robot.gogo("robot:record status").startsWith("recorded ")), robot.gogo("robot:record status"));
         String done = robot.gogo("robot:record status").trim();
         assertTrue(done.matches("recorded .*: 2\\.\\d s, \\d+ bytes; .*"), done);
         assertTrue(done.contains("imu ") && !done.matches(".*imu \\d+ messages, [1-9]\\d* lost.*"), "no IMU sample lost: " + done);
-        assertEquals("gogo: IllegalArgumentException: no stream 'lidar'; streams: encoder.left, encoder.right, imu, loop.left, loop.right",
+        assertEquals("gogo: IllegalArgumentException: no stream 'lidar'; streams: encoder.left, encoder.right, imu, loop.left, loop.right, motion.commands",
                 robot.gogo("robot:record " + dir.resolve("x.mcap") + " lidar 1").trim());
 
         Process node = new ProcessBuilder("node", "open-recording.mjs", file.toAbsolutePath().toString()).directory(CLIENTS.toFile())
@@ -97,6 +101,21 @@ class RecordingTest {
         JsonNode owners = seen.get("topics").get("/armature/commands");
         assertTrue(owners.get("owners").toString().contains("\"left:gogo\"") && owners.get("owners").toString().contains("\"right:\""),
                 "the shell owns the left loop, nobody the right: " + owners);
+        JsonNode commands = seen.get("topics").get("/motion/commands");
+        assertEquals("armature_msgs/msg/MotionCommand", commands.get("schema").asText());
+        List<String> received = new ArrayList<>();
+        commands.get("commands").forEach(c -> received.add(c.asText()));
+        assertEquals(2, received.size(), "each command as received: " + received);
+        assertTrue(received.get(0).startsWith("SETPOINT gogo left 99 refused: "), "the refused one, with why: " + received);
+        assertEquals("SETPOINT gogo left 10 taken in force", received.get(1));
+        JsonNode odom = seen.get("topics").get("/odom");
+        assertEquals("nav_msgs/msg/Odometry", odom.get("schema").asText(), "odometry from both wheels: " + odom);
+        assertEquals("odom>base_link", odom.get("frames").asText());
+        assertTrue(odom.get("count").asInt() > 1500, "about one a wheel sample: " + odom);
+        // the left wheel at 10 rad/s, the right at rest: 0.2 m/s forward and -2 rad/s, on 0.04 m wheels 0.20 m apart
+        assertEquals(0.2, odom.get("means").get("twist.linear.x").asDouble(), 0.02, "the body's speed: " + odom);
+        assertEquals(-2.0, odom.get("means").get("twist.angular.z").asDouble(), 0.2, "turning right: " + odom);
+        assertEquals(-4.0, odom.get("yawTravelled").asDouble(), 0.5, "the heading advancing over the 2 s: " + odom);
         long messages = 0;
         for (JsonNode t : seen.get("topics")) {
             messages += t.get("count").asLong();
@@ -108,6 +127,14 @@ class RecordingTest {
         // and this runtime's own reader reads it whole
         long read = McapReader.readAll(Files.readAllBytes(file)).stream().filter(r -> r instanceof McapRecord.Message).count();
         assertEquals(messages, read);
+
+        // and played back into streams of its own, as fast as possible
+        String replayed = robot.gogo("robot:replay " + file + " fast").trim();
+        assertTrue(replayed.startsWith("replayed " + file.toAbsolutePath() + " as fast as possible ("), replayed);
+        assertTrue(replayed.contains(": " + left.get("count").asInt() + " samples into encoder.left.replay, " + right.get("count").asInt()
+                + " samples into encoder.right.replay, " + imu.get("count").asInt() + " samples into imu.replay; not played: "), replayed);
+        assertTrue(replayed.contains("/loop/left") && replayed.contains("/motion/commands") && replayed.contains("/odom"),
+                "what is not played into a running robot: " + replayed);
         robot.gogo("robot:setpoint left 0");
     }
 

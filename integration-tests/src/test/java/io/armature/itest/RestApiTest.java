@@ -105,8 +105,8 @@ class RestApiTest {
         assertEquals("application/json", status.headers().firstValue("Content-Type").orElse("").split(";")[0]);
         assertTrue(status.body().startsWith("{\"safety\":{\"state\":\"OK\",\"mayMove\":true,\"unhealthy\":[]}"), status.body());
         assertTrue(status.body().contains("\"loops\":[\"left\",\"right\"]"), status.body());
-        assertTrue(status.body().contains("\"streams\":[\"encoder.left\",\"encoder.right\",\"imu\",\"loop.left\",\"loop.right\"]"),
-                "the sensor streams and the loops' cycle streams: " + status.body());
+        assertTrue(status.body().contains("\"streams\":[\"encoder.left\",\"encoder.right\",\"imu\",\"loop.left\",\"loop.right\",\"motion.commands\"]"),
+                "the sensor streams, the loops' cycle streams and the motion commands: " + status.body());
         assertTrue(status.body().matches(".*\"boards\":\\[\\{\"id\":\"sim\".*\"motionPermitted\":true.*"), status.body());
 
         HttpResponse<String> loops = get("loops", password);

@@ -23,10 +23,12 @@ public final class LoopSample implements Sample<LoopSample> {
     public double measurement;
     /** The output, in the controller's unit (for a motor, a signed duty fraction -1..1). */
     public double output;
-    /** The gains in force. */
+    /** The gains in force: PID and the feed-forward (static and velocity) of {@link PidGains}. */
     public double kp;
     public double ki;
     public double kd;
+    public double ks;
+    public double kv;
     /** How late the cycle started after its deadline, in ns. */
     public long latenessNanos;
     /** The controller in force, by name. */
@@ -53,6 +55,8 @@ public final class LoopSample implements Sample<LoopSample> {
         kp = o.kp;
         ki = o.ki;
         kd = o.kd;
+        ks = o.ks;
+        kv = o.kv;
         latenessNanos = o.latenessNanos;
         controller = o.controller;
     }

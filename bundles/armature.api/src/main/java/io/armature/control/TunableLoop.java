@@ -33,6 +33,28 @@ public interface TunableLoop {
     }
 
     /**
+     * Fills a cycle's record with what the last cycle used: the setpoint in force for it, the
+     * profiled setpoint, the measurement, the output, the gains and the controller (the engine
+     * stamps its time and lateness). The engine calls it on the loop's thread right after each
+     * cycle and publishes the record in the loop's cycle stream; it must not allocate. The default
+     * reads this loop's getters, which show a command that arrives during the cycle one cycle early;
+     * a loop that keeps what its cycle used fills that instead, so that a recording replays exactly.
+     */
+    default void describeCycle(LoopSample into) {
+        into.setpoint = setpoint();
+        into.profiledSetpoint = profiledSetpoint();
+        into.measurement = measurement();
+        into.output = output();
+        PidGains g = gains();
+        into.kp = g.kp();
+        into.ki = g.ki();
+        into.kd = g.kd();
+        into.ks = g.ks();
+        into.kv = g.kv();
+        into.controller = controller();
+    }
+
+    /**
      * Sets a setpoint that holds until it is replaced. Motion commands go through
      * {@code io.armature.motion.MotionCommands}, which calls this loop; a trip of the supervisor
      * clears the setpoint to 0 and returns the motion profile to rest.

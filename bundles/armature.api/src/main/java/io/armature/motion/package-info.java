@@ -4,7 +4,7 @@
  * priorities, leases, e-stop and reset rights decided in one place.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.armature.motion;
 
 import org.osgi.annotation.bundle.Export;

@@ -9,11 +9,10 @@ import org.HdrHistogram.Recorder;
 import io.armature.control.ControlLoop;
 import io.armature.control.LoopSample;
 import io.armature.control.LoopStatistics;
-import io.armature.control.PidGains;
 import io.armature.control.TunableLoop;
 import io.armature.kit.service.Threads;
 import io.armature.kit.realtime.RealTimePriority;
-import io.armature.sensors.stream.BroadcastStream;
+import io.armature.kit.stream.BroadcastStream;
 
 /**
  * Runs one {@link ControlLoop} at a fixed rate on its own named thread: park until
@@ -159,7 +158,7 @@ final class LoopRunner implements LoopStatistics {
         }
     }
 
-    /** Publishes what the cycle did into the loop's cycle stream: volatile reads and copies, no allocation. */
+    /** Publishes what the cycle did into the loop's cycle stream: no allocation. */
     private void publishCycle(long start, long late) {
         if (cycleStream == null) {
             return;
@@ -167,15 +166,7 @@ final class LoopRunner implements LoopStatistics {
         LoopSample c = cycleStream.claim();
         c.timestampNanos = start;
         c.latenessNanos = late;
-        c.setpoint = tunable.setpoint();
-        c.profiledSetpoint = tunable.profiledSetpoint();
-        c.measurement = tunable.measurement();
-        c.output = tunable.output();
-        PidGains g = tunable.gains();
-        c.kp = g.kp();
-        c.ki = g.ki();
-        c.kd = g.kd();
-        c.controller = tunable.controller();
+        tunable.describeCycle(c);
         cycleStream.publish();
     }
 

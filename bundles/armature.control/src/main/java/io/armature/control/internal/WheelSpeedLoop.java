@@ -21,6 +21,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 import io.armature.control.ControlLoop;
 import io.armature.control.ControllerFactory;
+import io.armature.control.LoopSample;
 import io.armature.control.PidGains;
 import io.armature.control.TunableLoop;
 import io.armature.hal.Board;
@@ -132,6 +133,8 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
     // published for readers
     private volatile double lastMeasurement;
     private volatile double profiledSetpoint;
+    /** The setpoint in force for the last cycle; loop thread only */
+    private double cycleSetpoint;
     private volatile long undriven;
 
     @Activate
@@ -168,7 +171,7 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
     }
 
     @Reference(name = "board", policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
-    void bindBoard(Board board) {
+    public void bindBoard(Board board) {
         motor.bind(board); // the loop thread drives the new board from its next cycle on
     }
 
@@ -178,7 +181,7 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
 
     /** Every sample stream: the loop reads its encoder stream (see {@link WheelMeasurement}). */
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    void bindEncoderStream(SampleStream<?> stream, Map<String, Object> properties) {
+    public void bindEncoderStream(SampleStream<?> stream, Map<String, Object> properties) {
         measurement.add(stream, properties);
     }
 
@@ -242,6 +245,7 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
         }
         boolean tripped = link.tripped();
         double commanded = settingsFor(tripped).setpointAt(nowNanos);
+        cycleSetpoint = commanded;
         // measure
         double speed = measurement.read(nowNanos, dtSeconds);
         lastMeasurement = speed;
@@ -364,6 +368,22 @@ public final class WheelSpeedLoop implements ControlLoop, TunableLoop {
     @Override
     public double measurement() {
         return lastMeasurement;
+    }
+
+    /** What the last cycle used: its setpoint and the gains it applied, not a command or gains that came during it. Loop thread. */
+    @Override
+    public void describeCycle(LoopSample into) {
+        into.setpoint = cycleSetpoint;
+        into.profiledSetpoint = profiledSetpoint;
+        into.measurement = lastMeasurement;
+        into.output = engagement.output();
+        PidGains g = applied != null ? applied.gains() : gains();
+        into.kp = g.kp();
+        into.ki = g.ki();
+        into.kd = g.kd();
+        into.ks = g.ks();
+        into.kv = g.kv();
+        into.controller = controllers.name();
     }
 
     @Override

@@ -8,6 +8,8 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
 
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -24,17 +26,22 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 import io.armature.control.TunableLoop;
 import io.armature.hal.Board;
+import io.armature.motion.CommandSample;
 import io.armature.motion.CommandSource;
 import io.armature.motion.DriveGeometry;
 import io.armature.motion.MotionCommands;
 import io.armature.safety.SafetySupervisor;
+import io.armature.sensor.SampleStream;
+import io.armature.kit.stream.BroadcastStream;
 
 /**
  * The one path of motion commands (see {@link MotionCommands}). Per loop it keeps each source's
  * latest command; the live command of the highest-priority source (on a tie, the latest) is the
  * loop's setpoint, handed to the loop with its lease so that the loop itself goes to 0 in the
  * first cycle after a lapse. A thread of its own wakes at the earliest lease end to hand the
- * loop to the next owner, and notices trips so that what it reports stays true.
+ * loop to the next owner, and notices trips so that what it reports stays true. Every call is
+ * published, as decided, in the stream {@value CommandSample#STREAM}: what was asked, by whom, and
+ * whether it was taken or why it was refused.
  */
 @Component(service = MotionCommands.class, immediate = true, configurationPid = MotionCommandService.PID)
 @Designate(ocd = MotionCommandService.Config.class)
@@ -71,7 +78,13 @@ public final class MotionCommandService implements MotionCommands {
         }
     }
 
+    /** Commands the journal holds for a queue reader: a recorder polling every few ms keeps up with a source commanding at 1 kHz. */
+    static final int JOURNAL_CAPACITY = 1024;
+
     private final Logger log;
+    /** Every call, as decided; published holding this (one producer at a time, in the order decided). */
+    private final BroadcastStream<CommandSample> journal = new BroadcastStream<>(CommandSample.STREAM, 0, JOURNAL_CAPACITY, CommandSample::new);
+    private final ServiceRegistration<?> journalRegistration;
     private volatile MotionSettings settings;
     private final Thread leases;
     private volatile boolean running = true;
@@ -87,9 +100,20 @@ public final class MotionCommandService implements MotionCommands {
     private final Map<TunableLoop, String> loops = new ConcurrentHashMap<>();
 
     @Activate
-    public MotionCommandService(Config config, @Reference(service = LoggerFactory.class) Logger log) {
+    public MotionCommandService(BundleContext context, Config config, @Reference(service = LoggerFactory.class) Logger log) {
+        this(config, log, context);
+    }
+
+    /** For tests: without a framework, the journal is read through {@link #journal()}. */
+    MotionCommandService(Config config, Logger log) {
+        this(config, log, null);
+    }
+
+    private MotionCommandService(Config config, Logger log, BundleContext context) {
         this.log = log;
         this.settings = MotionSettings.of(config);
+        this.journalRegistration = context == null ? null
+                : context.registerService(SampleStream.class, journal, new java.util.Hashtable<>(Map.of(SampleStream.PROPERTY_STREAM, CommandSample.STREAM)));
         leases = new Thread(this::watchLeases, "armature-motion-leases");
         leases.setDaemon(true);
         leases.setUncaughtExceptionHandler((t, e) -> log.error("motion lease thread died: {}; leased setpoints still lapse in the loops", e.toString()));
@@ -120,6 +144,35 @@ public final class MotionCommandService implements MotionCommands {
     void deactivate() {
         running = false;
         LockSupport.unpark(leases);
+        if (journalRegistration != null) {
+            try {
+                journalRegistration.unregister();
+            } catch (IllegalStateException gone) {
+                // the framework unregistered it with the bundle already
+            }
+        }
+        journal.close();
+    }
+
+    /** @return the stream of every command as decided (registered as a service with the framework) */
+    SampleStream<CommandSample> journal() {
+        return journal;
+    }
+
+    /** Publishes one decided call. Called holding this: one producer at a time, in the order decided; allocates nothing. */
+    private void journal(CommandSample.Kind kind, String source, String loop, double value, double angular, boolean accepted, boolean inForce,
+            String detail) {
+        CommandSample c = journal.claim();
+        c.timestampNanos = System.nanoTime();
+        c.kind = kind;
+        c.source = source == null ? "" : source;
+        c.loop = loop == null ? "" : loop;
+        c.value = value;
+        c.angular = angular;
+        c.accepted = accepted;
+        c.inForce = inForce;
+        c.detail = detail == null ? "" : detail;
+        journal.publish();
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
@@ -231,7 +284,18 @@ public final class MotionCommandService implements MotionCommands {
     }
 
     @Override
-    public boolean setpoint(String source, String loop, double value) {
+    public synchronized boolean setpoint(String source, String loop, double value) {
+        try {
+            boolean inForce = takeSetpoint(source, loop, value);
+            journal(CommandSample.Kind.SETPOINT, source, loop, value, 0, true, inForce, "");
+            return inForce;
+        } catch (RuntimeException refused) {
+            journal(CommandSample.Kind.SETPOINT, source, loop, value, 0, false, false, refused.getMessage());
+            throw refused;
+        }
+    }
+
+    private boolean takeSetpoint(String source, String loop, double value) {
         CommandSource src = source(source);
         synchronized (this) {
             checkMayMove();
@@ -259,7 +323,18 @@ public final class MotionCommandService implements MotionCommands {
     }
 
     @Override
-    public boolean twist(String source, double linearMetersPerSecond, double angularRadiansPerSecond) {
+    public synchronized boolean twist(String source, double linearMetersPerSecond, double angularRadiansPerSecond) {
+        try {
+            boolean inForce = takeTwist(source, linearMetersPerSecond, angularRadiansPerSecond);
+            journal(CommandSample.Kind.TWIST, source, "", linearMetersPerSecond, angularRadiansPerSecond, true, inForce, "");
+            return inForce;
+        } catch (RuntimeException refused) {
+            journal(CommandSample.Kind.TWIST, source, "", linearMetersPerSecond, angularRadiansPerSecond, false, false, refused.getMessage());
+            throw refused;
+        }
+    }
+
+    private boolean takeTwist(String source, double linearMetersPerSecond, double angularRadiansPerSecond) {
         CommandSource src = source(source);
         if (!Double.isFinite(linearMetersPerSecond) || !Double.isFinite(angularRadiansPerSecond)) {
             throw new IllegalArgumentException("twist must be numbers, was " + linearMetersPerSecond + " m/s and " + angularRadiansPerSecond + " rad/s");
@@ -310,16 +385,20 @@ public final class MotionCommandService implements MotionCommands {
     }
 
     @Override
-    public void release(String source) {
-        source(source);
-        synchronized (this) {
+    public synchronized void release(String source) {
+        try {
+            source(source);
             long now = System.nanoTime();
             for (Map.Entry<String, Map<String, Command>> e : commands.entrySet()) {
                 if (e.getValue().remove(source) != null) {
                     apply(e.getKey(), now);
                 }
             }
+        } catch (RuntimeException refused) {
+            journal(CommandSample.Kind.RELEASE, source, "", 0, 0, false, false, refused.getMessage());
+            throw refused;
         }
+        journal(CommandSample.Kind.RELEASE, source, "", 0, 0, true, false, "");
     }
 
     /**
@@ -398,12 +477,23 @@ public final class MotionCommandService implements MotionCommands {
         }
         synchronized (this) {
             clearAll("e-stop from " + source);
+            journal(CommandSample.Kind.ESTOP, source, "", 0, 0, true, false, why);
         }
         return done;
     }
 
     @Override
-    public void reset(String source) {
+    public synchronized void reset(String source) {
+        try {
+            takeReset(source);
+        } catch (RuntimeException refused) {
+            journal(CommandSample.Kind.RESET, source, "", 0, 0, false, false, refused.getMessage());
+            throw refused;
+        }
+        journal(CommandSample.Kind.RESET, source, "", 0, 0, true, false, "");
+    }
+
+    private void takeReset(String source) {
         CommandSource src = source(source);
         if (!src.mayReset()) {
             throw new SecurityException("source '" + source + "' may not reset a trip (armature.motion sources); reset from a source that may: "

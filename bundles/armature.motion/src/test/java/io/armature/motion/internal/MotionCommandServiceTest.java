@@ -238,4 +238,41 @@ class MotionCommandServiceTest {
         assertThrows(IllegalArgumentException.class, () -> new MotionCommandService(ComponentConfigs.of(MotionCommandService.Config.class,
                 Map.of("wheelRadius", 0.0)), logger()));
     }
+
+    @Test
+    void everyCommandIsJournalledAsDecidedWithItsSourceAndWhatBecameOfIt() {
+        MotionCommandService s = service();
+        io.armature.sensor.SampleReader<io.armature.motion.CommandSample> journal = s.journal().openQueue(64);
+        s.setpoint("gogo", "left", 2);
+        s.twist("rosbridge", 0.2, 0.5); // held on the left wheel: the operator owns it
+        assertThrows(IllegalArgumentException.class, () -> s.setpoint("gogo", "left", 99));
+        assertThrows(IllegalArgumentException.class, () -> s.setpoint("nobody", "left", 1));
+        s.estop("web", "hand on the button");
+        assertThrows(IllegalStateException.class, () -> s.twist("rosbridge", 0.2, 0));
+        assertThrows(SecurityException.class, () -> s.reset("mqtt"));
+        s.reset("gogo");
+        s.release("rosbridge");
+
+        List<String> seen = new ArrayList<>();
+        io.armature.motion.CommandSample c = new io.armature.motion.CommandSample();
+        long previous = Long.MIN_VALUE;
+        while (journal.poll(c)) {
+            assertTrue(c.timestampNanos >= previous, "in the order decided");
+            previous = c.timestampNanos;
+            seen.add(c.kind + " " + c.source + " " + c.loop + " " + c.value + "/" + c.angular + " " + (c.accepted ? "taken" : "refused")
+                    + (c.inForce ? " in force" : "") + (c.detail.isEmpty() ? "" : ": " + c.detail));
+        }
+        assertEquals(List.of(
+                "SETPOINT gogo left 2.0/0.0 taken in force",
+                "TWIST rosbridge  0.2/0.5 taken",
+                "SETPOINT gogo left 99.0/0.0 refused: " + assertThrows(IllegalArgumentException.class, () -> left.setSetpoint(99)).getMessage(),
+                "SETPOINT nobody left 1.0/0.0 refused: 'nobody' is not a source of motion commands; configured: dds, follower, foxglove, gogo, "
+                        + "mqtt, rosbridge, web (armature.motion)",
+                "ESTOP web  0.0/0.0 taken: hand on the button",
+                "TWIST rosbridge  0.2/0.0 refused: the robot is tripped (estop:web: hand on the button); reset it, then command again",
+                "RESET mqtt  0.0/0.0 refused: source 'mqtt' may not reset a trip (armature.motion sources); reset from a source that may: gogo, web",
+                "RESET gogo  0.0/0.0 taken",
+                "RELEASE rosbridge  0.0/0.0 taken"), seen);
+        assertEquals(0, journal.lost());
+    }
 }

@@ -24,10 +24,15 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 import io.armature.kit.service.NamedServices;
 import io.armature.control.LoopSample;
 import io.armature.mcap.McapRecord;
+import io.armature.motion.CommandSample;
+import io.armature.motion.DriveGeometry;
 import io.armature.motion.MotionCommands;
 import io.armature.mcap.McapWriter;
 import io.armature.recording.Recorder;
@@ -46,10 +51,34 @@ import io.armature.sensor.SampleStream;
  * ({@code encoder.left} is {@code /encoder/left}), with the {@code offered_qos_profiles} that
  * {@code ros2 bag} reads. Times are the samples' own, moved onto the wall clock. The recorder
  * reads each stream through a queue of its own on its own thread; what overflows a queue is
- * counted as lost, per stream, and written into the file's metadata when it ends.
+ * counted as lost, per stream, and written into the file's metadata when it ends. Beside the
+ * streams it records the safety state and the loops' owners ({@link RobotStateChannels}), every
+ * motion command as received (the stream {@value CommandSample#STREAM}, as
+ * {@code armature_msgs/msg/MotionCommand}), and, when both wheel encoders are recorded and the
+ * drive's geometry is known, the odometry on {@code /odom} ({@link OdometryChannel}).
  */
-@Component(service = Recorder.class)
+@Component(service = Recorder.class, configurationPid = McapRecorder.PID)
+@Designate(ocd = McapRecorder.Config.class)
 public final class McapRecorder implements Recorder {
+
+    public static final String PID = "armature.recording";
+    /** Under this name a status counts the /odom messages. */
+    static final String ODOM = "odom";
+
+    @ObjectClassDefinition(name = "Armature recording", description = "MCAP recordings: which encoder streams are the wheels for /odom, and its frames.")
+    public @interface Config {
+        @AttributeDefinition(name = "Left wheel encoder", description = "Stream of the left wheel's encoder, for /odom.")
+        String leftEncoder() default "encoder.left";
+
+        @AttributeDefinition(name = "Right wheel encoder", description = "Stream of the right wheel's encoder, for /odom.")
+        String rightEncoder() default "encoder.right";
+
+        @AttributeDefinition(name = "Odometry frame", description = "header.frame_id of /odom.")
+        String odomFrame() default "odom";
+
+        @AttributeDefinition(name = "Base frame", description = "child_frame_id of /odom.")
+        String baseFrame() default "base_link";
+    }
 
     /** Samples each stream's queue holds for the recorder at most (a second at 1 kHz); a stream may hold fewer. */
     static final int QUEUE = 1024;
@@ -71,21 +100,29 @@ public final class McapRecorder implements Recorder {
     private volatile Session session;
     /** Its state is recorded beside the streams ({@link RobotStateChannels}). */
     private volatile SafetySupervisor supervisor;
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    /** Who owns each loop is recorded, and its drive geometry gives /odom. */
     private volatile MotionCommands commands;
     private volatile RecordingStatus last;
 
     private final Path directory;
+    private volatile Config config;
 
     @Activate
-    public McapRecorder(BundleContext context, @Reference(service = LoggerFactory.class) Logger log) {
-        this(context.getDataFile("recordings").toPath(), log);
+    public McapRecorder(BundleContext context, Config config, @Reference(service = LoggerFactory.class) Logger log) {
+        this(context.getDataFile("recordings").toPath(), config, log);
     }
 
     /** @param directory where recordings started by name go */
-    McapRecorder(Path directory, Logger log) {
+    McapRecorder(Path directory, Config config, Logger log) {
         this.directory = directory;
+        this.config = config;
         this.log = log;
+    }
+
+    /** A change applies to the next recording. */
+    @org.osgi.service.component.annotations.Modified
+    void modified(Config c) {
+        config = c;
     }
 
     @Override
@@ -100,6 +137,17 @@ public final class McapRecorder implements Recorder {
 
     void removeStream(SampleStream<?> stream) {
         streams.remove(stream);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    void setCommands(MotionCommands m) {
+        commands = m;
+    }
+
+    void unsetCommands(MotionCommands m) {
+        if (commands == m) {
+            commands = null;
+        }
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
@@ -136,7 +184,7 @@ public final class McapRecorder implements Recorder {
             }
         }
         if (chosen.isEmpty()) {
-            throw new IllegalArgumentException("no stream to record: none carries IMU, encoder or loop samples");
+            throw new IllegalArgumentException("no stream to record: none carries IMU, encoder, loop or command samples");
         }
         OutputStream out = new BufferedOutputStream(Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), 1 << 16);
         List<Track<?>> tracks = new ArrayList<>();
@@ -200,7 +248,9 @@ public final class McapRecorder implements Recorder {
             new Kind<>(EncoderSample.class, EncoderSample::new, Ros2Messages.JOINT_STATE_TYPE, Ros2Messages.JOINT_STATE_DEFINITION, QOS_RELIABLE,
                     Ros2Messages::jointState),
             new Kind<>(LoopSample.class, LoopSample::new, Ros2Messages.LOOP_CYCLE_TYPE, Ros2Messages.LOOP_CYCLE_DEFINITION, QOS_RELIABLE,
-                    Ros2Messages::loopCycle));
+                    Ros2Messages::loopCycle),
+            new Kind<>(CommandSample.class, CommandSample::new, Ros2Messages.MOTION_COMMAND_TYPE, Ros2Messages.MOTION_COMMAND_DEFINITION,
+                    QOS_RELIABLE, Ros2Messages::motionCommand));
 
     /** One stream being recorded: its reader, a sample to poll into, and how it becomes a message. */
     private static final class Track<S extends Sample<S>> {
@@ -236,7 +286,7 @@ public final class McapRecorder implements Recorder {
         }
 
         String topic() {
-            return "/" + stream.name().replace('.', '/');
+            return Ros2Messages.topic(stream.name());
         }
 
         /** Encodes the polled sample. */
@@ -254,6 +304,8 @@ public final class McapRecorder implements Recorder {
         final Thread thread;
         final CdrWriter cdr = new CdrWriter();
         final RobotStateChannels state;
+        /** null when the recording has no /odom: not both wheel encoders, or no drive geometry */
+        final OdometryChannel odometry;
         final long startNanos = System.nanoTime();
         final long wallOffset = System.currentTimeMillis() * 1_000_000L - System.nanoTime(); // monotonic to epoch
         volatile boolean stopping;
@@ -267,8 +319,36 @@ public final class McapRecorder implements Recorder {
             List<String> loops = streams.chosen().keySet().stream().filter(n -> n.startsWith(LoopSample.STREAM_PREFIX))
                     .map(n -> n.substring(LoopSample.STREAM_PREFIX.length())).toList();
             this.state = new RobotStateChannels(() -> supervisor, () -> commands, loops, tracks.size() + 1);
+            this.odometry = odometry(tracks, tracks.size() + 3);
             this.thread = new Thread(this::run, "armature-recorder");
             thread.setDaemon(true);
+        }
+
+        /** @return /odom from the two wheel encoders among the tracks, with the drive's geometry; null without them */
+        @SuppressWarnings("unchecked")
+        private OdometryChannel odometry(List<Track<?>> tracks, int channel) {
+            Config c = config;
+            SampleStream<?> l = null;
+            SampleStream<?> r = null;
+            for (Track<?> t : tracks) {
+                if (t.kind.sampleType() == EncoderSample.class) {
+                    l = t.stream.name().equals(c.leftEncoder()) ? t.stream : l;
+                    r = t.stream.name().equals(c.rightEncoder()) ? t.stream : r;
+                }
+            }
+            MotionCommands m = commands;
+            if (l == null || r == null || m == null) {
+                return null;
+            }
+            DriveGeometry drive;
+            try {
+                drive = m.geometry();
+            } catch (RuntimeException e) { // the motion service going away
+                log.warn("recording without /odom: the drive's geometry is not known ({})", e.toString());
+                return null;
+            }
+            return new OdometryChannel(drive, (SampleStream<EncoderSample>) l, (SampleStream<EncoderSample>) r, QUEUE, c.odomFrame(), c.baseFrame(),
+                    channel);
         }
 
         List<String> streamNames() {
@@ -288,10 +368,21 @@ public final class McapRecorder implements Recorder {
                 writer.add(new McapRecord.Channel(t.channel, schema, t.topic(), "cdr", Map.of("offered_qos_profiles", t.kind.qos())));
             }
             state.begin(writer, schemas.size() + 1);
+            if (odometry != null) {
+                odometry.begin(writer, schemas.size() + 3);
+            }
+        }
+
+        /** Closes every reader. */
+        void closeReaders() {
+            tracks.forEach(t -> t.reader.close());
+            if (odometry != null) {
+                odometry.close();
+            }
         }
 
         void abort() {
-            tracks.forEach(t -> t.reader.close());
+            closeReaders();
             try {
                 writer.close();
             } catch (IOException e) {
@@ -308,6 +399,7 @@ public final class McapRecorder implements Recorder {
                     for (Track<?> t : tracks) {
                         any |= drain(t);
                     }
+                    any |= odometry != null && odometry.drain(writer, wallOffset);
                     state.look(writer, System.nanoTime(), wallOffset, false);
                     if (!any) {
                         LockSupport.parkNanos(1_000_000);
@@ -315,6 +407,9 @@ public final class McapRecorder implements Recorder {
                 }
                 for (Track<?> t : tracks) {
                     drain(t); // what came until the end
+                }
+                if (odometry != null) {
+                    odometry.drain(writer, wallOffset);
                 }
                 state.look(writer, System.nanoTime(), wallOffset, false);
             } catch (IOException | RuntimeException e) {
@@ -331,13 +426,18 @@ public final class McapRecorder implements Recorder {
                 }
                 counts.put("safety.written", Long.toString(state.safetyWritten()));
                 counts.put("commands.written", Long.toString(state.commandsWritten()));
+                if (odometry != null) {
+                    counts.put("odom.written", Long.toString(odometry.written()));
+                    counts.put("odom.lost", Long.toString(odometry.lost()));
+                    counts.put("odom.invalid", Long.toString(odometry.invalid()));
+                }
                 writer.add(new McapRecord.Metadata("armature.recording", counts));
                 writer.close();
             } catch (IOException | RuntimeException e) {
                 error = error != null ? error : "the file could not be finished: " + e.getMessage();
                 log.error("recording to {}: {}", file, error);
             } finally {
-                tracks.forEach(t -> t.reader.close());
+                closeReaders();
             }
             last = status(false, error);
             log.info("recorded {} to {}: {} messages, {} lost", streamNames(), file, last.messages().values().stream().mapToLong(Long::longValue).sum(),
@@ -367,6 +467,10 @@ public final class McapRecorder implements Recorder {
             for (Track<?> t : tracks) {
                 messages.put(t.stream.name(), t.written);
                 lost.put(t.stream.name(), t.reader.lost());
+            }
+            if (odometry != null) {
+                messages.put(ODOM, odometry.written());
+                lost.put(ODOM, odometry.lost());
             }
             long end = running ? System.nanoTime() : endNanos;
             return new RecordingStatus(file, running, (end - startNanos) / 1e9, messages, lost, writer.position(), error);

@@ -21,7 +21,8 @@ import io.armature.mcap.McapRecord;
 import io.armature.recording.RecordingStatus;
 import io.armature.sensor.EncoderSample;
 import io.armature.sensor.ImuSample;
-import io.armature.sensors.stream.BroadcastStream;
+import io.armature.kit.stream.BroadcastStream;
+import io.armature.testing.ComponentConfigs;
 import io.armature.testing.RecordingLogger;
 
 class McapRecorderTest {
@@ -33,7 +34,7 @@ class McapRecorderTest {
 
     @org.junit.jupiter.api.BeforeEach
     void recorder() {
-        recorder = new McapRecorder(home.resolve("recordings"), RecordingLogger.into(logged));
+        recorder = new McapRecorder(home.resolve("recordings"), ComponentConfigs.of(McapRecorder.Config.class, java.util.Map.of()), RecordingLogger.into(logged));
     }
     private final BroadcastStream<ImuSample> imu = new BroadcastStream<>("imu", 1000, 64, ImuSample::new);
     private final BroadcastStream<EncoderSample> encoder = new BroadcastStream<>("encoder.left", 1000, 64, EncoderSample::new);
@@ -152,5 +153,74 @@ class McapRecorderTest {
         RecordingStatus s = recorder.status().orElseThrow();
         assertFalse(s.running(), "ended after its 0.2 s");
         assertTrue(s.seconds() >= 0.2 && s.seconds() < 3, "ran " + s.seconds() + " s");
+    }
+
+    @Test
+    void bothWheelsGiveOdometryOnOdomAndEveryCommandIsRecordedAsReceived(@TempDir Path dir) throws Exception {
+        BroadcastStream<EncoderSample> right = new BroadcastStream<>("encoder.right", 1000, 64, EncoderSample::new);
+        BroadcastStream<io.armature.motion.CommandSample> journal = new BroadcastStream<>(io.armature.motion.CommandSample.STREAM, 0, 64,
+                io.armature.motion.CommandSample::new);
+        recorder.setCommands(new io.armature.testing.FakeMotionCommands(new io.armature.testing.FakeSupervisor())); // radius 0.04 m, base 0.20 m
+        recorder.addStream(encoder, java.util.Map.of());
+        recorder.addStream(right, java.util.Map.of());
+        recorder.addStream(journal, java.util.Map.of());
+        Path file = dir.resolve("drive.mcap");
+        recorder.start(file, List.of(), 0);
+        io.armature.motion.CommandSample c = journal.claim();
+        c.timestampNanos = System.nanoTime();
+        c.kind = io.armature.motion.CommandSample.Kind.TWIST;
+        c.source = "rosbridge";
+        c.value = 0.2;
+        c.accepted = false;
+        c.detail = "the robot is tripped";
+        journal.publish();
+        long t0 = System.nanoTime();
+        // Both wheels at 0.25 rad per ms (25 rad on 0.04 m wheels is 1 m); the right encoder sampled 0.5 ms
+        // after the left. A wheel's sample is taken once the other wheel's next one shows that nothing
+        // earlier is to come: the left wheel's sample after the last step lets the right wheel's last one
+        // be taken.
+        for (int i = 0; i <= 101; i++) {
+            for (BroadcastStream<EncoderSample> wheel : i <= 100 ? List.of(encoder, right) : List.of(encoder)) {
+                double ms = i + (wheel == right ? 0.5 : 0);
+                EncoderSample e = wheel.claim();
+                e.timestampNanos = t0 + (long) (ms * 1_000_000L);
+                e.valid = true;
+                e.positionRadians = ms * 0.25;
+                e.velocityRadiansPerSecond = 250;
+                wheel.publish();
+            }
+            if (i % 20 == 0) {
+                Thread.sleep(5);
+            }
+        }
+        Thread.sleep(50);
+        RecordingStatus done = recorder.stop().orElseThrow();
+        assertEquals(201L, done.messages().get("odom"), "one per sample taken in time order once both wheels have one; the left's last waits for a right one");
+        assertEquals(0L, done.lost().get("odom"));
+
+        List<McapRecord> records = McapReader.readAll(Files.readAllBytes(file));
+        java.util.Map<String, Integer> topics = new java.util.HashMap<>();
+        records.stream().filter(r -> r instanceof McapRecord.Channel).forEach(r -> topics.put(((McapRecord.Channel) r).topic(), ((McapRecord.Channel) r).id()));
+        assertTrue(records.stream().anyMatch(r -> r instanceof McapRecord.Schema sc && sc.name().equals("nav_msgs/msg/Odometry")
+                && new String(sc.data(), StandardCharsets.UTF_8).contains("MSG: geometry_msgs/TwistWithCovariance\n")));
+        List<McapRecord.Message> odom = records.stream().filter(r -> r instanceof McapRecord.Message m && m.channelId() == topics.get("/odom"))
+                .map(r -> (McapRecord.Message) r).toList();
+        McapRecord.Message last = odom.get(odom.size() - 1);
+        ByteBuffer b = ByteBuffer.wrap(last.data()).order(ByteOrder.LITTLE_ENDIAN);
+        int x = last.data().length - 85 * 8; // position, orientation, 36 covariances, then the twist: 6 and 36
+        assertEquals(1.0, b.getDouble(x), 1e-9, "from where both wheels first had a sample (0.5 ms in) to the last (100.5 ms in): 25 rad");
+        assertEquals(0.0, b.getDouble(x + 8), 1e-12, "straight ahead: the wheels sampled apart are brought to the same instant, not read as a turn");
+        assertEquals(1.0, b.getDouble(x + 48), 1e-12, "orientation w: heading 0");
+        assertEquals(10.0, b.getDouble(x + 43 * 8), 1e-9, "the body's speed: 250 rad/s * 0.04 m");
+        for (int i = 1; i < odom.size(); i++) {
+            assertTrue(odom.get(i).logTime() >= odom.get(i - 1).logTime(), "in time order");
+        }
+
+        List<McapRecord.Message> commands = records.stream()
+                .filter(r -> r instanceof McapRecord.Message m && m.channelId() == topics.get("/motion/commands")).map(r -> (McapRecord.Message) r).toList();
+        assertEquals(1, commands.size());
+        String text = new String(commands.get(0).data(), StandardCharsets.UTF_8);
+        assertTrue(text.contains("TWIST") && text.contains("rosbridge") && text.contains("the robot is tripped"), text);
+        assertTrue(records.stream().anyMatch(r -> r instanceof McapRecord.Schema sc && sc.name().equals("armature_msgs/msg/MotionCommand")));
     }
 }

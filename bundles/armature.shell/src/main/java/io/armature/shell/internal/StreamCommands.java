@@ -21,11 +21,12 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 import io.armature.sensor.EncoderSample;
 import io.armature.sensor.ImuSample;
 import io.armature.sensor.SampleReader;
+import io.armature.recording.Player;
 import io.armature.recording.Recorder;
 import io.armature.recording.RecordingStatus;
 import io.armature.sensor.SampleStream;
 import io.armature.kit.service.NamedServices;
-import io.armature.sensors.stream.BroadcastStream;
+import io.armature.kit.stream.BroadcastStream;
 import io.armature.sensors.stream.Recording;
 import io.armature.sensors.stream.SampleCodec;
 
@@ -144,6 +145,18 @@ public final class StreamCommands {
         return out.toString();
     }
 
+    /** One line: what was played into which stream, and what was not. */
+    static String describe(Player.Replay r, boolean realTime) {
+        StringBuilder out = new StringBuilder("replayed ").append(r.file().toAbsolutePath()).append(realTime ? " in real time" : " as fast as possible")
+                .append(String.format(Locale.ROOT, " (%.1f s):", r.seconds()));
+        r.played().forEach((stream, n) -> out.append(' ').append(n).append(" samples into ").append(stream).append(','));
+        out.setLength(out.length() - 1);
+        if (!r.notPlayed().isEmpty()) {
+            out.append("; not played: ").append(String.join(", ", r.notPlayed()));
+        }
+        return out.toString();
+    }
+
     @SuppressWarnings({"unchecked", "rawtypes"})
     private String recordTyped(SampleStream s, Path file, long nanos) throws IOException {
         SampleCodec codec = codecFor(s.sampleType());
@@ -154,7 +167,14 @@ public final class StreamCommands {
         }
     }
 
-    /** robot:replay &lt;file&gt; — replays a recording, in real time, into the stream {@code <name>.replay}. */
+    /** The MCAP player, when its bundle is there. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile Player player;
+
+    /**
+     * robot:replay &lt;file&gt; — replays a recording, in real time, into the stream {@code <name>.replay}:
+     * an MCAP recording's IMU and encoder streams, or one stream of the compact format of earlier versions.
+     */
     public String replay(String file) throws IOException {
         return replay(file, "realtime");
     }
@@ -183,6 +203,13 @@ public final class StreamCommands {
                     + "consumers read the recording), was '" + where + "'");
         };
         Path path = Path.of(file);
+        if (file.endsWith(".mcap")) {
+            Player p = player;
+            if (p == null) {
+                throw new IllegalStateException("no MCAP player: install the bundle armature.recording");
+            }
+            return describe(p.play(path, realTime, replace), realTime);
+        }
         Recording.Header h = Recording.header(path);
         return replayTyped(path, h, codecFor(h.type()), realTime, replace);
     }
@@ -200,7 +227,7 @@ public final class StreamCommands {
         }
         ServiceRegistration<?> reg = context.registerService(SampleStream.class.getName(), stream, props);
         try {
-            long n = Recording.replay(path, codec, stream, realTime);
+            long n = Recording.replay(path, codec, stream::publish, realTime);
             return "replayed " + n + " samples of " + h.stream() + " into stream " + name + (replace ? ", in place of the live one," : "")
                     + (realTime ? " in real time" : " as fast as possible");
         } finally {

@@ -11,6 +11,7 @@ import org.osgi.service.log.Logger;
 import io.armature.bridge.ros.internal.TopicGraph.Message;
 import io.armature.bridge.ros.internal.TopicGraph.Publisher;
 import io.armature.bridge.ros.internal.TopicGraph.Topic;
+import io.armature.kit.motion.Odometry;
 import io.armature.motion.DriveGeometry;
 import io.armature.motion.MotionCommands;
 import io.armature.sensor.EncoderSample;

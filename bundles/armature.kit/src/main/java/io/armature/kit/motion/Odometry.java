@@ -1,13 +1,14 @@
-package io.armature.bridge.ros.internal;
+package io.armature.kit.motion;
 
 import io.armature.motion.DriveGeometry;
 
 /**
  * The robot's pose, integrated from its wheels' angles with the drive's one kinematics
- * ({@link DriveGeometry}, owned by the motion-command service). Not thread-safe: one caller
- * integrates.
+ * ({@link DriveGeometry}, owned by the motion-command service): what every interface that
+ * reports odometry ({@code /odom} of the ROS bridges, a recording) integrates with. Not
+ * thread-safe: one caller integrates.
  */
-final class Odometry {
+public final class Odometry {
 
     private boolean started;
     private double lastLeft;
@@ -24,7 +25,7 @@ final class Odometry {
      * @param leftRadians  the left wheel's accumulated angle, rad
      * @param rightRadians the right wheel's accumulated angle, rad
      */
-    void integrate(DriveGeometry drive, double leftRadians, double rightRadians) {
+    public void integrate(DriveGeometry drive, double leftRadians, double rightRadians) {
         if (!started) {
             started = true;
         } else {
@@ -42,17 +43,17 @@ final class Odometry {
     }
 
     /** @return x in the odometry frame, m */
-    double x() {
+    public double x() {
         return x;
     }
 
     /** @return y in the odometry frame, m */
-    double y() {
+    public double y() {
         return y;
     }
 
     /** @return heading (yaw) in the odometry frame, rad, -π..π */
-    double heading() {
+    public double heading() {
         return heading;
     }
 }
