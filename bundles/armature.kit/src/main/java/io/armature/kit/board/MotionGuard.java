@@ -39,7 +39,7 @@ public final class MotionGuard implements AutoCloseable {
     private final Object lock = new Object();
     private volatile List<Actuator> actuators = List.of();
     private volatile boolean stopped;
-    private volatile long lapses;
+    private long lapses; // guarded by lock
     private Thread watcher;
     private boolean attached;
 
@@ -130,8 +130,7 @@ public final class MotionGuard implements AutoCloseable {
             // the outputs first, then the permit: read the other way round, a permit fed and an
             // output moved between the two reads would look like a lapse
             if (!stopped && !allSafe() && !permit.permitted()) {
-                // counted first: whoever sees an actuator driven safe by a lapse also sees the lapse
-                lapses++;
+                lapses++; // read under the lock: a reader sees the count only once every actuator is safe
                 driveSafe(); // the permit lapsed: nobody vouches for these outputs any more
                 return true;
             }
@@ -147,9 +146,15 @@ public final class MotionGuard implements AutoCloseable {
         }
     }
 
-    /** @return times the watcher drove the actuators safe because the permit lapsed, since start */
+    /**
+     * @return times the watcher drove the actuators safe because the permit lapsed, since start;
+     *         waits for a lapse being handled, so that a caller who sees an actuator driven safe
+     *         by a lapse sees it counted, and one who sees it counted sees every actuator safe
+     */
     public long lapses() {
-        return lapses;
+        synchronized (lock) {
+            return lapses;
+        }
     }
 
     /** @return true once {@link #close()} was called */

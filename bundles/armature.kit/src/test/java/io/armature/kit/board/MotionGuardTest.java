@@ -97,6 +97,40 @@ class MotionGuardTest {
     }
 
     @Test
+    void aLapseIsCountedAsItsActuatorsAreDrivenSafeAndItsCountWaitsForThemAll() throws Exception {
+        java.util.concurrent.CountDownLatch driving = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Motor slow = new Motor("motor.slow.pwm") {
+            @Override
+            public synchronized void toSafeState() {
+                driving.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                super.toSafeState();
+            }
+        };
+        guard.attach(List.of(left, slow));
+        guard.permit().permit(System.nanoTime() - 1);
+        left.setDuty(30_000);
+        Thread watcher = new Thread(guard::checkLapse);
+        watcher.start();
+        assertTrue(driving.await(2, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(0, left.duty(), "the first motor is safe already");
+        long[] seen = {-1};
+        Thread reader = new Thread(() -> seen[0] = guard.lapses());
+        reader.start();
+        reader.join(100);
+        assertTrue(reader.isAlive(), "the count waits while the lapse is being handled");
+        release.countDown();
+        reader.join(2_000);
+        watcher.join(2_000);
+        assertEquals(1, seen[0], "then it is 1, with every motor safe");
+    }
+
+    @Test
     void whoeverSeesAnActuatorDrivenSafeByALapseAlsoSeesTheLapseCounted() {
         long[] countedWhenDriven = {-1};
         Motor watched = new Motor("motor.watched.pwm") {

@@ -196,8 +196,8 @@ class JetsonBoardTest {
         pwm.setDuty(40_000);
         assertEquals(30_518, duty(2));
         long deadline = System.nanoTime() + 2_000_000_000L;
-        // the watcher counts the lapse after it has driven every actuator safe (the PWM first, then
-        // the brake): waiting for the duty alone could read the brake between the two writes
+        // the count of lapses answers once the watcher has driven every actuator safe (the PWM first,
+        // then the brake): waiting for the duty alone could read the brake between the two writes
         while (board.permitLapses() == 0 && System.nanoTime() < deadline) {
             Thread.sleep(1);
         }
