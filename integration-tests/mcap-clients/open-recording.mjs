@@ -4,6 +4,7 @@
 // its log times never go back, and what its messages hold; exits non-zero on any failure.
 // Run by RecordingTest: node open-recording.mjs <file.mcap>
 import { McapIndexedReader, McapStreamReader } from '@mcap/core';
+import { loadDecompressHandlers } from '@mcap/support';
 import { parse } from '@foxglove/rosmsg';
 import { MessageReader } from '@foxglove/rosmsg2-serialization';
 import fs from 'node:fs/promises';
@@ -11,8 +12,11 @@ import fs from 'node:fs/promises';
 const file = process.argv[2];
 const bytes = new Uint8Array(await fs.readFile(file));
 
+// lz4 and zstd chunks, as Foxglove Studio reads them
+const decompressHandlers = await loadDecompressHandlers();
+
 // the whole file as a stream first, every CRC checked, to its end
-const stream = new McapStreamReader({ validateCrcs: true });
+const stream = new McapStreamReader({ validateCrcs: true, decompressHandlers });
 stream.append(bytes);
 let streamed = 0;
 while (stream.nextRecord()) {
@@ -27,6 +31,7 @@ const reader = await McapIndexedReader.Initialize({
     size: async () => BigInt(bytes.byteLength),
     read: async (offset, size) => bytes.subarray(Number(offset), Number(offset + size)),
   },
+  decompressHandlers,
 });
 const decoders = new Map();
 const topics = {};
@@ -105,6 +110,7 @@ console.log(JSON.stringify({
   streamedRecords: streamed,
   statisticsMessages: Number(reader.statistics?.messageCount ?? -1n),
   chunks: reader.chunkIndexes.length,
+  chunkCompression: [...new Set(reader.chunkIndexes.map((c) => c.compression))],
   fileInOrder,
   topics,
   metadata,

@@ -138,6 +138,70 @@ class RecordingTest {
         robot.gogo("robot:setpoint left 0");
     }
 
+    /** Runs a script of mcap-clients/ under node; @return what it printed, having checked it ended well */
+    private static String node(String script, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("node", script));
+        command.addAll(List.of(args));
+        Process node = new ProcessBuilder(command).directory(CLIENTS.toFile()).redirectErrorStream(true).start();
+        String out = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(node.waitFor(60, TimeUnit.SECONDS), "node finished");
+        assertEquals(0, node.exitValue(), out);
+        return out;
+    }
+
+    @Test
+    void aRecordingThatFoxglovesWriterCompressedWithZstdAsRos2BagDoesReplaysIntoTheRobot(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("imu-zstd.mcap");
+        node("write-compressed.mjs", file.toAbsolutePath().toString(), "500");
+        List<McapRecord> records = McapReader.readAll(Files.readAllBytes(file));
+        assertTrue(records.stream().anyMatch(r -> r instanceof McapRecord.ChunkIndex ci && ci.compression().equals("zstd")),
+                "written as ros2 bag writes MCAP by default: zstd chunks");
+        String replayed = robot.gogo("robot:replay " + file + " fast").trim();
+        assertTrue(replayed.startsWith("replayed " + file.toAbsolutePath() + " as fast as possible (") && replayed.endsWith(": 500 samples into imu.replay"),
+                replayed);
+    }
+
+    @Test
+    void withLz4ChunksConfiguredARecordingStillOpensInFoxglovesLibraries(@TempDir Path dir) throws Exception {
+        Path cfg = robot.configDir().resolve("armature.recording.cfg");
+        Files.writeString(cfg, "compression=lz4\n");
+        try {
+            Path file = null;
+            long deadline = System.nanoTime() + 15_000_000_000L;
+            for (int i = 0; System.nanoTime() < deadline; i++) { // FileInstall delivers the file within its poll
+                Path attempt = dir.resolve("lz4-" + i + ".mcap");
+                robot.gogo("robot:record " + attempt + " imu,loop.left 0.3");
+                assertTrue(Poll.until(10_000, () -> robot.gogo("robot:record status").startsWith("recorded ")), robot.gogo("robot:record status"));
+                if (McapReader.readAll(Files.readAllBytes(attempt)).stream().anyMatch(r -> r instanceof McapRecord.ChunkIndex ci
+                        && ci.compression().equals("lz4"))) {
+                    file = attempt;
+                    break;
+                }
+            }
+            assertTrue(file != null, "a recording with lz4 chunks once the configuration arrived");
+            JsonNode seen = new ObjectMapper().readTree(node("open-recording.mjs", file.toAbsolutePath().toString()));
+            assertEquals("[\"lz4\"]", seen.get("chunkCompression").toString());
+            assertTrue(seen.get("topics").get("/imu").get("count").asInt() > 200, "0.3 s of the IMU, decompressed and decoded: " + seen);
+            assertEquals(9.81, seen.get("topics").get("/imu").get("means").get("linear_acceleration.z").asDouble(), 0.3);
+
+            Files.writeString(cfg, "compression=brotli\n");
+            assertTrue(Poll.until(10_000, () -> robot.console().contains("armature.recording configuration refused, the previous one stays: "
+                    + "chunk compression 'brotli' is not one MCAP names; it has none, lz4 and zstd")), robot.console());
+        } finally {
+            // back to uncompressed before the file goes, so that the next test's recording is as the robot's own configuration says
+            Files.writeString(cfg, "compression=none\n");
+            Path probe = dir.resolve("probe.mcap");
+            assertTrue(Poll.until(15_000, () -> {
+                Files.deleteIfExists(probe);
+                robot.gogo("robot:record " + probe + " imu 0.1");
+                Poll.until(5_000, () -> robot.gogo("robot:record status").startsWith("recorded "));
+                return McapReader.readAll(Files.readAllBytes(probe)).stream().noneMatch(r -> r instanceof McapRecord.ChunkIndex ci
+                        && !ci.compression().isEmpty());
+            }), "uncompressed again");
+            Files.delete(cfg);
+        }
+    }
+
     @Test
     void theRestApiStartsAndStopsARecordingByNameAndServesItsFile() throws Exception {
         int port = robot.httpPort();

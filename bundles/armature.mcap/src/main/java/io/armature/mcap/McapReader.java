@@ -137,20 +137,31 @@ public final class McapReader implements Closeable {
     }
 
     private void expand(long at, McapRecord.Chunk c) throws McapFormatException {
+        byte[] records = c.records();
         if (!c.compression().isEmpty()) {
-            throw new McapFormatException(at, "chunk compressed with '" + c.compression() + "', which this reader does not read (only uncompressed chunks)");
+            ChunkCompression compression;
+            try {
+                compression = ChunkCompression.of(c.compression());
+            } catch (IllegalArgumentException e) {
+                throw new McapFormatException(at, e.getMessage());
+            }
+            try {
+                records = compression.decompress(records, c.uncompressedSize());
+            } catch (IOException e) {
+                throw new McapFormatException(at, "chunk compressed with " + c.compression() + ": " + e.getMessage());
+            }
         }
-        if (c.records().length != c.uncompressedSize()) {
-            throw new McapFormatException(at, "chunk holds " + c.records().length + " bytes of records, its uncompressed size says " + c.uncompressedSize());
+        if (records.length != c.uncompressedSize()) {
+            throw new McapFormatException(at, "chunk holds " + records.length + " bytes of records, its uncompressed size says " + c.uncompressedSize());
         }
         if (c.uncompressedCrc() != 0) {
             CRC32 crc = new CRC32();
-            crc.update(c.records());
+            crc.update(records);
             if (crc.getValue() != c.uncompressedCrc()) {
                 throw new McapFormatException(at, "chunk's CRC-32 is " + crc.getValue() + ", it says " + c.uncompressedCrc());
             }
         }
-        ByteBuffer b = ByteBuffer.wrap(c.records()).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.wrap(records).order(ByteOrder.LITTLE_ENDIAN);
         while (b.hasRemaining()) {
             int inner = b.position();
             if (b.remaining() < 9) {

@@ -43,7 +43,8 @@ public final class McapWriter implements Closeable {
      *                          a reader of a later version of the format meets; for testing readers
      */
     public record Options(long chunkSize, boolean messageIndexes, boolean chunkIndexes, boolean statistics, boolean repeatSchemas,
-            boolean repeatChannels, boolean attachmentIndexes, boolean metadataIndexes, boolean summaryOffsets, boolean padRecords) {
+            boolean repeatChannels, boolean attachmentIndexes, boolean metadataIndexes, boolean summaryOffsets, boolean padRecords,
+            ChunkCompression compression) {
 
         public Options {
             if (chunkSize < 0) {
@@ -52,6 +53,22 @@ public final class McapWriter implements Closeable {
             if ((messageIndexes || chunkIndexes) && chunkSize == 0) {
                 throw new IllegalArgumentException("message and chunk indexes need chunks: set a chunkSize");
             }
+            if (compression == null) {
+                throw new IllegalArgumentException("compression is required: ChunkCompression.NONE for none");
+            }
+        }
+
+        /** Uncompressed chunks. */
+        public Options(long chunkSize, boolean messageIndexes, boolean chunkIndexes, boolean statistics, boolean repeatSchemas,
+                boolean repeatChannels, boolean attachmentIndexes, boolean metadataIndexes, boolean summaryOffsets, boolean padRecords) {
+            this(chunkSize, messageIndexes, chunkIndexes, statistics, repeatSchemas, repeatChannels, attachmentIndexes, metadataIndexes,
+                    summaryOffsets, padRecords, ChunkCompression.NONE);
+        }
+
+        /** @return these options with the chunks compressed so */
+        public Options compressed(ChunkCompression c) {
+            return new Options(chunkSize, messageIndexes, chunkIndexes, statistics, repeatSchemas, repeatChannels, attachmentIndexes,
+                    metadataIndexes, summaryOffsets, padRecords, c);
         }
 
         /**
@@ -270,7 +287,14 @@ public final class McapWriter implements Closeable {
             return;
         }
         long chunkOffset = position;
-        record.chunk(chunkMessages == 0 ? 0 : chunkStart, chunkMessages == 0 ? 0 : chunkEnd, chunk.crc(0), chunk);
+        byte[] data = chunk.array();
+        int dataLength = chunk.length();
+        if (options.compression() != ChunkCompression.NONE) {
+            data = options.compression().compress(chunk.array(), chunk.length());
+            dataLength = data.length;
+        }
+        record.chunk(chunkMessages == 0 ? 0 : chunkStart, chunkMessages == 0 ? 0 : chunkEnd, chunk.length(), chunk.crc(0),
+                options.compression().mcapName(), data, dataLength);
         long chunkLength = flushRecord();
         Map<Integer, Long> indexOffsets = new LinkedHashMap<>();
         long indexStart = position;
@@ -282,7 +306,7 @@ public final class McapWriter implements Closeable {
         chunkCount++;
         if (options.chunkIndexes()) {
             chunkIndexes.add(new McapRecord.ChunkIndex(chunkMessages == 0 ? 0 : chunkStart, chunkMessages == 0 ? 0 : chunkEnd, chunkOffset,
-                    chunkLength, indexOffsets, position - indexStart, "", chunk.length(), chunk.length()));
+                    chunkLength, indexOffsets, position - indexStart, options.compression().mcapName(), dataLength, chunk.length()));
         }
         chunk.clear();
         chunkIndex.clear();

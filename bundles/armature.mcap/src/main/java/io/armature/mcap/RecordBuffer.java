@@ -165,9 +165,10 @@ final class RecordBuffer {
         begin(McapRecord.Opcode.MESSAGE).u16(channelId).u32(sequence).u64(logTime).u64(publishTime).raw(data, off, n).end(false);
     }
 
-    void chunk(long start, long end, long crc, RecordBuffer records) {
-        begin(McapRecord.Opcode.CHUNK).u64(start).u64(end).u64(records.length()).u32(crc).string("").u64(records.length())
-                .raw(records.array(), 0, records.length()).end(false);
+    /** A chunk of {@code uncompressedSize} bytes of records, {@code data} being them compressed with {@code compression} (or as they are). */
+    void chunk(long start, long end, long uncompressedSize, long crc, String compression, byte[] data, int length) {
+        begin(McapRecord.Opcode.CHUNK).u64(start).u64(end).u64(uncompressedSize).u32(crc).string(compression).u64(length)
+                .raw(data, 0, length).end(false);
     }
 
     void messageIndex(int channelId, long[] times, long[] offsets, int n) {

@@ -148,7 +148,16 @@ class McapReaderWriterTest {
         b.begin(McapRecord.Opcode.CHUNK).u64(0).u64(0).u64(3).u32(0).string("zstd").u64(3).u8(1).u8(2).u8(3).end(false);
         out.write(b.array(), 0, b.length());
         McapFormatException e = assertThrows(McapFormatException.class, () -> McapReader.readAll(out.toByteArray()));
-        assertTrue(e.getMessage().contains("chunk compressed with 'zstd', which this reader does not read"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("MCAP at byte 25: chunk compressed with zstd: not a valid zstd frame: "), e.getMessage());
+
+        ByteArrayOutputStream brotli = new ByteArrayOutputStream();
+        brotli.write(McapWriter.MAGIC);
+        RecordBuffer c = new RecordBuffer(false);
+        c.header(new McapRecord.Header("", ""));
+        c.begin(McapRecord.Opcode.CHUNK).u64(0).u64(0).u64(3).u32(0).string("brotli").u64(3).u8(1).u8(2).u8(3).end(false);
+        brotli.write(c.array(), 0, c.length());
+        assertEquals("MCAP at byte 25: chunk compression 'brotli' is not one MCAP names; it has none, lz4 and zstd",
+                assertThrows(McapFormatException.class, () -> McapReader.readAll(brotli.toByteArray())).getMessage());
     }
 
     @Test
@@ -205,5 +214,55 @@ class McapReaderWriterTest {
             at += 9 + (int) ByteBuffer.wrap(f, at + 1, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         }
         return found;
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = ChunkCompression.class, names = {"LZ4", "ZSTD"})
+    void compressedChunksReadBackAsWrittenAndTheirIndexesSayHowMuchTheySaved(ChunkCompression c) throws IOException {
+        McapWriter.Options o = McapWriter.Options.indexed();
+        McapWriter.Options compressed = new McapWriter.Options(4096, o.messageIndexes(), o.chunkIndexes(), o.statistics(), o.repeatSchemas(),
+                o.repeatChannels(), o.attachmentIndexes(), o.metadataIndexes(), o.summaryOffsets(), false).compressed(c);
+        List<McapRecord> plain = McapReader.readAll(file(compressed.compressed(ChunkCompression.NONE), 500));
+        List<McapRecord> read = McapReader.readAll(file(compressed, 500));
+        List<McapRecord> messages = read.stream().filter(r -> r instanceof McapRecord.Message).toList();
+        java.util.function.Function<McapRecord, String> content = r -> {
+            McapRecord.Message m = (McapRecord.Message) r;
+            return m.channelId() + "/" + m.sequence() + "/" + m.logTime() + "/" + Arrays.toString(m.data());
+        };
+        assertEquals(plain.stream().filter(r -> r instanceof McapRecord.Message).map(content).toList(), messages.stream().map(content).toList(),
+                "the same messages as uncompressed");
+        List<McapRecord.ChunkIndex> chunks = read.stream().filter(r -> r instanceof McapRecord.ChunkIndex).map(r -> (McapRecord.ChunkIndex) r).toList();
+        assertTrue(chunks.size() > 2, "several chunks: " + chunks.size());
+        for (McapRecord.ChunkIndex ci : chunks) {
+            assertEquals(c.mcapName(), ci.compression());
+            assertTrue(ci.compressedSize() < ci.uncompressedSize() / 2, "repetitive records compress: " + ci.compressedSize() + " of " + ci.uncompressedSize());
+        }
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = ChunkCompression.class, names = {"LZ4", "ZSTD"})
+    void aDamagedCompressedChunkIsRefusedNamingItsCompression(ChunkCompression c) throws IOException {
+        McapWriter.Options o = McapWriter.Options.indexed().compressed(c);
+        byte[] f = file(o, 200);
+        List<McapRecord.ChunkIndex> chunks = McapReader.readAll(f).stream().filter(r -> r instanceof McapRecord.ChunkIndex)
+                .map(r -> (McapRecord.ChunkIndex) r).toList();
+        McapRecord.ChunkIndex first = chunks.get(0);
+        int data = (int) (first.chunkStartOffset() + first.chunkLength() - first.compressedSize()); // the compressed records end the chunk
+        byte[] cut = f.clone();
+        for (int i = 0; i < 8; i++) {
+            cut[data + i] ^= (byte) 0xA5; // the frame's header
+        }
+        McapFormatException e = assertThrows(McapFormatException.class, () -> McapReader.readAll(cut));
+        assertTrue(e.getMessage().startsWith("MCAP at byte " + first.chunkStartOffset() + ": chunk compressed with " + c.mcapName() + ": "),
+                e.getMessage());
+    }
+
+    @Test
+    void aCompressionMcapDoesNotNameIsRefusedNamingTheOnesThereAre() {
+        assertEquals("chunk compression 'brotli' is not one MCAP names; it has none, lz4 and zstd",
+                assertThrows(IllegalArgumentException.class, () -> ChunkCompression.of("brotli")).getMessage());
+        assertEquals(ChunkCompression.NONE, ChunkCompression.of(""));
+        assertEquals(ChunkCompression.NONE, ChunkCompression.of("none"));
+        assertEquals(ChunkCompression.ZSTD, ChunkCompression.of("zstd"));
     }
 }
