@@ -15,7 +15,8 @@
 #   scripts/bench.sh swap       armature.control swapped side by side (Robot page, REST) vs updated in place (Bundles
 #                               page, Gogo update), alternated, with the left wheel at 20 rad/s: undriven periods,
 #                               lowest speed, time below 90 % of the setpoint, trips
-#   scripts/bench.sh recording  every stream recorded into MCAP (IMU, encoders, both loops' cycles, 1 kHz each), in
+#   scripts/bench.sh recording [none|lz4|zstd]  every stream recorded into MCAP (IMU, encoders, both loops' cycles, 1 kHz
+#                               each, the odometry and the commands), chunks compressed so, in
 #                               slices alternated with none: bytes/s, samples lost, allocation on the producers' threads,
 #                               the loop's p99 lateness with recording over without
 #   scripts/bench.sh vision     the 640x480 line pipeline in Java (armature.vision) vs C++ on Debian's OpenCV, in
@@ -44,7 +45,7 @@ case "$which" in
   web) mvn -B -ntp -q -pl integration-tests exec:exec@web-benchmark ;;
   motion) mvn -B -ntp -q -pl integration-tests exec:exec@motion-benchmark ;;
   swap) mvn -B -ntp -q -pl integration-tests exec:exec@swap-benchmark ;;
-  recording) mvn -B -ntp -q -pl integration-tests exec:exec@recording-benchmark ;;
+  recording) mvn -B -ntp -q -pl integration-tests exec:exec@recording-benchmark -Drecording.compression="${2:-none}" ;;
   vision) mvn -B -ntp -q -pl integration-tests exec:exec@vision-benchmark ;;
   all) mvn -B -ntp -q -pl integration-tests exec:java@startup-benchmark
        mvn -B -ntp -q -pl integration-tests exec:exec@loop-benchmark

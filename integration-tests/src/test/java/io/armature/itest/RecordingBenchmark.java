@@ -23,7 +23,7 @@ import io.armature.safety.SafetySupervisor;
  * and the loop's p99 and p99.9 lateness with recording over without (target p99 at most 1.1).
  * Prints figures; asserts nothing.
  *
- * <p>Arguments: [pairs (6)] [slice seconds (4)].
+ * <p>Arguments: [pairs (6)] [slice seconds (4)] [chunk compression: none, lz4 or zstd (none)].
  */
 public final class RecordingBenchmark {
 
@@ -34,8 +34,10 @@ public final class RecordingBenchmark {
     public static void main(String[] args) throws Exception {
         int pairs = args.length > 0 ? Integer.parseInt(args[0]) : 6;
         double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 4;
+        String compression = args.length > 2 ? args[2] : "none";
         Path dir = Files.createTempDirectory("armature-recording-bench-");
-        try (FeatureRuntime robot = FeatureRuntime.startReady("sim-rover")) {
+        try (FeatureRuntime robot = FeatureRuntime.startReady("sim-rover", Map.of(),
+                configDir -> Files.writeString(configDir.resolve("armature.recording.cfg"), "compression=" + compression + "\n"))) {
             LoopStatistics stats = robot.service(LoopStatistics.class, "(armature.loop.name=left)", 10_000);
             TunableLoop left = robot.service(TunableLoop.class, "(armature.loop.name=left)", 10_000);
             Recorder recorder = robot.service(Recorder.class, null, 10_000);
@@ -43,8 +45,8 @@ public final class RecordingBenchmark {
             left.setSetpoint(10);
             Thread.sleep(1000);
             System.out.printf(Locale.ROOT, "recording benchmark: sim-rover, loop left at %.0f Hz (%s) holding 10 rad/s, %d interleaved pairs of "
-                    + "%.1f s slices, every stream recorded in the 'with' slices, GC %s%n", stats.rateHz(),
-                    stats.realTime() ? "SCHED_FIFO" : "normal priority", pairs, seconds, LoopBenchmark.gcNames());
+                    + "%.1f s slices, every stream recorded in the 'with' slices (chunk compression %s), GC %s%n", stats.rateHz(),
+                    stats.realTime() ? "SCHED_FIFO" : "normal priority", pairs, seconds, compression, LoopBenchmark.gcNames());
 
             long[] without = new long[BUCKETS];
             long[] with = new long[BUCKETS];
