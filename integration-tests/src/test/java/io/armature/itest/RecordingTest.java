@@ -111,7 +111,7 @@ class RecordingTest {
         JsonNode odom = seen.get("topics").get("/odom");
         assertEquals("nav_msgs/msg/Odometry", odom.get("schema").asText(), "odometry from both wheels: " + odom);
         assertEquals("odom>base_link", odom.get("frames").asText());
-        assertTrue(odom.get("count").asInt() > 1500, "about one a wheel sample: " + odom);
+        assertTrue(odom.get("count").asInt() > 150 && odom.get("count").asInt() <= 201, "at most 100 a second (the default rate) over 2 s: " + odom);
         // the left wheel at 10 rad/s, the right at rest: 0.2 m/s forward and -2 rad/s, on 0.04 m wheels 0.20 m apart
         assertEquals(0.2, odom.get("means").get("twist.linear.x").asDouble(), 0.02, "the body's speed: " + odom);
         assertEquals(-2.0, odom.get("means").get("twist.angular.z").asDouble(), 0.2, "turning right: " + odom);

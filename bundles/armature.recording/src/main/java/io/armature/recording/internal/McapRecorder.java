@@ -74,6 +74,10 @@ public final class McapRecorder implements Recorder {
         @AttributeDefinition(name = "Right wheel encoder", description = "Stream of the right wheel's encoder, for /odom.")
         String rightEncoder() default "encoder.right";
 
+        @AttributeDefinition(name = "Odometry rate (Hz)", description = "/odom messages per second at most, 1..1000; the pose is "
+                + "integrated at every encoder sample either way.")
+        double odomRateHz() default 100;
+
         @AttributeDefinition(name = "Odometry frame", description = "header.frame_id of /odom.")
         String odomFrame() default "odom";
 
@@ -122,13 +126,29 @@ public final class McapRecorder implements Recorder {
         this.directory = directory;
         this.config = config;
         this.log = log;
+        try {
+            check(config);
+        } catch (IllegalArgumentException e) { // each start says so too, and records nothing until it is mended
+            log.error("{} configuration is not usable: {}", PID, e.getMessage());
+        }
     }
 
-    /** A change applies to the next recording; a compression MCAP does not name is refused with one line, and the one in force stays. */
+    /**
+     * @return the configuration's chunk compression
+     * @throws IllegalArgumentException naming what is wrong: a compression MCAP does not name, an odometry rate out of 1..1000
+     */
+    static ChunkCompression check(Config c) {
+        if (!(c.odomRateHz() >= 1 && c.odomRateHz() <= 1000)) {
+            throw new IllegalArgumentException("odomRateHz must be 1..1000, was " + c.odomRateHz());
+        }
+        return ChunkCompression.of(c.compression());
+    }
+
+    /** A change applies to the next recording; a value {@link #check} refuses is refused with one line, and the configuration in force stays. */
     @org.osgi.service.component.annotations.Modified
     void modified(Config c) {
         try {
-            ChunkCompression.of(c.compression());
+            check(c);
         } catch (IllegalArgumentException e) {
             log.error("{} configuration refused, the previous one stays: {}", PID, e.getMessage());
             return;
@@ -199,7 +219,7 @@ public final class McapRecorder implements Recorder {
         }
         ChunkCompression compression;
         try {
-            compression = ChunkCompression.of(config.compression());
+            compression = check(config);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("the recorder's configuration (" + PID + "): " + e.getMessage() + "; nothing recorded");
         }
@@ -365,7 +385,7 @@ public final class McapRecorder implements Recorder {
                 return null;
             }
             return new OdometryChannel(drive, (SampleStream<EncoderSample>) l, (SampleStream<EncoderSample>) r, QUEUE, c.odomFrame(), c.baseFrame(),
-                    channel);
+                    channel, c.odomRateHz());
         }
 
         List<String> streamNames() {

@@ -15,7 +15,8 @@ import io.armature.sensor.SampleStream;
  * The robot's odometry beside its wheels, on {@code /odom} as nav_msgs/msg/Odometry: the two
  * wheel encoders' samples taken in time order (each stream through a queue of its own), the other
  * wheel brought to each sample's time, and integrated with the drive's kinematics
- * ({@link Odometry}), one message per sample taken. The
+ * ({@link Odometry}) at every sample taken, and written at most at the configured rate (a pose
+ * at each of two 1 kHz encoders' samples would be most of a recording). The
  * pose starts at the origin when the recording starts. Invalid samples are left out and counted.
  * Not thread-safe: the recorder's thread only.
  */
@@ -34,12 +35,16 @@ final class OdometryChannel {
     private final byte[] frame;
     private final byte[] childFrame;
     private final int channel;
+    private final long everyNanos;
+    private long lastWritten = Long.MIN_VALUE;
     private final CdrWriter cdr = new CdrWriter();
     private volatile long written; // the recorder's thread writes, a status reads
     private long invalid;
 
+    /** @param rateHz messages per second at most, above 0 */
     OdometryChannel(DriveGeometry drive, SampleStream<EncoderSample> left, SampleStream<EncoderSample> right, int queue, String frame,
-            String childFrame, int channel) {
+            String childFrame, int channel, double rateHz) {
+        this.everyNanos = (long) (1e9 / rateHz);
         this.drive = drive;
         this.left = left.openQueue(Math.min(queue, left.capacity()));
         this.right = right.openQueue(Math.min(queue, right.capacity()));
@@ -114,6 +119,10 @@ final class OdometryChannel {
             double leftSpeed = takeLeft ? wheel.speed : otherSpeed;
             double rightSpeed = takeLeft ? otherSpeed : wheel.speed;
             odometry.integrate(drive, leftAngle, rightAngle);
+            if (lastWritten != Long.MIN_VALUE && at - lastWritten < everyNanos) {
+                continue; // integrated; written at the configured rate
+            }
+            lastWritten = at;
             long epoch = at + wallOffset;
             Ros2Messages.odometry(epoch, frame, childFrame, odometry.x(), odometry.y(), odometry.heading(),
                     drive.linear(leftSpeed, rightSpeed), drive.angular(leftSpeed, rightSpeed), cdr);

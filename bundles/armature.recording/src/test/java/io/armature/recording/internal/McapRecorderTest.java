@@ -195,7 +195,9 @@ class McapRecorderTest {
         }
         Thread.sleep(50);
         RecordingStatus done = recorder.stop().orElseThrow();
-        assertEquals(201L, done.messages().get("odom"), "one per sample taken in time order once both wheels have one; the left's last waits for a right one");
+        // the pose integrated at every sample taken in time order once both wheels have one (the first at 0.5 ms),
+        // written at most 100 times a second: at 0.5, 10.5, ... 100.5 ms
+        assertEquals(11L, done.messages().get("odom"), "at the configured 100 Hz at most");
         assertEquals(0L, done.lost().get("odom"));
 
         List<McapRecord> records = McapReader.readAll(Files.readAllBytes(file));
@@ -222,5 +224,23 @@ class McapRecorderTest {
         String text = new String(commands.get(0).data(), StandardCharsets.UTF_8);
         assertTrue(text.contains("TWIST") && text.contains("rosbridge") && text.contains("the robot is tripped"), text);
         assertTrue(records.stream().anyMatch(r -> r instanceof McapRecord.Schema sc && sc.name().equals("armature_msgs/msg/MotionCommand")));
+    }
+
+    @Test
+    void aConfigurationItCannotUseIsReportedAndRecordsNothingUntilMended(@TempDir Path dir) throws Exception {
+        McapRecorder bad = new McapRecorder(dir.resolve("recordings"), ComponentConfigs.of(McapRecorder.Config.class,
+                java.util.Map.of("compression", "brotli")), RecordingLogger.into(logged));
+        assertTrue(logged.stream().anyMatch(l -> l.contains("armature.recording configuration is not usable: chunk compression 'brotli' is not one "
+                + "MCAP names; it has none, lz4 and zstd")), logged.toString());
+        bad.addStream(imu, java.util.Map.of());
+        assertEquals("the recorder's configuration (armature.recording): chunk compression 'brotli' is not one MCAP names; it has none, lz4 and zstd; "
+                + "nothing recorded", assertThrows(IllegalArgumentException.class, () -> bad.start(dir.resolve("x.mcap"), List.of(), 0)).getMessage());
+        assertFalse(Files.exists(dir.resolve("x.mcap")));
+        bad.modified(ComponentConfigs.of(McapRecorder.Config.class, java.util.Map.of("odomRateHz", 0.0)));
+        assertTrue(logged.stream().anyMatch(l -> l.contains("odomRateHz must be 1..1000, was 0.0")), "refused, the previous stays: " + logged);
+        bad.modified(ComponentConfigs.of(McapRecorder.Config.class, java.util.Map.of("compression", "lz4")));
+        bad.start(dir.resolve("y.mcap"), List.of(), 0);
+        bad.stop();
+        assertTrue(McapReader.readAll(Files.readAllBytes(dir.resolve("y.mcap"))).size() > 3, "mended: it records");
     }
 }
