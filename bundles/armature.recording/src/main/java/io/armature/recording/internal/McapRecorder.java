@@ -91,6 +91,8 @@ public final class McapRecorder implements Recorder {
 
     /** Samples each stream's queue holds for the recorder at most (a second at 1 kHz); a stream may hold fewer. */
     static final int QUEUE = 1024;
+    /** How long the recorder sleeps when its queues were empty: each wake-up is a CPU woken beside the loops, and the queues hold a second. */
+    static final long IDLE_NANOS = 5_000_000;
 
     /** rosbag2's QoS of a reliable, volatile topic kept to the last sample: what a tool replaying the file offers. */
     static final String QOS_RELIABLE = qos(1);
@@ -439,7 +441,7 @@ public final class McapRecorder implements Recorder {
                     any |= odometry != null && odometry.drain(writer, wallOffset);
                     state.look(writer, System.nanoTime(), wallOffset, false);
                     if (!any) {
-                        LockSupport.parkNanos(1_000_000);
+                        LockSupport.parkNanos(IDLE_NANOS);
                     }
                 }
                 for (Track<?> t : tracks) {
