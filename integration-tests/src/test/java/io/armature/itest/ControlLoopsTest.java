@@ -59,6 +59,8 @@ class ControlLoopsTest {
         long ran = left.cycles() + left.overruns() - before;
         double expected = (System.nanoTime() - t0) / 1e6; // periods of 1 ms that passed, run or skipped
         assertTrue(Math.abs(ran - expected) < expected * 0.1 + 5, ran + " periods accounted for in " + expected + " ms");
+        assertTrue(left.boundedSteps() <= left.overruns(), "a step is bounded only after a stall, which skipped periods: " + left.boundedSteps()
+                + " bounded, " + left.overruns() + " skipped");
 
         String loops = robot.gogo("robot:loops");
         assertTrue(loops.startsWith("LOOP     RATE Hz   SETPOINT   MEASURED   OUTPUT    P99 us   P99.9 us OVERRUNS  B/CYCLE CONTROLLER PRIORITY"), loops);

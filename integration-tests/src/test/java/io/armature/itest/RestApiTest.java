@@ -125,6 +125,8 @@ class RestApiTest {
         assertEquals(20.0, left.setpoint());
         assertTrue(Poll.until(3_000, () -> Math.abs(left.measurement() - 20) < 0.6), "measured " + left.measurement());
         assertTrue(get("loops/left", password).body().matches(".*\"measurement\":(19\\.[4-9]|20\\.[0-5]).*"), get("loops/left", password).body());
+        assertTrue(get("loops/left", password).body().matches(".*\"overruns\":\\d+,\"boundedSteps\":\\d+,.*"), "the stalls whose step was bounded: "
+                + get("loops/left", password).body());
     }
 
     @Test

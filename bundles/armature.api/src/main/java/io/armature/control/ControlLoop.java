@@ -19,7 +19,8 @@ public interface ControlLoop {
      * Runs one cycle. Called on the loop thread only: must not block, log or allocate.
      *
      * @param nowNanos    the cycle's start on the {@link System#nanoTime()} clock
-     * @param dtSeconds   time since the previous cycle's start, in seconds
+     * @param dtSeconds   time since the previous cycle's start, in seconds, at most two periods
+     *                    (after a stall the engine bounds the step and counts it)
      */
     void cycle(long nowNanos, double dtSeconds);
 

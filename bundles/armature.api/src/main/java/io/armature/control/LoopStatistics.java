@@ -22,6 +22,13 @@ public interface LoopStatistics {
     long overruns();
 
     /**
+     * @return cycles whose time step was bounded to two periods because the previous cycle
+     *         started longer ago than that (a stall): the controller and the motion profile never
+     *         integrate a whole stall at once
+     */
+    long boundedSteps();
+
+    /**
      * @param percentile 0..100, for example 99.9
      * @return wake-up lateness at that percentile since the loop started, in nanoseconds
      */

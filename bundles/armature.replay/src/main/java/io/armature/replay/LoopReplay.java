@@ -16,6 +16,7 @@ import org.osgi.util.converter.Converters;
 import io.armature.board.sim.internal.SimBoard;
 import io.armature.control.LoopSample;
 import io.armature.control.PidGains;
+import io.armature.control.internal.TimeStep;
 import io.armature.control.internal.WheelSpeedLoop;
 import io.armature.recording.read.RecordingFile;
 import io.armature.sensor.EncoderSample;
@@ -24,7 +25,8 @@ import io.armature.kit.stream.BroadcastStream;
 /**
  * Replays a recorded wheel loop in a unit test, under simulated time: the robot's own wheel loop
  * ({@code armature.control}), built from its configuration, runs once per recorded cycle at that
- * cycle's time, given the setpoint in force, the gains and the measurement the cycle had. Nothing
+ * cycle's time (each step bounded as the engine bounds it, {@link TimeStep}), given the setpoint in
+ * force, the gains and the measurement the cycle had. Nothing
  * runs on a clock or a thread of its own, so the same recording, configuration and gains give the
  * same outputs bit for bit on every run; and given the recorded gains, the outputs the robot
  * computed, which makes a recorded incident a regression test of the loop and its controller.
@@ -152,7 +154,8 @@ public final class LoopReplay {
                 e.valid = Double.isFinite(c.measurement);
                 e.velocityRadiansPerSecond = c.measurement;
                 encoder.publish();
-                double dt = previous == Long.MIN_VALUE ? 1.0 / config.armature_loop_rate() : (c.timestampNanos - previous) * 1e-9;
+                long period = TimeStep.periodNanos(config.armature_loop_rate());
+                double dt = TimeStep.boundedNanos(previous == Long.MIN_VALUE ? period : c.timestampNanos - previous, period) * 1e-9;
                 wheel.cycle(c.timestampNanos, dt);
                 previous = c.timestampNanos;
                 out.add(new Cycle(c.timestampNanos, wheel.setpoint(), wheel.profiledSetpoint(), wheel.measurement(), wheel.output()));

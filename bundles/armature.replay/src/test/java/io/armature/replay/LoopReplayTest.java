@@ -20,7 +20,8 @@ import io.armature.mcap.McapRecord;
 import io.armature.mcap.McapWriter;
 
 /**
- * A recording of the running sim-rover's left wheel, made with {@code robot:record}: 3 s from
+ * A recording of the running sim-rover's left wheel, made with {@code robot:record} (again whenever
+ * the loop's behaviour changes on purpose, as when the engine began to bound a stall's step): 3 s from
  * rest, the operator commanding 20 rad/s, retuning the gains live ({@code robot:pid left 0.05
  * 0.12 0}), then -10 rad/s and 0. With the robot's configuration of the time beside it
  * ({@code sim-rover-wheel-left.cfg}), replaying it is a regression test of the wheel loop and its
@@ -54,6 +55,11 @@ class LoopReplayTest {
             driving += r.output != 0 ? 1 : 0;
         }
         assertTrue(driving > 2000, "the wheel was driven in most cycles: " + driving);
+        long stalls = 0;
+        for (int i = 1; i < recorded.size(); i++) {
+            stalls += recorded.get(i).timestampNanos - recorded.get(i - 1).timestampNanos > 2_000_000 ? 1 : 0;
+        }
+        assertTrue(stalls > 0, "the recording has cycles after a stall, whose step the replay bounds as the engine did: " + stalls);
     }
 
     @Test

@@ -53,6 +53,7 @@ final class LoopRunner implements LoopStatistics {
     private volatile boolean running = true;
     private volatile long cycles;
     private volatile long overruns;
+    private volatile long boundedSteps;
     private long allocationAtWindowStart = -1;
     private volatile double allocatedPerCycle = Double.NaN;
     private volatile boolean realTime;
@@ -69,7 +70,7 @@ final class LoopRunner implements LoopStatistics {
         }
         this.name = name;
         this.loop = loop;
-        this.periodNanos = Math.round(1e9 / rateHz);
+        this.periodNanos = TimeStep.periodNanos(rateHz);
         this.spinNanos = Math.max(0, Math.min(spinNanos, periodNanos));
         this.priority = priority;
         this.faults = faults;
@@ -137,7 +138,11 @@ final class LoopRunner implements LoopStatistics {
                 next += missed * periodNanos; // skip the missed deadlines: no burst to catch up
             }
 
-            loop.cycle(now, (now - previousStart) * 1e-9);
+            long sinceLast = now - previousStart;
+            if (TimeStep.bounded(sinceLast, periodNanos)) {
+                boundedSteps++; // a stall: the cycle steps as if it had missed two periods, not by the whole stall
+            }
+            loop.cycle(now, TimeStep.boundedNanos(sinceLast, periodNanos) * 1e-9);
             publishCycle(now, late);
 
             long end = System.nanoTime();
@@ -209,6 +214,11 @@ final class LoopRunner implements LoopStatistics {
     @Override
     public long overruns() {
         return overruns;
+    }
+
+    @Override
+    public long boundedSteps() {
+        return boundedSteps;
     }
 
     @Override

@@ -103,6 +103,7 @@ record LoopResource(RobotServices robot) {
             ApiJson.writeNumber(g, "rateHz", s.rateHz());
             g.writeNumberField("cycles", s.cycles());
             g.writeNumberField("overruns", s.overruns());
+            g.writeNumberField("boundedSteps", s.boundedSteps());
             g.writeNumberField("latenessP99Micros", s.latenessNanos(99.0) / 1000.0);
             g.writeNumberField("latenessP999Micros", s.latenessNanos(99.9) / 1000.0);
             g.writeBooleanField("realTime", s.realTime());
