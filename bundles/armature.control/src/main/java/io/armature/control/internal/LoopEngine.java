@@ -45,7 +45,8 @@ public final class LoopEngine {
 
     @ObjectClassDefinition(name = "Armature loop engine", description = "How control loops are scheduled.")
     public @interface Config {
-        @AttributeDefinition(name = "Spin (µs)", description = "Time before each deadline that the loop thread spins instead of parking, 0..1000 µs.")
+        @AttributeDefinition(name = "Spin (µs)", description = "Time before each deadline that the loop thread spins instead of parking, 0..1000 µs, and at most half a loop's "
+                + "period (a loop it would not fit is refused).")
         int spinMicros() default 100;
 
         @AttributeDefinition(name = "Real-time priority", description = "SCHED_FIFO priority of loop threads, 1..99; 0 for none.")
@@ -149,9 +150,10 @@ public final class LoopEngine {
         if (r == null || Math.abs(r.runner.rateHz() - rate) <= 1e-9) {
             return;
         }
-        if (!(rate > 0 && rate <= 100_000)) {
+        String refused = LoopRunner.refusal(r.runner.name(), rate, spinNanos());
+        if (refused != null) {
             // The loop refuses such a configuration too; keep the schedule that works.
-            log.error("loop '{}': rate {} Hz is not usable; it keeps running at {} Hz", r.runner.name(), rate, r.runner.rateHz());
+            log.error("{}; it keeps running at {} Hz", refused, r.runner.rateHz());
             return;
         }
         removeLoop(loop); // a new rate needs a new schedule

@@ -65,13 +65,14 @@ final class LoopRunner implements LoopStatistics {
 
     /** @param cycles where each cycle of a {@link TunableLoop} is published, or null for nowhere */
     LoopRunner(String name, ControlLoop loop, double rateHz, long spinNanos, int priority, FaultHandler faults, BroadcastStream<LoopSample> cycles) {
-        if (!(rateHz > 0) || rateHz > 100_000 || Double.isNaN(rateHz)) {
-            throw new IllegalArgumentException("loop '" + name + "': rate must be above 0 and at most 100000 Hz, was " + rateHz);
+        String refused = refusal(name, rateHz, spinNanos);
+        if (refused != null) {
+            throw new IllegalArgumentException(refused);
         }
         this.name = name;
         this.loop = loop;
         this.periodNanos = TimeStep.periodNanos(rateHz);
-        this.spinNanos = Math.max(0, Math.min(spinNanos, periodNanos));
+        this.spinNanos = spinNanos;
         this.priority = priority;
         this.faults = faults;
         this.tunable = cycles != null && loop instanceof TunableLoop t ? t : null;
@@ -84,6 +85,24 @@ final class LoopRunner implements LoopStatistics {
 
     void start() {
         thread.start();
+    }
+
+    /**
+     * @return why a loop of this rate cannot run with this spin, or null when it can: the rate is
+     *         above 0 and at most 100 kHz, and the spin at most half the period (a thread spinning
+     *         the whole period would keep its CPU busy all the time, and starve the machine)
+     */
+    static String refusal(String name, double rateHz, long spinNanos) {
+        if (!(rateHz > 0) || rateHz > 100_000 || Double.isNaN(rateHz)) {
+            return "loop '" + name + "': rate must be above 0 and at most 100000 Hz, was " + rateHz;
+        }
+        long period = TimeStep.periodNanos(rateHz);
+        if (spinNanos < 0 || spinNanos > period / 2) {
+            return String.format(java.util.Locale.ROOT, "loop '%s': at %.0f Hz its period is %d µs; spinning %d µs before each deadline is more than "
+                    + "half of it, and would keep a CPU busy; set spinMicros to at most %d (armature.control.engine)", name, rateHz, period / 1000,
+                    spinNanos / 1000, period / 2000);
+        }
+        return null;
     }
 
     /** Stops the thread (at most one cycle later) and drives the loop's outputs safe. */

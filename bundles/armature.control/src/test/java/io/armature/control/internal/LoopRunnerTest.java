@@ -53,4 +53,23 @@ class LoopRunnerTest {
         assertTrue(largest[0] <= 0.002, "no step longer than two periods: " + largest[0]);
         assertTrue(runner.boundedSteps() >= 1, "the stall is counted: " + runner.boundedSteps());
     }
+
+    @Test
+    void aSpinOfMoreThanHalfThePeriodIsRefusedSoA10kHzLoopCannotStarveTheMachine() {
+        ControlLoop idle = new ControlLoop() {
+            @Override
+            public void cycle(long nowNanos, double dtSeconds) {
+            }
+
+            @Override
+            public void stopOutputs() {
+            }
+        };
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new LoopRunner("fast", idle, 10_000, 100_000, 0, null));
+        assertEquals("loop 'fast': at 10000 Hz its period is 100 µs; spinning 100 µs before each deadline is more than half of it, and would keep "
+                + "a CPU busy; set spinMicros to at most 50 (armature.control.engine)", e.getMessage());
+        new LoopRunner("fast", idle, 10_000, 50_000, 0, null); // half the period: allowed
+        new LoopRunner("wheel", idle, 1_000, 100_000, 0, null); // the default spin at 1 kHz
+    }
 }
