@@ -51,10 +51,15 @@ class SafetyTest {
     private void driveLeft() throws Exception {
         // Heartbeats count from the supervisor's first cycle: a machine that stalls the loop thread
         // while the runtime starts (seen on a loaded 2-core VM: 943 and 962 ms) trips it, rightly.
-        // These tests are about what comes after, so they start from a healthy supervisor.
+        // These tests are about what comes after, so they start from a healthy supervisor, and from a
+        // left wheel whose encoder has given a sample: a setpoint before the first one is a fault
+        // at once (the loop cannot drive without a measurement), which is not what these test.
         robot.healthySupervisor();
-        robot.gogo("robot:setpoint left 12");
-        assertTrue(Poll.until(5_000, () -> pwm.duty() > 0 && !brake.get()), "the left motor is driven");
+        TunableLoop left = robot.service(TunableLoop.class, "(armature.loop.name=left)", 5_000);
+        assertTrue(Poll.until(5_000, () -> Double.isFinite(left.measurement())), "the left wheel is measured");
+        String answer = robot.gogo("robot:setpoint left 12").trim();
+        boolean driven = Poll.until(5_000, () -> pwm.duty() > 0 && !brake.get());
+        assertTrue(driven, driven ? "" : "the left motor is driven; the setpoint's answer: " + answer + "\n" + robot.gogo("robot:status"));
     }
 
     /** Spins on the left motor's channels and records when it first sees them safe; started before the fault. */
