@@ -40,7 +40,7 @@ import io.armature.kit.stream.BroadcastStream;
  * <pre>{@code
  * List<LoopReplay.Cycle> out = LoopReplay.of(Path.of("incident.mcap"), "left")
  *         .configuration(Path.of("armature.control.wheel-left.cfg"))
- *         .gains(PidGains.of(0.03, 0.1, 0)) // what would these gains have done?
+ *         .gains(new PidGains(0.03, 0.1, 0, 0.0136, 0.028)) // what would these gains have done?
  *         .run();
  * }</pre>
  */
@@ -102,7 +102,7 @@ public final class LoopReplay {
         return this;
     }
 
-    /** Runs with these gains throughout instead of the recorded ones: what would they have done? */
+    /** Runs with these gains throughout instead of the recorded ones, all five (the feed-forward too): what would they have done? */
     public LoopReplay gains(PidGains g) {
         this.gains = g;
         return this;

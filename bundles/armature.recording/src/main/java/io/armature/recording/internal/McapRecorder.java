@@ -66,7 +66,8 @@ public final class McapRecorder implements Recorder {
     /** Under this name a status counts the /odom messages. */
     static final String ODOM = "odom";
 
-    @ObjectClassDefinition(name = "Armature recording", description = "MCAP recordings: which encoder streams are the wheels for /odom, and its frames.")
+    @ObjectClassDefinition(name = "Armature recording", description = "MCAP recordings: chunk compression, and which encoder streams are the wheels for /odom, "
+            + "its rate and its frames.")
     public @interface Config {
         @AttributeDefinition(name = "Left wheel encoder", description = "Stream of the left wheel's encoder, for /odom.")
         String leftEncoder() default "encoder.left";
