@@ -308,7 +308,12 @@ class RosBridgeTest {
         String huge = "{\"op\":\"publish\",\"topic\":\"/cmd_vel\",\"msg\":{\"pad\":\"" + "x".repeat(RosBridge.MAX_FRAME_BYTES) + "\"}}";
         c.send(huge);
         assertTrue(c.closed.await(5, TimeUnit.SECONDS), "closed");
-        assertEquals(1009, c.closeCode, "1009: message too big");
+        assertTrue(c.closedByServer, "by the server");
+        // The server refuses the frame after its header and closes at once (Java-WebSocket has no
+        // lingering close). While the client is still sending the rest, the kernel answers those
+        // bytes with a reset, and a reset discards the close frame (1009) the client had not read
+        // yet: then it sees 1006. About 1 run in 20 here; either way the connection ends.
+        assertTrue(c.closeCode == 1009 || c.closeCode == 1006, "1009, message too big (or 1006 after a reset), was " + c.closeCode);
         assertEquals(List.of(), motion.twists);
     }
 
@@ -470,6 +475,7 @@ class RosBridgeTest {
         final BlockingQueue<String> received = new LinkedBlockingQueue<>();
         final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
         volatile int closeCode;
+        volatile boolean closedByServer;
 
         Client(URI uri, Map<String, String> headers) {
             super(uri, headers);
@@ -501,6 +507,7 @@ class RosBridgeTest {
         @Override
         public void onClose(int code, String reason, boolean remote) {
             closeCode = code;
+            closedByServer = remote;
             closed.countDown();
         }
 
