@@ -1,11 +1,5 @@
 package io.armature.kit.realtime;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
-
 /**
  * Puts the calling thread under SCHED_FIFO. Java has no API for it, so the thread finds its
  * own kernel id through {@code /proc/thread-self} and asks {@code chrt} (util-linux). Needs
@@ -23,13 +17,7 @@ public final class RealTimePriority {
 
     /** @return the kernel thread id of the calling thread, or -1 where /proc has none */
     public static long currentTid() {
-        try {
-            // "/proc/thread-self" links to "<pid>/task/<tid>"
-            String link = Files.readSymbolicLink(Path.of("/proc/thread-self")).toString();
-            return Long.parseLong(link.substring(link.lastIndexOf('/') + 1));
-        } catch (IOException | UnsupportedOperationException | NumberFormatException e) {
-            return -1;
-        }
+        return ThreadTool.currentTid();
     }
 
     /** Applies SCHED_FIFO at {@code priority} (1..99) to the calling thread. Call once, off the hot path. */
@@ -41,25 +29,8 @@ public final class RealTimePriority {
         if (tid < 0) {
             return new Result(false, "this OS has no /proc/thread-self, so the thread cannot be given SCHED_FIFO");
         }
-        try {
-            Process p = new ProcessBuilder("chrt", "-f", "-p", Integer.toString(priority), Long.toString(tid))
-                    .redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            if (!p.waitFor(5, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return new Result(false, "chrt did not answer within 5 s");
-            }
-            if (p.exitValue() != 0) {
-                return new Result(false, "chrt -f -p " + priority + " refused (" + out.replace('\n', ' ')
-                        + "); run as root or grant CAP_SYS_NICE (see README, running as a service)");
-            }
-            return new Result(true, "SCHED_FIFO priority " + priority + " on thread " + tid);
-        } catch (IOException e) {
-            return new Result(false, "chrt (util-linux) is not installed: " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Result(false, "interrupted while setting real-time priority");
-        }
+        return ThreadTool.run(java.util.List.of("chrt", "-f", "-p", Integer.toString(priority), Long.toString(tid)),
+                "SCHED_FIFO priority " + priority + " on thread " + tid, "run as root or grant CAP_SYS_NICE (see README, running as a service)");
     }
 
 }
