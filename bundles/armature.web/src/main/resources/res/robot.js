@@ -339,7 +339,16 @@
     ctx.fillText('0', 0, h - 1);
     ctx.fillText('>= ' + ((n - 1) * l.bucketMicros) + ' us', w - 60, h - 1);
     d.stats.textContent = 'p99 ' + l.latenessP99Micros.toFixed(1) + ' us, p99.9 ' + l.latenessP999Micros.toFixed(1)
-      + ' us, max ' + l.latenessMaxMicros.toFixed(1) + ' us; overruns ' + l.overruns + ' of ' + l.cycles + ' cycles';
+      + ' us, max ' + l.latenessMaxMicros.toFixed(1) + ' us; overruns ' + l.overruns + ' of ' + l.cycles + ' cycles. '
+      + lateCauses(l.lateDeadlines);
+  }
+
+  /** Why deadlines were late, in one sentence. */
+  function lateCauses(c) {
+    if (!c || c.total === 0) { return 'No deadline met late.'; }
+    return c.total + ' deadlines late: ' + c.cycleOverran + ' after the loop\'s own cycle ran past them, ' + c.jvmSafepoint + ' in JVM safepoints (' + c.gcPause + ' in GC pauses), '
+      + c.outsideJvm + ' outside the JVM (kernel, hypervisor, hardware)' + (c.lost > 0 ? ', ' + c.lost + ' lost' : '') + (c.pending > 0 ? ', ' + c.pending + ' not yet attributed' : '')
+      + ' (' + c.method + ').';
   }
 
   function refreshPage() {

@@ -39,9 +39,13 @@ public interface LoopStatistics {
      *
      * @param bucketNanos width of each bucket in nanoseconds, at least 1
      * @param buckets     number of buckets, at least 1; the last one also counts everything later
-     * @return counts: element i counts wake-ups late by [i·bucketNanos, (i+1)·bucketNanos)
+     * @return counts: element i counts deadlines met late by [i·bucketNanos, (i+1)·bucketNanos); a
+     *         deadline the loop skipped after a stall counts too, with its true lateness
      */
     long[] latenessCounts(long bucketNanos, int buckets);
+
+    /** @return the deadlines met late since the loop started, by cause */
+    LatenessCauses latenessCauses();
 
     /** @return the largest wake-up lateness since the loop started, in nanoseconds */
     long maxLatenessNanos();

@@ -1,5 +1,7 @@
 package io.armature.control.internal;
 
+import java.nio.file.Path;
+import java.util.BitSet;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.Map;
@@ -28,6 +30,10 @@ import io.armature.control.LoopStatistics;
 import io.armature.control.TunableLoop;
 import io.armature.safety.SafetySupervisor;
 import io.armature.sensor.SampleStream;
+import io.armature.kit.realtime.CpuLatencyRequest;
+import io.armature.kit.realtime.CpuPlacement;
+import io.armature.kit.realtime.IdlePoller;
+import io.armature.kit.realtime.RealTimePriority;
 import io.armature.kit.stream.BroadcastStream;
 
 /**
@@ -52,6 +58,19 @@ public final class LoopEngine {
         @AttributeDefinition(name = "Real-time priority", description = "SCHED_FIFO priority of loop threads, 1..99; 0 for none.")
         int realTimePriority() default 80;
 
+        @AttributeDefinition(name = "Real-time CPU", description = "CPU the loop threads are pinned to, with every other thread of the JVM kept off it "
+                + "(where the machine has another CPU); -1 leaves placement to the kernel.")
+        int cpu() default -1;
+
+        @AttributeDefinition(name = "CPU wake-up latency (µs)", description = "PM QoS request held while loops run (/dev/cpu_dma_latency, as cyclictest "
+                + "holds): no CPU enters an idle state slower to leave than this; -1 holds none.")
+        int cpuWakeLatencyMicros() default 0;
+
+        @AttributeDefinition(name = "Idle poller", description = "A SCHED_IDLE thread spinning on the real-time CPU so that it never halts: for "
+                + "machines without a cpuidle driver (virtual machines), where a halted CPU takes milliseconds to wake; costs that CPU's idle time. "
+                + "Needs a real-time CPU.")
+        boolean idlePoller() default false;
+
         @AttributeDefinition(name = "Restarts", description = "Times a loop whose cycle threw is restarted before it is left FAILED, 0..100.")
         int maxRestarts() default 3;
 
@@ -63,6 +82,15 @@ public final class LoopEngine {
     private final BundleContext context;
     private final Logger log;
     private final Config config;
+    private final RealTimeSettings settings;
+    private final String cpuPlacement;
+    private final IdlePoller poller;
+    /** Why loops woke late: one recorder stream for all of them. */
+    private final LatenessAttribution attribution;
+    /** The CPUs the JVM's threads may use apart from the placement: those it was started with. */
+    private BitSet processCpus = CpuPlacement.online(Path.of("/"));
+    /** Held while at least one loop runs. */
+    private CpuLatencyRequest wakeLatency;
 
     private record Running(LoopRunner runner, ServiceRegistration<LoopStatistics> registration, Map<String, Object> properties,
             int restarts, BroadcastStream<LoopSample> cycles, ServiceRegistration<?> cyclesRegistration) {
@@ -82,6 +110,15 @@ public final class LoopEngine {
         if (config.realTimePriority() < 0 || config.realTimePriority() > 99) {
             throw new IllegalArgumentException("realTimePriority must be 0..99, was " + config.realTimePriority());
         }
+        if (config.cpu() < -1 || config.cpu() > 4095) {
+            throw new IllegalArgumentException("cpu must be -1 (none) or a CPU number, was " + config.cpu());
+        }
+        if (config.cpuWakeLatencyMicros() < -1 || config.cpuWakeLatencyMicros() > 2_000_000) {
+            throw new IllegalArgumentException("cpuWakeLatencyMicros must be -1 (none) or 0..2000000, was " + config.cpuWakeLatencyMicros());
+        }
+        if (config.idlePoller() && config.cpu() < 0) {
+            throw new IllegalArgumentException("idlePoller=true polls the real-time CPU; set cpu to the CPU the loops run on");
+        }
         if (config.maxRestarts() < 0 || config.maxRestarts() > 100) {
             throw new IllegalArgumentException("maxRestarts must be 0..100, was " + config.maxRestarts());
         }
@@ -91,6 +128,39 @@ public final class LoopEngine {
         this.context = context;
         this.config = config;
         this.log = log;
+        this.settings = new RealTimeSettings(config.spinMicros() * 1000L, config.realTimePriority(), config.cpu());
+        this.cpuPlacement = place(config.cpu());
+        this.poller = config.idlePoller() ? IdlePoller.start(config.cpu()) : null;
+        this.attribution = LatenessAttribution.start();
+        if (poller != null) {
+            waitFor(() -> !"starting".equals(poller.state()));
+            log.info("idle poller: {}", poller.state());
+        }
+    }
+
+    /** Keeps the JVM's threads off the real-time CPU, once, before any loop thread pins itself there. */
+    private String place(int cpu) {
+        if (cpu < 0) {
+            return "the kernel places the loop threads (no real-time CPU configured)";
+        }
+        BitSet online = CpuPlacement.online(Path.of("/"));
+        if (!online.get(cpu)) {
+            // a configured CPU that does not exist is refused, as any bad value is: no loop runs where it was not meant to
+            throw new IllegalArgumentException("cpu " + cpu + " is not online here (online: " + CpuPlacement.format(online) + ")");
+        }
+        // the CPUs this JVM was started on (taskset, a cgroup): the other threads stay among them, and get them back at the end
+        BitSet allowed = CpuPlacement.currentThreadAffinity();
+        if (!allowed.isEmpty()) {
+            processCpus = allowed;
+        }
+        RealTimePriority.Result r = CpuPlacement.keepProcessOff(cpu, processCpus);
+        String placement = "loop threads on CPU " + cpu + "; " + (r.applied() ? r.message() : "the other threads stay where they are: " + r.message());
+        if (r.applied()) {
+            log.info("{}", placement);
+        } else {
+            log.warn("{}", placement);
+        }
+        return placement;
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -118,7 +188,7 @@ public final class LoopEngine {
         BroadcastStream<LoopSample> cycles = loop instanceof TunableLoop ? new BroadcastStream<>(LoopSample.STREAM_PREFIX + name, rate,
                 CYCLE_STREAM_CAPACITY, LoopSample::new) : null;
         try {
-            runner = new LoopRunner(name, loop, rate, config.spinMicros() * 1000L, config.realTimePriority(), this::failed, cycles);
+            runner = new LoopRunner(name, loop, rate, settings, this::failed, cycles);
         } catch (IllegalArgumentException e) {
             log.error("{}; the loop does not run", e.getMessage());
             return;
@@ -127,6 +197,8 @@ public final class LoopEngine {
         props.put(ControlLoop.PROPERTY_NAME, name);
         props.put(ControlLoop.PROPERTY_RATE, rate);
         runner.countRestart(restarts);
+        holdWakeLatency();
+        attribution.watch(runner);
         runner.start();
         ServiceRegistration<?> cyclesRegistration = null;
         if (cycles != null) {
@@ -172,10 +244,40 @@ public final class LoopEngine {
                 // the bundle is stopping
             }
             r.runner.stop();
+            attribution.unwatch(r.runner);
             if (r.cycles != null) {
                 r.cycles.close(); // its readers see the source gone
             }
         }
+        if (loops.isEmpty()) {
+            releaseWakeLatency();
+        }
+    }
+
+    private void holdWakeLatency() {
+        if (wakeLatency != null || config.cpuWakeLatencyMicros() < 0) {
+            return;
+        }
+        wakeLatency = CpuLatencyRequest.hold(config.cpuWakeLatencyMicros());
+        if (wakeLatency.held()) {
+            log.info("{}", wakeLatency.message());
+        } else {
+            log.warn("{}", wakeLatency.message());
+        }
+    }
+
+    private synchronized void releaseWakeLatency() {
+        if (wakeLatency != null) {
+            wakeLatency.close();
+            wakeLatency = null;
+        }
+    }
+
+    /** @return one line each: the PM QoS request, the placement of the loop threads, the idle poller */
+    synchronized java.util.List<String> realTimeState() {
+        String latency = config.cpuWakeLatencyMicros() < 0 ? "not requested (cpuWakeLatencyMicros=-1)"
+                : wakeLatency == null ? "requested while loops run; no loop runs" : wakeLatency.message();
+        return java.util.List.of(latency, cpuPlacement, poller == null ? "off" : poller.state());
     }
 
     @Deactivate
@@ -183,6 +285,15 @@ public final class LoopEngine {
         restarter.shutdownNow();
         for (ControlLoop loop : loops.keySet()) {
             removeLoop(loop);
+        }
+        releaseWakeLatency();
+        attribution.close();
+        if (poller != null) {
+            poller.close();
+        }
+        if (config.cpu() >= 0) {
+            // the next engine may place nothing: the JVM's threads get every CPU back
+            CpuPlacement.spreadProcess(processCpus);
         }
     }
 
@@ -235,6 +346,7 @@ public final class LoopEngine {
             return; // the loop went away or was restarted for another reason meanwhile
         }
         loops.remove(loop);
+        attribution.unwatch(previous.runner);
         try {
             previous.registration.unregister();
         } catch (IllegalStateException alreadyGone) {
@@ -244,7 +356,12 @@ public final class LoopEngine {
     }
 
     private static void waitForPriority(LoopRunner runner) {
-        for (int i = 0; i < 200 && "not started".equals(runner.realTimeMessage()); i++) {
+        waitFor(() -> !"not started".equals(runner.realTimeMessage()));
+    }
+
+    /** Waits up to a second for a thread just started to say how its set-up went. */
+    private static void waitFor(java.util.function.BooleanSupplier done) {
+        for (int i = 0; i < 200 && !done.getAsBoolean(); i++) {
             try {
                 Thread.sleep(5);
             } catch (InterruptedException e) {
@@ -270,11 +387,11 @@ public final class LoopEngine {
     }
 
     long spinNanos() {
-        return config.spinMicros() * 1000L;
+        return settings.spinNanos();
     }
 
-    int priority() {
-        return config.realTimePriority();
+    RealTimeSettings settings() {
+        return settings;
     }
 
 }

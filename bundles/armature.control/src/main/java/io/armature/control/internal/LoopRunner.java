@@ -4,6 +4,7 @@ import java.lang.management.ManagementFactory;
 import java.util.concurrent.locks.LockSupport;
 
 import org.HdrHistogram.Histogram;
+import org.HdrHistogram.HistogramIterationValue;
 import org.HdrHistogram.Recorder;
 
 import io.armature.control.ControlLoop;
@@ -11,6 +12,7 @@ import io.armature.control.LoopSample;
 import io.armature.control.LoopStatistics;
 import io.armature.control.TunableLoop;
 import io.armature.kit.service.Threads;
+import io.armature.kit.realtime.CpuPlacement;
 import io.armature.kit.realtime.RealTimePriority;
 import io.armature.kit.stream.BroadcastStream;
 
@@ -18,7 +20,7 @@ import io.armature.kit.stream.BroadcastStream;
  * Runs one {@link ControlLoop} at a fixed rate on its own named thread: park until
  * {@code spinNanos} before the deadline, then spin to it. A cycle that starts a whole period
  * or more late skips the deadlines it missed (counted as overruns) instead of catching up in a
- * burst. Statistics are recorded without allocation (HdrHistogram {@link Recorder}) and read
+ * burst; each deadline passed is still one lateness sample, with its true lateness. Statistics are recorded without allocation (HdrHistogram {@link Recorder}) and read
  * by other threads without a lock shared with the loop.
  */
 final class LoopRunner implements LoopStatistics {
@@ -37,7 +39,7 @@ final class LoopRunner implements LoopStatistics {
     private final ControlLoop loop;
     private final long periodNanos;
     private final long spinNanos;
-    private final int priority;
+    private final RealTimeSettings settings;
     private final FaultHandler faults;
     private final Thread thread;
     private final BroadcastStream<LoopSample> cycleStream;
@@ -50,6 +52,24 @@ final class LoopRunner implements LoopStatistics {
     private Histogram recycleLateness;
     private Histogram recycleExecution;
 
+    /** Late wake-ups, for {@link LatenessAttribution}; published on the loop thread without allocation. */
+    private final BroadcastStream<LateWakeUp> lateWakeUps;
+    /** Lateness from which a deadline counts as late: a tenth of the period, at least {@value #LATE_FLOOR_NANOS} ns. */
+    private final long lateNanos;
+    static final long LATE_FLOOR_NANOS = 50_000;
+    /** Late wake-ups kept for attribution: the recorder's stream reads them every second or so. */
+    static final int LATE_QUEUE = 1024;
+    private volatile long lateDeadlines;
+    private volatile long lateOverran;
+    /** Late deadlines published for attribution, loop thread only. */
+    private long latePublished;
+    // written by the attribution's thread alone
+    private volatile long lateInSafepoint;
+    private volatile long lateInGcPause;
+    private volatile long lateOutsideJvm;
+    private volatile long lateLost;
+    private volatile String attribution = "not attributed: the loop runs outside the engine";
+
     private volatile boolean running = true;
     private volatile long cycles;
     private volatile long overruns;
@@ -59,24 +79,26 @@ final class LoopRunner implements LoopStatistics {
     private volatile boolean realTime;
     private volatile String realTimeMessage = "not started";
 
-    LoopRunner(String name, ControlLoop loop, double rateHz, long spinNanos, int priority, FaultHandler faults) {
-        this(name, loop, rateHz, spinNanos, priority, faults, null);
+    LoopRunner(String name, ControlLoop loop, double rateHz, RealTimeSettings settings, FaultHandler faults) {
+        this(name, loop, rateHz, settings, faults, null);
     }
 
     /** @param cycles where each cycle of a {@link TunableLoop} is published, or null for nowhere */
-    LoopRunner(String name, ControlLoop loop, double rateHz, long spinNanos, int priority, FaultHandler faults, BroadcastStream<LoopSample> cycles) {
-        String refused = refusal(name, rateHz, spinNanos);
+    LoopRunner(String name, ControlLoop loop, double rateHz, RealTimeSettings settings, FaultHandler faults, BroadcastStream<LoopSample> cycles) {
+        String refused = refusal(name, rateHz, settings.spinNanos());
         if (refused != null) {
             throw new IllegalArgumentException(refused);
         }
         this.name = name;
         this.loop = loop;
         this.periodNanos = TimeStep.periodNanos(rateHz);
-        this.spinNanos = spinNanos;
-        this.priority = priority;
+        this.spinNanos = settings.spinNanos();
+        this.settings = settings;
         this.faults = faults;
         this.tunable = cycles != null && loop instanceof TunableLoop t ? t : null;
         this.cycleStream = tunable == null ? null : cycles; // published only with a tunable loop to read
+        this.lateNanos = Math.max(periodNanos / 10, LATE_FLOOR_NANOS);
+        this.lateWakeUps = new BroadcastStream<>("late." + name, rateHz, LATE_QUEUE, LateWakeUp::new);
         this.thread = new Thread(this::run, "armature-loop-" + name);
         thread.setDaemon(true);
         thread.setPriority(Thread.MAX_PRIORITY);
@@ -129,13 +151,19 @@ final class LoopRunner implements LoopStatistics {
     }
 
     private void run() {
-        RealTimePriority.Result rt = RealTimePriority.applyToCurrentThread(priority);
+        RealTimePriority.Result rt = RealTimePriority.applyToCurrentThread(settings.priority());
+        String placement = "";
+        if (settings.cpu() >= 0) {
+            RealTimePriority.Result pinned = CpuPlacement.pinCurrentThread(settings.cpu());
+            placement = pinned.applied() ? ", " + pinned.message() : "; not pinned: " + pinned.message();
+        }
         realTime = rt.applied();
-        realTimeMessage = rt.message();
+        realTimeMessage = rt.message() + placement;
         com.sun.management.ThreadMXBean allocation = allocationCounter();
 
         long next = System.nanoTime() + periodNanos;
         long previousStart = next - periodNanos;
+        long previousEnd = previousStart;
         while (running) {
             long wakeAt = next - spinNanos;
             long now;
@@ -149,12 +177,21 @@ final class LoopRunner implements LoopStatistics {
                 Thread.onSpinWait();
             }
             long late = now - next;
-            // The true lateness goes into the histogram, however late: a stall must show there.
-            lateness.recordValue(Math.max(1, Math.min(late, HIGHEST_NANOS)));
+            if (late >= lateNanos) {
+                publishLate(next, now, late, previousEnd > next);
+            }
             if (late >= periodNanos) {
                 long missed = late / periodNanos;
                 overruns += missed;
+                // Each deadline passed counts, with its true lateness, as cyclictest counts it:
+                // a stall shows as every deadline it cost, not as one late sample.
+                for (long k = 0; k < missed; k++) {
+                    recordLateness(late - k * periodNanos);
+                }
                 next += missed * periodNanos; // skip the missed deadlines: no burst to catch up
+                recordLateness(now - next);
+            } else {
+                recordLateness(late);
             }
 
             long sinceLast = now - previousStart;
@@ -178,8 +215,64 @@ final class LoopRunner implements LoopStatistics {
                 allocationAtWindowStart = bytes;
             }
             previousStart = now;
+            previousEnd = end;
             next += periodNanos;
         }
+    }
+
+    /**
+     * Counts the deadlines this wake-up met late: the previous cycle's when it ran past the first
+     * of them, otherwise published for attribution. No allocation.
+     */
+    private void publishLate(long deadline, long now, long lateBy, boolean cycleRanPast) {
+        // the deadlines passed: one per whole period, and the one served if it is late too
+        long deadlines = lateBy / periodNanos + ((lateBy % periodNanos) >= lateNanos ? 1 : 0);
+        lateDeadlines += deadlines;
+        if (cycleRanPast) {
+            lateOverran += deadlines;
+            return;
+        }
+        LateWakeUp w = lateWakeUps.claim();
+        w.deadlineNanos = deadline;
+        w.wokeNanos = now;
+        w.deadlines = deadlines;
+        latePublished += deadlines;
+        w.publishedDeadlines = latePublished;
+        lateWakeUps.publish();
+    }
+
+    BroadcastStream<LateWakeUp> lateWakeUps() {
+        return lateWakeUps;
+    }
+
+    void attributedBy(String method) {
+        attribution = method;
+    }
+
+    /** From the attribution's thread: {@code deadlines} late ones whose wake-ups it never read. */
+    void attributionLost(long deadlines) {
+        lateLost += deadlines;
+    }
+
+    /** From the attribution's thread: {@code deadlines} late ones, during a safepoint (a GC pause among them) or not. */
+    void attributed(long deadlines, boolean safepoint, boolean gcPause) {
+        if (safepoint) {
+            lateInSafepoint += deadlines;
+            if (gcPause) {
+                lateInGcPause += deadlines;
+            }
+        } else {
+            lateOutsideJvm += deadlines;
+        }
+    }
+
+    @Override
+    public io.armature.control.LatenessCauses latenessCauses() {
+        return new io.armature.control.LatenessCauses(lateDeadlines, lateOverran, lateInSafepoint, lateInGcPause, lateOutsideJvm, lateLost, attribution);
+    }
+
+    private void recordLateness(long nanos) {
+        lateness.recordValue(Math.max(1, Math.min(nanos, HIGHEST_NANOS)));
     }
 
     /** Publishes what the cycle did into the loop's cycle stream: no allocation. */
@@ -253,10 +346,13 @@ final class LoopRunner implements LoopStatistics {
         }
         drain();
         long[] counts = new long[buckets];
-        for (int i = 0; i < buckets - 1; i++) {
-            counts[i] = totalLateness.getCountBetweenValues(i * bucketNanos, (i + 1) * bucketNanos - 1);
+        // Each recorded value once, in the bucket of its histogram cell's middle. Not
+        // getCountBetweenValues per bucket: above a few ms a cell is wider than a narrow bucket,
+        // and a value would be counted in every bucket its cell overlaps.
+        for (HistogramIterationValue v : totalLateness.recordedValues()) {
+            long value = totalLateness.medianEquivalentValue(v.getValueIteratedTo());
+            counts[(int) Math.min(value / bucketNanos, buckets - 1)] += v.getCountAtValueIteratedTo();
         }
-        counts[buckets - 1] = totalLateness.getCountBetweenValues((buckets - 1) * bucketNanos, Long.MAX_VALUE / 4);
         return counts;
     }
 

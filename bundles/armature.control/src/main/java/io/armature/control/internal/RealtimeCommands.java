@@ -1,9 +1,7 @@
 package io.armature.control.internal;
 
-import java.io.IOException;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +14,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 import io.armature.control.ControlLoop;
+import io.armature.kit.realtime.CpuPlacement;
 import io.armature.kit.realtime.RealTimePriority;
 
 /**
@@ -53,7 +52,7 @@ public final class RealtimeCommands {
             @Override
             public void stopOutputs() {
             }
-        }, hz, engine.spinNanos(), engine.priority(), null);
+        }, hz, engine.settings(), null);
         runner.start();
         Thread.sleep((long) (secs * 1000));
         runner.stop();
@@ -75,11 +74,11 @@ public final class RealtimeCommands {
                     + "; see robot:syscheck";
         }
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "cycles %d at %.0f Hz, %s%n", h.getTotalCount(), 1e6 / period,
+        out.append(String.format(Locale.ROOT, "deadlines %d at %.0f Hz, %s%n", h.getTotalCount(), 1e6 / period,
                 realTime ? "SCHED_FIFO" : "normal priority (" + priority + ")"));
         out.append(String.format(Locale.ROOT, "lateness us: min %.1f  p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f%n",
                 h.getMinValue() / 1000.0, h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(90) / 1000.0, p99, p999, max));
-        out.append("histogram (us: cycles):");
+        out.append("histogram (us: deadlines):");
         long[] edges = {10, 20, 50, 100, 200, 500, 1000, 5000};
         long previous = 0;
         for (long edge : edges) {
@@ -106,6 +105,23 @@ public final class RealtimeCommands {
         String rtRuntime = read("proc/sys/kernel/sched_rt_runtime_us");
         rows.add(row("sched_rt_runtime_us", rtRuntime.isEmpty() ? "unknown" : rtRuntime,
                 "-1 (real-time threads are never throttled) or 950000", "-1".equals(rtRuntime) || "950000".equals(rtRuntime)));
+        String nohz = read("sys/devices/system/cpu/nohz_full");
+        rows.add(row("nohz_full CPUs", nohz.isEmpty() || "(null)".equals(nohz) ? "none" : nohz, "nohz_full=<real-time CPU> with isolcpus",
+                !nohz.isEmpty() && !"(null)".equals(nohz)));
+        List<String> engineState = engine.realTimeState();
+        int cpu = engine.settings().cpu();
+        int online = CpuPlacement.online(root).cardinality();
+        rows.add(row("real-time CPU", engineState.get(1), online > 1 ? "cpu=<n> (armature.control.engine): the loops on one CPU, the rest off it"
+                : "one CPU online: nothing to place", cpu >= 0 || online <= 1));
+        String driver = read("sys/devices/system/cpu/cpuidle/current_driver");
+        boolean noDriver = driver.isEmpty() || "none".equals(driver);
+        rows.add(row("cpuidle driver", noDriver ? "none (a halted CPU, as on a virtual machine, takes long to wake)" : driver,
+                noDriver ? "idlePoller=true on the real-time CPU, or a host with a cpuidle driver" : "a PM QoS request held (below)",
+                !noDriver || engineState.get(2).startsWith("polling")));
+        rows.add(row("CPU wake-up latency", engineState.get(0), "held at 0 µs while loops run (cpuWakeLatencyMicros=0; needs root)",
+                engineState.get(0).startsWith("CPU wake-up latency held")));
+        rows.add(row("idle poller", engineState.get(2), noDriver ? "on (idlePoller=true, cpu=<n>)" : "off: the PM QoS request keeps CPUs awake",
+                noDriver == engineState.get(2).startsWith("polling")));
         String swappiness = read("proc/sys/vm/swappiness");
         rows.add(row("vm.swappiness", swappiness.isEmpty() ? "unknown" : swappiness, "10 or less (or swap off)",
                 !swappiness.isEmpty() && parseLong(swappiness) <= 10));
@@ -131,9 +147,9 @@ public final class RealtimeCommands {
         String gc = String.join(", ", gcs);
         rows.add(row("garbage collector", gc, "ZGC (-XX:+UseZGC) with -Xms equal to -Xmx", gc.contains("ZGC")));
 
-        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%-24s %-8s %-40s %s%n", "SETTING", "STATUS", "NOW", "RECOMMENDED"));
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%-24s %-8s %-60s %s%n", "SETTING", "STATUS", "NOW", "RECOMMENDED"));
         for (String[] row : rows) {
-            out.append(String.format(Locale.ROOT, "%-24s %-8s %-40s %s%n", row[0], row[3], row[1], row[2]));
+            out.append(String.format(Locale.ROOT, "%-24s %-8s %-60s %s%n", row[0], row[3], row[1], row[2]));
         }
         return out.toString().stripTrailing();
     }
@@ -143,14 +159,7 @@ public final class RealtimeCommands {
     }
 
     private String read(String relative) {
-        try {
-            // not Files.readString: procfs reports a size that makes it stop after the first byte
-            try (java.io.InputStream in = Files.newInputStream(root.resolve(relative))) {
-                return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
-            }
-        } catch (IOException | RuntimeException e) {
-            return "";
-        }
+        return CpuPlacement.read(root.resolve(relative));
     }
 
     private static long parseLong(String s) {

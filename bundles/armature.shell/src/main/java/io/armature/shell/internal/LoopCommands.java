@@ -79,6 +79,11 @@ public final class LoopCommands {
                     s == null || Double.isNaN(s.allocatedBytesPerCycle()) ? "-" : String.format(Locale.ROOT, "%.1f", s.allocatedBytesPerCycle()),
                     l == null ? "-" : l.controller(),
                     s == null ? "-" : s.realTime() ? "SCHED_FIFO" : "normal"));
+            if (s != null && s.latenessCauses().late() > 0) {
+                io.armature.control.LatenessCauses c = s.latenessCauses();
+                out.append(String.format(Locale.ROOT, "         late deadlines %d: own cycle overran %d, JVM safepoint %d (GC pause %d), outside the JVM %d, "
+                        + "lost %d, not yet attributed %d%n", c.late(), c.overran(), c.safepoint(), c.gcPause(), c.outsideJvm(), c.lost(), c.pending()));
+            }
             if (l != null && l.fault().isPresent()) {
                 out.append("         fault: ").append(l.fault().get()).append('\n');
             }

@@ -51,6 +51,20 @@ final class ApiJson {
         }
     }
 
+    /** A loop's late deadlines by cause, as the REST API and the Robot page show them. */
+    static void writeLatenessCauses(JsonGenerator g, io.armature.control.LatenessCauses c) throws IOException {
+        g.writeObjectFieldStart("lateDeadlines");
+        g.writeNumberField("total", c.late());
+        g.writeNumberField("cycleOverran", c.overran());
+        g.writeNumberField("jvmSafepoint", c.safepoint());
+        g.writeNumberField("gcPause", c.gcPause());
+        g.writeNumberField("outsideJvm", c.outsideJvm());
+        g.writeNumberField("lost", c.lost());
+        g.writeNumberField("pending", c.pending());
+        g.writeStringField("method", c.method());
+        g.writeEndObject();
+    }
+
     /** @return what a client sent, safe to repeat in a message: one short word */
     static String oneWord(String s) {
         String clean = s.replaceAll("[^\\w./{}-]", "?");

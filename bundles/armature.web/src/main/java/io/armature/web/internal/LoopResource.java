@@ -106,6 +106,7 @@ record LoopResource(RobotServices robot) {
             g.writeNumberField("boundedSteps", s.boundedSteps());
             g.writeNumberField("latenessP99Micros", s.latenessNanos(99.0) / 1000.0);
             g.writeNumberField("latenessP999Micros", s.latenessNanos(99.9) / 1000.0);
+            ApiJson.writeLatenessCauses(g, s.latenessCauses());
             g.writeBooleanField("realTime", s.realTime());
             if (s.failure().isPresent()) {
                 g.writeStringField("failure", s.failure().get());

@@ -142,6 +142,7 @@ public final class RobotPlugin extends AbstractServlet {
                 g.writeNumberField("latenessP99Micros", s.latenessNanos(99.0) / 1000.0);
                 g.writeNumberField("latenessP999Micros", s.latenessNanos(99.9) / 1000.0);
                 g.writeNumberField("latenessMaxMicros", s.maxLatenessNanos() / 1000.0);
+                ApiJson.writeLatenessCauses(g, s.latenessCauses());
                 g.writeNumberField("bucketMicros", HISTOGRAM_BUCKET_NANOS / 1000.0);
                 g.writeArrayFieldStart("lateness");
                 for (long c : s.latenessCounts(HISTOGRAM_BUCKET_NANOS, HISTOGRAM_BUCKETS)) {
