@@ -3,7 +3,9 @@
 # same run; none of them asserts a time.
 #   scripts/bench.sh            all
 #   scripts/bench.sh startup    JVM start to all components active, sim-rover vs bare Felix + SCR
-#   scripts/bench.sh loop       loop engine vs cyclictest (rt-tests), idle and under allocation load
+#   scripts/bench.sh loop       loop engine, sleeping only and spinning, vs cyclictest (rt-tests) on the same CPU, under three
+#                               placements (the kernel's, pinned, pinned with the idle poller), idle and under allocation
+#                               load, then 10 kHz: every deadline counted, CPU time, late deadlines by cause
 #   scripts/bench.sh stream     sample stream vs JCTools SpscArrayQueue and ArrayBlockingQueue
 #   scripts/bench.sh mcu        microcontroller protocol: round trip over a pty vs a raw pty echo, parser vs CRC alone,
 #                               bytes per frame; PWM write through the OSGi service vs a direct call
