@@ -88,7 +88,7 @@ class WebSocketTelemetryTest {
             assertTrue(perSecond >= 30, perSecond + " messages a second");
             assertTrue(c.last().matches("\\{\"seq\":\\d+,\"t\":[\\d.]+,\"safety\":\\{\"state\":\"OK\",\"mayMove\":true,\"unhealthy\":\\[\\]\\},"
                     + "\"loops\":\\[\\{\"name\":\"left\",\"setpoint\":0\\.0,\"measurement\":.*,\"output\":.*,\"cycles\":\\d+,\"overruns\":\\d+\\},"
-                    + "\\{\"name\":\"right\".*\\]\\}"), c.last());
+                    + "\\{\"name\":\"right\".*\\]\\}"), c.last() + "\n" + robot.gogo("robot:loops"));
 
             left.setSetpoint(15);
             assertTrue(Poll.until(3_000, () -> c.last().matches(".*\"name\":\"left\",\"setpoint\":15\\.0,\"measurement\":(14\\.[5-9]|15\\.[0-4]).*")),

@@ -66,8 +66,11 @@ final class LatenessAttribution implements AutoCloseable {
         m.nanoTime = System.nanoTime();
         m.commit();
     };
-    private final RecordingStream stream;
-    private final String method;
+    /** Set once the recorder streams; null before, and for good where it cannot. */
+    private volatile RecordingStream stream;
+    private volatile String method = "not attributed yet: the flight recorder is starting";
+    private boolean closed;
+    private final Thread starter;
 
     // recorder thread only: intervals on the loops' clock, [start, end] pairs, oldest first
     private final ArrayDeque<long[]> safepoints = new ArrayDeque<>();
@@ -76,40 +79,65 @@ final class LatenessAttribution implements AutoCloseable {
     /** Wall-clock nanos minus nanoTime, from the latest mark; Long.MIN_VALUE until the first. */
     private long wallMinusNano = Long.MIN_VALUE;
     /** The latest mark's nanoTime: events up to here have been delivered. */
-    private long streamReached = Long.MIN_VALUE;
+    private volatile long streamReached = Long.MIN_VALUE;
+    /** The first mark's nanoTime: what happened before it the stream may not have seen. */
+    private long streamBegan = Long.MIN_VALUE;
 
-    private LatenessAttribution(RecordingStream stream, String method) {
-        this.stream = stream;
-        this.method = method;
+    private LatenessAttribution() {
+        // the recorder takes a few hundred milliseconds to start: not on the engine's activation
+        starter = new Thread(this::open, "armature-lateness-attribution");
+        starter.setDaemon(true);
     }
 
-    /** Starts the stream; where the JVM has no flight recorder, an attribution that says so and attributes nothing. */
+    /**
+     * Starts the stream in the background and returns at once; where the JVM has no flight
+     * recorder, the attribution says so and attributes nothing.
+     */
     static LatenessAttribution start() {
+        LatenessAttribution a = new LatenessAttribution();
+        a.starter.start();
+        return a;
+    }
+
+    private void open() {
         RecordingStream rs;
         try {
             if (!FlightRecorder.isAvailable()) {
-                return new LatenessAttribution(null, "not attributed: this JVM has no flight recorder");
+                method = "not attributed: this JVM has no flight recorder";
+                return;
             }
             rs = new RecordingStream();
+            rs.enable("jdk.SafepointBegin").withoutThreshold().withoutStackTrace();
+            rs.enable("jdk.SafepointEnd").withoutThreshold().withoutStackTrace();
+            rs.enable("jdk.GCPhasePause").withoutThreshold().withoutStackTrace();
+            rs.enable(ClockMark.class).withPeriod(Duration.ofMillis(200));
+            rs.setMaxAge(Duration.ofSeconds(10));
+            rs.setReuse(true);
+            rs.setOrdered(false);
+            rs.onEvent("jdk.SafepointBegin", this::safepointBegan);
+            rs.onEvent("jdk.SafepointEnd", this::safepointEnded);
+            rs.onEvent("jdk.GCPhasePause", e -> keep(pauses, nanos(e.getStartTime()), nanos(e.getEndTime())));
+            rs.onEvent(ClockMark.class.getAnnotation(Name.class).value(), this::marked);
+            rs.onFlush(this::attribute);
         } catch (RuntimeException | LinkageError e) {
-            return new LatenessAttribution(null, "not attributed: the flight recorder cannot stream here (" + e + ")");
+            method = "not attributed: the flight recorder cannot stream here (" + e + ")";
+            return;
         }
-        LatenessAttribution a = new LatenessAttribution(rs, "JVM safepoints and GC pauses from the flight recorder, matched by time");
-        FlightRecorder.addPeriodicEvent(ClockMark.class, a.mark);
-        rs.enable("jdk.SafepointBegin").withoutThreshold().withoutStackTrace();
-        rs.enable("jdk.SafepointEnd").withoutThreshold().withoutStackTrace();
-        rs.enable("jdk.GCPhasePause").withoutThreshold().withoutStackTrace();
-        rs.enable(ClockMark.class).withPeriod(Duration.ofMillis(200));
-        rs.setMaxAge(Duration.ofSeconds(10));
-        rs.setReuse(true);
-        rs.setOrdered(false);
-        rs.onEvent("jdk.SafepointBegin", a::safepointBegan);
-        rs.onEvent("jdk.SafepointEnd", a::safepointEnded);
-        rs.onEvent("jdk.GCPhasePause", e -> a.keep(a.pauses, a.nanos(e.getStartTime()), a.nanos(e.getEndTime())));
-        rs.onEvent(ClockMark.class.getAnnotation(Name.class).value(), a::marked);
-        rs.onFlush(a::attribute);
-        rs.startAsync();
-        return a;
+        synchronized (this) {
+            if (closed) {
+                rs.close();
+                return;
+            }
+            FlightRecorder.addPeriodicEvent(ClockMark.class, mark);
+            stream = rs;
+            method = "JVM safepoints and GC pauses from the flight recorder, matched by time";
+            rs.startAsync();
+        }
+    }
+
+    /** @return whether the recorder's stream has delivered its first clock mark: late deadlines from then on get a cause */
+    boolean streaming() {
+        return streamReached != Long.MIN_VALUE;
     }
 
     /** @return how causes are found, or why they are not */
@@ -117,12 +145,10 @@ final class LatenessAttribution implements AutoCloseable {
         return method;
     }
 
-    /** Attributes {@code runner}'s late wake-ups from now on. */
+    /** Attributes {@code runner}'s late wake-ups from now on (once the recorder streams: those since then). */
     void watch(LoopRunner runner) {
-        runner.attributedBy(method);
-        if (stream != null) {
-            watched.put(runner, new Watched(runner.lateWakeUps().openQueue(runner.lateWakeUps().capacity())));
-        }
+        runner.attributedBy(this);
+        watched.put(runner, new Watched(runner.lateWakeUps().openQueue(runner.lateWakeUps().capacity())));
     }
 
     /** Stops attributing {@code runner}'s wake-ups; its counts stay where they are. */
@@ -137,6 +163,9 @@ final class LatenessAttribution implements AutoCloseable {
         long nano = e.getLong("nanoTime");
         Instant at = e.getStartTime();
         wallMinusNano = at.getEpochSecond() * 1_000_000_000L + at.getNano() - nano;
+        if (streamBegan == Long.MIN_VALUE) {
+            streamBegan = nano;
+        }
         streamReached = Math.max(streamReached, nano);
     }
 
@@ -188,6 +217,10 @@ final class LatenessAttribution implements AutoCloseable {
             }
             while (!w.unsettled.isEmpty() && w.unsettled.peekFirst()[1] <= settled) {
                 long[] late = w.unsettled.removeFirst();
+                if (late[0] < streamBegan) {
+                    e.getKey().attributionLost(late[2]); // before the stream saw anything: no cause can be told
+                    continue;
+                }
                 boolean safepoint = overlaps(safepoints, late[0], late[1]);
                 e.getKey().attributed(late[2], safepoint, safepoint && overlaps(pauses, late[0], late[1]));
             }
@@ -206,9 +239,12 @@ final class LatenessAttribution implements AutoCloseable {
 
     @Override
     public void close() {
-        if (stream != null) {
-            FlightRecorder.removePeriodicEvent(mark);
-            stream.close();
+        synchronized (this) {
+            closed = true;
+            if (stream != null) {
+                FlightRecorder.removePeriodicEvent(mark);
+                stream.close();
+            }
         }
         for (LoopRunner r : watched.keySet()) {
             unwatch(r);

@@ -68,7 +68,8 @@ final class LoopRunner implements LoopStatistics {
     private volatile long lateInGcPause;
     private volatile long lateOutsideJvm;
     private volatile long lateLost;
-    private volatile String attribution = "not attributed: the loop runs outside the engine";
+    /** Who attributes this loop's late deadlines; null for a loop outside the engine (robot:latency). */
+    private volatile LatenessAttribution attribution;
 
     private volatile boolean running = true;
     private volatile long cycles;
@@ -245,8 +246,8 @@ final class LoopRunner implements LoopStatistics {
         return lateWakeUps;
     }
 
-    void attributedBy(String method) {
-        attribution = method;
+    void attributedBy(LatenessAttribution by) {
+        attribution = by;
     }
 
     /** From the attribution's thread: {@code deadlines} late ones whose wake-ups it never read. */
@@ -268,7 +269,8 @@ final class LoopRunner implements LoopStatistics {
 
     @Override
     public io.armature.control.LatenessCauses latenessCauses() {
-        return new io.armature.control.LatenessCauses(lateDeadlines, lateOverran, lateInSafepoint, lateInGcPause, lateOutsideJvm, lateLost, attribution);
+        return new io.armature.control.LatenessCauses(lateDeadlines, lateOverran, lateInSafepoint, lateInGcPause, lateOutsideJvm, lateLost,
+                attribution == null ? "not attributed: the loop runs outside the engine" : attribution.method());
     }
 
     private void recordLateness(long nanos) {

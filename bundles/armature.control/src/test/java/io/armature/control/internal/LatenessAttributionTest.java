@@ -42,7 +42,13 @@ class LatenessAttributionTest {
         try (LatenessAttribution attribution = LatenessAttribution.start()) {
             attribution.watch(runner);
             runner.start();
-            Thread.sleep(1_500); // the recorder's stream runs, and has placed its first clock mark
+            long starting = System.nanoTime() + 15_000_000_000L;
+            while (!attribution.streaming() && System.nanoTime() < starting) {
+                Thread.sleep(50); // the recorder starts in the background
+            }
+            assertTrue(attribution.streaming(), "the flight recorder streams within 15 s: " + attribution.method());
+            Thread.sleep(300);
+            long lostBefore = runner.latenessCauses().late(); // late before the stream began: never attributed
 
             long before = runner.latenessCauses().late();
             // a safepoint held for as long as the heap is written
@@ -74,7 +80,7 @@ class LatenessAttributionTest {
             assertTrue(c.safepoint() >= 5, "the heap dump's deadlines are a safepoint's: " + c);
             assertTrue(c.outsideJvm() >= 35, "the 40 ms stop's deadlines are outside the JVM: " + c);
             assertEquals(c.late(), attributed(c) + c.pending(), "each late deadline has one cause, or none yet: " + c);
-            assertEquals(0, c.lost(), "none lost: " + c);
+            assertTrue(c.lost() <= lostBefore, "none lost but those before the stream began (" + lostBefore + "): " + c);
         } finally {
             runner.stop();
         }
