@@ -70,6 +70,8 @@ final class LatenessAttribution implements AutoCloseable {
     private volatile RecordingStream stream;
     private volatile String method = "not attributed yet: the flight recorder is starting";
     private boolean closed;
+    /** Switched off by configuration: nothing is watched. */
+    private volatile boolean off;
     private final Thread starter;
 
     // recorder thread only: intervals on the loops' clock, [start, end] pairs, oldest first
@@ -96,6 +98,15 @@ final class LatenessAttribution implements AutoCloseable {
     static LatenessAttribution start() {
         LatenessAttribution a = new LatenessAttribution();
         a.starter.start();
+        return a;
+    }
+
+    /** @return an attribution that attributes nothing, and says it is switched off */
+    static LatenessAttribution off() {
+        LatenessAttribution a = new LatenessAttribution();
+        a.method = "not attributed: attributeLateness=false (armature.control.engine)";
+        a.closed = true;
+        a.off = true;
         return a;
     }
 
@@ -148,6 +159,9 @@ final class LatenessAttribution implements AutoCloseable {
     /** Attributes {@code runner}'s late wake-ups from now on (once the recorder streams: those since then). */
     void watch(LoopRunner runner) {
         runner.attributedBy(this);
+        if (off) {
+            return;
+        }
         watched.put(runner, new Watched(runner.lateWakeUps().openQueue(runner.lateWakeUps().capacity())));
     }
 

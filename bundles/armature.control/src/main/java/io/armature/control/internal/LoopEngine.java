@@ -71,6 +71,10 @@ public final class LoopEngine {
                 + "Needs a real-time CPU.")
         boolean idlePoller() default false;
 
+        @AttributeDefinition(name = "Attribute lateness", description = "Tell why deadlines were late (a JVM safepoint, a GC pause, outside "
+                + "the JVM) from the JVM's flight recorder, which then runs in the background.")
+        boolean attributeLateness() default true;
+
         @AttributeDefinition(name = "Restarts", description = "Times a loop whose cycle threw is restarted before it is left FAILED, 0..100.")
         int maxRestarts() default 3;
 
@@ -131,7 +135,7 @@ public final class LoopEngine {
         this.settings = new RealTimeSettings(config.spinMicros() * 1000L, config.realTimePriority(), config.cpu());
         this.cpuPlacement = place(config.cpu());
         this.poller = config.idlePoller() ? IdlePoller.start(config.cpu()) : null;
-        this.attribution = LatenessAttribution.start();
+        this.attribution = config.attributeLateness() ? LatenessAttribution.start() : LatenessAttribution.off();
         if (poller != null) {
             waitFor(() -> !"starting".equals(poller.state()));
             log.info("idle poller: {}", poller.state());
