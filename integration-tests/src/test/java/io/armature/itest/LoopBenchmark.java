@@ -102,7 +102,7 @@ public final class LoopBenchmark {
                 run(robot, placements.get(2), "idle", List.of(new Side("cyclictest -i 100", -1), new Side("engine spin 0", 0),
                         new Side("engine spin 50", 50)), pairs, sliceSeconds, 10_000, priority);
             }
-            configure(robot, new Placement("as shipped", -1, false), 100);
+            configure(robot, new Placement("as shipped", -1, false), 100); // (attribution stays on: the runtime ends here)
         }
     }
 
@@ -213,7 +213,7 @@ public final class LoopBenchmark {
     private static void configure(FeatureRuntime robot, Placement placement, int spinMicros) throws Exception {
         Path cfg = robot.configDir().resolve(ENGINE_PID + ".cfg");
         Map<String, String> want = Map.of("cpu", Integer.toString(placement.cpu), "idlePoller", Boolean.toString(placement.poller), "spinMicros",
-                Integer.toString(spinMicros));
+                Integer.toString(spinMicros), "attributeLateness", "true");
         List<String> lines = Files.readAllLines(cfg);
         List<String> changed = new java.util.ArrayList<>(lines.stream().map(l -> {
             int eq = l.indexOf('=');

@@ -66,6 +66,8 @@ final class LatenessAttribution implements AutoCloseable {
         m.nanoTime = System.nanoTime();
         m.commit();
     };
+    static final String STREAMING = "JVM safepoints and GC pauses from the flight recorder, matched by time";
+
     /** Set once the recorder streams; null before, and for good where it cannot. */
     private volatile RecordingStream stream;
     private volatile String method = "not attributed yet: the flight recorder is starting";
@@ -141,8 +143,7 @@ final class LatenessAttribution implements AutoCloseable {
             }
             FlightRecorder.addPeriodicEvent(ClockMark.class, mark);
             stream = rs;
-            method = "JVM safepoints and GC pauses from the flight recorder, matched by time";
-            rs.startAsync();
+            rs.startAsync(); // the method is told with the first clock mark: from then on a late deadline gets a cause
         }
     }
 
@@ -179,6 +180,7 @@ final class LatenessAttribution implements AutoCloseable {
         wallMinusNano = at.getEpochSecond() * 1_000_000_000L + at.getNano() - nano;
         if (streamBegan == Long.MIN_VALUE) {
             streamBegan = nano;
+            method = STREAMING;
         }
         streamReached = Math.max(streamReached, nano);
     }

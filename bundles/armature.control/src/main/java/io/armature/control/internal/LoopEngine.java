@@ -72,8 +72,9 @@ public final class LoopEngine {
         boolean idlePoller() default false;
 
         @AttributeDefinition(name = "Attribute lateness", description = "Tell why deadlines were late (a JVM safepoint, a GC pause, outside "
-                + "the JVM) from the JVM's flight recorder, which then runs in the background.")
-        boolean attributeLateness() default true;
+                + "the JVM) from the JVM's flight recorder, which then runs in the background. Off by default: a second recording starting "
+                + "in a JVM that has loaded many classes (the new engine of a side-by-side swap) has stalled the running loops for 250 ms.")
+        boolean attributeLateness() default false;
 
         @AttributeDefinition(name = "Restarts", description = "Times a loop whose cycle threw is restarted before it is left FAILED, 0..100.")
         int maxRestarts() default 3;
