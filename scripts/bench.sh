@@ -2,7 +2,7 @@
 # Runs the benchmarks. Each prints its figures and ratios against a reference measured in the
 # same run; none of them asserts a time.
 #   scripts/bench.sh            all
-#   scripts/bench.sh startup    JVM start to all components active, sim-rover vs bare Felix + SCR
+#   scripts/bench.sh startup    JVM start to all components active, sim-rover vs bare Felix + SCR; what each bundle costs
 #   scripts/bench.sh loop       loop engine, sleeping only and spinning, vs cyclictest (rt-tests) on the same CPU, under three
 #                               placements (the kernel's, pinned, pinned with the idle poller), idle and under allocation
 #                               load, then 10 kHz: every deadline counted, CPU time, late deadlines by cause

@@ -85,6 +85,12 @@ public final class FeatureRuntime implements AutoCloseable {
      *                    starts, for example to point a board at a fake device tree
      */
     public static FeatureRuntime start(String feature, Map<String, String> overrides, ConfigEdits configEdits) throws Exception {
+        return start(feature, overrides, configEdits, null);
+    }
+
+    /** As {@link #start(String, Map, ConfigEdits)}, with {@code watcher} told of every bundle event from before the first bundle starts. */
+    public static FeatureRuntime start(String feature, Map<String, String> overrides, ConfigEdits configEdits,
+            org.osgi.framework.BundleListener watcher) throws Exception {
         Path jar = featuresDir().resolve(feature + ".jar");
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: build the features module first (mvn install)");
@@ -163,6 +169,9 @@ public final class FeatureRuntime implements AutoCloseable {
         Framework framework = factory.newFramework(props);
         framework.init();
         BundleContext ctx = framework.getBundleContext();
+        if (watcher != null) {
+            ctx.addBundleListener(watcher);
+        }
         int maxLevel = 1;
         List<Bundle> installed = new ArrayList<>();
         for (String entry : bundleFiles) {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -20,6 +21,11 @@ import java.util.stream.Stream;
  * component bundle ({@code bare-felix.jar}) measured in the same run. Runs are interleaved
  * (bare, rover, bare, rover...) so machine noise hits both alike, and the figure is the median
  * of the per-pair ratios. Prints figures; asserts nothing (this machine is shared and noisy).
+ *
+ * <p>Then what each bundle costs at start, in process: the time from a bundle's STARTING event to
+ * the next bundle's (its activator, and the components SCR activates while the framework's
+ * start-level thread waits), the last one's up to the ready line; the median of three starts,
+ * the most costly first.
  *
  * <p>Arguments: sim-rover jar, bare jar, the sim-rover runtime-config directory[, pairs].
  */
@@ -60,6 +66,40 @@ public final class StartupBenchmark {
         System.out.printf(Locale.ROOT, "  bare Felix + SCR + one component: %6.0f ms%n", median(bareMs));
         System.out.printf(Locale.ROOT, "  sim-rover:                        %6.0f ms%n", median(roverMs));
         System.out.printf(Locale.ROOT, "  ratio sim-rover / bare:           %6.2f  (target <= 3.00)%n", median(ratios));
+        bundleCosts(3);
+    }
+
+    /** Prints what each bundle of sim-rover costs at start, in process, median of {@code runs} starts. */
+    static void bundleCosts(int runs) throws Exception {
+        Map<String, List<Double>> costs = new java.util.LinkedHashMap<>();
+        List<Double> totals = new ArrayList<>();
+        for (int run = 0; run < runs; run++) {
+            List<String> names = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<Long> at = java.util.Collections.synchronizedList(new ArrayList<>());
+            org.osgi.framework.SynchronousBundleListener watcher = e -> {
+                if (e.getType() == org.osgi.framework.BundleEvent.STARTING) {
+                    at.add(System.nanoTime());
+                    names.add(e.getBundle().getSymbolicName());
+                }
+            };
+            long start = System.nanoTime();
+            try (FeatureRuntime robot = FeatureRuntime.start("sim-rover", Map.of(), dir -> { }, watcher)) {
+                if (!Poll.until(60_000, () -> robot.console().contains(READY))) {
+                    throw new IllegalStateException("sim-rover gave no ready line in process");
+                }
+                long ready = System.nanoTime();
+                totals.add((ready - start) / 1e6);
+                for (int i = 0; i < names.size(); i++) {
+                    long end = i + 1 < at.size() ? at.get(i + 1) : ready;
+                    costs.computeIfAbsent(names.get(i), k -> new ArrayList<>()).add((end - at.get(i)) / 1e6);
+                }
+            }
+        }
+        System.out.printf(Locale.ROOT, "%nwhat each bundle costs at start, in process (STARTING to the next bundle's STARTING; the last to the ready line), "
+                + "median of %d starts; from framework creation to ready %.0f ms. This JVM has run the framework before, so the costs are those "
+                + "of a warm start, smaller than a cold one's; read their order:%n", runs, median(totals));
+        costs.entrySet().stream().sorted((a, b) -> Double.compare(median(b.getValue()), median(a.getValue())))
+                .forEach(e -> System.out.printf(Locale.ROOT, "  %7.1f ms  %s%n", median(e.getValue()), e.getKey()));
     }
 
     /** @return milliseconds from starting the JVM to its ready line */
