@@ -73,7 +73,7 @@ final class LatenessAttribution implements AutoCloseable {
     private volatile String method = "not attributed yet: the flight recorder is starting";
     private boolean closed;
     /** Switched off by configuration: nothing is watched. */
-    private volatile boolean off;
+    private final boolean off;
     private final Thread starter;
 
     // recorder thread only: intervals on the loops' clock, [start, end] pairs, oldest first
@@ -87,7 +87,8 @@ final class LatenessAttribution implements AutoCloseable {
     /** The first mark's nanoTime: what happened before it the stream may not have seen. */
     private long streamBegan = Long.MIN_VALUE;
 
-    private LatenessAttribution() {
+    private LatenessAttribution(boolean off) {
+        this.off = off;
         // the recorder takes a few hundred milliseconds to start: not on the engine's activation
         starter = new Thread(this::open, "armature-lateness-attribution");
         starter.setDaemon(true);
@@ -98,17 +99,15 @@ final class LatenessAttribution implements AutoCloseable {
      * recorder, the attribution says so and attributes nothing.
      */
     static LatenessAttribution start() {
-        LatenessAttribution a = new LatenessAttribution();
+        LatenessAttribution a = new LatenessAttribution(false);
         a.starter.start();
         return a;
     }
 
     /** @return an attribution that attributes nothing, and says it is switched off */
     static LatenessAttribution off() {
-        LatenessAttribution a = new LatenessAttribution();
+        LatenessAttribution a = new LatenessAttribution(true);
         a.method = "not attributed: attributeLateness=false (armature.control.engine)";
-        a.closed = true;
-        a.off = true;
         return a;
     }
 

@@ -20,7 +20,8 @@ import io.armature.kit.stream.BroadcastStream;
  * Runs one {@link ControlLoop} at a fixed rate on its own named thread: park until
  * {@code spinNanos} before the deadline, then spin to it. A cycle that starts a whole period
  * or more late skips the deadlines it missed (counted as overruns) instead of catching up in a
- * burst; each deadline passed is still one lateness sample, with its true lateness. Statistics are recorded without allocation (HdrHistogram {@link Recorder}) and read
+ * burst; each deadline passed is still one lateness sample, with its true lateness. Statistics
+ * are recorded without allocation (HdrHistogram {@link Recorder}) and read
  * by other threads without a lock shared with the loop.
  */
 final class LoopRunner implements LoopStatistics {

@@ -20,11 +20,7 @@ public final class CpuPlacement {
 
     /** Pins the calling thread to {@code cpu}. Call once, off the hot path. */
     public static RealTimePriority.Result pinCurrentThread(int cpu) {
-        long tid = ThreadTool.currentTid();
-        if (tid < 0) {
-            return new RealTimePriority.Result(false, "this OS has no /proc/thread-self, so the thread cannot be pinned");
-        }
-        return ThreadTool.run(List.of("taskset", "-p", "-c", Integer.toString(cpu), Long.toString(tid)), "pinned to CPU " + cpu,
+        return ThreadTool.runForCurrentThread("a CPU", List.of("taskset", "-p", "-c", Integer.toString(cpu)), "pinned to CPU " + cpu,
                 "the CPU must be online and allowed to this process (cgroup cpuset)");
     }
 
@@ -33,11 +29,7 @@ public final class CpuPlacement {
      * and yields to any other thread at once. Needs no privilege.
      */
     public static RealTimePriority.Result idleClassCurrentThread() {
-        long tid = ThreadTool.currentTid();
-        if (tid < 0) {
-            return new RealTimePriority.Result(false, "this OS has no /proc/thread-self, so the thread cannot be given SCHED_IDLE");
-        }
-        return ThreadTool.run(List.of("chrt", "-i", "-p", "0", Long.toString(tid)), "SCHED_IDLE", "SCHED_IDLE needs a Linux kernel");
+        return ThreadTool.runForCurrentThread("SCHED_IDLE", List.of("chrt", "-i", "-p", "0"), "SCHED_IDLE", "SCHED_IDLE needs a Linux kernel");
     }
 
     /**

@@ -46,24 +46,9 @@ public final class IdlePoller implements AutoCloseable {
         }
     }
 
-    /** @return whether it is polling now */
-    public boolean polling() {
-        return running && thread.isAlive() && state.startsWith("polling");
-    }
-
     /** @return one line: where it polls, or why it does not */
     public String state() {
         return state;
-    }
-
-    /** @return the CPU it polls */
-    public int cpu() {
-        return cpu;
-    }
-
-    /** @return the thread, for its CPU time */
-    public Thread thread() {
-        return thread;
     }
 
     /** Stops polling and waits for the thread to end. */

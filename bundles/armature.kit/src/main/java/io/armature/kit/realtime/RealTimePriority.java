@@ -25,12 +25,8 @@ public final class RealTimePriority {
         if (priority < 1 || priority > 99) {
             return new Result(false, "real-time priority is off (configured " + priority + ")");
         }
-        long tid = currentTid();
-        if (tid < 0) {
-            return new Result(false, "this OS has no /proc/thread-self, so the thread cannot be given SCHED_FIFO");
-        }
-        return ThreadTool.run(java.util.List.of("chrt", "-f", "-p", Integer.toString(priority), Long.toString(tid)),
-                "SCHED_FIFO priority " + priority + " on thread " + tid, "run as root or grant CAP_SYS_NICE (see README, running as a service)");
+        return ThreadTool.runForCurrentThread("SCHED_FIFO", java.util.List.of("chrt", "-f", "-p", Integer.toString(priority)),
+                "SCHED_FIFO priority " + priority + " on thread {tid}", "run as root or grant CAP_SYS_NICE (see README, running as a service)");
     }
 
 }

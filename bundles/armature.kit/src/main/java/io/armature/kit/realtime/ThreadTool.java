@@ -29,6 +29,21 @@ final class ThreadTool {
     }
 
     /**
+     * Runs {@code command} with the calling thread's kernel id appended.
+     *
+     * @param what what the thread is given, for the message where it has no kernel id
+     */
+    static RealTimePriority.Result runForCurrentThread(String what, List<String> command, String done, String fix) {
+        long tid = currentTid();
+        if (tid < 0) {
+            return new RealTimePriority.Result(false, "this OS has no /proc/thread-self, so the thread cannot be given " + what);
+        }
+        List<String> full = new java.util.ArrayList<>(command);
+        full.add(Long.toString(tid));
+        return run(full, done.replace("{tid}", Long.toString(tid)), fix);
+    }
+
+    /**
      * @param done what the result says when the tool succeeded
      * @param fix  what to do when the tool refused, for the message
      */
