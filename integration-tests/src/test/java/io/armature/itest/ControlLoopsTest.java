@@ -71,9 +71,9 @@ class ControlLoopsTest {
     @Test
     void thePlantAndTheSupervisorRunAboveTheLoopsAndTheEncoderSamplersJustBelow() throws Exception {
         robot.gogo("robot:loops"); // the loops have started and set their priority
-        List<int[]> loops = scheduling("armature-loop-");
+        List<int[]> loops = scheduling("armature-loops");
         List<int[]> encoders = scheduling("armature-encode"); // the kernel keeps 15 characters of a thread's name
-        assertEquals(2, loops.size(), "two wheel loops");
+        assertEquals(1, loops.size(), "one real-time thread for both wheel loops");
         assertEquals(2, encoders.size(), "two encoder samplers");
         final int fifo = 1;
         if (loops.get(0)[0] == fifo) {
@@ -278,7 +278,7 @@ class ControlLoopsTest {
             assertTrue(Poll.until(10_000, () -> robot.gogo("robot:syscheck").contains("polling CPU 1 in SCHED_IDLE")), robot.gogo("robot:syscheck"));
             String syscheck = robot.gogo("robot:syscheck");
             assertTrue(syscheck.matches("(?s).*real-time CPU\\s+ok\\s+loop threads on CPU 1; the JVM's other threads run on CPU 0.*"), syscheck);
-            assertTrue(Poll.until(10_000, () -> "1".equals(affinity("armature-loop-left"))), "the left loop on CPU 1: " + affinity("armature-loop-left"));
+            assertTrue(Poll.until(10_000, () -> "1".equals(affinity("armature-loops"))), "the loops' thread on CPU 1: " + affinity("armature-loops"));
             assertEquals("1", affinity("armature-idle-poller-cpu1"));
             assertEquals("0", affinity("armature-safety"), "the supervisor kept off CPU 1");
             // a thread started afterwards, anywhere in the JVM, stays off it too
@@ -302,8 +302,32 @@ class ControlLoopsTest {
         assertTrue(Poll.until(10_000, () -> robot.gogo("robot:syscheck").contains("the kernel places the loop threads")), robot.gogo("robot:syscheck"));
         assertTrue(Poll.until(10_000, () -> "0-1".equals(affinity("armature-safety"))), "every CPU given back: " + affinity("armature-safety"));
         // both wheel loops run again, with their priority, before the next test looks at them
-        assertTrue(Poll.until(10_000, () -> scheduling("armature-loop-").size() == 2 && robot.gogo("robot:loops").matches(
+        assertTrue(Poll.until(10_000, () -> scheduling("armature-loops").size() == 1 && robot.gogo("robot:loops").matches(
                 "(?s).*\\nleft .*(SCHED_FIFO|normal).*\\nright .*(SCHED_FIFO|normal).*")), robot.gogo("robot:loops"));
+    }
+
+    @Test
+    void bothWheelLoopsRunOnOneRealTimeThreadInNameOrderOrEachOnItsOwnAsConfigured() throws Exception {
+        assertTrue(Poll.until(10_000, () -> robot.gogo("robot:loops").contains("\nthread armature-loops: left, right")), robot.gogo("robot:loops"));
+        assertEquals(1, scheduling("armature-loops").size(), "one thread runs both loops");
+        assertEquals(0, scheduling("armature-loop-").size(), "no thread of a loop's own");
+        java.nio.file.Path cfg = robot.configDir().resolve("armature.control.engine.cfg");
+        String original = java.nio.file.Files.readString(cfg);
+        try {
+            java.nio.file.Files.writeString(cfg, original.replace("executor=shared", "executor=perLoop"));
+            assertTrue(Poll.until(10_000, () -> scheduling("armature-loop-").size() == 2 && scheduling("armature-loops").isEmpty()
+                    && robot.gogo("robot:loops").contains("\nthread armature-loop-left: left\nthread armature-loop-right: right")),
+                    robot.gogo("robot:loops"));
+            // a value the engine cannot use is refused with one line naming it
+            int mark = robot.console().length();
+            java.nio.file.Files.writeString(cfg, original.replace("executor=shared", "executor=fastest"));
+            assertTrue(Poll.until(10_000, () -> robot.console().substring(mark).contains("executor must be shared or perLoop, was 'fastest'")),
+                    robot.console().substring(mark));
+        } finally {
+            java.nio.file.Files.writeString(cfg, original);
+        }
+        assertTrue(Poll.until(10_000, () -> scheduling("armature-loops").size() == 1 && scheduling("armature-loop-").isEmpty()
+                && robot.gogo("robot:loops").contains("\nthread armature-loops: left, right")), robot.gogo("robot:loops"));
     }
 
     private static void awaitQuietly(java.util.concurrent.CountDownLatch latch) {

@@ -55,8 +55,9 @@ class HotSwapTest {
         throw new AssertionError("no active loop " + name);
     }
 
-    private static long loopThreads(String name) {
-        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("armature-loop-" + name) && t.isAlive()).count();
+    /** @return the live real-time threads that run loops: each engine runs all its loops on one */
+    private static long loopThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("armature-loops") && t.isAlive()).count();
     }
 
     /** The left wheel driven, its loop before a swap, and its motor's channels. */
@@ -89,8 +90,8 @@ class HotSwapTest {
             next.start();
             assertTrue(Poll.until(5_000, () -> robot.context().getServiceReferences(TunableLoop.class, "(armature.loop.name=left)").size() == 2),
                     "the new version's loop stands by beside the old");
-            assertTrue(Poll.until(2_000, () -> loopThreads("left") == 2), "each version's engine runs its own loop only: "
-                    + loopThreads("left") + " threads");
+            assertTrue(Poll.until(2_000, () -> loopThreads() == 2), "each version's engine runs its own loops on its own thread: "
+                    + loopThreads() + " threads");
             long t0 = System.nanoTime();
             old.uninstall();
             swapNanos = System.nanoTime() - t0;
@@ -109,7 +110,7 @@ class HotSwapTest {
         System.out.printf("control bundle update: old retired in %.1f ms, whole swap %.0f ms, no sample without drive%n",
                 swapNanos / 1e6, (System.nanoTime() - startNanos) / 1e6);
         assertTrue(robot.gogo("robot:loops").contains("left        1000      15.00"), robot.gogo("robot:loops"));
-        assertEquals(1, loopThreads("left"), "one thread runs the loop once the old version is gone");
+        assertEquals(1, loopThreads(), "one thread runs the loops once the old version is gone");
     }
 
     private HttpResponse<String> swapThroughRest(String name, byte[] jar, String contentType, String origin) throws Exception {

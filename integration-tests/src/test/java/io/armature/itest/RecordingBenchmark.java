@@ -29,7 +29,7 @@ public final class RecordingBenchmark {
 
     private static final int BUCKETS = 20_000;
     /** The threads that produce what is recorded: the loops, the encoder samplers, the simulated IMU's. */
-    private static final List<String> PRODUCERS = List.of("armature-loop-", "armature-encoder-", "armature-imu");
+    private static final List<String> PRODUCERS = List.of("armature-loop", "armature-encoder-", "armature-imu");
 
     public static void main(String[] args) throws Exception {
         int pairs = args.length > 0 ? Integer.parseInt(args[0]) : 6;

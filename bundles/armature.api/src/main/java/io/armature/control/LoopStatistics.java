@@ -73,4 +73,13 @@ public interface LoopStatistics {
 
     /** @return times the engine restarted the loop after its cycle threw */
     int restarts();
+
+    /**
+     * @return the real-time thread that runs this loop and the loops it runs, in the order they
+     *         run, for example {@code armature-loops: left, right}
+     * @since 2.4
+     */
+    default String executor() {
+        return "unknown";
+    }
 }

@@ -2,7 +2,7 @@
  * Control loops, controllers and loop statistics.
  */
 @Export
-@Version("2.3.0")
+@Version("2.4.0")
 package io.armature.control;
 
 import org.osgi.annotation.bundle.Export;

@@ -37,20 +37,31 @@ import io.armature.kit.realtime.RealTimePriority;
 import io.armature.kit.stream.BroadcastStream;
 
 /**
- * The loop engine: runs every {@link ControlLoop} service at its rate on a thread of its own,
- * and registers its {@link LoopStatistics}. A loop that appears starts at once; one that goes
- * away is stopped with its outputs safe.
+ * The loop engine: runs every {@link ControlLoop} service at its rate, all of them on one
+ * real-time thread in name order (or each on a thread of its own, as configured), and registers
+ * each one's {@link LoopStatistics}. A loop that appears starts at once; one that goes away is
+ * stopped with its outputs safe.
  */
 @Component(service = LoopEngine.class, immediate = true, configurationPid = LoopEngine.PID)
 @Designate(ocd = LoopEngine.Config.class)
 public final class LoopEngine {
 
     public static final String PID = "armature.control.engine";
+    static final String SHARED = "shared";
+    static final String PER_LOOP = "perLoop";
+    /** The shared executor's thread; the kernel keeps 15 characters of a name. */
+    static final String SHARED_THREAD = "armature-loops";
     /** Cycles a reader of a loop's cycle stream can fall behind by: a quarter of a second at 1 kHz. */
     static final int CYCLE_STREAM_CAPACITY = 256;
 
     @ObjectClassDefinition(name = "Armature loop engine", description = "How control loops are scheduled.")
     public @interface Config {
+        @AttributeDefinition(name = "Executor", description = "shared: every loop on one real-time thread (armature-loops), in name order, each "
+                + "tick reading every loop's sensors before any loop decides and writes; a loop whose period is not a whole multiple of the first "
+                + "loop's runs on a thread of its own. perLoop: each loop on a thread of its own (armature-loop-<name>).",
+                options = {@org.osgi.service.metatype.annotations.Option(value = SHARED), @org.osgi.service.metatype.annotations.Option(value = PER_LOOP)})
+        String executor() default SHARED;
+
         @AttributeDefinition(name = "Spin (µs)", description = "Time before each deadline that the loop thread spins instead of parking, 0..1000 µs, and at most half a loop's "
                 + "period (a loop it would not fit is refused).")
         int spinMicros() default 100;
@@ -96,6 +107,8 @@ public final class LoopEngine {
     private BitSet processCpus = CpuPlacement.online(Path.of("/"));
     /** Held while at least one loop runs. */
     private CpuLatencyRequest wakeLatency;
+    /** The thread every loop that fits runs on (executor=shared), from the first loop to the last; null while none runs. */
+    private RealTimeExecutor shared;
 
     private record Running(LoopRunner runner, ServiceRegistration<LoopStatistics> registration, Map<String, Object> properties,
             int restarts, BroadcastStream<LoopSample> cycles, ServiceRegistration<?> cyclesRegistration) {
@@ -123,6 +136,9 @@ public final class LoopEngine {
         }
         if (config.idlePoller() && config.cpu() < 0) {
             throw new IllegalArgumentException("idlePoller=true polls the real-time CPU; set cpu to the CPU the loops run on");
+        }
+        if (!SHARED.equals(config.executor()) && !PER_LOOP.equals(config.executor())) {
+            throw new IllegalArgumentException("executor must be " + SHARED + " or " + PER_LOOP + ", was '" + config.executor() + "'");
         }
         if (config.maxRestarts() < 0 || config.maxRestarts() > 100) {
             throw new IllegalArgumentException("maxRestarts must be 0..100, was " + config.maxRestarts());
@@ -204,7 +220,7 @@ public final class LoopEngine {
         runner.countRestart(restarts);
         holdWakeLatency();
         attribution.watch(runner);
-        runner.start();
+        startOnExecutor(runner);
         ServiceRegistration<?> cyclesRegistration = null;
         if (cycles != null) {
             Dictionary<String, Object> streamProps = new Hashtable<>();
@@ -218,6 +234,32 @@ public final class LoopEngine {
             log.info("loop '{}' runs at {} Hz, {}", name, rate, runner.realTimeMessage());
         } else {
             log.warn("loop '{}' runs at {} Hz without real-time priority: {}", name, rate, runner.realTimeMessage());
+        }
+    }
+
+    /** On the shared thread when the configuration says so and the loop's period fits its schedule, otherwise on a thread of its own. */
+    private void startOnExecutor(LoopRunner runner) {
+        if (!SHARED.equals(config.executor())) {
+            runner.start();
+            return;
+        }
+        if (shared == null) {
+            shared = new RealTimeExecutor(SHARED_THREAD, runner.periodNanos(), settings, false);
+        }
+        String refused = shared.refusal(runner);
+        if (refused != null) {
+            log.warn("loop '{}' runs on a thread of its own: {}", runner.name(), refused);
+            runner.start();
+            return;
+        }
+        runner.start(shared);
+    }
+
+    /** Ends the shared thread once its last loop has left; the next loop starts a new one at its own period. */
+    private void closeSharedIfEmpty() {
+        if (shared != null && shared.isEmpty()) {
+            shared.close();
+            shared = null;
         }
     }
 
@@ -249,6 +291,7 @@ public final class LoopEngine {
                 // the bundle is stopping
             }
             r.runner.stop();
+            closeSharedIfEmpty();
             attribution.unwatch(r.runner);
             if (r.cycles != null) {
                 r.cycles.close(); // its readers see the source gone
@@ -290,6 +333,9 @@ public final class LoopEngine {
         restarter.shutdownNow();
         for (ControlLoop loop : loops.keySet()) {
             removeLoop(loop);
+        }
+        synchronized (this) {
+            closeSharedIfEmpty();
         }
         releaseWakeLatency();
         attribution.close();
@@ -351,6 +397,8 @@ public final class LoopEngine {
             return; // the loop went away or was restarted for another reason meanwhile
         }
         loops.remove(loop);
+        previous.runner.stop(); // already out of the schedule; its own thread, if it had one, ends
+        closeSharedIfEmpty();
         attribution.unwatch(previous.runner);
         try {
             previous.registration.unregister();

@@ -1,8 +1,5 @@
 package io.armature.control.internal;
 
-import java.lang.management.ManagementFactory;
-import java.util.concurrent.locks.LockSupport;
-
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramIterationValue;
 import org.HdrHistogram.Recorder;
@@ -11,18 +8,15 @@ import io.armature.control.ControlLoop;
 import io.armature.control.LoopSample;
 import io.armature.control.LoopStatistics;
 import io.armature.control.TunableLoop;
-import io.armature.kit.service.Threads;
-import io.armature.kit.realtime.CpuPlacement;
-import io.armature.kit.realtime.RealTimePriority;
 import io.armature.kit.stream.BroadcastStream;
 
 /**
- * Runs one {@link ControlLoop} at a fixed rate on its own named thread: park until
- * {@code spinNanos} before the deadline, then spin to it. A cycle that starts a whole period
- * or more late skips the deadlines it missed (counted as overruns) instead of catching up in a
+ * One {@link ControlLoop} at a fixed rate, run by a {@link RealTimeExecutor}: its deadlines,
+ * its two phases (read, then cycle) and its statistics. A cycle that starts a whole period or
+ * more late skips the deadlines it missed (counted as overruns) instead of catching up in a
  * burst; each deadline passed is still one lateness sample, with its true lateness. Statistics
- * are recorded without allocation (HdrHistogram {@link Recorder}) and read
- * by other threads without a lock shared with the loop.
+ * are recorded without allocation (HdrHistogram {@link Recorder}) and read by other threads
+ * without a lock shared with the loop.
  */
 final class LoopRunner implements LoopStatistics {
 
@@ -39,10 +33,8 @@ final class LoopRunner implements LoopStatistics {
     private final String name;
     private final ControlLoop loop;
     private final long periodNanos;
-    private final long spinNanos;
     private final RealTimeSettings settings;
     private final FaultHandler faults;
-    private final Thread thread;
     private final BroadcastStream<LoopSample> cycleStream;
     private final TunableLoop tunable;
 
@@ -73,13 +65,25 @@ final class LoopRunner implements LoopStatistics {
     private volatile LatenessAttribution attribution;
 
     private volatile boolean running = true;
+    /** The executor that runs this loop; null until it joins one. */
+    private volatile RealTimeExecutor executor;
     private volatile long cycles;
     private volatile long overruns;
     private volatile long boundedSteps;
-    private long allocationAtWindowStart = -1;
     private volatile double allocatedPerCycle = Double.NaN;
-    private volatile boolean realTime;
-    private volatile String realTimeMessage = "not started";
+
+    // the executor's thread only
+    /** The next deadline; Long.MIN_VALUE until the first tick after joining. */
+    private long deadline = Long.MIN_VALUE;
+    private long previousStart;
+    private long cycleStart;
+    private long cycleLate;
+    private double cycleDt;
+    private long readNanos;
+    private boolean readThisTick;
+    private long allocatedInWindow;
+    private boolean allocationCounted;
+    private boolean windowStarted;
 
     LoopRunner(String name, ControlLoop loop, double rateHz, RealTimeSettings settings, FaultHandler faults) {
         this(name, loop, rateHz, settings, faults, null);
@@ -94,21 +98,12 @@ final class LoopRunner implements LoopStatistics {
         this.name = name;
         this.loop = loop;
         this.periodNanos = TimeStep.periodNanos(rateHz);
-        this.spinNanos = settings.spinNanos();
         this.settings = settings;
         this.faults = faults;
         this.tunable = cycles != null && loop instanceof TunableLoop t ? t : null;
         this.cycleStream = tunable == null ? null : cycles; // published only with a tunable loop to read
         this.lateNanos = Math.max(periodNanos / 10, LATE_FLOOR_NANOS);
         this.lateWakeUps = new BroadcastStream<>("late." + name, rateHz, LATE_QUEUE, LateWakeUp::new);
-        this.thread = new Thread(this::run, "armature-loop-" + name);
-        thread.setDaemon(true);
-        thread.setPriority(Thread.MAX_PRIORITY);
-        thread.setUncaughtExceptionHandler((t, e) -> fail(e));
-    }
-
-    void start() {
-        thread.start();
     }
 
     /**
@@ -129,10 +124,17 @@ final class LoopRunner implements LoopStatistics {
         return null;
     }
 
-    /** Stops the thread (at most one cycle later) and drives the loop's outputs safe. */
+    /**
+     * Takes the loop out of its executor's schedule (at most one tick later), ends the executor
+     * when it was the loop's own, and drives the loop's outputs safe.
+     */
     void stop() {
         running = false;
-        Threads.wakeAndJoin(thread, 2_000);
+        RealTimeExecutor e = executor;
+        if (e != null) {
+            e.remove(this);
+            e.closeIfOwnAndEmpty();
+        }
         safeOutputs();
     }
 
@@ -144,91 +146,133 @@ final class LoopRunner implements LoopStatistics {
         }
     }
 
-    private void fail(Throwable e) {
+    /** A read or cycle threw: on the executor's thread, which has already taken the loop out of its schedule. */
+    void fail(Throwable e) {
         running = false;
+        readThisTick = false;
         safeOutputs();
         if (faults != null) {
             faults.loopFailed(this, e);
         }
     }
 
-    private void run() {
-        RealTimePriority.Result rt = RealTimePriority.applyToCurrentThread(settings.priority());
-        String placement = "";
-        if (settings.cpu() >= 0) {
-            RealTimePriority.Result pinned = CpuPlacement.pinCurrentThread(settings.cpu());
-            placement = pinned.applied() ? ", " + pinned.message() : "; not pinned: " + pinned.message();
+    /** Joins {@code e}'s schedule: the loop runs from its next tick. */
+    void start(RealTimeExecutor e) {
+        e.add(this);
+    }
+
+    /** Runs on a real-time thread of its own, {@code armature-loop-<name>}. */
+    void start() {
+        RealTimeExecutor own = new RealTimeExecutor("armature-loop-" + name, periodNanos, settings, true);
+        own.add(this);
+    }
+
+    void joined(RealTimeExecutor e) {
+        executor = e;
+    }
+
+    // --- on the executor's thread only ---
+
+    /** @return true when the loop runs at the tick of {@code tickDeadline}; a loop that just joined runs at its first tick */
+    boolean due(long tickDeadline) {
+        if (!running) {
+            return false;
         }
-        realTime = rt.applied();
-        realTimeMessage = rt.message() + placement;
-        com.sun.management.ThreadMXBean allocation = allocationCounter();
-
-        long next = System.nanoTime() + periodNanos;
-        long previousStart = next - periodNanos;
-        long previousEnd = previousStart;
-        while (running) {
-            long wakeAt = next - spinNanos;
-            long now;
-            while ((now = System.nanoTime()) < wakeAt) {
-                LockSupport.parkNanos(wakeAt - now);
-                if (!running) {
-                    return;
-                }
-            }
-            while ((now = System.nanoTime()) < next) {
-                Thread.onSpinWait();
-            }
-            long late = now - next;
-            if (late >= lateNanos) {
-                publishLate(next, now, late, previousEnd > next);
-            }
-            if (late >= periodNanos) {
-                long missed = late / periodNanos;
-                overruns += missed;
-                // Each deadline passed counts, with its true lateness, as cyclictest counts it:
-                // a stall shows as every deadline it cost, not as one late sample.
-                for (long k = 0; k < missed; k++) {
-                    recordLateness(late - k * periodNanos);
-                }
-                next += missed * periodNanos; // skip the missed deadlines: no burst to catch up
-                recordLateness(now - next);
-            } else {
-                recordLateness(late);
-            }
-
-            long sinceLast = now - previousStart;
-            if (TimeStep.bounded(sinceLast, periodNanos)) {
-                boundedSteps++; // a stall: the cycle steps as if it had missed two periods, not by the whole stall
-            }
-            loop.cycle(now, TimeStep.boundedNanos(sinceLast, periodNanos) * 1e-9);
-            publishCycle(now, late);
-
-            long end = System.nanoTime();
-            execution.recordValue(Math.max(1, Math.min(end - now, HIGHEST_NANOS)));
-            long c = cycles + 1;
-            cycles = c;
-            if (allocation != null && c % ALLOCATION_WINDOW == 0) {
-                // A window, not the total since start: one-time costs (class loading, call-site
-                // linking the first time a branch runs) age out, steady allocation stays visible.
-                long bytes = allocation.getCurrentThreadAllocatedBytes();
-                if (allocationAtWindowStart >= 0) {
-                    allocatedPerCycle = (double) (bytes - allocationAtWindowStart) / ALLOCATION_WINDOW;
-                }
-                allocationAtWindowStart = bytes;
-            }
-            previousStart = now;
-            previousEnd = end;
-            next += periodNanos;
+        if (deadline == Long.MIN_VALUE) {
+            deadline = tickDeadline;
+            previousStart = tickDeadline - periodNanos;
         }
+        return deadline <= tickDeadline;
+    }
+
+    /**
+     * The first phase of a cycle: counts the deadline (and any it missed), bounds the time step,
+     * and lets the loop read its sensors.
+     *
+     * @param now             this loop's start in the tick
+     * @param tickDeadline    the tick's deadline: the loop serves its latest deadline not after it, and the ones before are missed
+     * @param previousTickEnd when the executor's previous tick ended: past this deadline, the deadline was lost to a cycle overrunning
+     */
+    void read(long now, long tickDeadline, long previousTickEnd) {
+        long firstDeadline = deadline;
+        long firstLate = now - deadline;
+        // Missed deadlines are counted against the tick's, not this loop's start: the loops of
+        // one tick stay on one schedule however long the loops before them in the tick took.
+        long missed = (tickDeadline - deadline) / periodNanos;
+        if (missed > 0) {
+            overruns += missed;
+            // Each deadline passed counts, with its true lateness, as cyclictest counts it:
+            // a stall shows as every deadline it cost, not as one late sample.
+            for (long k = 0; k < missed; k++) {
+                recordLateness(firstLate - k * periodNanos);
+            }
+            deadline += missed * periodNanos; // skip the missed deadlines: no burst to catch up
+        }
+        long late = now - deadline;
+        recordLateness(late);
+        // the deadlines missed (each a period late or more) and the one served if it is late too
+        long lateCount = missed + (late >= lateNanos ? 1 : 0);
+        if (lateCount > 0) {
+            publishLate(firstDeadline, now, lateCount, previousTickEnd > firstDeadline);
+        }
+        long sinceLast = now - previousStart;
+        if (TimeStep.bounded(sinceLast, periodNanos)) {
+            boundedSteps++; // a stall: the cycle steps as if it had missed two periods, not by the whole stall
+        }
+        cycleStart = now;
+        cycleLate = late;
+        cycleDt = TimeStep.boundedNanos(sinceLast, periodNanos) * 1e-9;
+        readThisTick = true;
+        loop.read(now, cycleDt);
+        readNanos = System.nanoTime() - now;
+    }
+
+    /** @return true when the loop read in this tick and its cycle is still to run */
+    boolean readThisTick() {
+        return readThisTick;
+    }
+
+    /** The second phase: the loop's cycle (decide, write), its statistics, and the next deadline. */
+    void update() {
+        readThisTick = false;
+        long start = System.nanoTime();
+        loop.cycle(cycleStart, cycleDt);
+        publishCycle(cycleStart, cycleLate);
+        execution.recordValue(Math.max(1, Math.min(readNanos + System.nanoTime() - start, HIGHEST_NANOS)));
+        long c = cycles + 1;
+        cycles = c;
+        if (c % ALLOCATION_WINDOW == 0 && allocationCounted) {
+            // A window, not the total since start: one-time costs (class loading, call-site
+            // linking the first time a branch runs) age out, steady allocation stays visible.
+            if (windowStarted) {
+                allocatedPerCycle = (double) allocatedInWindow / ALLOCATION_WINDOW;
+            }
+            windowStarted = true;
+            allocatedInWindow = 0;
+        }
+        previousStart = cycleStart;
+        deadline += periodNanos;
+    }
+
+    /**
+     * Counts the bytes this loop's thread allocated between two readings of its counter as this
+     * loop's (the executor reads it around each phase of each loop).
+     *
+     * @return {@code after}, the next phase's start
+     */
+    long allocated(long before, long after) {
+        if (before >= 0 && after >= 0) {
+            allocatedInWindow += after - before;
+            allocationCounted = true;
+        }
+        return after;
     }
 
     /**
      * Counts the deadlines this wake-up met late: the previous cycle's when it ran past the first
      * of them, otherwise published for attribution. No allocation.
      */
-    private void publishLate(long deadline, long now, long lateBy, boolean cycleRanPast) {
-        // the deadlines passed: one per whole period, and the one served if it is late too
-        long deadlines = lateBy / periodNanos + ((lateBy % periodNanos) >= lateNanos ? 1 : 0);
+    private void publishLate(long deadline, long now, long deadlines, boolean cycleRanPast) {
         lateDeadlines += deadlines;
         if (cycleRanPast) {
             lateOverran += deadlines;
@@ -288,16 +332,6 @@ final class LoopRunner implements LoopStatistics {
         c.latenessNanos = late;
         tunable.describeCycle(c);
         cycleStream.publish();
-    }
-
-    /** @return the HotSpot per-thread allocation counter, or null where the JVM has none */
-    private static com.sun.management.ThreadMXBean allocationCounter() {
-        try {
-            java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-            return mx instanceof com.sun.management.ThreadMXBean t && t.isThreadAllocatedMemorySupported() ? t : null;
-        } catch (LinkageError notHotSpot) {
-            return null;
-        }
     }
 
     private synchronized void drain() {
@@ -385,7 +419,14 @@ final class LoopRunner implements LoopStatistics {
 
     @Override
     public boolean realTime() {
-        return realTime;
+        RealTimeExecutor e = executor;
+        return e != null && e.realTime();
+    }
+
+    @Override
+    public String executor() {
+        RealTimeExecutor e = executor;
+        return e == null ? "not started" : e.describe();
     }
 
     private volatile String failedFor;
@@ -410,14 +451,7 @@ final class LoopRunner implements LoopStatistics {
     }
 
     String realTimeMessage() {
-        return realTimeMessage;
-    }
-
-    boolean isRunning() {
-        return running && thread.isAlive();
-    }
-
-    Thread thread() {
-        return thread;
+        RealTimeExecutor e = executor;
+        return e == null ? "not started" : e.realTimeMessage();
     }
 }

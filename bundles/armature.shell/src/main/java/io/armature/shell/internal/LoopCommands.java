@@ -93,6 +93,17 @@ public final class LoopCommands {
                 out.append("         restarted ").append(s.restarts()).append(" times after its cycle threw\n");
             }
         }
+        // which real-time thread runs which loops, in the order it runs them
+        java.util.Set<String> executors = new java.util.TreeSet<>();
+        for (String name : names) {
+            LoopStatistics s = statistics.get(name);
+            if (s != null) {
+                executors.add(s.executor());
+            }
+        }
+        for (String e : executors) {
+            out.append("thread ").append(e).append('\n');
+        }
         return out.toString().stripTrailing();
     }
 

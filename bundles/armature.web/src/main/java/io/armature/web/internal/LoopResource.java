@@ -108,6 +108,7 @@ record LoopResource(RobotServices robot) {
             g.writeNumberField("latenessP999Micros", s.latenessNanos(99.9) / 1000.0);
             ApiJson.writeLatenessCauses(g, s.latenessCauses());
             g.writeBooleanField("realTime", s.realTime());
+            g.writeStringField("executor", s.executor());
             if (s.failure().isPresent()) {
                 g.writeStringField("failure", s.failure().get());
             }
