@@ -307,27 +307,35 @@ class ControlLoopsTest {
     }
 
     @Test
-    void bothWheelLoopsRunOnOneRealTimeThreadInNameOrderOrEachOnItsOwnAsConfigured() throws Exception {
+    void bothWheelLoopsRunOnOneRealTimeThreadInNameOrderAndALoopWhoseRateDoesNotFitGetsItsOwn() throws Exception {
         assertTrue(Poll.until(10_000, () -> robot.gogo("robot:loops").contains("\nthread armature-loops: left, right")), robot.gogo("robot:loops"));
         assertEquals(1, scheduling("armature-loops").size(), "one thread runs both loops");
         assertEquals(0, scheduling("armature-loop-").size(), "no thread of a loop's own");
-        java.nio.file.Path cfg = robot.configDir().resolve("armature.control.engine.cfg");
-        String original = java.nio.file.Files.readString(cfg);
+        int mark = robot.console().length();
+        // 500 Hz is every second tick of the wheels' 1 kHz thread; 300 Hz is no whole number of ticks
+        ServiceRegistration<?> half = LoopBenchmark.registerEmptyLoop(robot, "half", 500);
+        ServiceRegistration<?> odd = LoopBenchmark.registerEmptyLoop(robot, "odd", 300);
         try {
-            java.nio.file.Files.writeString(cfg, original.replace("executor=shared", "executor=perLoop"));
-            assertTrue(Poll.until(10_000, () -> scheduling("armature-loop-").size() == 2 && scheduling("armature-loops").isEmpty()
-                    && robot.gogo("robot:loops").contains("\nthread armature-loop-left: left\nthread armature-loop-right: right")),
+            assertTrue(Poll.until(10_000, () -> robot.gogo("robot:loops").contains("\nthread armature-loop-odd: odd\nthread armature-loops: half, left, right")),
                     robot.gogo("robot:loops"));
-            // a value the engine cannot use is refused with one line naming it
-            int mark = robot.console().length();
-            java.nio.file.Files.writeString(cfg, original.replace("executor=shared", "executor=fastest"));
-            assertTrue(Poll.until(10_000, () -> robot.console().substring(mark).contains("executor must be shared or perLoop, was 'fastest'")),
-                    robot.console().substring(mark));
+            assertTrue(robot.console().substring(mark).contains("loop 'odd' runs on a thread of its own: its period of 3333.3 µs is not a whole "
+                    + "multiple of the armature-loops thread's 1000.0 µs"), robot.console().substring(mark));
+            assertEquals(1, scheduling("armature-loop-").size(), "the 300 Hz loop's own thread");
+            LoopStatistics halfStats = robot.service(LoopStatistics.class, "(armature.loop.name=half)", 5_000);
+            LoopStatistics left = robot.service(LoopStatistics.class, "(armature.loop.name=left)", 5_000);
+            long leftBefore = left.cycles() + left.overruns();
+            long halfBefore = halfStats.cycles() + halfStats.overruns();
+            Thread.sleep(1000);
+            long leftRan = left.cycles() + left.overruns() - leftBefore;
+            long halfRan = halfStats.cycles() + halfStats.overruns() - halfBefore;
+            assertTrue(Math.abs(leftRan - 2 * halfRan) <= 6, "the 500 Hz loop's deadlines are every second one of the 1 kHz loop's: " + halfRan
+                    + " and " + leftRan);
         } finally {
-            java.nio.file.Files.writeString(cfg, original);
+            odd.unregister();
+            half.unregister();
         }
-        assertTrue(Poll.until(10_000, () -> scheduling("armature-loops").size() == 1 && scheduling("armature-loop-").isEmpty()
-                && robot.gogo("robot:loops").contains("\nthread armature-loops: left, right")), robot.gogo("robot:loops"));
+        assertTrue(Poll.until(10_000, () -> scheduling("armature-loop-").isEmpty() && robot.gogo("robot:loops").endsWith("\nthread armature-loops: left, right")),
+                "the loop's own thread ends with it: " + robot.gogo("robot:loops"));
     }
 
     private static void awaitQuietly(java.util.concurrent.CountDownLatch latch) {

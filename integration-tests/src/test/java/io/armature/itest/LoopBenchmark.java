@@ -39,18 +39,17 @@ import io.armature.control.LoopStatistics;
  *
  * <p>The engine runs inside the real sim-rover runtime (its wheel loops run beside it, as they
  * would on the robot); the benchmark's loop is an empty {@link ControlLoop} service, so both
- * sides measure wake-up alone. With the shared executor (the default) the benchmark's loop
- * joins the wheel loops' thread and runs first in each tick (its name sorts first); its CPU
- * time is that thread's, the wheel loops' cycles included. With {@code perLoop} it has a
- * thread of its own, as the wheel loops have theirs.
+ * sides measure wake-up alone. At 1 kHz the benchmark's loop joins the wheel loops' thread
+ * and runs first in each tick (its name sorts first); at 10 kHz it does not fit that thread's
+ * schedule and has a thread of its own. The CPU time printed is that of all the engine's loop
+ * threads, the two wheel loops' included: what the robot pays for its loops.
  *
  * <p>Each engine slice also says why its late deadlines were late (the engine's attribution:
  * during a JVM safepoint, a GC pause among them, or outside the JVM).
  *
  * <p>Arguments: [pairs (5)] [slice seconds (3)] [rate Hz (1000)] [priority (80)] [CPU (the last online)].
  * System properties choose a part: {@code loop.placements} (indexes, default "0,1,2"),
- * {@code loop.spins} (the engine sides' spins in µs, default "0,100"), {@code loop.executors} (the engine
- * sides' executors, "shared", "perLoop" or both, default "shared"), {@code loop.10kHz} (default true).
+ * {@code loop.spins} (the engine sides' spins in µs, default "0,100"), {@code loop.10kHz} (default true).
  */
 public final class LoopBenchmark {
 
@@ -62,12 +61,8 @@ public final class LoopBenchmark {
     private record Placement(String label, int cpu, boolean poller) {
     }
 
-    /** One side of a comparison: cyclictest, or the engine with this spin and executor (shared: the wheel loops' thread; perLoop: its own). */
-    private record Side(String label, int spinMicros, String executor) {
-        Side(String label, int spinMicros) {
-            this(label, spinMicros, "shared");
-        }
-
+    /** One side of a comparison: cyclictest, or the engine with this spin. */
+    private record Side(String label, int spinMicros) {
         boolean cyclictest() {
             return spinMicros < 0;
         }
@@ -88,11 +83,8 @@ public final class LoopBenchmark {
                     new Placement("loops on CPU " + cpu + ", others off it, no poller", cpu, false),
                     new Placement("loops on CPU " + cpu + ", others off it, idle poller on CPU " + cpu, cpu, true));
             List<Side> sides = new java.util.ArrayList<>(List.of(new Side("cyclictest", -1)));
-            for (String executor : System.getProperty("loop.executors", "shared").split(",")) {
-                for (String spin : System.getProperty("loop.spins", "0,100").split(",")) {
-                    sides.add(new Side(("shared".equals(executor.trim()) ? "engine" : "per-loop") + " spin " + spin.trim(), Integer.parseInt(spin.trim()),
-                            executor.trim()));
-                }
+            for (String spin : System.getProperty("loop.spins", "0,100").split(",")) {
+                sides.add(new Side("engine spin " + spin.trim(), Integer.parseInt(spin.trim())));
             }
             for (String index : System.getProperty("loop.placements", "0,1,2").split(",")) {
                 Placement placement = placements.get(Integer.parseInt(index.trim()));
@@ -113,7 +105,7 @@ public final class LoopBenchmark {
                 run(robot, placements.get(2), "idle", List.of(new Side("cyclictest -i 100", -1), new Side("engine spin 0", 0),
                         new Side("engine spin 50", 50)), pairs, sliceSeconds, 10_000, priority);
             }
-            configure(robot, new Placement("as shipped", -1, false), 100, "shared"); // (attribution stays on: the runtime ends here)
+            configure(robot, new Placement("as shipped", -1, false), 100); // (attribution stays on: the runtime ends here)
         }
     }
 
@@ -132,7 +124,7 @@ public final class LoopBenchmark {
         for (int i = 0; i < pairs; i++) {
             for (int s = 0; s < sides.size(); s++) {
                 Side side = sides.get(s);
-                configure(robot, placement, side.cyclictest() ? 100 : side.spinMicros(), side.cyclictest() ? "shared" : side.executor());
+                configure(robot, placement, side.cyclictest() ? 100 : side.spinMicros());
                 Thread poller = thread("armature-idle-poller-cpu" + placement.cpu);
                 long pollerBefore = cpuNanos(poller);
                 long wallBefore = System.nanoTime();
@@ -168,6 +160,7 @@ public final class LoopBenchmark {
                     1e4 * countFrom(c, periodMicros) / Math.max(1, total(c)), countFrom(c, 500), 100 * cpuSeconds[s] / wallSeconds[s],
                     sides.get(s).cyclictest() ? "- (catches up in a burst)" : Long.toString(skipped[s]));
         }
+        System.out.println("(CPU %: cyclictest's one thread; the engine's loop threads, with the two wheel loops beside the benchmark's)");
         for (int s = 1; s < sides.size(); s++) {
             long[] c = causes[s];
             System.out.printf(Locale.ROOT, "%s: %d deadlines late (>= %d us): %d in JVM safepoints (%d in GC pauses), %d outside the JVM, "
@@ -196,18 +189,15 @@ public final class LoopBenchmark {
         ServiceRegistration<ControlLoop> reg = registerEmptyLoop(robot, name, rate);
         try {
             LoopStatistics stats = robot.service(LoopStatistics.class, "(armature.loop.name=" + name + ")", 5_000);
-            // its own thread (per loop, or a rate that does not fit the shared one), or the wheel loops' thread it joined
-            Thread loopThread = thread("armature-loop-" + name);
-            if (loopThread == null) {
-                loopThread = thread("armature-loops");
-            }
-            long cpuBefore = cpuNanos(loopThread);
+            // every loop thread of the engine, the wheel loops' too: one shared thread, or one per loop, each spinning
+            List<Thread> loopThreads = loopThreads();
+            long cpuBefore = cpuNanos(loopThreads);
             Thread.sleep((long) (seconds * 1000));
             // the loop started with its registration: its histogram since start is the whole slice
             long[] counts = stats.latenessCounts(1000, BUCKETS);
             long overruns = stats.overruns();
             double bytes = stats.allocatedBytesPerCycle();
-            double cpu = (cpuNanos(loopThread) - cpuBefore) * 1e-9;
+            double cpu = (cpuNanos(loopThreads) - cpuBefore) * 1e-9;
             // the flight recorder reports a second or two after the fact: let the late ones of the slice be attributed
             LatenessCauses atEnd = stats.latenessCauses();
             long late = atEnd.late();
@@ -225,9 +215,9 @@ public final class LoopBenchmark {
      * Writes the engine's placement, poller and spin into its configuration file, as an operator
      * would, and waits for the engine to come back with them. Does nothing when they are in force.
      */
-    private static void configure(FeatureRuntime robot, Placement placement, int spinMicros, String executor) throws Exception {
+    private static void configure(FeatureRuntime robot, Placement placement, int spinMicros) throws Exception {
         Path cfg = robot.configDir().resolve(ENGINE_PID + ".cfg");
-        Map<String, String> want = Map.of("cpu", Integer.toString(placement.cpu), "idlePoller", Boolean.toString(placement.poller), "executor", executor, "spinMicros",
+        Map<String, String> want = Map.of("cpu", Integer.toString(placement.cpu), "idlePoller", Boolean.toString(placement.poller), "spinMicros",
                 Integer.toString(spinMicros), "attributeLateness", "true");
         List<String> lines = Files.readAllLines(cfg);
         List<String> changed = new java.util.ArrayList<>(lines.stream().map(l -> {
@@ -270,6 +260,16 @@ public final class LoopBenchmark {
             }
         }
         return null;
+    }
+
+    /** @return the engine's loop threads: armature-loops, or armature-loop-&lt;name&gt; each (not the restarter, which only waits) */
+    private static List<Thread> loopThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("armature-loop") && !t.getName().equals("armature-loop-restarter")).toList();
+    }
+
+    private static long cpuNanos(List<Thread> threads) {
+        return threads.stream().mapToLong(LoopBenchmark::cpuNanos).sum();
     }
 
     private static long cpuNanos(Thread t) {

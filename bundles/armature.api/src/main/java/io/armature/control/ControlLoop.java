@@ -3,8 +3,8 @@ package io.armature.control;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
- * A periodic control loop run by the loop engine on a real-time thread, with the robot's other loops
- * or on a thread of its own (armature.control.engine's {@code executor}). Register it as a
+ * A periodic control loop run by the loop engine on a real-time thread, with the robot's other
+ * loops (or on a thread of its own when its period is not a whole multiple of theirs). Register it as a
  * service with {@link #PROPERTY_NAME} and, optionally, {@link #PROPERTY_RATE}.
  */
 @ConsumerType

@@ -38,8 +38,8 @@ import io.armature.kit.stream.BroadcastStream;
 
 /**
  * The loop engine: runs every {@link ControlLoop} service at its rate, all of them on one
- * real-time thread in name order (or each on a thread of its own, as configured), and registers
- * each one's {@link LoopStatistics}. A loop that appears starts at once; one that goes away is
+ * real-time thread in name order (a loop whose period does not fit that thread's schedule on a
+ * thread of its own), and registers each one's {@link LoopStatistics}. A loop that appears starts at once; one that goes away is
  * stopped with its outputs safe.
  */
 @Component(service = LoopEngine.class, immediate = true, configurationPid = LoopEngine.PID)
@@ -47,8 +47,6 @@ import io.armature.kit.stream.BroadcastStream;
 public final class LoopEngine {
 
     public static final String PID = "armature.control.engine";
-    static final String SHARED = "shared";
-    static final String PER_LOOP = "perLoop";
     /** The shared executor's thread; the kernel keeps 15 characters of a name. */
     static final String SHARED_THREAD = "armature-loops";
     /** Cycles a reader of a loop's cycle stream can fall behind by: a quarter of a second at 1 kHz. */
@@ -56,12 +54,6 @@ public final class LoopEngine {
 
     @ObjectClassDefinition(name = "Armature loop engine", description = "How control loops are scheduled.")
     public @interface Config {
-        @AttributeDefinition(name = "Executor", description = "shared: every loop on one real-time thread (armature-loops), in name order, each "
-                + "tick reading every loop's sensors before any loop decides and writes; a loop whose period is not a whole multiple of the first "
-                + "loop's runs on a thread of its own. perLoop: each loop on a thread of its own (armature-loop-<name>).",
-                options = {@org.osgi.service.metatype.annotations.Option(value = SHARED), @org.osgi.service.metatype.annotations.Option(value = PER_LOOP)})
-        String executor() default SHARED;
-
         @AttributeDefinition(name = "Spin (µs)", description = "Time before each deadline that the loop thread spins instead of parking, 0..1000 µs, and at most half a loop's "
                 + "period (a loop it would not fit is refused).")
         int spinMicros() default 100;
@@ -107,7 +99,7 @@ public final class LoopEngine {
     private BitSet processCpus = CpuPlacement.online(Path.of("/"));
     /** Held while at least one loop runs. */
     private CpuLatencyRequest wakeLatency;
-    /** The thread every loop that fits runs on (executor=shared), from the first loop to the last; null while none runs. */
+    /** The thread every loop that fits runs on, from the first loop to the last; null while none runs. */
     private RealTimeExecutor shared;
 
     private record Running(LoopRunner runner, ServiceRegistration<LoopStatistics> registration, Map<String, Object> properties,
@@ -136,9 +128,6 @@ public final class LoopEngine {
         }
         if (config.idlePoller() && config.cpu() < 0) {
             throw new IllegalArgumentException("idlePoller=true polls the real-time CPU; set cpu to the CPU the loops run on");
-        }
-        if (!SHARED.equals(config.executor()) && !PER_LOOP.equals(config.executor())) {
-            throw new IllegalArgumentException("executor must be " + SHARED + " or " + PER_LOOP + ", was '" + config.executor() + "'");
         }
         if (config.maxRestarts() < 0 || config.maxRestarts() > 100) {
             throw new IllegalArgumentException("maxRestarts must be 0..100, was " + config.maxRestarts());
@@ -237,12 +226,12 @@ public final class LoopEngine {
         }
     }
 
-    /** On the shared thread when the configuration says so and the loop's period fits its schedule, otherwise on a thread of its own. */
+    /**
+     * On the shared thread when the loop's period fits its schedule, otherwise on a thread of its
+     * own. (A thread per loop was measured against the shared one: the same tails, and a spin per
+     * thread; see the README.)
+     */
     private void startOnExecutor(LoopRunner runner) {
-        if (!SHARED.equals(config.executor())) {
-            runner.start();
-            return;
-        }
         if (shared == null) {
             shared = new RealTimeExecutor(SHARED_THREAD, runner.periodNanos(), settings, false);
         }
