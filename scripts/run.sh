@@ -8,4 +8,4 @@ robot="${1:-sim-rover}"
 shift || true
 scripts/install-test-deps.sh run # the JDK and Maven only: running needs none of the test tools
 mvn -B -ntp -q install -DskipTests
-exec java "$@" -jar "features/target/${robot}.jar"
+exec scripts/start.sh "features/target/${robot}.jar" "$@"

@@ -227,6 +227,51 @@ class SafetyTest {
     }
 
     @Test
+    void aLoopWhoseCycleBlocksTheLoopsThreadStopsEveryMotorThroughTheSupervisor() throws Exception {
+        SafetySupervisor s = supervisor();
+        driveLeft();
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put(ControlLoop.PROPERTY_NAME, "blocking"); // at 1 kHz it shares the wheel loops' thread
+        java.util.concurrent.atomic.AtomicBoolean block = new java.util.concurrent.atomic.AtomicBoolean();
+        ServiceRegistration<ControlLoop> reg = robot.context().registerService(ControlLoop.class, new ControlLoop() {
+            @Override
+            public void cycle(long nowNanos, double dtSeconds) {
+                if (block.getAndSet(false)) {
+                    try {
+                        Thread.sleep(3_000); // a driver call that hangs
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+
+            @Override
+            public void stopOutputs() {
+            }
+        }, props);
+        try {
+            assertTrue(Poll.until(5_000, () -> robot.gogo("robot:loops").contains("thread armature-loops: blocking, left, right")), robot.gogo("robot:loops"));
+            SafeWatch watch = new SafeWatch().start();
+            long t0 = System.nanoTime();
+            block.set(true);
+            // the wheel loops cannot run, so nothing of theirs writes the motor: the supervisor sees
+            // their heartbeats stop, stops feeding the permits, and the board drives the motor safe
+            long safeNanos = watch.nanosAfter(t0);
+            assertTrue(safeNanos < 2_000_000_000L, "safe while the cycle still blocks: " + safeNanos / 1_000_000 + " ms");
+            assertTrue(Poll.until(2_000, () -> !s.mayMove()), "tripped");
+            String source = s.tripReason().orElseThrow().source();
+            assertTrue(source.equals("heartbeat:loop:left") || source.equals("heartbeat:loop:right"), source + ": " + s.tripReason().get().message());
+            assertTrue(s.tripReason().get().message().contains("missed its heartbeat"), s.tripReason().get().message());
+            System.out.printf(Locale.ROOT, "a cycle blocking the loops' thread -> left motor safe after %.0f ms (heartbeat 250 ms, permit 50 ms)%n",
+                    safeNanos / 1e6);
+        } finally {
+            reg.unregister();
+        }
+        assertTrue(Poll.until(5_000, () -> robot.gogo("robot:loops").endsWith("thread armature-loops: left, right")), robot.gogo("robot:loops"));
+        assertEquals(0, pwm.duty(), "nothing moves again by itself once the loops run: the trip is latched");
+    }
+
+    @Test
     void stoppingTheSupervisorLetsThePermitsLapseAndLeavesTheWatchdogArmed() throws Exception {
         // the watchdog is fed only while all is healthy: start from there (a stalled machine can
         // trip a fresh robot on a watched stream, which this test is not about)
