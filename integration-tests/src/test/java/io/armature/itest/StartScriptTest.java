@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -52,12 +53,21 @@ class StartScriptTest {
         }
     }
 
+    /** The robot's data directory in these starts: each test its own, as each robot has. */
+    private static final Path DATA = Path.of("data");
+    private static final Path DATA_WITHOUT_CDS = Path.of("data-without-cds");
+
     private static Started start(String... jvmOptions) throws Exception {
+        return start(DATA, Map.of(), jvmOptions);
+    }
+
+    private static Started start(Path data, Map<String, String> environment, String... jvmOptions) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("bash", Path.of("../scripts/start.sh").toAbsolutePath().normalize().toString(), jar.toString(),
-                "-Darmature.data.dir=" + work.resolve("data"), "-Dorg.osgi.service.http.port=" + freePort()));
+                "-Darmature.data.dir=" + work.resolve(data), "-Dorg.osgi.service.http.port=" + freePort()));
         cmd.addAll(List.of(jvmOptions));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true);
         pb.environment().put("ARMATURE_CONSOLE_PASSWORD", "start-script-test");
+        pb.environment().putAll(environment);
         Process p = pb.start();
         p.getOutputStream().close();
         List<String> lines = new ArrayList<>();
@@ -90,7 +100,7 @@ class StartScriptTest {
         assertTrue(Files.size(archive) > 1_000_000, "an archive of the start-up's classes: " + Files.size(archive) + " bytes");
         assertTrue(first.commandLine().contains("-XX:+UseZGC"), first.commandLine());
         assertTrue(first.maps().contains(archive.toString()), "the robot's JVM maps the archive");
-        assertTrue(first.lines().stream().anyMatch(l -> l.contains("generated now, kept in " + work.resolve("data").resolve("ros-token"))),
+        assertTrue(first.lines().stream().anyMatch(l -> l.contains("generated now, kept in " + work.resolve(DATA).resolve("ros-token"))),
                 "the training start used data of its own: the robot's own first start makes its ROS token: " + first.lines());
 
         Started second = start();
@@ -111,6 +121,26 @@ class StartScriptTest {
         assertTrue(g1.maps().contains(archive.toString()), "and it is mapped under G1");
         assertEquals(List.of(), g1.lines().stream().filter(l -> l.contains("[cds]") || l.contains("shared archive")).toList(),
                 "no CDS warning on the robot's console");
+    }
+
+    @Test
+    void aJvmThatCannotMakeAnArchiveStartsWithoutOneAndIsNotAskedAgainAtEveryStart() throws Exception {
+        // a JVM without a base archive refuses -XX:ArchiveClassesAtExit: this one refuses it so
+        Path java = work.resolve("java-without-cds");
+        Files.writeString(java, "#!/bin/sh\nfor a in \"$@\"; do case \"$a\" in -XX:ArchiveClassesAtExit=*) echo 'no base archive' >&2; exit 1;; esac; done\n"
+                + "exec java \"$@\"\n");
+        assertTrue(java.toFile().setExecutable(true));
+        Path archive = work.resolve("no-cds.jsa");
+        Map<String, String> env = Map.of("JAVA", java.toString(), "ARMATURE_ARCHIVE", archive.toString());
+        Started first = start(DATA_WITHOUT_CDS, env);
+        assertTrue(first.trained(), first.lines().toString());
+        assertTrue(first.lines().contains("Armature: no class-data archive could be made (see " + archive + ".log); starting without one"),
+                first.lines().toString());
+        assertTrue(Files.readString(Path.of(archive + ".log")).contains("no base archive"), "the training's output is kept");
+        assertFalse(first.commandLine().contains("SharedArchiveFile"), first.commandLine());
+        Started second = start(DATA_WITHOUT_CDS, env);
+        assertFalse(second.trained(), "not tried again until the jar, the JVM or the options change: " + second.lines());
+        assertFalse(second.commandLine().contains("SharedArchiveFile"), second.commandLine());
     }
 
     private static int freePort() throws IOException {
