@@ -75,9 +75,8 @@ public final class LoopEngine {
         boolean idlePoller() default false;
 
         @AttributeDefinition(name = "Attribute lateness", description = "Tell why deadlines were late (a JVM safepoint, a GC pause, outside "
-                + "the JVM) from the JVM's flight recorder, which then runs in the background. Off by default: a second recording starting "
-                + "in a JVM that has loaded many classes (the new engine of a side-by-side swap) has stalled the running loops for 250 ms.")
-        boolean attributeLateness() default false;
+                + "the JVM), from the JVM's pauses as the flight recorder of bundle armature.jvm reports them (one recording per JVM).")
+        boolean attributeLateness() default true;
 
         @AttributeDefinition(name = "Restarts", description = "Times a loop whose cycle threw is restarted before it is left FAILED, 0..100.")
         int maxRestarts() default 3;
@@ -339,6 +338,16 @@ public final class LoopEngine {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private volatile SafetySupervisor supervisor;
+
+    /** The JVM's pauses, which late deadlines are matched against; the recorder is the JVM's one, not this engine's. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindPauses(io.armature.control.JvmPauses pauses) {
+        attribution.use(pauses);
+    }
+
+    void unbindPauses(io.armature.control.JvmPauses pauses) {
+        attribution.release(pauses);
+    }
 
     /**
      * A cycle threw: the runner has already driven the loop's outputs safe and stopped. Tell the
