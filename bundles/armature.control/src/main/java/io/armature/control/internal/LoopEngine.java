@@ -39,8 +39,8 @@ import io.armature.kit.stream.BroadcastStream;
 /**
  * The loop engine: runs every {@link ControlLoop} service at its rate, all of them on one
  * real-time thread in name order (a loop whose period does not fit that thread's schedule on a
- * thread of its own), and registers each one's {@link LoopStatistics}. A loop that appears starts at once; one that goes away is
- * stopped with its outputs safe.
+ * thread of its own), and registers each one's {@link LoopStatistics}. A loop that appears
+ * starts at once; one that goes away is stopped with its outputs safe.
  */
 @Component(service = LoopEngine.class, immediate = true, configurationPid = LoopEngine.PID)
 @Designate(ocd = LoopEngine.Config.class)
