@@ -121,7 +121,7 @@ final class LatenessAttribution implements AutoCloseable {
      * Every wake-up the JVM's report has passed by {@link #SETTLE_NANOS} gets its cause; with no
      * recorder, or before its report began, none can be told, and the wake-ups are counted as lost.
      */
-    void attribute() {
+    private void attribute() {
         JvmPauses p = pauses;
         long from = p == null ? Long.MIN_VALUE : p.reportedFromNanos();
         long settled = from == Long.MIN_VALUE ? Long.MIN_VALUE : p.reportedUntilNanos() - SETTLE_NANOS;

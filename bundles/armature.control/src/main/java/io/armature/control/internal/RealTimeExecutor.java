@@ -130,10 +130,6 @@ final class RealTimeExecutor {
         }
     }
 
-    long periodNanos() {
-        return periodNanos;
-    }
-
     boolean realTime() {
         return realTime;
     }
